@@ -1,0 +1,15 @@
+//! Domain model of the Akutt registry: incidents, contacts, patients, actions, the national
+//! code lists (DOMAIN.md §3–§4), findings with stable rule codes (§6) and Oslo time handling.
+//!
+//! Invariant: this crate does no I/O. It knows nothing of CSV, Parquet, SQL or HTTP.
+
+pub mod codes;
+pub mod finding;
+pub mod municipality;
+pub mod record;
+pub mod time;
+
+pub use codes::{CodeList, Hastegrad, Hendelsestype, Innringer, Kjonn, Sambandsvei, Sted, Tiltak};
+pub use finding::{Finding, RuleCode, Severity};
+pub use record::{Action, Contact, Incident, Patient, UNKNOWN_AMBULANCE};
+pub use time::{Instant, LocalResolution};

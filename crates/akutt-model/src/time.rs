@@ -1,0 +1,244 @@
+//! Time in the registry: local Norwegian date-times (Europe/Oslo) parsed from extracts and
+//! converted to absolute instants (DOMAIN.md §3, §5; rules W208/W209 of §6).
+//!
+//! An [`Instant`] is whole seconds since the Unix epoch (UTC). Intervals are differences
+//! of instants, never of local clock readings.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Oslo;
+
+/// Whole seconds since 1970-01-01T00:00:00Z.
+pub type Instant = i64;
+
+/// A parsed time point, before the incident context decides ambiguous cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalResolution {
+    /// One instant (a normal local time, or a time written with an explicit offset).
+    Exact(Instant),
+    /// A local time in the fall-back hour that happens twice (W208).
+    Ambiguous { earlier: Instant, later: Instant },
+    /// A local time in the spring-forward gap that does not exist (W209), shifted forward one
+    /// hour.
+    Shifted(Instant),
+}
+
+impl LocalResolution {
+    /// The instant chosen when nothing earlier on the time axis constrains it.
+    pub fn default_instant(self) -> Instant {
+        match self {
+            LocalResolution::Exact(t) | LocalResolution::Shifted(t) => t,
+            LocalResolution::Ambiguous { earlier, .. } => earlier,
+        }
+    }
+
+    /// W208: resolved to the earlier instant unless that would lie before `floor` (the latest
+    /// time point that precedes this one on the incident's time axis), then to the later.
+    pub fn resolve_after(self, floor: Option<Instant>) -> Instant {
+        match self {
+            LocalResolution::Ambiguous { earlier, later } => match floor {
+                Some(f) if earlier < f => later,
+                _ => earlier,
+            },
+            other => other.default_instant(),
+        }
+    }
+}
+
+/// Why a date or date-time could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeParseError;
+
+/// Converts a local Oslo wall-clock reading to an instant.
+pub fn oslo_local(ndt: NaiveDateTime) -> LocalResolution {
+    match Oslo.from_local_datetime(&ndt) {
+        LocalResult::Single(t) => LocalResolution::Exact(t.timestamp()),
+        LocalResult::Ambiguous(a, b) => {
+            let (x, y) = (a.timestamp(), b.timestamp());
+            LocalResolution::Ambiguous { earlier: x.min(y), later: x.max(y) }
+        }
+        LocalResult::None => {
+            let shifted = ndt + chrono::Duration::hours(1);
+            match Oslo.from_local_datetime(&shifted) {
+                LocalResult::Single(t) => LocalResolution::Shifted(t.timestamp()),
+                LocalResult::Ambiguous(t, _) => LocalResolution::Shifted(t.timestamp()),
+                // Unreachable for Europe/Oslo; fall back to reading the clock as UTC+1.
+                LocalResult::None => LocalResolution::Shifted(ndt.and_utc().timestamp() - 3600),
+            }
+        }
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
+}
+
+/// Parses a date: `dd.mm.yyyy` (also `d.m.yyyy`) or ISO `yyyy-mm-dd`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, TimeParseError> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let (y, m, d) = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+    } else {
+        let mut parts = s.split('.');
+        let (d, m, y) = (parts.next(), parts.next(), parts.next());
+        if parts.next().is_some() {
+            return Err(TimeParseError);
+        }
+        let p = |x: Option<&str>, max_len: usize| x.filter(|x| x.len() <= max_len).and_then(|x| digits(x.as_bytes()));
+        let y = y.filter(|y| y.len() == 4);
+        (p(y, 4), p(m, 2), p(d, 2))
+    };
+    match (y, m, d) {
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or(TimeParseError),
+        _ => Err(TimeParseError),
+    }
+}
+
+fn parse_clock(s: &str) -> Result<NaiveTime, TimeParseError> {
+    let b = s.as_bytes();
+    // hh:mm or hh:mm:ss, optionally with a fraction of a second (truncated: seconds are whole).
+    if b.len() < 5 || b[2] != b':' {
+        return Err(TimeParseError);
+    }
+    let h = digits(&b[0..2]).ok_or(TimeParseError)?;
+    let m = digits(&b[3..5]).ok_or(TimeParseError)?;
+    let sec = if b.len() == 5 {
+        0
+    } else {
+        if b.len() < 8 || b[5] != b':' {
+            return Err(TimeParseError);
+        }
+        let sec = digits(&b[6..8]).ok_or(TimeParseError)?;
+        if b.len() > 8 && (b[8] != b'.' && b[8] != b',' || digits(&b[9..]).is_none()) {
+            return Err(TimeParseError);
+        }
+        sec
+    };
+    NaiveTime::from_hms_opt(h, m, sec).ok_or(TimeParseError)
+}
+
+/// Parses a date-time of an extract (DOMAIN.md §5): `dd.mm.yyyy hh:mm[:ss]` in Oslo local
+/// time, or ISO 8601 `yyyy-mm-ddThh:mm[:ss]` (local unless it carries `Z` or an offset).
+pub fn parse_datetime(s: &str) -> Result<LocalResolution, TimeParseError> {
+    let s = s.trim();
+    let (date, rest) = match s.find(['T', ' ']) {
+        Some(i) => (&s[..i], s[i + 1..].trim_start()),
+        None => return Err(TimeParseError),
+    };
+    let date = parse_date(date)?;
+    let is_iso = s.as_bytes().get(4) == Some(&b'-');
+    if is_iso {
+        // An explicit offset or Z makes the instant absolute.
+        let (clock, offset) = split_offset(rest)?;
+        let time = parse_clock(clock)?;
+        let ndt = date.and_time(time);
+        return Ok(match offset {
+            Some(secs) => {
+                let off = FixedOffset::east_opt(secs).ok_or(TimeParseError)?;
+                let dt: DateTime<FixedOffset> = off.from_local_datetime(&ndt).single().ok_or(TimeParseError)?;
+                LocalResolution::Exact(dt.timestamp())
+            }
+            None => oslo_local(ndt),
+        });
+    }
+    Ok(oslo_local(date.and_time(parse_clock(rest)?)))
+}
+
+fn split_offset(rest: &str) -> Result<(&str, Option<i32>), TimeParseError> {
+    if let Some(clock) = rest.strip_suffix('Z') {
+        return Ok((clock, Some(0)));
+    }
+    if let Some(i) = rest.rfind(['+', '-']) {
+        let (clock, off) = (&rest[..i], &rest[i..]);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let o = off[1..].replace(':', "");
+        if o.len() != 4 {
+            return Err(TimeParseError);
+        }
+        let h = digits(&o.as_bytes()[..2]).ok_or(TimeParseError)? as i32;
+        let m = digits(&o.as_bytes()[2..]).ok_or(TimeParseError)? as i32;
+        return Ok((clock, Some(sign * (h * 3600 + m * 60))));
+    }
+    Ok((rest, None))
+}
+
+/// The instant of local midnight starting `date` in Oslo (first instant of the day).
+pub fn oslo_start_of_day(date: NaiveDate) -> Instant {
+    oslo_local(date.and_time(NaiveTime::MIN)).default_instant()
+}
+
+/// Formats an instant as ISO 8601 UTC (`2024-03-31T01:30:00Z`).
+pub fn format_utc(t: Instant) -> String {
+    match DateTime::<Utc>::from_timestamp(t, 0) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// Formats an instant as Oslo local time with its offset (`2024-03-31T03:30:00+02:00`).
+pub fn format_oslo(t: Instant) -> String {
+    match DateTime::<Utc>::from_timestamp(t, 0) {
+        Some(dt) => dt.with_timezone(&Oslo).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Instant {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    #[test]
+    fn norwegian_and_iso_forms_agree() {
+        let winter = utc("2024-01-15T07:04:05Z");
+        assert_eq!(parse_datetime("15.01.2024 08:04:05"), Ok(LocalResolution::Exact(winter)));
+        assert_eq!(parse_datetime("2024-01-15T08:04:05"), Ok(LocalResolution::Exact(winter)));
+        assert_eq!(parse_datetime("2024-01-15 08:04:05"), Ok(LocalResolution::Exact(winter)));
+        assert_eq!(parse_datetime("2024-01-15T07:04:05Z"), Ok(LocalResolution::Exact(winter)));
+        assert_eq!(parse_datetime("2024-01-15T09:04:05+02:00"), Ok(LocalResolution::Exact(winter)));
+        assert_eq!(parse_datetime("15.01.2024 08:04"), Ok(LocalResolution::Exact(winter - 5)));
+        assert_eq!(parse_datetime("5.1.2024 08:04:05"), Ok(LocalResolution::Exact(winter - 10 * 86400)));
+        let summer = utc("2024-07-01T10:00:00Z");
+        assert_eq!(parse_datetime("01.07.2024 12:00:00"), Ok(LocalResolution::Exact(summer)));
+    }
+
+    #[test]
+    fn malformed_values_are_errors() {
+        for bad in ["", "15.01.2024", "32.01.2024 08:00", "15.13.2024 08:00", "15.01.24 08:00", "15-01-2024 08:00",
+            "15.01.2024 25:00", "15.01.2024 08:00:61", "2024-01-15T08", "abc", "15.01.2024 08:00:00x", "2024-01-15T08:00+5"] {
+            assert_eq!(parse_datetime(bad), Err(TimeParseError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn spring_forward_gap_shifts_one_hour() {
+        // 31 March 2024: 02:00 local jumps to 03:00; 02:30 does not exist.
+        assert_eq!(parse_datetime("31.03.2024 02:30:00"), Ok(LocalResolution::Shifted(utc("2024-03-31T01:30:00Z"))));
+        assert_eq!(parse_datetime("31.03.2024 03:30:00"), Ok(LocalResolution::Exact(utc("2024-03-31T01:30:00Z"))));
+    }
+
+    #[test]
+    fn fall_back_hour_is_ambiguous() {
+        // 27 October 2024: 03:00 local goes back to 02:00; 02:30 happens twice.
+        let r = parse_datetime("27.10.2024 02:30:00").unwrap();
+        let (earlier, later) = (utc("2024-10-27T00:30:00Z"), utc("2024-10-27T01:30:00Z"));
+        assert_eq!(r, LocalResolution::Ambiguous { earlier, later });
+        assert_eq!(r.resolve_after(None), earlier);
+        assert_eq!(r.resolve_after(Some(earlier)), earlier);
+        assert_eq!(r.resolve_after(Some(earlier + 1)), later);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("01.02.2024"), Ok(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()));
+        assert_eq!(parse_date("2024-02-01"), Ok(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()));
+        assert_eq!(parse_date("30.02.2024"), Err(TimeParseError));
+        assert_eq!(format_oslo(utc("2024-03-31T01:30:00Z")), "2024-03-31T03:30:00+02:00");
+    }
+}
