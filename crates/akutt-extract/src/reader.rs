@@ -1,0 +1,484 @@
+//! The two streaming passes over an extract: [`scan`] (file-level checks) and [`fold`]
+//! (rows into incidents).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::{self, Read};
+
+use akutt_model::time::parse_date;
+use akutt_model::{Finding, RuleCode};
+use chrono::NaiveDate;
+use csv::{ByteRecord, ReaderBuilder, StringRecord};
+use sha2::{Digest, Sha256};
+
+use crate::columns::{Column, Level};
+
+/// The character encoding of an extract (DOMAIN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 (BOM)",
+            Encoding::Windows1252 => "Windows-1252",
+        }
+    }
+
+    fn decode<'a>(self, bytes: &'a [u8]) -> std::borrow::Cow<'a, str> {
+        match self {
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+            _ => String::from_utf8_lossy(bytes),
+        }
+    }
+}
+
+/// The header of an extract: where each known column stands.
+#[derive(Debug, Clone)]
+pub struct Header {
+    index: [Option<usize>; Column::COUNT],
+    /// Header names as written (decoded, trimmed), in file order.
+    pub names: Vec<String>,
+    /// The header record as raw bytes (BOM removed), for writing an archive copy.
+    pub raw: ByteRecord,
+}
+
+impl Header {
+    fn new(raw: ByteRecord, encoding: Encoding) -> (Header, Vec<String>) {
+        let mut index = [None; Column::COUNT];
+        let mut names = Vec::with_capacity(raw.len());
+        let mut notices = Vec::new();
+        for (i, field) in raw.iter().enumerate() {
+            let name = encoding.decode(field).trim().to_string();
+            match Column::from_name(&name) {
+                Some(c) if index[c.index()].is_none() => index[c.index()] = Some(i),
+                Some(_) => notices.push(format!(
+                    "Kolonnen «{name}» står to ganger; den første brukes / column «{name}» appears twice; the first is used"
+                )),
+                None => notices.push(format!(
+                    "Ukjent kolonne «{name}» ignoreres / unknown column «{name}» is ignored"
+                )),
+            }
+            names.push(name);
+        }
+        (Header { index, names, raw }, notices)
+    }
+
+    /// The field position of a column, if the header has it.
+    pub fn position(&self, column: Column) -> Option<usize> {
+        self.index[column.index()]
+    }
+
+    pub fn has(&self, column: Column) -> bool {
+        self.position(column).is_some()
+    }
+
+    /// The columns present, in [`Column`] order.
+    pub fn columns(&self) -> impl Iterator<Item = Column> + '_ {
+        Column::ALL.iter().copied().filter(|c| self.has(*c))
+    }
+}
+
+/// The submission-level values of an extract (they must be equal on every row).
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionInfo {
+    pub values: HashMap<Column, String>,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+}
+
+impl SubmissionInfo {
+    /// The centre code (`Kode for helseforetak/Enhet`).
+    pub fn centre(&self) -> Option<&str> {
+        self.get(Column::Sentralkode)
+    }
+
+    pub fn get(&self, column: Column) -> Option<&str> {
+        self.values.get(&column).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// What the first pass learnt about a file.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub sha256: String,
+    pub bytes: u64,
+    pub encoding: Encoding,
+    pub header: Option<Header>,
+    /// Data rows (the header not counted).
+    pub rows: u64,
+    pub submission: SubmissionInfo,
+    /// File-level findings (F001–F004). Any of them rejects the file.
+    pub findings: Vec<Finding>,
+    /// Notices that reject nothing (unknown or duplicate columns).
+    pub notices: Vec<String>,
+    last_row: HashMap<u64, u64>,
+}
+
+impl Scan {
+    pub fn is_rejected(&self) -> bool {
+        !self.findings.is_empty()
+    }
+
+    /// Distinct incident ids seen (exact unless two ids share a 64-bit hash).
+    pub fn incidents_estimate(&self) -> usize {
+        self.last_row.len()
+    }
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn csv_reader<R: Read>(r: R) -> csv::Reader<R> {
+    ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(r)
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Removes a UTF-8 BOM from the first field; tells whether there was one.
+fn strip_bom(record: &ByteRecord) -> (ByteRecord, bool) {
+    match record.get(0) {
+        Some(first) if first.starts_with(BOM) => {
+            let mut out = ByteRecord::new();
+            out.push_field(&first[BOM.len()..]);
+            for f in record.iter().skip(1) {
+                out.push_field(f);
+            }
+            (out, true)
+        }
+        _ => (record.clone(), false),
+    }
+}
+
+fn trim_bytes(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &b[start..end.max(start)]
+}
+
+fn id_hash(id: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+fn record_line(rdr_pos: &csv::Position) -> u64 {
+    rdr_pos.line()
+}
+
+/// Pass 1: hashes the file, detects its encoding, matches the header and checks the
+/// file-level rules F001–F004. Reads the whole input; never fails (a read error is F003).
+pub fn scan<R: Read>(input: R) -> Scan {
+    let mut rdr = csv_reader(HashingReader { inner: input, hasher: Sha256::new(), bytes: 0 });
+    let mut scan = Scan {
+        sha256: String::new(),
+        bytes: 0,
+        encoding: Encoding::Utf8,
+        header: None,
+        rows: 0,
+        submission: SubmissionInfo::default(),
+        findings: Vec::new(),
+        notices: Vec::new(),
+        last_row: HashMap::new(),
+    };
+    let mut record = ByteRecord::new();
+    match rdr.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => scan.findings.push(Finding::new(RuleCode::F003, "filen er tom", "the file is empty").at_line(1)),
+        Err(e) => scan.findings.push(read_error(&e)),
+    }
+    if scan.findings.is_empty() {
+        let (raw, had_bom) = strip_bom(&record);
+        if raw.iter().any(|f| f.contains(&0)) {
+            scan.findings.push(
+                Finding::new(RuleCode::F003, "NUL-tegn i overskriften (UTF-16 eller binærfil?)", "NUL bytes in the header (UTF-16 or a binary file?)")
+                    .at_line(1),
+            );
+        } else {
+            let header_utf8 = raw.iter().all(|f| std::str::from_utf8(f).is_ok());
+            scan.encoding = match (header_utf8, had_bom) {
+                (true, true) => Encoding::Utf8Bom,
+                (true, false) => Encoding::Utf8,
+                (false, _) => Encoding::Windows1252,
+            };
+            let (header, notices) = Header::new(raw, scan.encoding);
+            scan.notices = notices;
+            if header.columns().next().is_none() {
+                scan.findings.push(
+                    Finding::new(RuleCode::F003, "første linje er ikke en gjenkjennelig overskriftsrad", "the first line is not a recognisable header row")
+                        .at_line(1),
+                );
+            } else {
+                for c in Column::ALL.iter().filter(|c| c.is_required() && !header.has(**c)) {
+                    scan.findings.push(
+                        Finding::new(RuleCode::F001, format!("«{}»", c.name()), format!("«{}»", c.name())).at_line(1).column(c.name()),
+                    );
+                }
+                scan.header = Some(header);
+            }
+        }
+    }
+    if let Some(header) = scan.header.clone() {
+        scan_rows(&mut rdr, &header, &mut scan, &mut record);
+    } else {
+        // Still read to the end for the checksum.
+        while let Ok(true) = rdr.read_byte_record(&mut record) {}
+    }
+    let hashing = rdr.into_inner();
+    scan.sha256 = hex(&hashing.hasher.finalize());
+    scan.bytes = hashing.bytes;
+    scan
+}
+
+fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, header: &Header, scan: &mut Scan, record: &mut ByteRecord) {
+    let submission_cols: Vec<(Column, usize)> =
+        Column::of_level(Level::Submission).filter_map(|c| header.position(c).map(|p| (c, p))).collect();
+    let mut first_values: Vec<Vec<u8>> = Vec::new();
+    let mut reported_f002 = vec![false; submission_cols.len()];
+    let id_pos = header.position(Column::Hendelsesnummer);
+    let mut ordinal: u64 = 0;
+    let mut encoding_reported = false;
+    loop {
+        match rdr.read_byte_record(record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                scan.findings.push(read_error(&e));
+                return;
+            }
+        }
+        let line = record.position().map_or(0, record_line);
+        if scan.encoding != Encoding::Windows1252 && !encoding_reported {
+            if let Some((i, _)) = record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err()) {
+                encoding_reported = true;
+                let column = header.names.get(i).cloned();
+                let mut f = Finding::new(
+                    RuleCode::F003,
+                    "overskriften er UTF-8, men denne raden er ikke gyldig UTF-8 (blandet tegnkoding)",
+                    "the header is UTF-8 but this row is not valid UTF-8 (mixed encodings)",
+                )
+                .at_line(line);
+                if let Some(c) = column {
+                    f = f.column(c);
+                }
+                scan.findings.push(f);
+            }
+        }
+        if ordinal == 0 {
+            first_values = submission_cols.iter().map(|(_, p)| trim_bytes(record.get(*p).unwrap_or(b"")).to_vec()).collect();
+        } else {
+            for (k, (c, p)) in submission_cols.iter().enumerate() {
+                let v = trim_bytes(record.get(*p).unwrap_or(b""));
+                if !reported_f002[k] && v != first_values[k].as_slice() {
+                    reported_f002[k] = true;
+                    let shown = scan.encoding.decode(v).into_owned();
+                    let first = scan.encoding.decode(&first_values[k]).into_owned();
+                    scan.findings.push(
+                        Finding::new(
+                            RuleCode::F002,
+                            format!("«{shown}» her, «{first}» på første rad"),
+                            format!("«{shown}» here, «{first}» on the first row"),
+                        )
+                        .at_line(line)
+                        .column(c.name())
+                        .value(shown),
+                    );
+                }
+            }
+        }
+        if let Some(p) = id_pos {
+            let id = trim_bytes(record.get(p).unwrap_or(b""));
+            if !id.is_empty() {
+                scan.last_row.insert(id_hash(id), ordinal);
+            }
+        }
+        ordinal += 1;
+    }
+    scan.rows = ordinal;
+    if ordinal == 0 {
+        scan.findings.push(Finding::new(RuleCode::F004, "", "").at_line(1));
+        return;
+    }
+    for ((c, _), v) in submission_cols.iter().zip(&first_values) {
+        scan.submission.values.insert(*c, scan.encoding.decode(v).into_owned());
+    }
+    check_period(scan);
+    if header.has(Column::Sentralkode) && scan.submission.centre().is_none() {
+        let c = Column::Sentralkode.name();
+        scan.findings.push(Finding::new(RuleCode::F001, format!("«{c}» er tom"), format!("«{c}» is empty")).at_line(2).column(c));
+    }
+}
+
+fn check_period(scan: &mut Scan) {
+    let mut parse = |c: Column| -> Option<NaiveDate> {
+        let raw = scan.submission.values.get(&c)?.clone();
+        if raw.is_empty() {
+            scan.findings.push(
+                Finding::new(RuleCode::F001, format!("«{}» er tom", c.name()), format!("«{}» is empty", c.name())).at_line(2).column(c.name()),
+            );
+            return None;
+        }
+        match parse_date(&raw) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                scan.findings.push(
+                    Finding::new(
+                        RuleCode::F001,
+                        format!("«{}» er ikke en dato (dd.mm.åååå)", c.name()),
+                        format!("«{}» is not a date (dd.mm.yyyy)", c.name()),
+                    )
+                    .at_line(2)
+                    .column(c.name())
+                    .value(raw),
+                );
+                None
+            }
+        }
+    };
+    let from = parse(Column::DatoFra);
+    let to = parse(Column::DatoTil);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            scan.findings.push(
+                Finding::new(RuleCode::F001, "«Dato fra» er etter «Dato til»", "«Dato fra» is after «Dato til»")
+                    .at_line(2)
+                    .column(Column::DatoTil.name())
+                    .value(t.format("%d.%m.%Y").to_string()),
+            );
+        }
+    }
+    scan.submission.period_from = from;
+    scan.submission.period_to = to;
+}
+
+fn read_error(e: &csv::Error) -> Finding {
+    let line = e.position().map_or(1, |p| p.line());
+    Finding::new(RuleCode::F003, format!("lesefeil: {e}"), format!("read error: {e}")).at_line(line)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// One data row, decoded.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    pub record: StringRecord,
+}
+
+impl RawRow {
+    /// The trimmed value of a column; `None` when the column is absent or the cell empty.
+    pub fn get<'a>(&'a self, header: &Header, column: Column) -> Option<&'a str> {
+        let v = self.record.get(header.position(column)?)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+}
+
+/// All rows of one incident, in file order.
+#[derive(Debug, Clone)]
+pub struct RawIncident {
+    pub id: String,
+    pub rows: Vec<RawRow>,
+}
+
+impl RawIncident {
+    pub fn first_line(&self) -> u64 {
+        self.rows.first().map_or(0, |r| r.line)
+    }
+}
+
+/// What [`fold`] hands over, in file order of completion.
+pub enum Event<'a> {
+    /// Every data row as read (raw bytes), with the byte offset reached: for archiving and
+    /// progress.
+    Row { line: u64, record: &'a ByteRecord, offset: u64 },
+    /// An incident whose last row has been read.
+    Incident(RawIncident),
+    /// A row without `Hendelsesnummer` (rule E101).
+    MissingId(RawRow),
+}
+
+/// Pass 2: reads the rows again and hands each incident over as soon as its last row has
+/// been read (as noted by [`scan`]). Only incidents still open are held in memory.
+pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io::Result<()> {
+    let Some(header) = scan.header.as_ref() else { return Ok(()) };
+    let id_pos = header.position(Column::Hendelsesnummer);
+    let mut rdr = csv_reader(input);
+    let mut record = ByteRecord::new();
+    // Skip the header.
+    if !rdr.read_byte_record(&mut record).map_err(io::Error::other)? {
+        return Ok(());
+    }
+    let mut open: HashMap<Box<[u8]>, RawIncident> = HashMap::new();
+    let mut ordinal: u64 = 0;
+    while rdr.read_byte_record(&mut record).map_err(io::Error::other)? {
+        let line = record.position().map_or(0, record_line);
+        let offset = record.position().map_or(0, |p| p.byte());
+        on(Event::Row { line, record: &record, offset });
+        let row = RawRow { line, record: decode(&record, scan.encoding) };
+        let id = id_pos.map(|p| trim_bytes(record.get(p).unwrap_or(b""))).unwrap_or(b"");
+        if id.is_empty() {
+            on(Event::MissingId(row));
+        } else {
+            let done = scan.last_row.get(&id_hash(id)) == Some(&ordinal);
+            let entry = match open.get_mut(id) {
+                Some(e) => e,
+                None => open.entry(id.into()).or_insert_with(|| RawIncident {
+                    id: scan.encoding.decode(id).into_owned(),
+                    rows: Vec::with_capacity(2),
+                }),
+            };
+            entry.rows.push(row);
+            if done {
+                if let Some(inc) = open.remove(id) {
+                    on(Event::Incident(inc));
+                }
+            }
+        }
+        ordinal += 1;
+    }
+    // Incidents left open (two ids sharing a hash, or a file that changed since the scan).
+    let mut rest: Vec<RawIncident> = open.into_values().collect();
+    rest.sort_by_key(RawIncident::first_line);
+    for inc in rest {
+        on(Event::Incident(inc));
+    }
+    Ok(())
+}
+
+fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
+    if encoding != Encoding::Windows1252 {
+        if let Ok(s) = StringRecord::from_byte_record(record.clone()) {
+            return s;
+        }
+    }
+    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
+    for f in record.iter() {
+        out.push_field(&encoding.decode(f));
+    }
+    out
+}

@@ -1,0 +1,390 @@
+//! The catalog (SQLite): submissions and their versions, the global data version, mapping
+//! tables per centre, and each submission's data-quality report.
+//!
+//! The data version is a counter that grows by one with every accepted submission; a
+//! submission version is visible at data version V when it became current at or before V
+//! and was not superseded at or before V. That is what makes `--as-of` reproducible.
+
+use std::path::Path;
+
+use akutt_model::CodeList;
+use akutt_rules::{MappingEntry, MappingTable};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::{Result, StoreError};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    centre TEXT,
+    period_from TEXT,
+    period_to TEXT,
+    version INTEGER,
+    status TEXT NOT NULL,             -- writing | accepted | rejected | aborted
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    store_dir TEXT,
+    mapping_version INTEGER,
+    received_at TEXT NOT NULL,
+    data_version INTEGER,             -- the data version at which it became current
+    superseded_at INTEGER,            -- the data version at which a newer one replaced it
+    rows INTEGER, incidents_accepted INTEGER, incidents_rejected INTEGER,
+    report TEXT
+);
+CREATE INDEX IF NOT EXISTS submissions_key ON submissions (centre, period_from, period_to);
+CREATE TABLE IF NOT EXISTS data_versions (
+    version INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    submission_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mapping_versions (
+    id INTEGER PRIMARY KEY,
+    centre TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    UNIQUE (centre, version)
+);
+CREATE TABLE IF NOT EXISTS mapping_entries (
+    mapping_version_id INTEGER NOT NULL REFERENCES mapping_versions(id),
+    kodeverk TEXT NOT NULL,
+    local_code TEXT NOT NULL,
+    national_code TEXT NOT NULL,
+    valid_from TEXT,
+    valid_to TEXT
+);
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionStatus {
+    Writing,
+    Accepted,
+    Rejected,
+    Aborted,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Writing => "writing",
+            SubmissionStatus::Accepted => "accepted",
+            SubmissionStatus::Rejected => "rejected",
+            SubmissionStatus::Aborted => "aborted",
+        }
+    }
+
+    fn parse(s: &str) -> SubmissionStatus {
+        match s {
+            "accepted" => SubmissionStatus::Accepted,
+            "rejected" => SubmissionStatus::Rejected,
+            "writing" => SubmissionStatus::Writing,
+            _ => SubmissionStatus::Aborted,
+        }
+    }
+}
+
+/// One submission version as the catalog knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub id: i64,
+    pub centre: Option<String>,
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
+    pub version: Option<i64>,
+    pub status: SubmissionStatus,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub store_dir: Option<String>,
+    pub mapping_version: Option<i64>,
+    pub received_at: String,
+    pub data_version: Option<i64>,
+    pub superseded_at: Option<i64>,
+    pub rows: Option<i64>,
+    pub incidents_accepted: Option<i64>,
+    pub incidents_rejected: Option<i64>,
+}
+
+impl Submission {
+    /// Current at the latest data version.
+    pub fn is_current(&self) -> bool {
+        self.status == SubmissionStatus::Accepted && self.superseded_at.is_none()
+    }
+}
+
+/// A data version: the state of the registry after one accepted submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataVersion {
+    pub version: i64,
+    pub created_at: String,
+    pub submission_id: i64,
+}
+
+/// A loaded mapping table version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingVersion {
+    pub centre: String,
+    pub version: i64,
+    pub sha256: String,
+    pub source: String,
+    pub loaded_at: String,
+    pub entries: usize,
+}
+
+/// What an ingest registers before writing its files.
+#[derive(Debug, Clone, Default)]
+pub struct NewSubmission {
+    pub centre: Option<String>,
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub mapping_version: Option<i64>,
+}
+
+/// How an ingest ends.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    pub accepted: bool,
+    pub store_dir: Option<String>,
+    pub rows: i64,
+    pub incidents_accepted: i64,
+    pub incidents_rejected: i64,
+    pub report_json: String,
+}
+
+pub struct Catalog {
+    conn: Connection,
+}
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+const SUBMISSION_COLUMNS: &str = "id, centre, period_from, period_to, version, status, file_name, sha256, bytes, store_dir, \
+     mapping_version, received_at, data_version, superseded_at, rows, incidents_accepted, incidents_rejected";
+
+fn submission_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
+    Ok(Submission {
+        id: r.get(0)?,
+        centre: r.get(1)?,
+        period_from: r.get(2)?,
+        period_to: r.get(3)?,
+        version: r.get(4)?,
+        status: SubmissionStatus::parse(&r.get::<_, String>(5)?),
+        file_name: r.get(6)?,
+        sha256: r.get(7)?,
+        bytes: r.get(8)?,
+        store_dir: r.get(9)?,
+        mapping_version: r.get(10)?,
+        received_at: r.get(11)?,
+        data_version: r.get(12)?,
+        superseded_at: r.get(13)?,
+        rows: r.get(14)?,
+        incidents_accepted: r.get(15)?,
+        incidents_rejected: r.get(16)?,
+    })
+}
+
+impl Catalog {
+    pub fn open(path: &Path) -> Result<Catalog> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Catalog { conn })
+    }
+
+    /// Opens an existing catalog for reading only.
+    pub fn open_read_only(path: &Path) -> Result<Catalog> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(Catalog { conn })
+    }
+
+    /// Marks submissions left in `writing` by a crashed process as `aborted`. Call with the
+    /// write lock held.
+    pub fn abort_unfinished(&self) -> Result<usize> {
+        Ok(self.conn.execute("UPDATE submissions SET status = 'aborted' WHERE status = 'writing'", [])?)
+    }
+
+    /// Registers an ingest before its files are written; returns its id and version.
+    pub fn begin_submission(&mut self, s: &NewSubmission) -> Result<(i64, Option<i64>)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: Option<i64> = match (&s.centre, &s.period_from, &s.period_to) {
+            (Some(c), Some(f), Some(t)) => Some(
+                tx.query_row(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE centre = ?1 AND period_from = ?2 AND period_to = ?3",
+                    params![c, f, t],
+                    |r| r.get(0),
+                )?,
+            ),
+            _ => None,
+        };
+        tx.execute(
+            "INSERT INTO submissions (centre, period_from, period_to, version, status, file_name, sha256, bytes, mapping_version, received_at)
+             VALUES (?1, ?2, ?3, ?4, 'writing', ?5, ?6, ?7, ?8, ?9)",
+            params![s.centre, s.period_from, s.period_to, version, s.file_name, s.sha256, s.bytes, s.mapping_version, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((id, version))
+    }
+
+    /// Ends an ingest in one transaction. When accepted, the submission becomes current,
+    /// supersedes the previous current version of the same centre and period, and a new
+    /// data version is created. Returns the data version it is visible at.
+    pub fn complete_submission(&mut self, id: i64, c: &Completion) -> Result<Option<i64>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut data_version = None;
+        if c.accepted {
+            let (centre, from, to): (Option<String>, Option<String>, Option<String>) =
+                tx.query_row("SELECT centre, period_from, period_to FROM submissions WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let dv: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
+            tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, ?3)", params![dv, now(), id])?;
+            tx.execute(
+                "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL
+                 AND centre IS ?2 AND period_from IS ?3 AND period_to IS ?4 AND id != ?5",
+                params![dv, centre, from, to, id],
+            )?;
+            data_version = Some(dv);
+        }
+        let status = if c.accepted { "accepted" } else { "rejected" };
+        let n = tx.execute(
+            "UPDATE submissions SET status = ?1, store_dir = ?2, data_version = ?3, rows = ?4, incidents_accepted = ?5,
+             incidents_rejected = ?6, report = ?7 WHERE id = ?8 AND status = 'writing'",
+            params![status, c.store_dir, data_version, c.rows, c.incidents_accepted, c.incidents_rejected, c.report_json, id],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Invalid(format!("submission {id} is not being written")));
+        }
+        tx.commit()?;
+        Ok(data_version)
+    }
+
+    pub fn submissions(&self) -> Result<Vec<Submission>> {
+        let mut st = self.conn.prepare(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions ORDER BY id"))?;
+        let rows = st.query_map([], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn submission(&self, id: i64) -> Result<Option<Submission>> {
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?1"), [id], submission_from_row)
+            .optional()?)
+    }
+
+    pub fn report(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT report FROM submissions WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// The latest data version (0 when nothing has been accepted).
+    pub fn latest_data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM data_versions", [], |r| r.get(0))?)
+    }
+
+    /// Submission versions visible at a data version (default: the latest).
+    pub fn visible_at(&self, data_version: Option<i64>) -> Result<Vec<Submission>> {
+        let v = match data_version {
+            Some(v) => v,
+            None => self.latest_data_version()?,
+        };
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = 'accepted' AND data_version <= ?1
+             AND (superseded_at IS NULL OR superseded_at > ?1) ORDER BY id"
+        ))?;
+        let rows = st.query_map([v], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Store directories any submission still names (everything else may be collected).
+    pub fn referenced_store_dirs(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare("SELECT store_dir FROM submissions WHERE store_dir IS NOT NULL")?;
+        let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
+    /// Saves a new mapping-table version for a centre; returns its version number.
+    pub fn save_mapping(&mut self, centre: &str, table: &MappingTable, sha256: &str, source: &str) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM mapping_versions WHERE centre = ?1", [centre], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO mapping_versions (centre, version, sha256, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![centre, version, sha256, source, now()],
+        )?;
+        let mv = tx.last_insert_rowid();
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO mapping_entries (mapping_version_id, kodeverk, local_code, national_code, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in table.entries() {
+                let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.format("%Y-%m-%d").to_string());
+                st.execute(params![mv, e.list.name(), e.local, e.national, d(e.valid_from), d(e.valid_to)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(version)
+    }
+
+    /// The latest mapping table of a centre, with its version.
+    pub fn mapping(&self, centre: &str) -> Result<Option<(i64, MappingTable)>> {
+        let Some((id, version)): Option<(i64, i64)> = self
+            .conn
+            .query_row("SELECT id, version FROM mapping_versions WHERE centre = ?1 ORDER BY version DESC LIMIT 1", [centre], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut st = self.conn.prepare(
+            "SELECT kodeverk, local_code, national_code, valid_from, valid_to FROM mapping_entries WHERE mapping_version_id = ?1",
+        )?;
+        let date = |s: Option<String>| s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let entries = st
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter_map(|(l, local, national, f, t)| {
+                Some(MappingEntry { list: CodeList::parse(&l)?, local, national, valid_from: date(f), valid_to: date(t) })
+            });
+        let table = MappingTable::from_entries(entries).map_err(StoreError::Invalid)?;
+        Ok(Some((version, table)))
+    }
+
+    pub fn mapping_versions(&self) -> Result<Vec<MappingVersion>> {
+        let mut st = self.conn.prepare(
+            "SELECT m.centre, m.version, m.sha256, m.source, m.loaded_at, (SELECT COUNT(*) FROM mapping_entries e WHERE e.mapping_version_id = m.id)
+             FROM mapping_versions m ORDER BY m.centre, m.version",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(MappingVersion {
+                    centre: r.get(0)?,
+                    version: r.get(1)?,
+                    sha256: r.get(2)?,
+                    source: r.get(3)?,
+                    loaded_at: r.get(4)?,
+                    entries: r.get::<_, i64>(5)? as usize,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn data_versions(&self) -> Result<Vec<DataVersion>> {
+        let mut st = self.conn.prepare("SELECT version, created_at, submission_id FROM data_versions ORDER BY version")?;
+        let rows = st
+            .query_map([], |r| Ok(DataVersion { version: r.get(0)?, created_at: r.get(1)?, submission_id: r.get(2)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,388 @@
+//! The four stored tables (incidents, contacts, patients, actions) as Parquet files written
+//! with arrow-rs, in record batches of bounded size. `docs/DATA.md` documents every column.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use akutt_model::{Incident, Instant};
+use arrow::array::{ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use crate::{io_err, Result};
+
+/// The table names, which are also the file stems (`incidents.parquet`, …).
+pub const TABLES: [&str; 4] = ["incidents", "contacts", "patients", "actions"];
+
+const BATCH_ROWS: usize = 32 * 1024;
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    Ts,
+    I32,
+    I64,
+    Bool,
+}
+
+fn data_type(k: Kind) -> DataType {
+    match k {
+        Kind::Str => DataType::Utf8,
+        Kind::Ts => DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+        Kind::I32 => DataType::Int32,
+        Kind::I64 => DataType::Int64,
+        Kind::Bool => DataType::Boolean,
+    }
+}
+
+const INCIDENT_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("centre", Kind::Str),
+    ("incident_id", Kind::Str),
+    ("t0", Kind::Ts),
+    ("created_at", Kind::Ts),
+    ("execute_at", Kind::Ts),
+    ("ready_at", Kind::Ts),
+    ("hendelsestype", Kind::Str),
+    ("pickup_place", Kind::Str),
+    ("pickup_municipality", Kind::Str),
+    ("urban", Kind::Bool),
+    ("risk", Kind::Str),
+    ("city_district", Kind::Str),
+    ("urgency", Kind::Str),
+    ("first_channel", Kind::Str),
+    ("first_caller", Kind::Str),
+    ("prebooked", Kind::Bool),
+    ("lv_only", Kind::Bool),
+    ("n_contacts", Kind::I32),
+    ("n_patients", Kind::I32),
+    ("n_actions", Kind::I32),
+    ("n_missions", Kind::I32),
+    ("warnings", Kind::Str),
+    ("source_line", Kind::I64),
+];
+
+const CONTACT_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("centre", Kind::Str),
+    ("incident_id", Kind::Str),
+    ("contact_id", Kind::Str),
+    ("received_at", Kind::Ts),
+    ("sequence", Kind::I32),
+    ("innringer", Kind::Str),
+    ("sambandsvei", Kind::Str),
+];
+
+const PATIENT_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("centre", Kind::Str),
+    ("incident_id", Kind::Str),
+    ("patient_number", Kind::I32),
+    ("urgency", Kind::Str),
+    ("criterion", Kind::Str),
+    ("consciousness", Kind::Str),
+    ("respiration", Kind::Str),
+    ("sex", Kind::Str),
+    ("pseudonym", Kind::Str),
+    ("home_municipality", Kind::Str),
+    ("insurance_nation", Kind::Str),
+];
+
+const ACTION_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("centre", Kind::Str),
+    ("incident_id", Kind::Str),
+    ("action_number", Kind::I32),
+    ("created_at", Kind::Ts),
+    ("name", Kind::Str),
+    ("tiltak", Kind::Str),
+    ("action_type", Kind::Str),
+    ("patient_number", Kind::I32),
+    ("resource", Kind::Str),
+    ("mission_id", Kind::Str),
+    ("mission_type", Kind::Str),
+    ("is_mission", Kind::Bool),
+    ("alerted_at", Kind::Ts),
+    ("departed_at", Kind::Ts),
+    ("at_scene_at", Kind::Ts),
+    ("left_scene_at", Kind::Ts),
+    ("delivered_at", Kind::Ts),
+    ("free_at", Kind::Ts),
+    ("free_at_station_at", Kind::Ts),
+    ("wanted_delivered_at", Kind::Ts),
+    ("delivery_municipality", Kind::Str),
+    ("delivery_place", Kind::Str),
+];
+
+/// The column names and Arrow types of a table, for documentation and readers.
+pub fn schema(table: &str) -> Option<SchemaRef> {
+    let cols = match table {
+        "incidents" => INCIDENT_COLUMNS,
+        "contacts" => CONTACT_COLUMNS,
+        "patients" => PATIENT_COLUMNS,
+        "actions" => ACTION_COLUMNS,
+        _ => return None,
+    };
+    Some(schema_of(cols))
+}
+
+fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {
+    let nullable = |n: &str| !matches!(n, "submission_id" | "centre" | "incident_id");
+    Arc::new(Schema::new(cols.iter().map(|(n, k)| Field::new(*n, data_type(*k), nullable(n))).collect::<Vec<_>>()))
+}
+
+enum Builder {
+    Str(StringBuilder),
+    Ts(TimestampSecondBuilder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    Bool(BooleanBuilder),
+}
+
+impl Builder {
+    fn new(k: Kind) -> Builder {
+        match k {
+            Kind::Str => Builder::Str(StringBuilder::new()),
+            Kind::Ts => Builder::Ts(TimestampSecondBuilder::new().with_timezone("UTC")),
+            Kind::I32 => Builder::I32(Int32Builder::new()),
+            Kind::I64 => Builder::I64(Int64Builder::new()),
+            Kind::Bool => Builder::Bool(BooleanBuilder::new()),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Str(b) => Arc::new(b.finish()),
+            Builder::Ts(b) => Arc::new(b.finish()),
+            Builder::I32(b) => Arc::new(b.finish()),
+            Builder::I64(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// One Parquet file being written: values are appended column by column, row by row.
+struct TableWriter {
+    path: PathBuf,
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    col: usize,
+    rows: usize,
+    total: u64,
+    writer: ArrowWriter<File>,
+}
+
+impl TableWriter {
+    fn create(path: PathBuf, cols: &[(&str, Kind)]) -> Result<TableWriter> {
+        let schema = schema_of(cols);
+        let file = File::create(&path).map_err(io_err(&path))?;
+        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_row_count(Some(ROW_GROUP_ROWS)).build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+        Ok(TableWriter { path, schema, builders: cols.iter().map(|(_, k)| Builder::new(*k)).collect(), col: 0, rows: 0, total: 0, writer })
+    }
+
+    fn next(&mut self) -> &mut Builder {
+        let b = &mut self.builders[self.col];
+        self.col += 1;
+        b
+    }
+
+    fn str(&mut self, v: Option<&str>) {
+        if let Builder::Str(b) = self.next() {
+            b.append_option(v);
+        }
+    }
+
+    fn ts(&mut self, v: Option<Instant>) {
+        if let Builder::Ts(b) = self.next() {
+            b.append_option(v);
+        }
+    }
+
+    fn i32(&mut self, v: Option<i32>) {
+        if let Builder::I32(b) = self.next() {
+            b.append_option(v);
+        }
+    }
+
+    fn i64(&mut self, v: Option<i64>) {
+        if let Builder::I64(b) = self.next() {
+            b.append_option(v);
+        }
+    }
+
+    fn bool(&mut self, v: Option<bool>) {
+        if let Builder::Bool(b) = self.next() {
+            b.append_option(v);
+        }
+    }
+
+    fn end_row(&mut self) -> Result<()> {
+        debug_assert_eq!(self.col, self.builders.len(), "{}: row has the wrong number of values", self.path.display());
+        self.col = 0;
+        self.rows += 1;
+        if self.rows >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
+        self.writer.write(&batch)?;
+        self.total += self.rows as u64;
+        self.rows = 0;
+        Ok(())
+    }
+
+    fn close(mut self) -> Result<u64> {
+        self.flush()?;
+        let file = self.writer.into_inner()?;
+        file.sync_all().map_err(io_err(&self.path))?;
+        Ok(self.total)
+    }
+}
+
+/// The four tables of one submission version, written side by side.
+pub struct TableSet {
+    submission_id: i64,
+    centre: String,
+    incidents: TableWriter,
+    contacts: TableWriter,
+    patients: TableWriter,
+    actions: TableWriter,
+}
+
+/// Rows written per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub incidents: u64,
+    pub contacts: u64,
+    pub patients: u64,
+    pub actions: u64,
+}
+
+impl TableSet {
+    pub fn create(dir: &Path, submission_id: i64, centre: &str) -> Result<TableSet> {
+        let p = |n: &str| dir.join(format!("{n}.parquet"));
+        Ok(TableSet {
+            submission_id,
+            centre: centre.to_string(),
+            incidents: TableWriter::create(p("incidents"), INCIDENT_COLUMNS)?,
+            contacts: TableWriter::create(p("contacts"), CONTACT_COLUMNS)?,
+            patients: TableWriter::create(p("patients"), PATIENT_COLUMNS)?,
+            actions: TableWriter::create(p("actions"), ACTION_COLUMNS)?,
+        })
+    }
+
+    /// Appends one accepted incident to the four tables.
+    pub fn push(&mut self, inc: &Incident) -> Result<()> {
+        let (sid, centre) = (Some(self.submission_id), Some(self.centre.as_str()));
+        let n = |x: usize| Some(i32::try_from(x).unwrap_or(i32::MAX));
+        let num = |x: Option<u32>| x.and_then(|v| i32::try_from(v).ok());
+        let w = &mut self.incidents;
+        w.i64(sid);
+        w.str(centre);
+        w.str(Some(&inc.id));
+        w.ts(inc.t0());
+        w.ts(inc.created_at);
+        w.ts(inc.execute_at);
+        w.ts(inc.ready_at);
+        w.str(inc.hendelsestype.map(|c| c.code()));
+        w.str(inc.pickup_place.map(|c| c.code()));
+        w.str(inc.pickup_municipality.as_deref());
+        w.bool(inc.urban);
+        w.str(inc.risk.as_deref());
+        w.str(inc.city_district.as_deref());
+        w.str(inc.urgency().map(|c| c.code()));
+        let first = inc.first_contact();
+        w.str(first.and_then(|c| c.sambandsvei).map(|c| c.code()));
+        w.str(first.and_then(|c| c.innringer).map(|c| c.code()));
+        w.bool(Some(inc.is_prebooked()));
+        w.bool(Some(inc.is_lv_only()));
+        w.i32(n(inc.contacts.len()));
+        w.i32(n(inc.patients.len()));
+        w.i32(n(inc.actions.len()));
+        w.i32(n(inc.missions().count()));
+        let warnings: Vec<&str> = inc.warnings.iter().map(|c| c.code()).collect();
+        w.str((!warnings.is_empty()).then(|| warnings.join(",")).as_deref());
+        w.i64(Some(inc.line as i64));
+        w.end_row()?;
+
+        for c in &inc.contacts {
+            let w = &mut self.contacts;
+            w.i64(sid);
+            w.str(centre);
+            w.str(Some(&inc.id));
+            w.str(Some(&c.id));
+            w.ts(c.received_at);
+            w.i32(num(c.sequence));
+            w.str(c.innringer.map(|x| x.code()));
+            w.str(c.sambandsvei.map(|x| x.code()));
+            w.end_row()?;
+        }
+        for p in &inc.patients {
+            let w = &mut self.patients;
+            w.i64(sid);
+            w.str(centre);
+            w.str(Some(&inc.id));
+            w.i32(num(p.number));
+            w.str(p.urgency.map(|x| x.code()));
+            w.str(p.criterion.as_deref());
+            w.str(p.consciousness.as_deref());
+            w.str(p.respiration.as_deref());
+            w.str(p.sex.map(|x| x.code()));
+            w.str(p.pseudonym.as_deref());
+            w.str(p.home_municipality.as_deref());
+            w.str(p.insurance_nation.as_deref());
+            w.end_row()?;
+        }
+        for a in &inc.actions {
+            let w = &mut self.actions;
+            w.i64(sid);
+            w.str(centre);
+            w.str(Some(&inc.id));
+            w.i32(num(a.number));
+            w.ts(a.created_at);
+            w.str(a.name.as_deref());
+            w.str(a.tiltak.map(|x| x.code()));
+            w.str(a.action_type.as_deref());
+            w.i32(num(a.patient_number));
+            w.str(a.resource.as_deref());
+            w.str(a.mission_id.as_deref());
+            w.str(a.mission_type.as_deref());
+            w.bool(Some(a.is_mission()));
+            w.ts(a.alerted_at);
+            w.ts(a.departed_at);
+            w.ts(a.at_scene_at);
+            w.ts(a.left_scene_at);
+            w.ts(a.delivered_at);
+            w.ts(a.free_at);
+            w.ts(a.free_at_station_at);
+            w.ts(a.wanted_delivered_at);
+            w.str(a.delivery_municipality.as_deref());
+            w.str(a.delivery_place.map(|x| x.code()));
+            w.end_row()?;
+        }
+        Ok(())
+    }
+
+    /// Flushes, closes and syncs the four files.
+    pub fn finish(self) -> Result<TableCounts> {
+        Ok(TableCounts {
+            incidents: self.incidents.close()?,
+            contacts: self.contacts.close()?,
+            patients: self.patients.close()?,
+            actions: self.actions.close()?,
+        })
+    }
+}
