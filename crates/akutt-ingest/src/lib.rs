@@ -1,0 +1,9 @@
+//! The ingest pipeline: a centre extract is scanned, folded into incidents, validated
+//! against DOMAIN.md §6, pseudonymised (§9) and stored as a new submission version, and the
+//! centre gets a data-quality report (§6, last paragraph).
+
+mod pipeline;
+mod report;
+
+pub use pipeline::{ingest, load_mappings, IngestError, IngestOutcome};
+pub use report::{Counts, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};

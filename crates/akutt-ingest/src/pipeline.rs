@@ -1,0 +1,286 @@
+//! One ingest, end to end: scan, fold, validate, pseudonymise, write, commit.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::Path;
+
+use akutt_extract::{fold, scan, Column, Event, Scan};
+use akutt_model::time::{format_oslo, oslo_start_of_day};
+use akutt_model::{Finding, RuleCode, Severity};
+use akutt_rules::{is_valid_fnr, validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED};
+use akutt_store::catalog::{Completion, NewSubmission};
+use akutt_store::{Catalog, DataDir, StoreError, TableSet};
+use chrono::Days;
+use sha2::Digest;
+
+use crate::report::{Counts, Coverage, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {message}")]
+    Mapping { path: String, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io { path: path.display().to_string(), source }
+}
+
+/// The result of an ingest: the report, and whether the file was accepted.
+#[derive(Debug)]
+pub struct IngestOutcome {
+    pub report: Report,
+    pub accepted: bool,
+}
+
+/// Ingests one extract file into the data directory. `progress` is called with
+/// (bytes read, bytes in all) during the second pass.
+pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<IngestOutcome, IngestError> {
+    let _lock = data.lock()?;
+    let mut catalog = Catalog::open(&data.catalog_path())?;
+    catalog.abort_unfinished()?;
+    data.collect_garbage(&catalog.referenced_store_dirs()?)?;
+
+    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let s = scan(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?));
+    let centre = s.submission.centre().map(str::to_string);
+    let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let mapping = match &centre {
+        Some(c) => catalog.mapping(c)?,
+        None => None,
+    };
+    let new = NewSubmission {
+        centre: centre.clone(),
+        period_from: iso(s.submission.period_from),
+        period_to: iso(s.submission.period_to),
+        file_name: file_name.clone(),
+        sha256: s.sha256.clone(),
+        bytes: s.bytes as i64,
+        mapping_version: mapping.as_ref().map(|(v, _)| *v),
+    };
+    let (id, version) = catalog.begin_submission(&new)?;
+    let mut report = Report {
+        submission: SubmissionOut {
+            id,
+            centre: centre.clone(),
+            period: Period { from: new.period_from.clone(), to: new.period_to.clone() },
+            version,
+            status: "rejected".into(),
+            file: file_name,
+            sha256: s.sha256.clone(),
+            encoding: s.header.as_ref().map(|_| s.encoding.name().to_string()),
+            mapping_version: new.mapping_version,
+            data_version: None,
+        },
+        counts: Counts { rows: s.rows, ..Counts::default() },
+        findings: Vec::new(),
+        findings_not_listed: 0,
+        findings_per_rule: BTreeMap::new(),
+        completeness: BTreeMap::new(),
+        mapping_coverage: BTreeMap::new(),
+        time_range: None,
+        notices: s.notices.clone(),
+        synthetic: false,
+    };
+    if s.is_rejected() {
+        for f in &s.findings {
+            add_finding(&mut report, f);
+        }
+        let completion = Completion { accepted: false, rows: s.rows as i64, report_json: report.to_json(), ..Completion::default() };
+        catalog.complete_submission(id, &completion)?;
+        return Ok(IngestOutcome { report, accepted: false });
+    }
+
+    let table = mapping.map(|(_, t)| t).unwrap_or_default();
+    let pseudonymiser = Pseudonymiser::new(key);
+    let work = data.new_work_dir(&format!("ingest-{id}"))?;
+    let written = write_version(&s, path, &work, id, centre.as_deref().unwrap_or(""), &table, &pseudonymiser, &mut report, &mut progress)?;
+    let store_name = format!("submission-{id}");
+    data.publish(&work, &store_name)?;
+    report.submission.status = "accepted".into();
+    let completion = Completion {
+        accepted: true,
+        store_dir: Some(store_name),
+        rows: s.rows as i64,
+        incidents_accepted: written.0 as i64,
+        incidents_rejected: written.1 as i64,
+        report_json: String::new(),
+    };
+    // The report names its own data version: predict it inside the commit, then store it.
+    let mut completion = completion;
+    report.submission.data_version = Some(catalog.latest_data_version()? + 1);
+    completion.report_json = report.to_json();
+    let dv = catalog.complete_submission(id, &completion)?;
+    debug_assert_eq!(dv, report.submission.data_version, "the writer lock makes the next data version predictable");
+    report.submission.data_version = dv;
+    Ok(IngestOutcome { report, accepted: true })
+}
+
+fn add_finding(report: &mut Report, f: &Finding) {
+    *report.findings_per_rule.entry(f.code.code().to_string()).or_default() += 1;
+    if report.findings.len() < MAX_LISTED_FINDINGS {
+        report.findings.push(FindingOut::from(f));
+    } else {
+        report.findings_not_listed += 1;
+    }
+}
+
+/// Pass 2: folds, validates and writes the Parquet tables and the pseudonymised archive
+/// copy into `work`. Returns (incidents accepted, incidents rejected).
+#[allow(clippy::too_many_arguments)]
+fn write_version(
+    s: &Scan,
+    path: &Path,
+    work: &Path,
+    id: i64,
+    centre: &str,
+    mapping: &MappingTable,
+    pseudonymiser: &Pseudonymiser,
+    report: &mut Report,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<(u64, u64), IngestError> {
+    let header = s.header.as_ref().expect("an accepted scan has a header");
+    let mut tables = TableSet::create(work, id, centre)?;
+    let archive_path = work.join("archive.csv");
+    let mut archive = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_writer(BufWriter::with_capacity(1 << 20, File::create(&archive_path).map_err(io(&archive_path))?));
+    archive.write_byte_record(&header.raw).map_err(|e| io(&archive_path)(e.into()))?;
+    let fnr_pos = header.position(Column::Fodselsnummer);
+    let present: Vec<(usize, String)> = header.columns().filter_map(|c| header.position(c).map(|p| (p, c.name().to_string()))).collect();
+    let mut filled = vec![0u64; present.len()];
+    let period = match (s.submission.period_from, s.submission.period_to) {
+        (Some(f), Some(t)) => Some((oslo_start_of_day(f), oslo_start_of_day(t.checked_add_days(Days::new(1)).unwrap_or(t)))),
+        _ => None,
+    };
+    let ctx = Context { header, mapping, pseudonymiser, period };
+    let mut stats = MappingStats::default();
+    let (mut accepted, mut rejected) = (0u64, 0u64);
+    let mut range: Option<(i64, i64)> = None;
+    let mut failure: Option<IngestError> = None;
+    let mut out_record = csv::ByteRecord::new();
+    let total = s.bytes;
+    let mut rows_seen = 0u64;
+    fold(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?), s, |event| {
+        if failure.is_some() {
+            return;
+        }
+        match event {
+            Event::Row { record, offset, .. } => {
+                rows_seen += 1;
+                if rows_seen % 4096 == 0 {
+                    progress(offset, total);
+                }
+                for (k, (p, _)) in present.iter().enumerate() {
+                    if record.get(*p).is_some_and(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
+                        filled[k] += 1;
+                    }
+                }
+                // The archive copy: the original row with the fødselsnummer pseudonymised.
+                out_record.clear();
+                for (i, field) in record.iter().enumerate() {
+                    if Some(i) == fnr_pos {
+                        let v = String::from_utf8_lossy(field);
+                        let v = v.trim();
+                        if v.is_empty() {
+                            out_record.push_field(b"");
+                        } else if is_valid_fnr(v) {
+                            out_record.push_field(format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)).as_bytes());
+                        } else {
+                            out_record.push_field(MASKED.as_bytes());
+                        }
+                    } else {
+                        out_record.push_field(field);
+                    }
+                }
+                if let Err(e) = archive.write_byte_record(&out_record) {
+                    failure = Some(io(&archive_path)(e.into()));
+                }
+            }
+            Event::MissingId(row) => {
+                let f = Finding::new(RuleCode::E101, "", "").at_line(row.line).column(Column::Hendelsesnummer.name());
+                add_finding(report, &f);
+            }
+            Event::Incident(raw) => {
+                let outcome = validate(&raw, &ctx, &mut stats);
+                report.counts.incidents += 1;
+                for f in &outcome.findings {
+                    add_finding(report, f);
+                }
+                match outcome.incident {
+                    Some(inc) => {
+                        accepted += 1;
+                        let c = &mut report.counts;
+                        c.contacts += inc.contacts.len() as u64;
+                        c.patients += inc.patients.len() as u64;
+                        c.actions += inc.actions.len() as u64;
+                        c.missions += inc.missions().count() as u64;
+                        if let Some(t0) = inc.t0() {
+                            range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
+                        }
+                        if let Err(e) = tables.push(&inc) {
+                            failure = Some(e.into());
+                        }
+                    }
+                    None => {
+                        debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
+                        rejected += 1;
+                    }
+                }
+            }
+        }
+    })
+    .map_err(io(path))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    progress(total, total);
+    tables.finish()?;
+    let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
+    w.flush().map_err(io(&archive_path))?;
+    w.get_ref().sync_all().map_err(io(&archive_path))?;
+    drop(w);
+    akutt_store::layout::sync_dir(work)?;
+
+    report.findings.sort_by(|a, b| (a.line, &a.code).cmp(&(b.line, &b.code)));
+    report.counts.incidents_accepted = accepted;
+    report.counts.incidents_rejected = rejected;
+    let rows = s.rows.max(1) as f64;
+    for ((_, name), n) in present.iter().zip(filled) {
+        report.completeness.insert(name.clone(), round4(n as f64 / rows));
+    }
+    for (list, looked, mapped) in stats.coverage() {
+        report.mapping_coverage.insert(list.name().to_string(), Coverage { looked_up: looked, mapped, share: round4(mapped as f64 / looked as f64) });
+    }
+    report.time_range = range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
+    Ok((accepted, rejected))
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Loads a centre's mapping table file (UTF-8 or Windows-1252) into the catalog as a new
+/// version; returns (version, entries).
+pub fn load_mappings(data: &DataDir, path: &Path, centre: &str) -> Result<(i64, usize), IngestError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes).0.into_owned(),
+    };
+    let table = MappingTable::parse(&text).map_err(|errs| IngestError::Mapping {
+        path: path.display().to_string(),
+        message: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+    })?;
+    let _lock = data.lock()?;
+    let mut catalog = Catalog::open(&data.catalog_path())?;
+    let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let v = catalog.save_mapping(centre, &table, &sha, &source)?;
+    Ok((v, table.len()))
+}

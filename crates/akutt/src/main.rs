@@ -1,0 +1,228 @@
+//! `akutt`: the command line of the registry. A thin layer: parse arguments, call the
+//! library crates, print results. No domain logic lives here.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use akutt_ingest::{ingest, load_mappings};
+use akutt_store::{Catalog, DataDir};
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "akutt", version, about = "National registry of emergency medical dispatch activity (AMK)")]
+struct Cli {
+    /// The data directory (catalog, Parquet files).
+    #[arg(long, global = true, env = "AKUTT_DATA", default_value = "./akutt-data")]
+    data: PathBuf,
+    /// The pseudonymisation key file, kept outside the data directory; created on first use.
+    /// Default: $XDG_CONFIG_HOME/akutt/pseudonym.key (or ~/.config/akutt/pseudonym.key).
+    #[arg(long, global = true, env = "AKUTT_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate and store a centre extract (import format v1); prints its data-quality report.
+    /// Exit 0: file accepted (some incidents may be rejected); exit 2: file rejected.
+    Ingest {
+        file: PathBuf,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per-centre mapping tables (local code → national code).
+    Mappings {
+        #[command(subcommand)]
+        command: MappingsCommand,
+    },
+    /// List submissions with centre, period, version, status and SHA-256.
+    Submissions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the stored data-quality report of a submission.
+    Report {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read-only SQL over the stored tables (current versions). Needs the `sql` feature.
+    Sql {
+        query: String,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        /// Query the data as it was at this data version.
+        #[arg(long)]
+        as_of: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MappingsCommand {
+    /// Load a mapping table file (`kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til`).
+    Load {
+        file: PathBuf,
+        #[arg(long)]
+        centre: String,
+    },
+    /// List loaded mapping-table versions.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("akutt: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn default_key_file() -> Result<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("akutt/pseudonym.key"));
+    }
+    match std::env::var_os("HOME").filter(|x| !x.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h).join(".config/akutt/pseudonym.key")),
+        None => bail!("no HOME: give the pseudonymisation key file with --key-file or AKUTT_KEY_FILE"),
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Ingest { file, json } => {
+            let data = DataDir::open(&cli.data)?;
+            let key_file = match cli.key_file {
+                Some(k) => k,
+                None => default_key_file()?,
+            };
+            let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+            let bar = progress_bar();
+            let outcome = ingest(&data, &key, &file, |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            })
+            .with_context(|| format!("ingest of {}", file.display()))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            if json {
+                println!("{}", outcome.report.to_json());
+            } else {
+                print!("{}", outcome.report.to_text());
+            }
+            Ok(if outcome.accepted { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Mappings { command: MappingsCommand::Load { file, centre } } => {
+            let data = DataDir::open(&cli.data)?;
+            let (version, n) = load_mappings(&data, &file, &centre)?;
+            println!("Kodetabell for {centre} lastet som versjon {version} ({n} koder) / mapping table for {centre} loaded as version {version} ({n} codes)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mappings { command: MappingsCommand::List } => {
+            let catalog = open_catalog(&cli.data)?;
+            println!("{:<8} {:>7} {:>7}  {:<20}  {:<24} sha256", "centre", "version", "codes", "loaded", "source");
+            for m in catalog.mapping_versions()? {
+                println!("{:<8} {:>7} {:>7}  {:<20}  {:<24} {}", m.centre, m.version, m.entries, m.loaded_at, m.source, m.sha256);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Submissions { json } => {
+            let catalog = open_catalog(&cli.data)?;
+            let subs = catalog.submissions()?;
+            if json {
+                let list: Vec<serde_json::Value> = subs
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id, "centre": s.centre,
+                            "period": {"from": s.period_from, "to": s.period_to},
+                            "version": s.version, "status": s.status.as_str(), "current": s.is_current(),
+                            "sha256": s.sha256, "file": s.file_name, "bytes": s.bytes,
+                            "received_at": s.received_at, "data_version": s.data_version,
+                            "superseded_at": s.superseded_at, "rows": s.rows,
+                            "incidents_accepted": s.incidents_accepted, "incidents_rejected": s.incidents_rejected,
+                            "mapping_version": s.mapping_version,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"data_version": catalog.latest_data_version()?, "submissions": list}))?);
+            } else {
+                println!(
+                    "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  {}",
+                    "id", "centre", "period", "ver", "status", "current", "accepted", "rejected", "sha256"
+                );
+                for s in &subs {
+                    println!(
+                        "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  {}",
+                        s.id,
+                        s.centre.as_deref().unwrap_or("-"),
+                        format!("{}..{}", s.period_from.as_deref().unwrap_or("?"), s.period_to.as_deref().unwrap_or("?")),
+                        s.version.map_or("-".into(), |v| v.to_string()),
+                        s.status.as_str(),
+                        if s.is_current() { "yes" } else { "" },
+                        s.incidents_accepted.map_or("-".into(), |v| v.to_string()),
+                        s.incidents_rejected.map_or("-".into(), |v| v.to_string()),
+                        s.sha256
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { id, json } => {
+            let catalog = open_catalog(&cli.data)?;
+            let Some(text) = catalog.report(id)? else { bail!("no report for submission {id}") };
+            if json {
+                println!("{text}");
+            } else {
+                let report: akutt_ingest::Report = serde_json::from_str(&text)?;
+                print!("{}", report.to_text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sql { query, csv, as_of } => sql(&cli.data, &query, csv, as_of),
+    }
+}
+
+fn open_catalog(data: &Path) -> Result<Catalog> {
+    let d = DataDir::open(data)?;
+    Ok(Catalog::open(&d.catalog_path())?)
+}
+
+#[cfg(feature = "sql")]
+fn sql(data: &Path, query: &str, csv: bool, as_of: Option<i64>) -> Result<ExitCode> {
+    let d = DataDir::open(data)?;
+    let catalog = Catalog::open(&d.catalog_path())?;
+    let out = akutt_sql::run(&d, &catalog, query, as_of, if csv { akutt_sql::Format::Csv } else { akutt_sql::Format::Table })?;
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "sql"))]
+fn sql(_data: &Path, _query: &str, _csv: bool, _as_of: Option<i64>) -> Result<ExitCode> {
+    bail!(
+        "this build has no SQL engine: rebuild with `cargo build --release --features sql` \
+         (Apache DataFusion; a long build), or open the Parquet files in DuckDB or pandas as docs/DATA.md shows"
+    )
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
