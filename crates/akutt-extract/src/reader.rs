@@ -136,12 +136,18 @@ struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
+    /// The first bytes of the input (the csv reader removes a BOM before we see it).
+    head: Vec<u8>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        if self.head.len() < 3 {
+            let take = (3 - self.head.len()).min(n);
+            self.head.extend_from_slice(&buf[..take]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -187,7 +193,7 @@ fn record_line(rdr_pos: &csv::Position) -> u64 {
 /// Pass 1: hashes the file, detects its encoding, matches the header and checks the
 /// file-level rules F001–F004. Reads the whole input; never fails (a read error is F003).
 pub fn scan<R: Read>(input: R) -> Scan {
-    let mut rdr = csv_reader(HashingReader { inner: input, hasher: Sha256::new(), bytes: 0 });
+    let mut rdr = csv_reader(HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() });
     let mut scan = Scan {
         sha256: String::new(),
         bytes: 0,
@@ -206,7 +212,8 @@ pub fn scan<R: Read>(input: R) -> Scan {
         Err(e) => scan.findings.push(read_error(&e)),
     }
     if scan.findings.is_empty() {
-        let (raw, had_bom) = strip_bom(&record);
+        let (raw, stripped) = strip_bom(&record);
+        let had_bom = stripped || rdr.get_ref().head.starts_with(BOM);
         if raw.iter().any(|f| f.contains(&0)) {
             scan.findings.push(
                 Finding::new(RuleCode::F003, "NUL-tegn i overskriften (UTF-16 eller binærfil?)", "NUL bytes in the header (UTF-16 or a binary file?)")

@@ -382,7 +382,7 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
         }
     }
 
-    warnings(&mut ck, &incident, &contacts, &action_groups);
+    warnings(&mut ck, &incident, first, &contacts, &action_groups);
 
     let mut findings = ck.findings;
     findings.sort_by_key(|f| (f.line, f.code));
@@ -478,7 +478,13 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
 }
 
 /// The warning rules that look at the whole incident (W201–W204, W210).
-fn warnings(ck: &mut Checker<'_>, inc: &Incident, contacts: &[(String, &RawRow)], action_groups: &[(Option<String>, Vec<&RawRow>)]) {
+fn warnings(
+    ck: &mut Checker<'_>,
+    inc: &Incident,
+    first_row: &RawRow,
+    contacts: &[(String, &RawRow)],
+    action_groups: &[(Option<String>, Vec<&RawRow>)],
+) {
     let line = inc.line;
     let t0 = inc.t0();
     let t0_line = inc.first_contact().and_then(|c| contacts.iter().find(|(id, _)| *id == c.id)).map_or(line, |(_, r)| r.line);
@@ -540,7 +546,8 @@ fn warnings(ck: &mut Checker<'_>, inc: &Incident, contacts: &[(String, &RawRow)]
                 prev = Some((c, t));
             }
         }
-        if action.tiltak.is_some_and(Tiltak::is_ambulance) && action.alerted_at.is_none() {
+        // W203 only when the cell is empty (an unreadable one is E102 already).
+        if action.tiltak.is_some_and(Tiltak::is_ambulance) && ck.get(g[0], Column::Varslet).is_none() {
             ck.push(RuleCode::W203, aline, Some(Column::Varslet), None, String::new(), String::new());
         }
         if action.is_mission() {
@@ -552,7 +559,7 @@ fn warnings(ck: &mut Checker<'_>, inc: &Incident, contacts: &[(String, &RawRow)]
             }
         }
     }
-    if inc.urgency() == Some(Hastegrad::Rod) && inc.urban.is_none() {
+    if inc.urgency() == Some(Hastegrad::Rod) && ck.get(first_row, Column::HentestedTettbygd).is_none() {
         ck.push(RuleCode::W210, line, Some(Column::HentestedTettbygd), None, String::new(), String::new());
     }
 }
