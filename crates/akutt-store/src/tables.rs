@@ -119,16 +119,32 @@ const ACTION_COLUMNS: &[(&str, Kind)] = &[
     ("delivery_place", Kind::Str),
 ];
 
-/// The column names and Arrow types of a table, for documentation and readers.
-pub fn schema(table: &str) -> Option<SchemaRef> {
-    let cols = match table {
+fn columns_of(table: &str) -> Option<&'static [(&'static str, Kind)]> {
+    Some(match table {
         "incidents" => INCIDENT_COLUMNS,
         "contacts" => CONTACT_COLUMNS,
         "patients" => PATIENT_COLUMNS,
         "actions" => ACTION_COLUMNS,
         _ => return None,
+    })
+}
+
+/// The Arrow schema of a table.
+pub fn schema(table: &str) -> Option<SchemaRef> {
+    columns_of(table).map(schema_of)
+}
+
+/// A table's columns as (name, type) with type one of `utf8`, `timestamp_s_utc`, `int32`,
+/// `int64`, `bool`: for readers built on another Arrow version (DataFusion) and for docs.
+pub fn columns(table: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    let name = |k: Kind| match k {
+        Kind::Str => "utf8",
+        Kind::Ts => "timestamp_s_utc",
+        Kind::I32 => "int32",
+        Kind::I64 => "int64",
+        Kind::Bool => "bool",
     };
-    Some(schema_of(cols))
+    columns_of(table).map(|cols| cols.iter().map(|(n, k)| (*n, name(*k))).collect())
 }
 
 fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {

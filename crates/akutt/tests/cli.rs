@@ -1,0 +1,198 @@
+//! The command-line contract of `akutt`, run as a real process: the JSON shape of
+//! `ingest --json`, exit codes, `submissions --json`, and crash safety under `kill -9`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_akutt"));
+        c.arg("--data").arg(self.data()).env("AKUTT_KEY_FILE", self.dir.path().join("key/pseudonym.key")).env_remove("AKUTT_DATA");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+fn repo_file(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel).to_string_lossy().into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn ingest_json_contract_and_exit_codes() {
+    let e = Env::new();
+    let m = e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let o = e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv"), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let s = &v["submission"];
+    for k in ["id", "centre", "version", "status"] {
+        assert!(!s[k].is_null(), "submission.{k}");
+    }
+    assert_eq!(s["status"], "accepted");
+    assert_eq!(s["centre"], "OSL");
+    assert_eq!(s["period"]["from"], "2024-03-01");
+    assert_eq!(s["period"]["to"], "2024-03-31");
+    for k in ["rows", "incidents", "incidents_accepted", "incidents_rejected", "contacts", "patients", "actions", "missions"] {
+        assert!(v["counts"][k].is_u64(), "counts.{k}");
+    }
+    assert_eq!(v["counts"]["missions"], 2);
+    let f = &v["findings"][0];
+    for k in ["code", "severity", "line", "incident", "column", "value", "message"] {
+        assert!(f.get(k).is_some(), "finding.{k}");
+    }
+    assert_eq!(f["severity"], "warning");
+    let share = v["completeness"]["Hendelsesnummer"].as_f64().unwrap();
+    assert_eq!(share, 1.0);
+
+    // A rejected file: exit 2, status rejected, the F-code in the findings.
+    let bad = e.write("bad.csv", "Dato fra;Dato til\n01.03.2024;31.03.2024\n");
+    let o = e.run(&["ingest", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert_eq!(v["submission"]["status"], "rejected");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "file" && f["code"] == "F001"));
+
+    // The text report and the list of submissions.
+    let o = e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("W209"));
+    let o = e.run(&["submissions", "--json"]);
+    assert!(o.status.success());
+    let v = json(&o);
+    let subs = v["submissions"].as_array().unwrap();
+    assert_eq!(subs.len(), 3);
+    assert_eq!(subs[0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(subs.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(subs[2]["version"], 2);
+    // The stored report of a submission.
+    let o = e.run(&["report", "1", "--json"]);
+    assert_eq!(json(&o)["submission"]["id"], 1);
+    // A missing file is an error (exit 1) that names the file.
+    let o = e.run(&["ingest", "/nonexistent/file.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/file.csv"));
+}
+
+#[test]
+fn sql_without_the_feature_explains_itself() {
+    if cfg!(feature = "sql") {
+        return;
+    }
+    let e = Env::new();
+    let o = e.run(&["sql", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--features sql"));
+}
+
+/// A large valid extract: `n` incidents of two rows (two missions) each.
+fn big_extract(n: usize, tag: &str) -> String {
+    let header = "Dato fra;Dato til;Helseforetak/institusjonsnummer;Kode for helseforetak/Enhet;Navn på AMK-sentral;Hendelsesnummer;\
+Hendelse opprettet dato/tid;Type hendelse;Henvendelse dato/tid;Henvendelsesnummer;Type innringer;Type sambandsvei;Hentested tettbygd;\
+Pasientkontakt nummer;Hastegrad (pasientkontakt) A;Kriterietype;Tiltaksnummer;Tiltak kategori;Navn på tiltakets ressurs (VaktID);\
+Varslet dato/tid;Ankomst hentested dato/tid (Fremme);Type leveringssted (gruppering)\n";
+    let mut s = String::with_capacity(n * 400);
+    s += header;
+    for i in 0..n {
+        let day = 1 + (i % 28);
+        let (h, m) = ((i / 60) % 24, i % 60);
+        for a in 1..=2 {
+            s += &format!(
+                "01.03.2024;31.03.2024;974703300;OSL;AMK Oslo;{tag}{i};{day:02}.03.2024 {h:02}:{m:02}:10;SYK;{day:02}.03.2024 {h:02}:{m:02}:00;C{i};PUB;113;J;1;X;A.10.01;{a};AMB_BIL;U{a};{day:02}.03.2024 {h:02}:{m:02}:50;{day:02}.03.2024 {:02}:{m:02}:50;SH\n",
+                (h + 1) % 24
+            );
+        }
+    }
+    s
+}
+
+fn visible_ids(e: &Env) -> (Vec<i64>, Vec<Value>) {
+    let o = e.run(&["submissions", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let subs = v["submissions"].as_array().unwrap().clone();
+    (subs.iter().filter(|s| s["current"] == true).map(|s| s["id"].as_i64().unwrap()).collect(), subs)
+}
+
+fn parquet_rows(path: &Path) -> i64 {
+    let f = std::fs::File::open(path).unwrap();
+    let r = parquet::file::reader::SerializedFileReader::new(f).unwrap();
+    use parquet::file::reader::FileReader;
+    r.metadata().file_metadata().num_rows()
+}
+
+#[test]
+fn killed_ingest_leaves_the_store_intact_and_the_next_one_succeeds() {
+    let e = Env::new();
+    let small = e.write("small.csv", &big_extract(10, "S"));
+    let o = e.run(&["ingest", small.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let (before, _) = visible_ids(&e);
+    assert_eq!(before.len(), 1);
+    let big = e.write("big.csv", &big_extract(60_000, "B"));
+
+    // Kill -9 at different moments of the ingest: scanning, writing, publishing.
+    let mut killed = 0;
+    for delay_ms in [30u64, 120, 300, 600, 1000, 1500] {
+        let mut child = e.cmd().args(["ingest", big.to_str().unwrap()]).stdout(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL on Unix: no destructor runs
+            killed += 1;
+        }
+        child.wait().unwrap();
+        // Whatever the moment, a consistent store: the visible version's files are complete.
+        let (now, subs) = visible_ids(&e);
+        assert_eq!(now.len(), 1, "exactly one current version");
+        for s in subs.iter().filter(|s| s["current"] == true) {
+            let dir = e.data().join("store").join(format!("submission-{}", s["id"]));
+            let incidents = parquet_rows(&dir.join("incidents.parquet"));
+            assert_eq!(incidents, s["incidents_accepted"].as_i64().unwrap());
+            assert_eq!(parquet_rows(&dir.join("actions.parquet")), 2 * incidents);
+        }
+    }
+    assert!(killed >= 3, "the ingest was too fast to be killed mid-way ({killed} kills)");
+
+    // The next ingest cleans up and succeeds.
+    let start = Instant::now();
+    let o = e.run(&["ingest", big.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["counts"]["incidents_accepted"], 60_000);
+    let (now, subs) = visible_ids(&e);
+    assert!(now.iter().any(|id| *id == v["submission"]["id"].as_i64().unwrap()));
+    assert_eq!(now.len(), 1, "the big file (same centre and period) superseded the small one");
+    assert!(subs.iter().all(|s| s["status"] != "writing"), "killed attempts are marked aborted");
+    assert_eq!(std::fs::read_dir(e.data().join("tmp")).unwrap().count(), 0, "no work left behind");
+    let referenced: Vec<String> = subs.iter().filter_map(|s| s["status"].as_str().filter(|s| *s == "accepted").map(|_| ())).map(|_| String::new()).collect();
+    let dirs = std::fs::read_dir(e.data().join("store")).unwrap().count();
+    assert_eq!(dirs, referenced.len(), "only versions the catalog names are kept");
+    eprintln!("final ingest took {:?}", start.elapsed());
+}
