@@ -610,3 +610,21 @@ fn resubmission_supersedes_and_keeps_the_old_version() {
     assert_eq!(other.report.submission.version, Some(1));
     assert_eq!(cat.visible_at(None).unwrap().len(), 2);
 }
+
+// ---- fuzzing ----
+
+#[test]
+fn fuzz_corpus_replays() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/extract");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap();
+        akutt_ingest::fuzzing::run(&bytes);
+        // Every prefix, too: a truncated upload must never panic.
+        for cut in (0..bytes.len()).step_by(97) {
+            akutt_ingest::fuzzing::run(&bytes[..cut]);
+        }
+        n += 1;
+    }
+    assert!(n >= 8, "the seed corpus is in fuzz/corpus/extract ({n} files)");
+}

@@ -1,0 +1,43 @@
+//! The in-memory body of the extract fuzz target (`fuzz/fuzz_targets/extract.rs`), shared
+//! with the test that replays the seed corpus: scan, fold and validate arbitrary bytes, and
+//! check the invariants that must hold for any input.
+
+use akutt_extract::{fold, scan, Event};
+use akutt_model::Severity;
+use akutt_rules::{validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED};
+
+/// Runs the whole reading and validation path over `data`. Panics only when an invariant
+/// is broken (which is what the fuzzer looks for).
+pub fn run(data: &[u8]) {
+    let s = scan(data);
+    if s.is_rejected() {
+        assert!(s.findings.iter().all(|f| f.severity() == Severity::File));
+        return;
+    }
+    let mapping = MappingTable::default();
+    let p = Pseudonymiser::new(b"fuzz");
+    let Some(header) = s.header.as_ref() else { panic!("an accepted scan has a header") };
+    let ctx = Context { header, mapping: &mapping, pseudonymiser: &p, period: Some((0, i64::MAX / 2)) };
+    let mut stats = MappingStats::default();
+    let mut rows = 0u64;
+    let mut rows_in_incidents = 0u64;
+    fold(data, &s, |e| match e {
+        Event::Row { .. } => rows += 1,
+        Event::MissingId(_) => rows_in_incidents += 1,
+        Event::Incident(raw) => {
+            rows_in_incidents += raw.rows.len() as u64;
+            let o = validate(&raw, &ctx, &mut stats);
+            let has_error = o.findings.iter().any(|f| f.severity() == Severity::Error);
+            assert_eq!(o.incident.is_some(), !has_error, "accepted exactly when no error");
+            for f in &o.findings {
+                assert!(f.severity() != Severity::File);
+                if f.column.as_deref() == Some("Fødselsnummer") {
+                    assert_eq!(f.value.as_deref().unwrap_or(MASKED), MASKED, "a fødselsnummer is never shown");
+                }
+            }
+        }
+    })
+    .expect("reading from memory cannot fail");
+    assert_eq!(rows, s.rows, "both passes see the same rows");
+    assert_eq!(rows_in_incidents, rows, "every row lands in exactly one incident or E101");
+}
