@@ -144,7 +144,7 @@ fn write_version(
     progress: &mut impl FnMut(u64, u64),
 ) -> Result<(u64, u64), IngestError> {
     let header = s.header.as_ref().expect("an accepted scan has a header");
-    let mut tables = TableSet::create(work, id, centre)?;
+    let tables = TableSet::create(work, id, centre)?;
     let archive_path = work.join("archive.csv");
     let mut archive = csv::WriterBuilder::new()
         .delimiter(b';')
@@ -159,88 +159,77 @@ fn write_version(
         _ => None,
     };
     let ctx = Context { header, mapping, pseudonymiser, period };
-    let mut stats = MappingStats::default();
-    let (mut accepted, mut rejected) = (0u64, 0u64);
-    let mut range: Option<(i64, i64)> = None;
     let mut failure: Option<IngestError> = None;
     let mut out_record = csv::ByteRecord::new();
     let total = s.bytes;
     let mut rows_seen = 0u64;
-    fold(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?), s, |event| {
-        if failure.is_some() {
-            return;
-        }
-        match event {
-            Event::Row { record, offset, .. } => {
-                rows_seen += 1;
-                if rows_seen % 4096 == 0 {
-                    progress(offset, total);
-                }
-                for (k, (p, _)) in present.iter().enumerate() {
-                    if record.get(*p).is_some_and(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
-                        filled[k] += 1;
+    // Two threads: this one reads (CSV, decoding, archive copy, completeness); a worker
+    // validates and writes the tables. Batches of incidents cross a bounded channel, so
+    // memory stays bounded whatever the file size.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Work>>(4);
+    let worker_result = std::thread::scope(|scope| {
+        let report_ref = &mut *report;
+        let ctx_ref = &ctx;
+        let worker = scope.spawn(move || validate_and_write(rx, ctx_ref, tables, report_ref));
+        let mut batch: Vec<Work> = Vec::with_capacity(BATCH);
+        let read = fold(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?), s, |event| {
+            if failure.is_some() {
+                return;
+            }
+            match event {
+                Event::Row { record, offset, .. } => {
+                    rows_seen += 1;
+                    if rows_seen % 4096 == 0 {
+                        progress(offset, total);
                     }
-                }
-                // The archive copy: the original row with the fødselsnummer pseudonymised.
-                out_record.clear();
-                for (i, field) in record.iter().enumerate() {
-                    if Some(i) == fnr_pos {
-                        let v = String::from_utf8_lossy(field);
-                        let v = v.trim();
-                        if v.is_empty() {
-                            out_record.push_field(b"");
-                        } else if is_valid_fnr(v) {
-                            out_record.push_field(format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)).as_bytes());
+                    for (k, (p, _)) in present.iter().enumerate() {
+                        if record.get(*p).is_some_and(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
+                            filled[k] += 1;
+                        }
+                    }
+                    // The archive copy: the original row with the fødselsnummer pseudonymised.
+                    out_record.clear();
+                    for (i, field) in record.iter().enumerate() {
+                        if Some(i) == fnr_pos {
+                            let v = String::from_utf8_lossy(field);
+                            let v = v.trim();
+                            if v.is_empty() {
+                                out_record.push_field(b"");
+                            } else if is_valid_fnr(v) {
+                                out_record.push_field(format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)).as_bytes());
+                            } else {
+                                out_record.push_field(MASKED.as_bytes());
+                            }
                         } else {
-                            out_record.push_field(MASKED.as_bytes());
-                        }
-                    } else {
-                        out_record.push_field(field);
-                    }
-                }
-                if let Err(e) = archive.write_byte_record(&out_record) {
-                    failure = Some(io(&archive_path)(e.into()));
-                }
-            }
-            Event::MissingId(row) => {
-                let f = Finding::new(RuleCode::E101, "", "").at_line(row.line).column(Column::Hendelsesnummer.name());
-                add_finding(report, &f);
-            }
-            Event::Incident(raw) => {
-                let outcome = validate(&raw, &ctx, &mut stats);
-                report.counts.incidents += 1;
-                for f in &outcome.findings {
-                    add_finding(report, f);
-                }
-                match outcome.incident {
-                    Some(inc) => {
-                        accepted += 1;
-                        let c = &mut report.counts;
-                        c.contacts += inc.contacts.len() as u64;
-                        c.patients += inc.patients.len() as u64;
-                        c.actions += inc.actions.len() as u64;
-                        c.missions += inc.missions().count() as u64;
-                        if let Some(t0) = inc.t0() {
-                            range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
-                        }
-                        if let Err(e) = tables.push(&inc) {
-                            failure = Some(e.into());
+                            out_record.push_field(field);
                         }
                     }
-                    None => {
-                        debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
-                        rejected += 1;
+                    if let Err(e) = archive.write_byte_record(&out_record) {
+                        failure = Some(io(&archive_path)(e.into()));
+                    }
+                }
+                Event::MissingId(row) => batch.push(Work::MissingId(row.line)),
+                Event::Incident(raw) => {
+                    batch.push(Work::Incident(raw));
+                    if batch.len() >= BATCH && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                        failure = Some(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread stopped") });
                     }
                 }
             }
+        });
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
-    })
-    .map_err(io(path))?;
+        drop(tx);
+        let written = worker.join().map_err(|_| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread panicked") })?;
+        read.map_err(io(path))?;
+        written
+    });
     if let Some(e) = failure {
         return Err(e);
     }
+    let (accepted, rejected, range, stats) = worker_result?;
     progress(total, total);
-    tables.finish()?;
     let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
     w.flush().map_err(io(&archive_path))?;
     w.get_ref().sync_all().map_err(io(&archive_path))?;
@@ -259,6 +248,66 @@ fn write_version(
     }
     report.time_range = range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
     Ok((accepted, rejected))
+}
+
+/// Incidents per batch handed from the reading thread to the validating one.
+const BATCH: usize = 512;
+
+/// What the reading thread hands over.
+enum Work {
+    Incident(akutt_extract::RawIncident),
+    MissingId(u64),
+}
+
+type Written = (u64, u64, Option<(i64, i64)>, MappingStats);
+
+/// The worker thread: validates incidents, writes the accepted ones, fills the report.
+fn validate_and_write(
+    rx: std::sync::mpsc::Receiver<Vec<Work>>,
+    ctx: &Context<'_>,
+    mut tables: TableSet,
+    report: &mut Report,
+) -> Result<Written, IngestError> {
+    let mut stats = MappingStats::default();
+    let (mut accepted, mut rejected) = (0u64, 0u64);
+    let mut range: Option<(i64, i64)> = None;
+    for batch in rx {
+        for work in batch {
+            let raw = match work {
+                Work::MissingId(line) => {
+                    let f = Finding::new(RuleCode::E101, "", "").at_line(line).column(Column::Hendelsesnummer.name());
+                    add_finding(report, &f);
+                    continue;
+                }
+                Work::Incident(raw) => raw,
+            };
+            let outcome = validate(&raw, ctx, &mut stats);
+            report.counts.incidents += 1;
+            for f in &outcome.findings {
+                add_finding(report, f);
+            }
+            match outcome.incident {
+                Some(inc) => {
+                    accepted += 1;
+                    let c = &mut report.counts;
+                    c.contacts += inc.contacts.len() as u64;
+                    c.patients += inc.patients.len() as u64;
+                    c.actions += inc.actions.len() as u64;
+                    c.missions += inc.missions().count() as u64;
+                    if let Some(t0) = inc.t0() {
+                        range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
+                    }
+                    tables.push(&inc)?;
+                }
+                None => {
+                    debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
+                    rejected += 1;
+                }
+            }
+        }
+    }
+    tables.finish()?;
+    Ok((accepted, rejected, range, stats))
 }
 
 fn round4(x: f64) -> f64 {

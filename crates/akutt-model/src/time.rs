@@ -48,8 +48,39 @@ impl LocalResolution {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeParseError;
 
+/// The UTC offset (seconds) of a whole local day in Oslo, when it has no clock change;
+/// cached per thread, since extracts hold many times of the same days.
+fn day_offset(date: NaiveDate) -> Option<i64> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<NaiveDate, Option<i64>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(v) = c.get(&date) {
+            return *v;
+        }
+        let offset_at = |t: NaiveTime| match Oslo.from_local_datetime(&date.and_time(t)) {
+            LocalResult::Single(dt) => Some(date.and_time(t).and_utc().timestamp() - dt.timestamp()),
+            _ => None,
+        };
+        let start = offset_at(NaiveTime::MIN);
+        let end = NaiveTime::from_hms_opt(23, 59, 59).and_then(offset_at);
+        let v = if start.is_some() && start == end { start } else { None };
+        if c.len() > 20_000 {
+            c.clear();
+        }
+        c.insert(date, v);
+        v
+    })
+}
+
 /// Converts a local Oslo wall-clock reading to an instant.
 pub fn oslo_local(ndt: NaiveDateTime) -> LocalResolution {
+    if let Some(offset) = day_offset(ndt.date()) {
+        return LocalResolution::Exact(ndt.and_utc().timestamp() - offset);
+    }
     match Oslo.from_local_datetime(&ndt) {
         LocalResult::Single(t) => LocalResolution::Exact(t.timestamp()),
         LocalResult::Ambiguous(a, b) => {

@@ -179,6 +179,32 @@ fn national_static(list: CodeList) -> impl Fn(&str) -> Option<&'static str> {
     }
 }
 
+/// The columns of each level, computed once.
+struct LevelColumns {
+    incident: Vec<Column>,
+    contact: Vec<Column>,
+    contact_all: Vec<Column>,
+    patient: Vec<Column>,
+    patient_all: Vec<Column>,
+    action: Vec<Column>,
+}
+
+fn level_columns() -> &'static LevelColumns {
+    static COLS: std::sync::OnceLock<LevelColumns> = std::sync::OnceLock::new();
+    COLS.get_or_init(|| {
+        let of = |l: Level| Column::of_level(l).collect::<Vec<_>>();
+        let without = |l: Level, key: Column| Column::of_level(l).filter(|c| *c != key).collect::<Vec<_>>();
+        LevelColumns {
+            incident: without(Level::Incident, Column::Hendelsesnummer),
+            contact: without(Level::Contact, Column::Henvendelsesnummer),
+            contact_all: of(Level::Contact),
+            patient: without(Level::Patient, Column::Pasientnummer),
+            patient_all: of(Level::Patient),
+            action: of(Level::Action),
+        }
+    })
+}
+
 /// A time point as read, resolved later along the time axis.
 type Pending = Option<(LocalResolution, u64)>;
 
@@ -190,24 +216,25 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     let first = rows[0];
 
     // Repeated columns must agree (E106), level by level.
-    let incident_cols: Vec<Column> = Column::of_level(Level::Incident).filter(|c| *c != Column::Hendelsesnummer).collect();
-    ck.agree(&rows, &incident_cols, "hendelsen", "the incident");
+    let cols = level_columns();
+    let incident_cols = &cols.incident;
+    ck.agree(&rows, incident_cols, "hendelsen", "the incident");
     let contact_groups = group(&rows, |r| ck.get(r, Column::Henvendelsesnummer).map(str::to_string), |r| {
-        Column::of_level(Level::Contact).any(|c| ck.get(r, c).is_some())
+        cols.contact_all.iter().any(|c| ck.get(r, *c).is_some())
     });
-    let contact_cols: Vec<Column> = Column::of_level(Level::Contact).filter(|c| *c != Column::Henvendelsesnummer).collect();
+    let contact_cols = &cols.contact;
     for (_, g) in &contact_groups {
-        ck.agree(g, &contact_cols, "henvendelsen", "the contact");
+        ck.agree(g, contact_cols, "henvendelsen", "the contact");
     }
     let patient_groups = group(&rows, |r| ck.get(r, Column::Pasientnummer).map(str::to_string), |r| {
-        Column::of_level(Level::Patient).any(|c| ck.get(r, c).is_some())
+        cols.patient_all.iter().any(|c| ck.get(r, *c).is_some())
     });
-    let patient_cols: Vec<Column> = Column::of_level(Level::Patient).filter(|c| *c != Column::Pasientnummer).collect();
+    let patient_cols = &cols.patient;
     for (_, g) in &patient_groups {
-        ck.agree(g, &patient_cols, "pasientkontakten", "the patient");
+        ck.agree(g, patient_cols, "pasientkontakten", "the patient");
     }
     // Actions: one per key; a repeated key must repeat the same content (E107).
-    let action_cols: Vec<Column> = Column::of_level(Level::Action).collect();
+    let action_cols = &cols.action;
     let action_groups = group(&rows, |r| ck.get(r, Column::Tiltaksnummer).map(str::to_string), |r| {
         action_cols.iter().any(|c| ck.get(r, *c).is_some())
     });
