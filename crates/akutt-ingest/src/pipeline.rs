@@ -225,10 +225,11 @@ fn write_version(
         read.map_err(io(path))?;
         written
     });
+    // The worker's own error (a failed table write) explains a stopped channel best.
+    let (accepted, rejected, range, stats) = worker_result?;
     if let Some(e) = failure {
         return Err(e);
     }
-    let (accepted, rejected, range, stats) = worker_result?;
     progress(total, total);
     let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
     w.flush().map_err(io(&archive_path))?;
@@ -261,7 +262,8 @@ enum Work {
 
 type Written = (u64, u64, Option<(i64, i64)>, MappingStats);
 
-/// The worker thread: validates incidents, writes the accepted ones, fills the report.
+/// The worker thread: validates incidents and fills the report; accepted incidents go on to
+/// a third thread that encodes the Parquet tables.
 fn validate_and_write(
     rx: std::sync::mpsc::Receiver<Vec<Work>>,
     ctx: &Context<'_>,
@@ -271,42 +273,66 @@ fn validate_and_write(
     let mut stats = MappingStats::default();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut range: Option<(i64, i64)> = None;
-    for batch in rx {
-        for work in batch {
-            let raw = match work {
-                Work::MissingId(line) => {
-                    let f = Finding::new(RuleCode::E101, "", "").at_line(line).column(Column::Hendelsesnummer.name());
-                    add_finding(report, &f);
-                    continue;
+    let (to_writer, from_validator) = std::sync::mpsc::sync_channel::<Vec<akutt_model::Incident>>(4);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), IngestError> {
+            for batch in from_validator {
+                for inc in &batch {
+                    tables.push(inc)?;
                 }
-                Work::Incident(raw) => raw,
-            };
-            let outcome = validate(&raw, ctx, &mut stats);
-            report.counts.incidents += 1;
-            for f in &outcome.findings {
-                add_finding(report, f);
             }
-            match outcome.incident {
-                Some(inc) => {
-                    accepted += 1;
-                    let c = &mut report.counts;
-                    c.contacts += inc.contacts.len() as u64;
-                    c.patients += inc.patients.len() as u64;
-                    c.actions += inc.actions.len() as u64;
-                    c.missions += inc.missions().count() as u64;
-                    if let Some(t0) = inc.t0() {
-                        range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
+            tables.finish()?;
+            Ok(())
+        });
+        let mut out: Vec<akutt_model::Incident> = Vec::with_capacity(BATCH);
+        let mut writer_gone = false;
+        for batch in rx {
+            for work in batch {
+                let raw = match work {
+                    Work::MissingId(line) => {
+                        let f = Finding::new(RuleCode::E101, "", "").at_line(line).column(Column::Hendelsesnummer.name());
+                        add_finding(report, &f);
+                        continue;
                     }
-                    tables.push(&inc)?;
+                    Work::Incident(raw) => raw,
+                };
+                let outcome = validate(&raw, ctx, &mut stats);
+                report.counts.incidents += 1;
+                for f in &outcome.findings {
+                    add_finding(report, f);
                 }
-                None => {
-                    debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
-                    rejected += 1;
+                match outcome.incident {
+                    Some(inc) => {
+                        accepted += 1;
+                        let c = &mut report.counts;
+                        c.contacts += inc.contacts.len() as u64;
+                        c.patients += inc.patients.len() as u64;
+                        c.actions += inc.actions.len() as u64;
+                        c.missions += inc.missions().count() as u64;
+                        if let Some(t0) = inc.t0() {
+                            range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
+                        }
+                        out.push(inc);
+                        if out.len() >= BATCH && !writer_gone {
+                            writer_gone = to_writer.send(std::mem::replace(&mut out, Vec::with_capacity(BATCH))).is_err();
+                        }
+                    }
+                    None => {
+                        debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
+                        rejected += 1;
+                    }
                 }
+            }
+            if writer_gone {
+                break; // the writer failed; its error is returned below
             }
         }
-    }
-    tables.finish()?;
+        if !out.is_empty() {
+            let _ = to_writer.send(out);
+        }
+        drop(to_writer);
+        writer.join().map_err(|_| IngestError::Io { path: "parquet".into(), source: std::io::Error::other("the table writer panicked") })?
+    })?;
     Ok((accepted, rejected, range, stats))
 }
 
