@@ -126,10 +126,6 @@ impl Scan {
         !self.findings.is_empty()
     }
 
-    /// Distinct incident ids seen (exact unless two ids share a 64-bit hash).
-    pub fn incidents_estimate(&self) -> usize {
-        self.last_row.len()
-    }
 }
 
 struct HashingReader<R> {

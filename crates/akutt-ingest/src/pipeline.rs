@@ -102,18 +102,16 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     let store_name = format!("submission-{id}");
     data.publish(&work, &store_name)?;
     report.submission.status = "accepted".into();
+    // The report names its own data version: under the writer lock it is the next one.
+    report.submission.data_version = Some(catalog.latest_data_version()? + 1);
     let completion = Completion {
         accepted: true,
         store_dir: Some(store_name),
         rows: s.rows as i64,
         incidents_accepted: written.0 as i64,
         incidents_rejected: written.1 as i64,
-        report_json: String::new(),
+        report_json: report.to_json(),
     };
-    // The report names its own data version: predict it inside the commit, then store it.
-    let mut completion = completion;
-    report.submission.data_version = Some(catalog.latest_data_version()? + 1);
-    completion.report_json = report.to_json();
     let dv = catalog.complete_submission(id, &completion)?;
     debug_assert_eq!(dv, report.submission.data_version, "the writer lock makes the next data version predictable");
     report.submission.data_version = dv;

@@ -196,3 +196,23 @@ fn killed_ingest_leaves_the_store_intact_and_the_next_one_succeeds() {
     assert_eq!(dirs, referenced.len(), "only versions the catalog names are kept");
     eprintln!("final ingest took {:?}", start.elapsed());
 }
+
+/// Runs only in a build with `--features sql` (DataFusion).
+#[cfg(feature = "sql")]
+#[test]
+fn sql_reads_the_current_version_and_refuses_writes() {
+    let e = Env::new();
+    assert!(e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]).status.success());
+    assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
+    let o = e.run(&["sql", "--csv", "SELECT count(*) AS n, sum(n_missions) AS m FROM incidents"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "n,m\n2,2\n");
+    // A resubmission replaces the first version; --as-of 1 still sees it.
+    assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
+    let o = e.run(&["sql", "--csv", "SELECT count(*) AS n, min(submission_id) AS s FROM incidents"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "n,s\n2,2\n");
+    let o = e.run(&["sql", "--csv", "--as-of", "1", "SELECT min(submission_id) AS s FROM actions"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "s\n1\n");
+    let o = e.run(&["sql", "CREATE TABLE x AS SELECT 1"]);
+    assert!(!o.status.success());
+}
