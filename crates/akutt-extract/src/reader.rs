@@ -39,6 +39,16 @@ impl Encoding {
     }
 }
 
+/// Decodes a whole small text file the way extracts are read: UTF-8 (a BOM dropped) when it
+/// is valid UTF-8, otherwise Windows-1252. Used for mapping-table files.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => Encoding::Windows1252.decode(bytes).into_owned(),
+    }
+}
+
 /// The header of an extract: where each known column stands.
 #[derive(Debug, Clone)]
 pub struct Header {
@@ -484,4 +494,16 @@ fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
         out.push_field(&encoding.decode(f));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_text;
+
+    #[test]
+    fn decode_text_reads_utf8_bom_and_windows_1252() {
+        assert_eq!(decode_text("innringer;Nødetat;BPH".as_bytes()), "innringer;Nødetat;BPH");
+        assert_eq!(decode_text(b"\xEF\xBB\xBFsted;H;HJEM"), "sted;H;HJEM");
+        assert_eq!(decode_text(b"innringer;N\xF8detat;BPH"), "innringer;Nødetat;BPH");
+    }
 }

@@ -343,10 +343,7 @@ fn round4(x: f64) -> f64 {
 pub fn load_mappings(data: &DataDir, path: &Path, centre: &str) -> Result<(i64, usize), IngestError> {
     let bytes = std::fs::read(path).map_err(io(path))?;
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes).0.into_owned(),
-    };
+    let text = akutt_extract::decode_text(&bytes);
     let table = MappingTable::parse(&text).map_err(|errs| IngestError::Mapping {
         path: path.display().to_string(),
         message: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
