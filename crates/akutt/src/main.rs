@@ -50,6 +50,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a synthetic national world: extracts per centre and month (import format v1),
+    /// mapping tables, population, a manifest and, with --error-rate, a ground truth of the
+    /// injected faults. SYNTHETIC DATA: no real persons or incidents.
+    Synth {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last month, YYYY-MM (inclusive).
+        #[arg(long)]
+        to: String,
+        /// `all` or a comma-separated list of centre codes (OSL,BGO,…).
+        #[arg(long, default_value = "all")]
+        centres: String,
+        /// Volume: 1.0 ≈ 900,000 incidents a year nationally.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Same seed, same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of incidents given one injected fault (listed in ground-truth.csv).
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read-only SQL over the stored tables (current versions). Needs the `sql` feature.
     Sql {
         query: String,
@@ -97,6 +126,7 @@ fn default_key_file() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => synth(out, &from, &to, &centres, scale, seed, error_rate, json),
         Command::Ingest { file, json } => {
             let data = DataDir::open(&cli.data)?;
             let key_file = match cli.key_file {
@@ -225,4 +255,55 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u64, error_rate: f64, json: bool) -> Result<ExitCode> {
+    let month = |s: &str, flag: &str| akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"));
+    let centres = if centres.trim().eq_ignore_ascii_case("all") {
+        None
+    } else {
+        Some(centres.split(',').map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()).collect())
+    };
+    let cfg = akutt_synth::Config { out: out.clone(), from: month(from, "--from")?, to: month(to, "--to")?, centres, scale, seed, error_rate };
+    if !json {
+        eprintln!("{}", akutt_synth::BANNER);
+    }
+    let started = std::time::Instant::now();
+    let quiet = json || !std::io::stderr().is_terminal();
+    let summary = akutt_synth::generate(&cfg, &|f| {
+        if !quiet {
+            eprintln!("  {} ({} rows, {} incidents)", f.path, f.rows, f.incidents);
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::json!({
+            "synthetic": true,
+            "notice": akutt_synth::BANNER,
+            "out": out.display().to_string(),
+            "files": summary.files.len(),
+            "rows": summary.total(|f| f.rows),
+            "incidents": summary.total(|f| f.incidents),
+            "missions": summary.total(|f| f.missions),
+            "faults": summary.total(|f| f.faults),
+            "expected_findings": summary.expected_findings,
+            "seconds": started.elapsed().as_secs_f64(),
+        }));
+    } else {
+        println!("{}", akutt_synth::BANNER);
+        println!(
+            "{} extracts, {} rows, {} incidents, {} missions in {:.1} s → {}",
+            summary.files.len(),
+            summary.total(|f| f.rows),
+            summary.total(|f| f.incidents),
+            summary.total(|f| f.missions),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+        if error_rate > 0.0 {
+            println!("{} injected faults; {} expected findings in {}", summary.total(|f| f.faults) + summary.fault_files.len() as u64, summary.expected_findings, out.join("ground-truth.csv").display());
+        }
+        println!("Load: akutt mappings load {}/mappings/mapping-CODE.csv --centre CODE; akutt ingest {}/extracts/CODE-YYYY-MM.csv", out.display(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
