@@ -2,8 +2,10 @@
 //! (rows into incidents).
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 use std::io::{self, Read};
 
 use akutt_model::time::parse_date;
@@ -192,14 +194,61 @@ fn id_hash(id: &[u8]) -> u64 {
     h.finish()
 }
 
-fn record_line(rdr_pos: &csv::Position) -> u64 {
-    rdr_pos.line()
+/// Newline offsets read but not yet asked about, for physical line numbers. The csv crate's
+/// `Position::line` is one short for records after a CRLF terminator
+/// (BurntSushi/rust-csv#395), so lines are counted here from the bytes themselves. Queries
+/// come in increasing byte order, so only newlines between the last query and the read
+/// buffer's end are held (bounded memory).
+#[derive(Default)]
+struct NewlineLog {
+    pending: VecDeque<u64>,
+    counted: u64,
+    read: u64,
+}
+
+type SharedLog = Rc<RefCell<NewlineLog>>;
+
+/// A reader that logs where its newlines are.
+struct Lines<R> {
+    inner: R,
+    log: SharedLog,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut log = self.log.borrow_mut();
+        let base = log.read;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                log.pending.push_back(base + i as u64);
+            }
+        }
+        log.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// The 1-based physical line of a record starting at byte `byte` (a newline at `byte`
+/// itself is the unconsumed half of a CRLF terminator, so it counts too).
+fn line_at(log: &SharedLog, byte: u64) -> u64 {
+    let mut log = log.borrow_mut();
+    while log.pending.front().is_some_and(|&nl| nl <= byte) {
+        log.pending.pop_front();
+        log.counted += 1;
+    }
+    log.counted + 1
+}
+
+fn record_line(log: &SharedLog, record: &ByteRecord) -> u64 {
+    record.position().map_or(0, |p| line_at(log, p.byte()))
 }
 
 /// Pass 1: hashes the file, detects its encoding, matches the header and checks the
 /// file-level rules F001–F004. Reads the whole input; never fails (a read error is F003).
 pub fn scan<R: Read>(input: R) -> Scan {
-    let mut rdr = csv_reader(HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() });
+    let log = SharedLog::default();
+    let mut rdr = csv_reader(Lines { inner: HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() }, log: log.clone() });
     let mut scan = Scan {
         sha256: String::new(),
         bytes: 0,
@@ -219,7 +268,7 @@ pub fn scan<R: Read>(input: R) -> Scan {
     }
     if scan.findings.is_empty() {
         let (raw, stripped) = strip_bom(&record);
-        let had_bom = stripped || rdr.get_ref().head.starts_with(BOM);
+        let had_bom = stripped || rdr.get_ref().inner.head.starts_with(BOM);
         if raw.iter().any(|f| f.contains(&0)) {
             scan.findings.push(
                 Finding::new(RuleCode::F003, "NUL-tegn i overskriften (UTF-16 eller binærfil?)", "NUL bytes in the header (UTF-16 or a binary file?)")
@@ -250,18 +299,18 @@ pub fn scan<R: Read>(input: R) -> Scan {
         }
     }
     if let Some(header) = scan.header.clone() {
-        scan_rows(&mut rdr, &header, &mut scan, &mut record);
+        scan_rows(&mut rdr, &log, &header, &mut scan, &mut record);
     } else {
         // Still read to the end for the checksum.
         while let Ok(true) = rdr.read_byte_record(&mut record) {}
     }
-    let hashing = rdr.into_inner();
+    let hashing = rdr.into_inner().inner;
     scan.sha256 = hex(&hashing.hasher.finalize());
     scan.bytes = hashing.bytes;
     scan
 }
 
-fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, header: &Header, scan: &mut Scan, record: &mut ByteRecord) {
+fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, log: &SharedLog, header: &Header, scan: &mut Scan, record: &mut ByteRecord) {
     let submission_cols: Vec<(Column, usize)> =
         Column::of_level(Level::Submission).filter_map(|c| header.position(c).map(|p| (c, p))).collect();
     let mut first_values: Vec<Vec<u8>> = Vec::new();
@@ -278,7 +327,7 @@ fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, header: &Header, scan: &mut Scan
                 return;
             }
         }
-        let line = record.position().map_or(0, record_line);
+        let line = record_line(log, record);
         if scan.encoding != Encoding::Windows1252 && !encoding_reported {
             if let Some((i, _)) = record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err()) {
                 encoding_reported = true;
@@ -440,7 +489,8 @@ pub enum Event<'a> {
 pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io::Result<()> {
     let Some(header) = scan.header.as_ref() else { return Ok(()) };
     let id_pos = header.position(Column::Hendelsesnummer);
-    let mut rdr = csv_reader(input);
+    let log = SharedLog::default();
+    let mut rdr = csv_reader(Lines { inner: input, log: log.clone() });
     let mut record = ByteRecord::new();
     // Skip the header.
     if !rdr.read_byte_record(&mut record).map_err(io::Error::other)? {
@@ -449,7 +499,7 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
     let mut open: HashMap<Box<[u8]>, RawIncident> = HashMap::new();
     let mut ordinal: u64 = 0;
     while rdr.read_byte_record(&mut record).map_err(io::Error::other)? {
-        let line = record.position().map_or(0, record_line);
+        let line = record_line(&log, &record);
         let offset = record.position().map_or(0, |p| p.byte());
         on(Event::Row { line, record: &record, offset });
         let row = RawRow { line, record: decode(&record, scan.encoding) };

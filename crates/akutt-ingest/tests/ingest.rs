@@ -521,6 +521,17 @@ fn crlf_quoted_fields_and_unknown_columns() {
     assert_eq!(o.report.notices.len(), 1, "{:?}", o.report.notices);
 }
 
+/// csv's `Position::line` is one short after a CRLF terminator (BurntSushi/rust-csv#395);
+/// findings must still name the physical line. Found by the synthetic world's ground truth.
+#[test]
+fn crlf_findings_name_the_physical_line() {
+    let rows: &[&[(&str, &str)]] =
+        &[&[], &[("Hendelsesnummer", "H2"), ("Kjønn", "7")], &[("Hendelsesnummer", "")], &[("Hendelsesnummer", "H4"), ("Type hendelse", "Ukjent")]];
+    let expected = ["E102 3 H2 Kjønn", "E101 4 - Hendelsesnummer", "E105 5 H4 Type hendelse"];
+    check_bytes(extract(rows).as_bytes(), &expected);
+    check_bytes(extract(rows).replace('\n', "\r\n").as_bytes(), &expected);
+}
+
 #[test]
 fn rows_of_an_incident_need_not_be_adjacent() {
     let o = check(

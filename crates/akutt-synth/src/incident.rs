@@ -335,7 +335,8 @@ impl Scene<'_> {
         let here = self.world.places[place].number().to_string();
         let final_place = if pickup == Sted::Sykehus { pick(rng, &[(Sted::Hjem, 0.5), (Sted::Sykehjem, 0.3), (Sted::Sykehus, 0.2)]) } else { Sted::Sykehus };
         let final_muni = if final_place == Sted::Sykehus { self.hospital() } else { here.clone() };
-        let stages: Vec<(Sted, String)> = if rng.random_bool(SHARE_STAGED) { vec![(Sted::Lege, here.clone()), (final_place, final_muni)] } else { vec![(final_place, final_muni)] };
+        let flown = !urban && rng.random_bool(SHARE_PREBOOKED_AIR_RURAL);
+        let stages: Vec<(Sted, String)> = if !flown && rng.random_bool(SHARE_STAGED) { vec![(Sted::Lege, here.clone()), (final_place, final_muni)] } else { vec![(final_place, final_muni)] };
         let mut start = execute;
         for (delivery, muni) in stages {
             let alerted = (start - lognormal(rng, 1800.0, 0.5, 120)).max(created + 60);
@@ -347,9 +348,9 @@ impl Scene<'_> {
             let free = delivered + lognormal(rng, 600.0, 0.5, 60);
             let station = free + lognormal(rng, if urban { 900.0 } else { 2400.0 }, 0.5, 60);
             inc.actions.push(SynthAction {
-                tiltak: Tiltak::AmbulanseBil,
+                tiltak: if flown { Tiltak::AmbulanseLuft } else { Tiltak::AmbulanseBil },
                 created: created + 30,
-                resource: Some(self.unit(rng, place, false)),
+                resource: Some(self.unit(rng, place, flown)),
                 mission_type: Some("Bestilt"),
                 patient: Some(1),
                 times: [Some(alerted), Some(departed), Some(at_scene), Some(left), Some(delivered), Some(free), Some(station)],
@@ -385,7 +386,7 @@ impl Scene<'_> {
         // calibrated distribution is exactly what the incident shows.
         let area = if inc.urban { 0 } else { 1 };
         let log_factor = self.world.centre_log_factor[self.centre] + if inc.urban { 0.0 } else { p.rural_log_factor };
-        let median = if inc.urban { RED_MEDIAN_URBAN_S } else { RED_MEDIAN_RURAL_S } * log_factor.exp() * self.trend;
+        let median = if inc.urban { RED_MEDIAN_URBAN_S * URBAN_SECOND_ARRIVAL_COMPENSATION } else { RED_MEDIAN_RURAL_S } * log_factor.exp() * self.trend;
         let reaction = lognormal(rng, REACTION_MEDIAN_S[ui], REACTION_SIGMA[ui], 5).min(6 * 3600);
         let first_alert = t0 + reaction;
         let air_only = u == Hastegrad::Rod && !inc.urban && rng.random_bool(SHARE_AIR_ONLY);

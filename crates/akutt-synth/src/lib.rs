@@ -327,6 +327,8 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
     let line_end = if st.crlf { "\r\n" } else { "\n" };
     let mut files = Vec::new();
     let mut expected = Vec::new();
+    // Whose turn it is among the fault kinds, carried across the centre's files.
+    let mut robin = 0usize;
     for (y, m) in months(cfg.from, cfg.to) {
         let from = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| SynthError::Config(format!("bad month {y}-{m}")))?;
         let to = last_day(y, m);
@@ -352,7 +354,6 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
         let spring = spring_forward(y).filter(|d| d.month() == m);
         let mut line: u64 = 1;
         let mut seq: u32 = 0;
-        let mut robin = 0usize;
         let mut date = from;
         while date <= to {
             let day = date.num_days_from_ce() as i64;
@@ -369,13 +370,14 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
                     forced_w209 = planned.is_none();
                 }
                 if planned.is_none() && cfg.error_rate > 0.0 && fault_rng.random_bool(cfg.error_rate) {
-                    for k in 0..ROUND_ROBIN.len() {
-                        let f = ROUND_ROBIN[(robin + k) % ROUND_ROBIN.len()];
-                        if let Some(p) = faults::plan(f, &inc, spring) {
-                            planned = Some(p);
-                            robin = (robin + k + 1) % ROUND_ROBIN.len();
-                            break;
-                        }
+                    // The kind whose turn it is, when this incident can host it; otherwise
+                    // another kind at random, and the turn waits for a suitable incident.
+                    planned = faults::plan(ROUND_ROBIN[robin], &inc, spring);
+                    if planned.is_some() {
+                        robin = (robin + 1) % ROUND_ROBIN.len();
+                    } else {
+                        let start = fault_rng.random_range(0..ROUND_ROBIN.len());
+                        planned = (0..ROUND_ROBIN.len()).find_map(|k| faults::plan(ROUND_ROBIN[(start + k) % ROUND_ROBIN.len()], &inc, spring));
                     }
                 }
                 if let Some(p) = &planned {

@@ -57,7 +57,7 @@ fn words(list: CodeList, national: &str) -> &'static str {
         (CodeList::Sted, "INST") => "Institusjon",
         (CodeList::Sted, "HJEM") => "Bolig",
         (CodeList::Sted, "OFF") => "Offentlig sted",
-        (CodeList::Sted, "RETUR") => "Retur",
+        (CodeList::Sted, "RETUR") => "Retur u/pasient",
         (CodeList::Sted, _) => "Annet sted",
         (CodeList::Tiltak, "AMB_BIL") => "Ambulanse",
         (CodeList::Tiltak, "AMB_LUFT") => "Luftambulanse",
