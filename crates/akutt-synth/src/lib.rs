@@ -158,7 +158,7 @@ fn style(index: usize) -> Style {
         2 => order.reverse(),
         _ => {}
     }
-    Style { windows_1252: matches!(index, 13 | 14), bom: index == 0, crlf: index % 5 == 1, iso: index == 9, order }
+    Style { windows_1252: matches!(index, 14 | 15), bom: index == 0, crlf: index % 5 == 1, iso: index == 9, order }
 }
 
 fn pick_hour(rng: &mut ChaCha8Rng, profile: &[f64; 24]) -> u32 {

@@ -216,3 +216,35 @@ fn sql_reads_the_current_version_and_refuses_writes() {
     let o = e.run(&["sql", "CREATE TABLE x AS SELECT 1"]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn synth_then_ingest_from_the_command_line() {
+    let e = Env::new();
+    let out = e.dir.path().join("world");
+    let out_s = out.to_string_lossy().into_owned();
+    let args = ["synth", "--out", &out_s, "--from", "2024-03", "--to", "2024-03", "--centres", "osl,KKN", "--scale", "0.02", "--seed", "3", "--error-rate", "0.01"];
+    let o = e.run(&[&args[..], &["--json"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["synthetic"], true);
+    assert_eq!(v["files"], 2);
+    assert!(v["incidents"].as_u64().unwrap() > 100, "{v}");
+    // The text summary carries the banner.
+    let text = e.run(&args);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("SYNTHETIC DATA"));
+
+    let truth = std::fs::read_to_string(out.join("ground-truth.csv")).unwrap();
+    for centre in ["OSL", "KKN"] {
+        let m = e.run(&["mappings", "load", &format!("{out_s}/mappings/mapping-{centre}.csv"), "--centre", centre]);
+        assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+        let file = format!("extracts/{centre}-2024-03.csv");
+        let o = e.run(&["ingest", &format!("{out_s}/{file}"), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = json(&o);
+        let expected = truth.lines().filter(|l| l.starts_with(&format!("{file};"))).count();
+        assert_eq!(v["findings"].as_array().unwrap().len(), expected, "{centre}");
+    }
+    let bad = e.run(&["synth", "--out", &out_s, "--from", "2024-03", "--to", "2024-03", "--centres", "XYZ"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown centre code «XYZ»"));
+}
