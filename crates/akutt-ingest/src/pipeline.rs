@@ -177,7 +177,7 @@ fn write_version(
             match event {
                 Event::Row { record, offset, .. } => {
                     rows_seen += 1;
-                    if rows_seen % 4096 == 0 {
+                    if rows_seen.is_multiple_of(4096) {
                         progress(offset, total);
                     }
                     for (k, (p, _)) in present.iter().enumerate() {

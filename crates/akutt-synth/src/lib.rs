@@ -270,7 +270,7 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
     let mut jobs = chosen.clone();
     jobs.sort_by(|a, b| world.centre_population(*b, 2020).total_cmp(&world.centre_population(*a, 2020)));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Result<(Vec<FileSummary>, Vec<Expected>), SynthError>>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Result<CentreOutput, SynthError>>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -319,8 +319,11 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
     Ok(summary)
 }
 
+/// The extracts of one centre and the findings they must raise.
+type CentreOutput = (Vec<FileSummary>, Vec<Expected>);
+
 /// All extracts of one centre.
-fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileSummary) + Sync)) -> Result<(Vec<FileSummary>, Vec<Expected>), SynthError> {
+fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileSummary) + Sync)) -> Result<CentreOutput, SynthError> {
     let centre = &world.centres[c];
     let codes = LocalCodes::for_centre(c, &centre.code);
     let st = style(c);

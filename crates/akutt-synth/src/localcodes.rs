@@ -117,7 +117,7 @@ impl LocalCodes {
                 }
             }
         }
-        LocalCodes { entries, mark: if index % 2 == 0 { "1" } else { "X" } }
+        LocalCodes { entries, mark: if index.is_multiple_of(2) { "1" } else { "X" } }
     }
 
     /// The local code written for a national code on a date (the first valid entry);

@@ -119,7 +119,7 @@ impl World {
     pub fn new() -> World {
         let centres = centres();
         let list: &[Municipality] = municipalities();
-        let mut rng = ChaCha8Rng::seed_from_u64(0x5EED_0F_A4_0771);
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5EED_0FA4_0771);
         let size = Normal::new(8.4, 1.0).expect("valid normal");
         let mut places: Vec<Place> = list
             .iter()
