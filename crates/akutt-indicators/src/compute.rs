@@ -1,0 +1,480 @@
+//! The indicators of DOMAIN.md §8 over a set of incident rows, for any filter and grouping:
+//! one pass groups the rows, each group's samples give exact nearest-rank percentiles.
+//! No I/O: the rows come from the store (or, in tests, straight from incidents).
+
+use std::collections::{BTreeMap, HashMap};
+
+use akutt_model::{Hastegrad, Hendelsestype, Incident, Sambandsvei};
+use serde::Serialize;
+
+use crate::facts::{facts, is_misdial, is_reported};
+use crate::percentile::{summarise, Summary};
+
+/// `response_within_target` thresholds (§8): 12 min urban, 25 min rural.
+pub const TARGET_URBAN_S: i64 = 12 * 60;
+pub const TARGET_RURAL_S: i64 = 25 * 60;
+
+/// Interned strings (centres, municipalities) so rows stay small and `Copy`.
+#[derive(Debug, Clone, Default)]
+pub struct Dict {
+    pub centres: Vec<String>,
+    pub kommuner: Vec<String>,
+    centre_ids: HashMap<String, u16>,
+    kommune_ids: HashMap<String, u16>,
+}
+
+/// The id of an unknown municipality.
+pub const UNKNOWN: u16 = u16::MAX;
+
+impl Dict {
+    pub fn centre(&mut self, code: &str) -> u16 {
+        if let Some(&id) = self.centre_ids.get(code) {
+            return id;
+        }
+        let id = self.centres.len() as u16;
+        self.centres.push(code.to_string());
+        self.centre_ids.insert(code.to_string(), id);
+        id
+    }
+
+    pub fn kommune(&mut self, number: Option<&str>) -> u16 {
+        let Some(number) = number else { return UNKNOWN };
+        if let Some(&id) = self.kommune_ids.get(number) {
+            return id;
+        }
+        let id = self.kommuner.len() as u16;
+        self.kommuner.push(number.to_string());
+        self.kommune_ids.insert(number.to_string(), id);
+        id
+    }
+
+    pub fn centre_id(&self, code: &str) -> Option<u16> {
+        self.centre_ids.get(code).copied()
+    }
+}
+
+/// One reported or unreported incident, as the indicators see it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Row {
+    pub centre: u16,
+    /// `yyyymm` of t0 in Oslo time.
+    pub month: i32,
+    pub kommune: u16,
+    pub urgency: Option<Hastegrad>,
+    pub hendelsestype: Option<Hendelsestype>,
+    /// Channel of the first contact.
+    pub sambandsvei: Option<Sambandsvei>,
+    /// `Hentested tettbygd`: urban (`J`) or rural (`N`).
+    pub urban: Option<bool>,
+    pub prebooked: bool,
+    pub contacts: u32,
+    pub missions: u32,
+    pub road_missions: u32,
+    pub air_missions: u32,
+    pub ambulance_actions: u32,
+    pub reaction_s: Option<i64>,
+    pub response_s: Option<i64>,
+    pub alert_to_arrival_s: Option<i64>,
+}
+
+impl Row {
+    pub fn reported(&self) -> bool {
+        is_reported(self.sambandsvei, self.ambulance_actions)
+    }
+
+    /// The population of `response_time`, `alert_to_arrival` and `response_within_target`:
+    /// reported red incidents, not pre-booked, not misdials, with at least one road mission.
+    pub fn in_response_population(&self) -> bool {
+        self.reported() && self.urgency == Some(Hastegrad::Rod) && !self.prebooked && !is_misdial(self.hendelsestype) && self.road_missions > 0
+    }
+
+    /// The population of `amk_reaction_time`: reported incidents whose first contact came on
+    /// `113`, not misdials, with an ambulance action or any alerted action.
+    pub fn in_reaction_population(&self) -> bool {
+        self.reported()
+            && self.sambandsvei == Some(Sambandsvei::Nodlinje113)
+            && !is_misdial(self.hendelsestype)
+            && (self.ambulance_actions > 0 || self.reaction_s.is_some())
+    }
+}
+
+/// The rows of a data set and the mission times (row index, seconds).
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub dict: Dict,
+    pub rows: Vec<Row>,
+    pub mission_times: Vec<(u32, Option<i64>)>,
+}
+
+impl Dataset {
+    /// Adds one validated incident of `centre` (the path tests take; the store builds rows
+    /// from stored columns with the same [`facts`]).
+    pub fn push_incident(&mut self, centre: &str, inc: &Incident) {
+        let f = facts(inc);
+        let first = inc.first_contact();
+        let row = Row {
+            centre: self.dict.centre(centre),
+            month: f.month.unwrap_or(0),
+            kommune: self.dict.kommune(inc.pickup_municipality.as_deref()),
+            urgency: inc.urgency(),
+            hendelsestype: inc.hendelsestype,
+            sambandsvei: first.and_then(|c| c.sambandsvei),
+            urban: inc.urban,
+            prebooked: inc.is_prebooked(),
+            contacts: inc.contacts.len() as u32,
+            missions: f.missions,
+            road_missions: f.road_missions,
+            air_missions: f.air_missions,
+            ambulance_actions: f.ambulance_actions,
+            reaction_s: f.reaction_s,
+            response_s: f.response_s,
+            alert_to_arrival_s: f.alert_to_arrival_s,
+        };
+        let index = self.rows.len() as u32;
+        self.rows.push(row);
+        self.mission_times.extend(f.mission_times_s.into_iter().map(|t| (index, t)));
+    }
+}
+
+/// A grouping key of `--by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    Centre,
+    Month,
+    Year,
+    Kommune,
+    Urgency,
+    Hendelsestype,
+    Sambandsvei,
+    Area,
+}
+
+impl Key {
+    pub const ALL: [Key; 8] = [Key::Centre, Key::Month, Key::Year, Key::Kommune, Key::Urgency, Key::Hendelsestype, Key::Sambandsvei, Key::Area];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Centre => "centre",
+            Key::Month => "month",
+            Key::Year => "year",
+            Key::Kommune => "kommune",
+            Key::Urgency => "urgency",
+            Key::Hendelsestype => "hendelsestype",
+            Key::Sambandsvei => "sambandsvei",
+            Key::Area => "area",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|k| k.name() == s.trim())
+    }
+
+    fn code(self, r: &Row) -> u32 {
+        match self {
+            Key::Centre => u32::from(r.centre),
+            Key::Month => r.month as u32,
+            Key::Year => (r.month / 100) as u32,
+            Key::Kommune => u32::from(r.kommune),
+            Key::Urgency => r.urgency.map_or(9, |u| u as u32),
+            Key::Hendelsestype => r.hendelsestype.map_or(99, |t| t as u32),
+            Key::Sambandsvei => r.sambandsvei.map_or(99, |t| t as u32),
+            Key::Area => r.urban.map_or(9, |u| if u { 0 } else { 1 }),
+        }
+    }
+
+    fn value(self, code: u32, dict: &Dict) -> GroupValue {
+        match self {
+            Key::Centre => dict.centres.get(code as usize).map_or(GroupValue::Null, |c| GroupValue::Text(c.clone())),
+            Key::Month => GroupValue::Text(format!("{:04}-{:02}", code / 100, code % 100)),
+            Key::Year => GroupValue::Number(i64::from(code)),
+            Key::Kommune => dict.kommuner.get(code as usize).map_or(GroupValue::Null, |k| GroupValue::Text(k.clone())),
+            Key::Urgency => Hastegrad::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Hendelsestype => Hendelsestype::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Sambandsvei => Sambandsvei::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Area => match code {
+                0 => GroupValue::Text("urban".into()),
+                1 => GroupValue::Text("rural".into()),
+                _ => GroupValue::Null,
+            },
+        }
+    }
+}
+
+/// A group value in the output (`"OSL"`, `2024`, or `null` for unknown).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(untagged)]
+pub enum GroupValue {
+    Text(String),
+    Number(i64),
+    Null,
+}
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// First and last month, `yyyymm`, inclusive.
+    pub from: i32,
+    pub to: i32,
+    pub centre: Option<String>,
+    pub by: Vec<Key>,
+}
+
+/// Inhabitants per municipality and year (`akutt population load`).
+#[derive(Debug, Clone, Default)]
+pub struct Population {
+    pub by_kommune_year: HashMap<(String, i32), u64>,
+}
+
+/// One figure of the output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub id: &'static str,
+    pub group: BTreeMap<&'static str, GroupValue>,
+    #[serde(flatten)]
+    pub values: Values,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Values {
+    Times { n: u64, n_missing: u64, median_s: Option<i64>, p90_s: Option<i64>, mean_s: Option<f64> },
+    Target { n: u64, within: u64, share: Option<f64> },
+    Volume { contacts: u64, incidents: u64, missions: u64, road_missions: u64, air_missions: u64, per_1000: Option<Rates>, change_vs_last_year: Option<Rates> },
+    Missions { n: u64, median_s: Option<i64>, p90_s: Option<i64>, unit_hours: f64 },
+}
+
+/// Contacts, incidents and missions as rates (per 1000 inhabitants) or relative changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    pub contacts: Option<f64>,
+    pub incidents: Option<f64>,
+    pub missions: Option<f64>,
+}
+
+type GroupKey = [u32; 9];
+
+#[derive(Default)]
+struct Times {
+    values: Vec<i64>,
+    missing: u64,
+}
+
+impl Times {
+    fn add(&mut self, v: Option<i64>) {
+        match v {
+            // A negative interval is implausible (W202): counted as missing, not as a time.
+            Some(x) if x >= 0 => self.values.push(x),
+            _ => self.missing += 1,
+        }
+    }
+
+    fn figure(mut self) -> Values {
+        let Summary { n, median, p90, mean, .. } = summarise(&mut self.values);
+        Values::Times { n, n_missing: self.missing, median_s: median, p90_s: p90, mean_s: mean }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    contacts: u64,
+    incidents: u64,
+    missions: u64,
+    road: u64,
+    air: u64,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}
+
+fn key_of(by: &[Key], r: &Row, extra: u32) -> GroupKey {
+    let mut k = [u32::MAX; 9];
+    for (i, key) in by.iter().enumerate() {
+        k[i] = key.code(r);
+    }
+    k[8] = extra;
+    k
+}
+
+fn group_of(by: &[Key], k: &GroupKey, dict: &Dict, extra: Option<Key>) -> BTreeMap<&'static str, GroupValue> {
+    let mut g: BTreeMap<&'static str, GroupValue> = by.iter().enumerate().map(|(i, key)| (key.name(), key.value(k[i], dict))).collect();
+    if let Some(e) = extra {
+        g.insert(e.name(), e.value(k[8], dict));
+    }
+    g
+}
+
+fn shift_year(month: i32, years: i32) -> i32 {
+    month + 100 * years
+}
+
+/// Computes every indicator of §8 for the query. Figures come sorted by indicator and group.
+pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Vec<Figure> {
+    let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
+    if centre == Some(None) {
+        return Vec::new();
+    }
+    let centre = centre.flatten();
+    let selected = |r: &Row, from: i32, to: i32| r.month >= from && r.month <= to && centre.is_none_or(|c| r.centre == c);
+    let by: Vec<Key> = q.by.iter().copied().take(8).collect();
+    let by = &by[..];
+
+    let mut response: HashMap<GroupKey, Times> = HashMap::new();
+    let mut alert: HashMap<GroupKey, Times> = HashMap::new();
+    let mut reaction: HashMap<GroupKey, Times> = HashMap::new();
+    let mut target: HashMap<GroupKey, (u64, u64)> = HashMap::new();
+    let mut volume: HashMap<GroupKey, Counts> = HashMap::new();
+    let mut missions: HashMap<GroupKey, Vec<i64>> = HashMap::new();
+    let mut selected_rows = vec![false; data.rows.len()];
+
+    for (i, r) in data.rows.iter().enumerate() {
+        if !selected(r, q.from, q.to) || !r.reported() {
+            continue;
+        }
+        selected_rows[i] = true;
+        let k = key_of(by, r, 0);
+        let v = volume.entry(k).or_default();
+        v.contacts += u64::from(r.contacts);
+        v.incidents += 1;
+        v.missions += u64::from(r.missions);
+        v.road += u64::from(r.road_missions);
+        v.air += u64::from(r.air_missions);
+        if r.in_response_population() {
+            response.entry(k).or_default().add(r.response_s);
+            alert.entry(k).or_default().add(r.alert_to_arrival_s);
+            if let (Some(urban), Some(t)) = (r.urban, r.response_s.filter(|t| *t >= 0)) {
+                let e = target.entry(key_of(by, r, Key::Area.code(r))).or_default();
+                e.0 += 1;
+                e.1 += u64::from(t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S });
+            }
+        }
+        if r.in_reaction_population() {
+            reaction.entry(key_of(by, r, Key::Urgency.code(r))).or_default().add(r.reaction_s);
+        }
+    }
+    for &(i, t) in &data.mission_times {
+        if let (true, Some(t)) = (selected_rows[i as usize], t.filter(|t| *t >= 0)) {
+            missions.entry(key_of(by, &data.rows[i as usize], 0)).or_default().push(t);
+        }
+    }
+
+    // Volumes of the same period a year earlier, for the change.
+    let mut last_year: HashMap<GroupKey, Counts> = HashMap::new();
+    let mut any_last_year = false;
+    for r in &data.rows {
+        if !selected(r, shift_year(q.from, -1), shift_year(q.to, -1)) || !r.reported() {
+            continue;
+        }
+        any_last_year = true;
+        let mut shifted = *r;
+        shifted.month = shift_year(r.month, 1);
+        let v = last_year.entry(key_of(by, &shifted, 0)).or_default();
+        v.contacts += u64::from(r.contacts);
+        v.incidents += 1;
+        v.missions += u64::from(r.missions);
+    }
+
+    let inhabitants = population.map(|p| Inhabitants::new(p, data, q));
+    let mut out = Vec::new();
+    let dict = &data.dict;
+    for (k, t) in response {
+        out.push(Figure { id: "response_time", group: group_of(by, &k, dict, None), values: t.figure() });
+    }
+    for (k, (n, within)) in target {
+        let share = (n > 0).then(|| round(within as f64 / n as f64, 4));
+        out.push(Figure { id: "response_within_target", group: group_of(by, &k, dict, Some(Key::Area)), values: Values::Target { n, within, share } });
+    }
+    for (k, t) in reaction {
+        out.push(Figure { id: "amk_reaction_time", group: group_of(by, &k, dict, Some(Key::Urgency)), values: t.figure() });
+    }
+    for (k, t) in alert {
+        out.push(Figure { id: "alert_to_arrival", group: group_of(by, &k, dict, None), values: t.figure() });
+    }
+    for (k, c) in &volume {
+        let per_1000 = inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0).map(|p| Rates {
+            contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
+            incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
+            missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
+        });
+        let change = any_last_year.then(|| {
+            let before = last_year.get(k).copied().unwrap_or_default();
+            let rel = |now: u64, then: u64| (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4));
+            Rates { contacts: rel(c.contacts, before.contacts), incidents: rel(c.incidents, before.incidents), missions: rel(c.missions, before.missions) }
+        });
+        out.push(Figure {
+            id: "volume",
+            group: group_of(by, k, dict, None),
+            values: Values::Volume { contacts: c.contacts, incidents: c.incidents, missions: c.missions, road_missions: c.road, air_missions: c.air, per_1000, change_vs_last_year: change },
+        });
+    }
+    for (k, mut v) in missions {
+        let s = summarise(&mut v);
+        out.push(Figure { id: "mission_time", group: group_of(by, &k, dict, None), values: Values::Missions { n: s.n, median_s: s.median, p90_s: s.p90, unit_hours: round(s.sum as f64 / 3600.0, 2) } });
+    }
+    let order = |id: &str| ["volume", "response_time", "response_within_target", "amk_reaction_time", "alert_to_arrival", "mission_time"].iter().position(|x| *x == id);
+    out.sort_by(|a, b| (order(a.id), &a.group).cmp(&(order(b.id), &b.group)));
+    out
+}
+
+/// Inhabitants of a group's region: the municipality when grouped by it, else the centre's
+/// catchment (the municipalities whose incidents it handles most; the `--centre` filter
+/// counts as a centre), else the nation. For the year when grouped by month or year, else
+/// averaged over the period's months. Rates are per period, not annualised.
+struct Inhabitants<'a> {
+    population: &'a Population,
+    /// Municipality numbers of each centre's catchment.
+    catchment: HashMap<u16, Vec<String>>,
+    centre_filter: Option<u16>,
+    months: Vec<i32>,
+}
+
+impl<'a> Inhabitants<'a> {
+    fn new(population: &'a Population, data: &Dataset, q: &Query) -> Inhabitants<'a> {
+        let months: Vec<i32> = (q.from / 100..=q.to / 100).flat_map(|y| (1..=12).map(move |m| y * 100 + m)).filter(|m| *m >= q.from && *m <= q.to).collect();
+        let mut counts: HashMap<(u16, u16), u64> = HashMap::new();
+        for r in &data.rows {
+            if r.kommune != UNKNOWN {
+                *counts.entry((r.kommune, r.centre)).or_default() += 1;
+            }
+        }
+        let mut best: HashMap<u16, (u64, u16)> = HashMap::new();
+        for ((k, c), n) in counts {
+            let e = best.entry(k).or_insert((n, c));
+            if n > e.0 || (n == e.0 && c < e.1) {
+                *e = (n, c);
+            }
+        }
+        let mut catchment: HashMap<u16, Vec<String>> = HashMap::new();
+        for (k, (_, c)) in best {
+            catchment.entry(c).or_default().push(data.dict.kommuner[k as usize].clone());
+        }
+        let centre_filter = q.centre.as_deref().and_then(|c| data.dict.centre_id(c));
+        Inhabitants { population, catchment, centre_filter, months }
+    }
+
+    fn of_group(&self, by: &[Key], k: &GroupKey, dict: &Dict) -> Option<f64> {
+        let years: Vec<i32> = match (by.iter().position(|x| *x == Key::Month), by.iter().position(|x| *x == Key::Year)) {
+            (Some(i), _) => vec![k[i] as i32 / 100],
+            (None, Some(i)) => vec![k[i] as i32],
+            _ => self.months.iter().map(|m| m / 100).collect(),
+        };
+        let of = |kommune: &str| -> f64 {
+            let sum: f64 = years.iter().map(|y| self.population.by_kommune_year.get(&(kommune.to_string(), *y)).copied().unwrap_or(0) as f64).sum();
+            sum / years.len().max(1) as f64
+        };
+        if let Some(i) = by.iter().position(|x| *x == Key::Kommune) {
+            return dict.kommuner.get(k[i] as usize).map(|n| of(n));
+        }
+        let centre = by.iter().position(|x| *x == Key::Centre).map(|i| k[i] as u16).or(self.centre_filter);
+        match centre {
+            Some(c) => Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|n| of(n)).sum())),
+            None => {
+                let mut kommuner: Vec<&String> = self.population.by_kommune_year.keys().map(|(k, _)| k).collect();
+                kommuner.sort();
+                kommuner.dedup();
+                Some(kommuner.into_iter().map(|n| of(n)).sum())
+            }
+        }
+    }
+}

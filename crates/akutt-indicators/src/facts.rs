@@ -1,0 +1,69 @@
+//! Per-incident facts: the intervals and counts the indicators of DOMAIN.md §8 need,
+//! derived from one validated incident (§3 model) by the counting rules of §7. Computed once
+//! at ingest and stored with the incident, so every later figure uses the same definitions.
+
+use akutt_model::{Hendelsestype, Incident, Instant, Sambandsvei, Tiltak};
+use chrono::{DateTime, Datelike};
+use chrono_tz::Europe::Oslo;
+
+/// What the indicators need of one incident.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// `t0`'s month in Oslo time as `yyyymm` (e.g. 202403).
+    pub month: Option<i32>,
+    /// §8 `amk_reaction_time`: first `Varslet` of any action − t0, seconds.
+    pub reaction_s: Option<i64>,
+    /// §8 `response_time`: first `Fremme` among the road missions (`AMB_BIL`) − t0.
+    pub response_s: Option<i64>,
+    /// §8 `alert_to_arrival`: `Fremme` − `Varslet` of the first-arriving road mission.
+    pub alert_to_arrival_s: Option<i64>,
+    /// Missions (§7: ambulance code, alerted, not a borrowed unit).
+    pub missions: u32,
+    pub road_missions: u32,
+    pub air_missions: u32,
+    /// Ambulance actions (`AMB_BIL`, `AMB_LUFT`), missions or not: an incident with one is
+    /// in the population of `amk_reaction_time` even when `Varslet` is missing.
+    pub ambulance_actions: u32,
+    /// §8 `mission_time` per mission: `Ledig` − `Varslet`, in action order; `None` where a
+    /// time point is missing.
+    pub mission_times_s: Vec<Option<i64>>,
+}
+
+/// `yyyymm` of an instant in Oslo time.
+pub fn oslo_month(t: Instant) -> Option<i32> {
+    DateTime::from_timestamp(t, 0).map(|d| {
+        let local = d.with_timezone(&Oslo);
+        local.year() * 100 + local.month() as i32
+    })
+}
+
+/// The facts of one incident.
+pub fn facts(inc: &Incident) -> Facts {
+    let t0 = inc.t0();
+    let first_alert = inc.actions.iter().filter_map(|a| a.alerted_at).min();
+    // The first-arriving road mission (not the first alerted one: §8).
+    let first_arrival = inc.actions.iter().filter(|a| a.is_road_mission()).filter_map(|a| a.at_scene_at.map(|t| (t, a))).min_by_key(|(t, _)| *t);
+    let missions: Vec<_> = inc.missions().collect();
+    Facts {
+        month: t0.and_then(oslo_month),
+        reaction_s: t0.zip(first_alert).map(|(t0, a)| a - t0),
+        response_s: t0.zip(first_arrival).map(|(t0, (at, _))| at - t0),
+        alert_to_arrival_s: first_arrival.and_then(|(at, a)| a.alerted_at.map(|v| at - v)),
+        missions: missions.len() as u32,
+        road_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseBil)).count() as u32,
+        air_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseLuft)).count() as u32,
+        ambulance_actions: inc.actions.iter().filter(|a| a.tiltak.is_some_and(Tiltak::is_ambulance)).count() as u32,
+        mission_times_s: missions.iter().map(|a| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).collect(),
+    }
+}
+
+/// Whether the incident counts at all (§7: an `LV`-line incident without an ambulance action
+/// is not reported).
+pub fn is_reported(first_channel: Option<Sambandsvei>, ambulance_actions: u32) -> bool {
+    !(first_channel == Some(Sambandsvei::Legevakt) && ambulance_actions == 0)
+}
+
+/// Misdials are counted in their own category and excluded from response-time indicators (§7).
+pub fn is_misdial(t: Option<Hendelsestype>) -> bool {
+    t == Some(Hendelsestype::Feil)
+}

@@ -1,0 +1,12 @@
+//! The national indicators of DOMAIN.md §7–§8 as pure code: per-incident [`facts`],
+//! exact nearest-rank [`percentile`]s, and [`compute`] over any filter and grouping.
+//!
+//! Invariant: no I/O. The store turns its columns into [`compute::Row`]s; tests build them
+//! from incidents with [`compute::Dataset::push_incident`], through the same [`facts`].
+
+pub mod compute;
+pub mod facts;
+pub mod percentile;
+
+pub use compute::{compute, Dataset, Dict, Figure, GroupValue, Key, Population, Query, Row, Values};
+pub use facts::{facts, oslo_month, Facts};

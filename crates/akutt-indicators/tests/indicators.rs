@@ -1,0 +1,247 @@
+//! Golden tests of the indicators with hand-computed answers, one scenario per counting rule
+//! and exclusion of DOMAIN.md §7–§8. `check(incidents, query, expected)` computes every
+//! figure and compares them, as compact JSON lines, with the expected ones.
+
+use akutt_indicators::{compute, Dataset, Key, Population, Query};
+use akutt_model::{Action, Contact, Hastegrad, Hendelsestype, Incident, Patient, Sambandsvei, Sted, Tiltak};
+
+/// 2024-03-05 10:00:00 Oslo (CET) as an instant.
+const T: i64 = 1_709_629_200;
+
+fn incident(id: &str, t0: i64, urgency: Hastegrad) -> Incident {
+    Incident {
+        id: id.into(),
+        hendelsestype: Some(Hendelsestype::Sykdom),
+        pickup_municipality: Some("0301".into()),
+        urban: Some(true),
+        created_at: Some(t0 + 20),
+        contacts: vec![Contact { id: format!("{id}-1"), received_at: Some(t0), sequence: Some(1), innringer: None, sambandsvei: Some(Sambandsvei::Nodlinje113) }],
+        patients: vec![Patient { number: Some(1), urgency: Some(urgency), ..Patient::default() }],
+        ..Incident::default()
+    }
+}
+
+/// A road mission alerted, at scene and free at the given offsets from `t0`.
+fn road(t0: i64, alerted: i64, at_scene: Option<i64>, free: i64) -> Action {
+    Action {
+        tiltak: Some(Tiltak::AmbulanseBil),
+        resource: Some("A1".into()),
+        alerted_at: Some(t0 + alerted),
+        at_scene_at: at_scene.map(|s| t0 + s),
+        free_at: Some(t0 + free),
+        delivery_place: Some(Sted::Sykehus),
+        ..Action::default()
+    }
+}
+
+fn with(mut inc: Incident, f: impl FnOnce(&mut Incident)) -> Incident {
+    f(&mut inc);
+    inc
+}
+
+fn month_query(by: &[Key]) -> Query {
+    Query { from: 202403, to: 202403, centre: None, by: by.to_vec() }
+}
+
+#[track_caller]
+fn check(incidents: &[Incident], q: &Query, population: Option<&Population>, expected: &[&str]) {
+    let mut data = Dataset::default();
+    for inc in incidents {
+        data.push_incident("OSL", inc);
+    }
+    let got: Vec<String> = compute(&data, q, population).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+    let want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    assert_eq!(got, want, "\ngot:\n{}", got.join("\n"));
+}
+
+#[test]
+fn one_red_urban_incident() {
+    // t0 10:00:00, alerted 10:01:30, at scene 10:09:00, free 10:50:00.
+    let a = with(incident("H1", T, Hastegrad::Rod), |i| i.actions.push(road(T, 90, Some(540), 3000)));
+    check(
+        &[a],
+        &month_query(&[]),
+        None,
+        &[
+            r#"{"id":"volume","group":{},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":540,"p90_s":540,"mean_s":540.0}"#,
+            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}"#,
+            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":90,"p90_s":90,"mean_s":90.0}"#,
+            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":450,"p90_s":450,"mean_s":450.0}"#,
+            r#"{"id":"mission_time","group":{},"n":1,"median_s":2910,"p90_s":2910,"unit_hours":0.81}"#,
+        ],
+    );
+}
+
+#[test]
+fn first_arrival_counts_not_first_alerted_and_borrowed_units_never() {
+    // Unit 1 alerted at +60 arrives at +900; unit 2 alerted at +120 arrives at +600; a
+    // borrowed unit (`Ukjent ambulanse`) arrives at +300 and is no mission at all.
+    let a = with(incident("H1", T, Hastegrad::Rod), |i| {
+        i.actions.push(road(T, 60, Some(900), 2000));
+        i.actions.push(road(T, 120, Some(600), 2100));
+        i.actions.push(Action { resource: Some("Ukjent ambulanse".into()), ..road(T, 30, Some(300), 1000) });
+    });
+    check(
+        &[a],
+        &month_query(&[]),
+        None,
+        &[
+            r#"{"id":"volume","group":{},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":600,"p90_s":600,"mean_s":600.0}"#,
+            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}"#,
+            // The first alert of any action counts for the reaction time, the borrowed one too.
+            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":30,"p90_s":30,"mean_s":30.0}"#,
+            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":480,"p90_s":480,"mean_s":480.0}"#,
+            r#"{"id":"mission_time","group":{},"n":2,"median_s":1940,"p90_s":1980,"unit_hours":1.09}"#,
+        ],
+    );
+}
+
+#[test]
+fn air_only_prebooked_misdial_and_lv_exclusions() {
+    // Air only: a mission, not a road mission → not in the response population.
+    let air = with(incident("AIR", T, Hastegrad::Rod), |i| {
+        i.actions.push(Action { tiltak: Some(Tiltak::AmbulanseLuft), ..road(T, 100, Some(1800), 5000) });
+    });
+    // Pre-booked (Utføres after t0): excluded from response_time.
+    let pre = with(incident("PRE", T, Hastegrad::Rod), |i| {
+        i.execute_at = Some(T + 3600);
+        i.actions.push(road(T, 3000, Some(3700), 6000));
+    });
+    // Misdial: counted in volume, excluded from every time indicator.
+    let feil = with(incident("FEIL", T, Hastegrad::Rod), |i| {
+        i.hendelsestype = Some(Hendelsestype::Feil);
+        i.actions.push(road(T, 60, Some(400), 900));
+    });
+    // LV line without ambulance: not reported at all. LV line with one: reported, not 113.
+    let lv_only = with(incident("LV1", T, Hastegrad::Gul), |i| i.contacts[0].sambandsvei = Some(Sambandsvei::Legevakt));
+    let lv_amb = with(incident("LV2", T, Hastegrad::Gul), |i| {
+        i.contacts[0].sambandsvei = Some(Sambandsvei::Legevakt);
+        i.actions.push(road(T, 600, Some(1800), 4000));
+    });
+    check(
+        &[air, pre, feil, lv_only, lv_amb],
+        &month_query(&[Key::Hendelsestype]),
+        None,
+        &[
+            r#"{"id":"volume","group":{"hendelsestype":"FEIL"},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"volume","group":{"hendelsestype":"SYK"},"contacts":3,"incidents":3,"missions":3,"road_missions":2,"air_missions":1,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"amk_reaction_time","group":{"hendelsestype":"SYK","urgency":"R"},"n":2,"n_missing":0,"median_s":100,"p90_s":3000,"mean_s":1550.0}"#,
+            r#"{"id":"mission_time","group":{"hendelsestype":"FEIL"},"n":1,"median_s":840,"p90_s":840,"unit_hours":0.23}"#,
+            r#"{"id":"mission_time","group":{"hendelsestype":"SYK"},"n":3,"median_s":3400,"p90_s":4900,"unit_hours":3.14}"#,
+        ],
+    );
+}
+
+#[test]
+fn missing_times_are_counted_as_n_missing_and_returns_without_patient_stay_missions() {
+    // A red incident whose only road mission returned without patient before arrival.
+    let retur = with(incident("RET", T, Hastegrad::Rod), |i| {
+        i.actions.push(Action { delivery_place: Some(Sted::Retur), ..road(T, 80, None, 900) });
+    });
+    // A red incident whose ambulance action has no `Varslet` (W203): no mission, but in the
+    // reaction population, missing.
+    let no_alert = with(incident("NOA", T, Hastegrad::Rod), |i| {
+        i.actions.push(Action { alerted_at: None, ..road(T, 0, Some(700), 2000) });
+    });
+    let ok = with(incident("OK", T, Hastegrad::Rod), |i| i.actions.push(road(T, 100, Some(1000), 2000)));
+    check(
+        &[retur, no_alert, ok],
+        &month_query(&[]),
+        None,
+        &[
+            r#"{"id":"volume","group":{},"contacts":3,"incidents":3,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"response_time","group":{},"n":1,"n_missing":1,"median_s":1000,"p90_s":1000,"mean_s":1000.0}"#,
+            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":0,"share":0.0}"#,
+            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":2,"n_missing":1,"median_s":80,"p90_s":100,"mean_s":90.0}"#,
+            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":1,"median_s":900,"p90_s":900,"mean_s":900.0}"#,
+            r#"{"id":"mission_time","group":{},"n":2,"median_s":820,"p90_s":1900,"unit_hours":0.76}"#,
+        ],
+    );
+}
+
+#[test]
+fn daylight_saving_night_intervals_are_between_instants() {
+    // 2024-10-27: contact 02:50 CEST (00:50Z), at scene 02:05 CET (01:05Z) = 900 s, though
+    // the clock reads 45 minutes earlier.
+    let t0 = 1_729_990_200; // 2024-10-27T00:50:00Z
+    let a = with(incident("DST", t0, Hastegrad::Rod), |i| {
+        i.urban = Some(false);
+        i.actions.push(road(t0, 120, Some(900), 2000));
+    });
+    let q = Query { from: 202410, to: 202410, centre: None, by: vec![] };
+    let mut data = Dataset::default();
+    data.push_incident("OSL", &a);
+    let figures = compute(&data, &q, None);
+    let response = figures.iter().find(|f| f.id == "response_time").unwrap();
+    assert_eq!(serde_json::to_string(response).unwrap(), r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":900,"p90_s":900,"mean_s":900.0}"#);
+    let target = figures.iter().find(|f| f.id == "response_within_target").unwrap();
+    assert_eq!(serde_json::to_string(target).unwrap(), r#"{"id":"response_within_target","group":{"area":"rural"},"n":1,"within":1,"share":1.0}"#);
+}
+
+#[test]
+fn target_thresholds_are_inclusive_and_missing_area_is_left_out() {
+    let at = |id: &str, urban: Option<bool>, s: i64| with(incident(id, T, Hastegrad::Rod), |i| {
+        i.urban = urban;
+        i.actions.push(road(T, 60, Some(s), s + 600));
+    });
+    check(
+        &[at("U1", Some(true), 720), at("U2", Some(true), 721), at("R1", Some(false), 1500), at("R2", Some(false), 1501), at("X", None, 100)],
+        &Query { by: vec![], ..month_query(&[]) },
+        None,
+        &[
+            r#"{"id":"volume","group":{},"contacts":5,"incidents":5,"missions":5,"road_missions":5,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
+            r#"{"id":"response_time","group":{},"n":5,"n_missing":0,"median_s":721,"p90_s":1501,"mean_s":908.4}"#,
+            r#"{"id":"response_within_target","group":{"area":"rural"},"n":2,"within":1,"share":0.5}"#,
+            r#"{"id":"response_within_target","group":{"area":"urban"},"n":2,"within":1,"share":0.5}"#,
+            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":5,"n_missing":0,"median_s":60,"p90_s":60,"mean_s":60.0}"#,
+            r#"{"id":"alert_to_arrival","group":{},"n":5,"n_missing":0,"median_s":661,"p90_s":1441,"mean_s":848.4}"#,
+            r#"{"id":"mission_time","group":{},"n":5,"median_s":1261,"p90_s":2041,"unit_hours":2.01}"#,
+        ],
+    );
+}
+
+#[test]
+fn reaction_time_is_113_only_and_split_by_urgency() {
+    let g = with(incident("G", T, Hastegrad::Gul), |i| i.actions.push(road(T, 400, Some(1400), 3000)));
+    let n = with(incident("N", T, Hastegrad::Gronn), |i| i.actions.push(road(T, 1200, Some(2400), 4000)));
+    let other_line = with(incident("ROD", T, Hastegrad::Gul), |i| {
+        i.contacts[0].sambandsvei = Some(Sambandsvei::AnnenRodLinje);
+        i.actions.push(road(T, 10, Some(600), 1000));
+    });
+    let mut data = Dataset::default();
+    for i in [&g, &n, &other_line] {
+        data.push_incident("OSL", i);
+    }
+    let lines: Vec<String> = compute(&data, &month_query(&[]), None).iter().filter(|f| f.id == "amk_reaction_time").map(|f| serde_json::to_string(f).unwrap()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            r#"{"id":"amk_reaction_time","group":{"urgency":"G"},"n":1,"n_missing":0,"median_s":400,"p90_s":400,"mean_s":400.0}"#,
+            r#"{"id":"amk_reaction_time","group":{"urgency":"N"},"n":1,"n_missing":0,"median_s":1200,"p90_s":1200,"mean_s":1200.0}"#,
+        ]
+    );
+}
+
+#[test]
+fn volumes_per_1000_and_change_against_last_year() {
+    // March 2023: 2 incidents; March 2024: 3 incidents, in 0301 (population 700,000 in 2024).
+    let last_year = T - 366 * 86_400;
+    let incidents: Vec<Incident> = [last_year, last_year + 60, T, T + 60, T + 120].iter().enumerate().map(|(k, t)| incident(&format!("H{k}"), *t, Hastegrad::Gronn)).collect();
+    let mut population = Population::default();
+    population.by_kommune_year.insert(("0301".into(), 2024), 700_000);
+    population.by_kommune_year.insert(("0301".into(), 2023), 690_000);
+    let mut data = Dataset::default();
+    for i in &incidents {
+        data.push_incident("OSL", i);
+    }
+    let figures = compute(&data, &month_query(&[Key::Kommune, Key::Month]), Some(&population));
+    let volume: Vec<String> = figures.iter().filter(|f| f.id == "volume").map(|f| serde_json::to_string(f).unwrap()).collect();
+    assert_eq!(
+        volume,
+        vec![
+            r#"{"id":"volume","group":{"kommune":"0301","month":"2024-03"},"contacts":3,"incidents":3,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0043,"incidents":0.0043,"missions":0.0},"change_vs_last_year":{"contacts":0.5,"incidents":0.5,"missions":null}}"#
+        ]
+    );
+}
