@@ -4,7 +4,9 @@
 
 pub mod fuzzing;
 mod pipeline;
+mod population;
 mod report;
 
 pub use pipeline::{ingest, load_mappings, IngestError, IngestOutcome};
+pub use population::{load_population, parse_population};
 pub use report::{Counts, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};

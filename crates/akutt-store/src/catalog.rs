@@ -56,6 +56,21 @@ CREATE TABLE IF NOT EXISTS mapping_entries (
     valid_from TEXT,
     valid_to TEXT
 );
+-- Population per municipality and year (SSB table 07459 shape). Each load is a new data
+-- version (data_versions.submission_id = 0), so `--as-of` reproduces rates exactly.
+CREATE TABLE IF NOT EXISTS population_versions (
+    id INTEGER PRIMARY KEY,
+    data_version INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS population_entries (
+    population_version_id INTEGER NOT NULL REFERENCES population_versions(id),
+    kommune TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    inhabitants INTEGER NOT NULL
+);
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +297,35 @@ impl Catalog {
 
     pub fn report(&self, id: i64) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT report FROM submissions WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// Stores a population table as a new data version; returns that data version.
+    pub fn save_population(&mut self, entries: &[(String, i32, u64)], sha256: &str, source: &str) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dv: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
+        tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)", params![dv, now()])?;
+        tx.execute("INSERT INTO population_versions (data_version, source, sha256, loaded_at) VALUES (?1, ?2, ?3, ?4)", params![dv, source, sha256, now()])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut st = tx.prepare("INSERT INTO population_entries (population_version_id, kommune, year, inhabitants) VALUES (?1, ?2, ?3, ?4)")?;
+            for (k, y, n) in entries {
+                st.execute(params![id, k, y, *n as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(dv)
+    }
+
+    /// The population in force at a data version (the latest load at or before it).
+    pub fn population_at(&self, data_version: i64) -> Result<Option<Vec<(String, i32, u64)>>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM population_versions WHERE data_version <= ?1 ORDER BY data_version DESC LIMIT 1", [data_version], |r| r.get(0))
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        let mut st = self.conn.prepare("SELECT kommune, year, inhabitants FROM population_entries WHERE population_version_id = ?1")?;
+        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(rows))
     }
 
     /// The latest data version (0 when nothing has been accepted).

@@ -65,6 +65,13 @@ const INCIDENT_COLUMNS: &[(&str, Kind)] = &[
     ("n_missions", Kind::I32),
     ("warnings", Kind::Str),
     ("source_line", Kind::I64),
+    ("t0_month", Kind::I32),
+    ("reaction_s", Kind::I64),
+    ("response_s", Kind::I64),
+    ("alert_to_arrival_s", Kind::I64),
+    ("n_road_missions", Kind::I32),
+    ("n_air_missions", Kind::I32),
+    ("n_ambulance_actions", Kind::I32),
 ];
 
 const CONTACT_COLUMNS: &[(&str, Kind)] = &[
@@ -117,6 +124,7 @@ const ACTION_COLUMNS: &[(&str, Kind)] = &[
     ("wanted_delivered_at", Kind::Ts),
     ("delivery_municipality", Kind::Str),
     ("delivery_place", Kind::Str),
+    ("mission_time_s", Kind::I64),
 ];
 
 fn columns_of(table: &str) -> Option<&'static [(&'static str, Kind)]> {
@@ -332,6 +340,15 @@ impl TableSet {
         let warnings: Vec<&str> = inc.warnings.iter().map(|c| c.code()).collect();
         w.str((!warnings.is_empty()).then(|| warnings.join(",")).as_deref());
         w.i64(Some(inc.line as i64));
+        // The indicator facts (DOMAIN.md §8), derived once by `akutt-indicators`.
+        let f = akutt_indicators::facts(inc);
+        w.i32(f.month);
+        w.i64(f.reaction_s);
+        w.i64(f.response_s);
+        w.i64(f.alert_to_arrival_s);
+        w.i32(n(f.road_missions as usize));
+        w.i32(n(f.air_missions as usize));
+        w.i32(n(f.ambulance_actions as usize));
         w.end_row()?;
 
         for c in &inc.contacts {
@@ -387,6 +404,7 @@ impl TableSet {
             w.ts(a.wanted_delivered_at);
             w.str(a.delivery_municipality.as_deref());
             w.str(a.delivery_place.map(|x| x.code()));
+            w.i64(a.is_mission().then(|| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).flatten());
             w.end_row()?;
         }
         Ok(())

@@ -50,6 +50,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// National indicators (DOMAIN.md §8) for a period, optionally by centre, month, year,
+    /// kommune, urgency, hendelsestype, sambandsvei or area.
+    Indicators {
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last month, YYYY-MM (inclusive).
+        #[arg(long)]
+        to: String,
+        /// Only this centre.
+        #[arg(long)]
+        centre: Option<String>,
+        /// Group by these keys (comma-separated): centre, month, year, kommune, urgency,
+        /// hendelsestype, sambandsvei, area.
+        #[arg(long, value_delimiter = ',')]
+        by: Vec<String>,
+        /// Compute from the data as it was at this data version.
+        #[arg(long)]
+        as_of: Option<i64>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Population per municipality and year (for rates per 1000 inhabitants).
+    Population {
+        #[command(subcommand)]
+        command: PopulationCommand,
+    },
     /// Write a synthetic national world: extracts per centre and month (import format v1),
     /// mapping tables, population, a manifest and, with --error-rate, a ground truth of the
     /// injected faults. SYNTHETIC DATA: no real persons or incidents.
@@ -92,6 +120,12 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum PopulationCommand {
+    /// Load a CSV `kommunenummer;år;folkemengde` (SSB table 07459) as a new data version.
+    Load { file: PathBuf },
+}
+
+#[derive(Subcommand)]
 enum MappingsCommand {
     /// Load a mapping table file (`kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til`).
     Load {
@@ -126,6 +160,13 @@ fn default_key_file() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Indicators { from, to, centre, by, as_of, json } => indicators(&cli.data, &from, &to, centre, &by, as_of, json),
+        Command::Population { command: PopulationCommand::Load { file } } => {
+            let data = DataDir::open(&cli.data)?;
+            let (dv, n) = akutt_ingest::load_population(&data, &file).with_context(|| format!("population load of {}", file.display()))?;
+            println!("Folketall lastet: {n} rader, dataversjon {dv} / population loaded: {n} rows, data version {dv}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => synth(out, &from, &to, &centres, scale, seed, error_rate, json),
         Command::Ingest { file, json } => {
             let data = DataDir::open(&cli.data)?;
@@ -304,6 +345,47 @@ fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u6
             println!("{} injected faults; {} expected findings in {}", summary.total(|f| f.faults) + summary.fault_files.len() as u64, summary.expected_findings, out.join("ground-truth.csv").display());
         }
         println!("Load: akutt mappings load {}/mappings/mapping-CODE.csv --centre CODE; akutt ingest {}/extracts/CODE-YYYY-MM.csv", out.display(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by: &[String], as_of: Option<i64>, json: bool) -> Result<ExitCode> {
+    let month = |s: &str, flag: &str| -> Result<i32> {
+        let (y, m) = akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))?;
+        Ok(y * 100 + m as i32)
+    };
+    let (from_m, to_m) = (month(from, "--from")?, month(to, "--to")?);
+    if from_m > to_m {
+        bail!("--from {from} is after --to {to}");
+    }
+    let keys = by
+        .iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| akutt_indicators::Key::parse(k).with_context(|| format!("unknown --by key «{k}» (centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area)")))
+        .collect::<Result<Vec<_>>>()?;
+    let data = DataDir::open(data_dir)?;
+    let catalog = Catalog::open_read_only(&data.catalog_path()).with_context(|| format!("no registry at {}", data_dir.display()))?;
+    let latest = catalog.latest_data_version()?;
+    if let Some(v) = as_of {
+        if v < 1 || v > latest {
+            bail!("--as-of {v}: data versions run from 1 to {latest}");
+        }
+    }
+    let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of)?;
+    let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population { by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect() });
+    let query = akutt_indicators::Query { from: from_m, to: to_m, centre: centre.map(|c| c.trim().to_uppercase()), by: keys };
+    let figures = akutt_indicators::compute(&dataset, &query, population.as_ref());
+    if json {
+        println!("{}", serde_json::json!({ "data_version": version, "from": from, "to": to, "indicators": figures }));
+    } else {
+        println!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}");
+        for f in &figures {
+            let group: Vec<String> = f.group.iter().map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default().trim_matches('"'))).collect();
+            let values = serde_json::to_value(&f.values).unwrap_or_default();
+            let values: Vec<String> = values.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k}={v}")).collect();
+            println!("{:<24} {:<40} {}", f.id, group.join(" "), values.join(" "));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,118 @@
+//! Reads the indicator facts of the stored incidents and actions (the columns written from
+//! `akutt_indicators::facts` at ingest) into an `akutt_indicators::Dataset`, for the
+//! submissions visible at a data version.
+
+use std::collections::HashMap;
+use std::fs::File;
+
+use akutt_indicators::{Dataset, Row};
+use akutt_model::{Hastegrad, Hendelsestype, Sambandsvei};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Int32Type, Int64Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+
+use crate::catalog::Catalog;
+use crate::layout::DataDir;
+use crate::{io_err, Result, StoreError};
+
+const INCIDENT_FIELDS: &[&str] = &[
+    "centre",
+    "incident_id",
+    "t0_month",
+    "pickup_municipality",
+    "urgency",
+    "hendelsestype",
+    "first_channel",
+    "urban",
+    "prebooked",
+    "n_contacts",
+    "n_missions",
+    "n_road_missions",
+    "n_air_missions",
+    "n_ambulance_actions",
+    "reaction_s",
+    "response_s",
+    "alert_to_arrival_s",
+];
+const ACTION_FIELDS: &[&str] = &["incident_id", "is_mission", "mission_time_s"];
+
+fn opt_s(a: &arrow::array::StringArray, i: usize) -> Option<&str> {
+    (!a.is_null(i)).then(|| a.value(i))
+}
+
+fn read(path: &std::path::Path, fields: &[&str]) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), fields.iter().copied());
+    let reader = builder.with_projection(mask).with_batch_size(64 * 1024).build()?;
+    Ok(reader.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
+    batch.column_by_name(name).map(|a| a.as_ref()).ok_or_else(|| StoreError::Invalid(format!("column {name} missing: ingested before indicator facts were stored? Re-ingest the file.")))
+}
+
+/// The dataset of the submissions visible at `as_of` (latest when `None`), and that data
+/// version.
+pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Result<(Dataset, i64)> {
+    let version = match as_of {
+        Some(v) => v,
+        None => catalog.latest_data_version()?,
+    };
+    let mut out = Dataset::default();
+    for sub in catalog.visible_at(Some(version))? {
+        let Some(dir) = sub.store_dir.as_deref() else { continue };
+        let dir = data.store_dir(dir);
+        let mut index: HashMap<String, u32> = HashMap::new();
+        for batch in read(&dir.join("incidents.parquet"), INCIDENT_FIELDS)? {
+            let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
+            let i32s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int32Type>());
+            let i64s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int64Type>());
+            let b = |n: &str| column(&batch, n).map(|a| a.as_boolean());
+            let (centre, id, month, kommune, urgency, typ, channel) =
+                (s("centre")?, s("incident_id")?, i32s("t0_month")?, s("pickup_municipality")?, s("urgency")?, s("hendelsestype")?, s("first_channel")?);
+            let (urban, prebooked) = (b("urban")?, b("prebooked")?);
+            let (contacts, missions, road, air, amb) = (i32s("n_contacts")?, i32s("n_missions")?, i32s("n_road_missions")?, i32s("n_air_missions")?, i32s("n_ambulance_actions")?);
+            let (reaction, response, alert) = (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
+            let opt_i64 = |a: &arrow::array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+            let count = |a: &arrow::array::Int32Array, i: usize| if a.is_null(i) { 0 } else { a.value(i).max(0) as u32 };
+            for i in 0..batch.num_rows() {
+                let row = Row {
+                    centre: out.dict.centre(centre.value(i)),
+                    month: if month.is_null(i) { 0 } else { month.value(i) },
+                    kommune: out.dict.kommune(opt_s(kommune, i)),
+                    urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
+                    hendelsestype: opt_s(typ, i).and_then(Hendelsestype::parse),
+                    sambandsvei: opt_s(channel, i).and_then(Sambandsvei::parse),
+                    urban: (!urban.is_null(i)).then(|| urban.value(i)),
+                    prebooked: !prebooked.is_null(i) && prebooked.value(i),
+                    contacts: count(contacts, i),
+                    missions: count(missions, i),
+                    road_missions: count(road, i),
+                    air_missions: count(air, i),
+                    ambulance_actions: count(amb, i),
+                    reaction_s: opt_i64(reaction, i),
+                    response_s: opt_i64(response, i),
+                    alert_to_arrival_s: opt_i64(alert, i),
+                };
+                index.insert(id.value(i).to_string(), out.rows.len() as u32);
+                out.rows.push(row);
+            }
+        }
+        for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
+            let id = column(&batch, "incident_id")?.as_string::<i32>();
+            let is_mission = column(&batch, "is_mission")?.as_boolean();
+            let time = column(&batch, "mission_time_s")?.as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                if is_mission.is_null(i) || !is_mission.value(i) {
+                    continue;
+                }
+                if let Some(&row) = index.get(id.value(i)) {
+                    out.mission_times.push((row, (!time.is_null(i)).then(|| time.value(i))));
+                }
+            }
+        }
+    }
+    Ok((out, version))
+}
