@@ -420,3 +420,21 @@ impl TableSet {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stored column is documented in docs/DATA.md, under its table.
+    #[test]
+    fn data_md_documents_every_column() {
+        let doc = include_str!("../../../docs/DATA.md");
+        for table in TABLES {
+            let section = doc.split(&format!("### `{table}`")).nth(1).unwrap_or_else(|| panic!("no section for {table}"));
+            let section = section.split("\n### ").next().unwrap_or("");
+            for (name, _) in columns(table).unwrap() {
+                assert!(section.contains(&format!("| `{name}` |")), "docs/DATA.md: {table}.{name} is not documented");
+            }
+        }
+    }
+}
