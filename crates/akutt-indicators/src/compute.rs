@@ -309,8 +309,62 @@ fn shift_year(month: i32, years: i32) -> i32 {
     month + 100 * years
 }
 
-/// Computes every indicator of §8 for the query. Figures come sorted by indicator and group.
+/// All indicator ids, in output order.
+pub const INDICATORS: [&str; 6] = ["volume", "response_time", "response_within_target", "amk_reaction_time", "alert_to_arrival", "mission_time"];
+
+/// Everything accumulated for one group of the `--by` keys.
+#[derive(Default)]
+struct Acc {
+    volume: Counts,
+    response: Times,
+    alert: Times,
+    /// Per area (urban, rural): (n, within).
+    target: [(u64, u64); 2],
+    /// Per urgency (R, G, N, unknown).
+    reaction: [Times; 4],
+    missions: Vec<i64>,
+}
+
+/// Finds the slot of a group, remembering the last key (stored rows come in runs of one
+/// centre and month, so most rows hit the cache).
+struct Slots {
+    index: HashMap<GroupKey, usize>,
+    keys: Vec<GroupKey>,
+    accs: Vec<Acc>,
+    last: Option<(GroupKey, usize)>,
+}
+
+impl Slots {
+    fn new() -> Slots {
+        Slots { index: HashMap::new(), keys: Vec::new(), accs: Vec::new(), last: None }
+    }
+
+    fn get(&mut self, k: GroupKey) -> usize {
+        match self.last {
+            Some((lk, i)) if lk == k => i,
+            _ => {
+                let n = self.accs.len();
+                let i = *self.index.entry(k).or_insert(n);
+                if i == n {
+                    self.keys.push(k);
+                    self.accs.push(Acc::default());
+                }
+                self.last = Some((k, i));
+                i
+            }
+        }
+    }
+}
+
+/// Computes the indicators of §8 for the query (all of them, or those named in `only`).
+/// Figures come sorted by indicator and group.
 pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Vec<Figure> {
+    compute_only(data, q, population, &INDICATORS)
+}
+
+/// [`compute`] restricted to some indicator ids.
+pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, only: &[&str]) -> Vec<Figure> {
+    let want = |id: &str| only.contains(&id);
     let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
     if centre == Some(None) {
         return Vec::new();
@@ -319,100 +373,134 @@ pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Ve
     let selected = |r: &Row, from: i32, to: i32| r.month >= from && r.month <= to && centre.is_none_or(|c| r.centre == c);
     let by: Vec<Key> = q.by.iter().copied().take(8).collect();
     let by = &by[..];
+    let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) =
+        (want("volume"), want("response_time"), want("response_within_target"), want("amk_reaction_time"), want("alert_to_arrival"), want("mission_time"));
+    let needs_all_rows = w_volume || w_reaction || w_missions;
 
-    let mut response: HashMap<GroupKey, Times> = HashMap::new();
-    let mut alert: HashMap<GroupKey, Times> = HashMap::new();
-    let mut reaction: HashMap<GroupKey, Times> = HashMap::new();
-    let mut target: HashMap<GroupKey, (u64, u64)> = HashMap::new();
-    let mut volume: HashMap<GroupKey, Counts> = HashMap::new();
-    let mut missions: HashMap<GroupKey, Vec<i64>> = HashMap::new();
-    let mut selected_rows = vec![false; data.rows.len()];
-
+    let mut slots = Slots::new();
+    // Per row: its slot, for the mission times (u32::MAX = not selected).
+    let mut row_slot: Vec<u32> = if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
     for (i, r) in data.rows.iter().enumerate() {
+        let in_response = r.in_response_population();
+        if !needs_all_rows && !in_response {
+            continue;
+        }
         if !selected(r, q.from, q.to) || !r.reported() {
             continue;
         }
-        selected_rows[i] = true;
         let k = key_of(by, r, 0);
-        let v = volume.entry(k).or_default();
-        v.contacts += u64::from(r.contacts);
-        v.incidents += 1;
-        v.missions += u64::from(r.missions);
-        v.road += u64::from(r.road_missions);
-        v.air += u64::from(r.air_missions);
-        if r.in_response_population() {
-            response.entry(k).or_default().add(r.response_s);
-            alert.entry(k).or_default().add(r.alert_to_arrival_s);
-            if let (Some(urban), Some(t)) = (r.urban, r.response_s.filter(|t| *t >= 0)) {
-                let e = target.entry(key_of(by, r, Key::Area.code(r))).or_default();
+        let slot = slots.get(k);
+        if w_missions {
+            row_slot[i] = slot as u32;
+        }
+        let acc = &mut slots.accs[slot];
+        if w_volume {
+            let v = &mut acc.volume;
+            v.contacts += u64::from(r.contacts);
+            v.incidents += 1;
+            v.missions += u64::from(r.missions);
+            v.road += u64::from(r.road_missions);
+            v.air += u64::from(r.air_missions);
+        }
+        if in_response {
+            if w_response {
+                acc.response.add(r.response_s);
+            }
+            if w_alert {
+                acc.alert.add(r.alert_to_arrival_s);
+            }
+            if let (true, Some(urban), Some(t)) = (w_target, r.urban, r.response_s.filter(|t| *t >= 0)) {
+                let e = &mut acc.target[usize::from(!urban)];
                 e.0 += 1;
                 e.1 += u64::from(t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S });
             }
         }
-        if r.in_reaction_population() {
-            reaction.entry(key_of(by, r, Key::Urgency.code(r))).or_default().add(r.reaction_s);
+        if w_reaction && r.in_reaction_population() {
+            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s);
         }
     }
-    for &(i, t) in &data.mission_times {
-        if let (true, Some(t)) = (selected_rows[i as usize], t.filter(|t| *t >= 0)) {
-            missions.entry(key_of(by, &data.rows[i as usize], 0)).or_default().push(t);
+    if w_missions {
+        for &(i, t) in &data.mission_times {
+            let slot = row_slot[i as usize];
+            if let (true, Some(t)) = (slot != u32::MAX, t.filter(|t| *t >= 0)) {
+                slots.accs[slot as usize].missions.push(t);
+            }
         }
     }
 
     // Volumes of the same period a year earlier, for the change.
     let mut last_year: HashMap<GroupKey, Counts> = HashMap::new();
     let mut any_last_year = false;
-    for r in &data.rows {
-        if !selected(r, shift_year(q.from, -1), shift_year(q.to, -1)) || !r.reported() {
-            continue;
+    if w_volume {
+        for r in &data.rows {
+            if !selected(r, shift_year(q.from, -1), shift_year(q.to, -1)) || !r.reported() {
+                continue;
+            }
+            any_last_year = true;
+            let mut shifted = *r;
+            shifted.month = shift_year(r.month, 1);
+            let v = last_year.entry(key_of(by, &shifted, 0)).or_default();
+            v.contacts += u64::from(r.contacts);
+            v.incidents += 1;
+            v.missions += u64::from(r.missions);
         }
-        any_last_year = true;
-        let mut shifted = *r;
-        shifted.month = shift_year(r.month, 1);
-        let v = last_year.entry(key_of(by, &shifted, 0)).or_default();
-        v.contacts += u64::from(r.contacts);
-        v.incidents += 1;
-        v.missions += u64::from(r.missions);
     }
 
-    let inhabitants = population.map(|p| Inhabitants::new(p, data, q));
+    let inhabitants = population.filter(|_| w_volume).map(|p| Inhabitants::new(p, data, q));
     let mut out = Vec::new();
     let dict = &data.dict;
-    for (k, t) in response {
-        out.push(Figure { id: "response_time", group: group_of(by, &k, dict, None), values: t.figure() });
+    for (k, acc) in slots.keys.iter().zip(slots.accs) {
+        let group = || group_of(by, k, dict, None);
+        if w_volume {
+            let c = acc.volume;
+            let per_1000 = inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0).map(|p| Rates {
+                contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
+                incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
+                missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
+            });
+            let change = any_last_year.then(|| {
+                let before = last_year.get(k).copied().unwrap_or_default();
+                let rel = |now: u64, then: u64| (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4));
+                Rates { contacts: rel(c.contacts, before.contacts), incidents: rel(c.incidents, before.incidents), missions: rel(c.missions, before.missions) }
+            });
+            out.push(Figure {
+                id: "volume",
+                group: group(),
+                values: Values::Volume { contacts: c.contacts, incidents: c.incidents, missions: c.missions, road_missions: c.road, air_missions: c.air, per_1000, change_vs_last_year: change },
+            });
+        }
+        let has = |t: &Times| !t.values.is_empty() || t.missing > 0;
+        if w_response && has(&acc.response) {
+            out.push(Figure { id: "response_time", group: group(), values: acc.response.figure() });
+        }
+        if w_alert && has(&acc.alert) {
+            out.push(Figure { id: "alert_to_arrival", group: group(), values: acc.alert.figure() });
+        }
+        if w_target {
+            for (area, (n, within)) in acc.target.into_iter().enumerate() {
+                if n > 0 {
+                    let mut g = group();
+                    g.insert("area", GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()));
+                    out.push(Figure { id: "response_within_target", group: g, values: Values::Target { n, within, share: Some(round(within as f64 / n as f64, 4)) } });
+                }
+            }
+        }
+        if w_reaction {
+            for (u, t) in acc.reaction.into_iter().enumerate() {
+                if has(&t) {
+                    let mut g = group();
+                    g.insert("urgency", Hastegrad::ALL.get(u).map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())));
+                    out.push(Figure { id: "amk_reaction_time", group: g, values: t.figure() });
+                }
+            }
+        }
+        if w_missions && !acc.missions.is_empty() {
+            let mut v = acc.missions;
+            let s = summarise(&mut v);
+            out.push(Figure { id: "mission_time", group: group(), values: Values::Missions { n: s.n, median_s: s.median, p90_s: s.p90, unit_hours: round(s.sum as f64 / 3600.0, 2) } });
+        }
     }
-    for (k, (n, within)) in target {
-        let share = (n > 0).then(|| round(within as f64 / n as f64, 4));
-        out.push(Figure { id: "response_within_target", group: group_of(by, &k, dict, Some(Key::Area)), values: Values::Target { n, within, share } });
-    }
-    for (k, t) in reaction {
-        out.push(Figure { id: "amk_reaction_time", group: group_of(by, &k, dict, Some(Key::Urgency)), values: t.figure() });
-    }
-    for (k, t) in alert {
-        out.push(Figure { id: "alert_to_arrival", group: group_of(by, &k, dict, None), values: t.figure() });
-    }
-    for (k, c) in &volume {
-        let per_1000 = inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0).map(|p| Rates {
-            contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
-            incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
-            missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
-        });
-        let change = any_last_year.then(|| {
-            let before = last_year.get(k).copied().unwrap_or_default();
-            let rel = |now: u64, then: u64| (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4));
-            Rates { contacts: rel(c.contacts, before.contacts), incidents: rel(c.incidents, before.incidents), missions: rel(c.missions, before.missions) }
-        });
-        out.push(Figure {
-            id: "volume",
-            group: group_of(by, k, dict, None),
-            values: Values::Volume { contacts: c.contacts, incidents: c.incidents, missions: c.missions, road_missions: c.road, air_missions: c.air, per_1000, change_vs_last_year: change },
-        });
-    }
-    for (k, mut v) in missions {
-        let s = summarise(&mut v);
-        out.push(Figure { id: "mission_time", group: group_of(by, &k, dict, None), values: Values::Missions { n: s.n, median_s: s.median, p90_s: s.p90, unit_hours: round(s.sum as f64 / 3600.0, 2) } });
-    }
-    let order = |id: &str| ["volume", "response_time", "response_within_target", "amk_reaction_time", "alert_to_arrival", "mission_time"].iter().position(|x| *x == id);
+    let order = |id: &str| INDICATORS.iter().position(|x| *x == id);
     out.sort_by(|a, b| (order(a.id), &a.group).cmp(&(order(b.id), &b.group)));
     out
 }
