@@ -217,6 +217,33 @@ pub struct Query {
     pub to: i32,
     pub centre: Option<String>,
     pub by: Vec<Key>,
+    /// Further filters, each a key and the value it must have (`("urgency", "R")`,
+    /// `("area", "rural")`, `("kommune", "0301")`, …); several are all required.
+    pub filters: Vec<(Key, String)>,
+}
+
+impl Key {
+    /// The code a filter value stands for (`None`: no row can match).
+    fn filter_code(self, value: &str, dict: &Dict) -> Option<u32> {
+        let v = value.trim();
+        match self {
+            Key::Centre => dict.centre_id(&v.to_uppercase()).map(u32::from),
+            Key::Kommune => dict.kommune_ids.get(v).map(|k| u32::from(*k)),
+            Key::Month => {
+                let (y, m) = v.split_once('-')?;
+                Some(y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?)
+            }
+            Key::Year => v.parse().ok(),
+            Key::Urgency => Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
+            Key::Hendelsestype => Hendelsestype::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
+            Key::Sambandsvei => Sambandsvei::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
+            Key::Area => match v {
+                "urban" => Some(0),
+                "rural" => Some(1),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// Inhabitants per municipality and year (`akutt population load`).
@@ -370,7 +397,13 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
         return Vec::new();
     }
     let centre = centre.flatten();
-    let selected = |r: &Row, from: i32, to: i32| r.month >= from && r.month <= to && centre.is_none_or(|c| r.centre == c);
+    let filters: Vec<(Key, Option<u32>)> = q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict))).collect();
+    if filters.iter().any(|(_, c)| c.is_none()) {
+        return Vec::new();
+    }
+    let selected = |r: &Row, from: i32, to: i32| {
+        r.month >= from && r.month <= to && centre.is_none_or(|c| r.centre == c) && filters.iter().all(|(k, c)| Some(k.code(r)) == *c)
+    };
     let by: Vec<Key> = q.by.iter().copied().take(8).collect();
     let by = &by[..];
     let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) =

@@ -40,7 +40,7 @@ fn with(mut inc: Incident, f: impl FnOnce(&mut Incident)) -> Incident {
 }
 
 fn month_query(by: &[Key]) -> Query {
-    Query { from: 202403, to: 202403, centre: None, by: by.to_vec() }
+    Query { from: 202403, to: 202403, centre: None, by: by.to_vec(), filters: vec![] }
 }
 
 #[track_caller]
@@ -170,7 +170,7 @@ fn daylight_saving_night_intervals_are_between_instants() {
         i.urban = Some(false);
         i.actions.push(road(t0, 120, Some(900), 2000));
     });
-    let q = Query { from: 202410, to: 202410, centre: None, by: vec![] };
+    let q = Query { from: 202410, to: 202410, centre: None, by: vec![], filters: vec![] };
     let mut data = Dataset::default();
     data.push_incident("OSL", &a);
     let figures = compute(&data, &q, None);
@@ -244,4 +244,25 @@ fn volumes_per_1000_and_change_against_last_year() {
             r#"{"id":"volume","group":{"kommune":"0301","month":"2024-03"},"contacts":3,"incidents":3,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0043,"incidents":0.0043,"missions":0.0},"change_vs_last_year":{"contacts":0.5,"incidents":0.5,"missions":null}}"#
         ]
     );
+}
+
+#[test]
+fn filters_select_rows_by_any_key() {
+    let urban = with(incident("U", T, Hastegrad::Rod), |i| i.actions.push(road(T, 60, Some(500), 1000)));
+    let rural = with(incident("R", T, Hastegrad::Rod), |i| {
+        i.urban = Some(false);
+        i.pickup_municipality = Some("5444".into());
+        i.actions.push(road(T, 60, Some(1300), 2000));
+    });
+    let mut data = Dataset::default();
+    data.push_incident("OSL", &urban);
+    data.push_incident("OSL", &rural);
+    let response = |filters: Vec<(Key, &str)>| {
+        let q = Query { filters: filters.into_iter().map(|(k, v)| (k, v.to_string())).collect(), ..month_query(&[]) };
+        compute(&data, &q, None).into_iter().find(|f| f.id == "response_time").map(|f| serde_json::to_string(&f.values).unwrap())
+    };
+    assert_eq!(response(vec![(Key::Area, "rural")]).unwrap(), r#"{"n":1,"n_missing":0,"median_s":1300,"p90_s":1300,"mean_s":1300.0}"#);
+    assert_eq!(response(vec![(Key::Kommune, "0301"), (Key::Urgency, "R")]).unwrap(), r#"{"n":1,"n_missing":0,"median_s":500,"p90_s":500,"mean_s":500.0}"#);
+    assert_eq!(response(vec![(Key::Urgency, "G")]), None);
+    assert_eq!(response(vec![(Key::Kommune, "9999")]), None, "an unknown value matches nothing");
 }

@@ -21,7 +21,7 @@ fn main() {
     let t = Instant::now();
     let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, None).expect("load");
     let load = t.elapsed();
-    let q = Query { from, to, centre: None, by: vec![Key::Centre, Key::Month] };
+    let q = Query { from, to, centre: None, by: vec![Key::Centre, Key::Month], filters: vec![] };
     let mut times = Vec::new();
     let mut figures = Vec::new();
     for _ in 0..runs {

@@ -69,6 +69,9 @@ enum Command {
         /// Compute from the data as it was at this data version.
         #[arg(long)]
         as_of: Option<i64>,
+        /// Filter on any grouping key, e.g. `--where urgency=R --where area=rural`.
+        #[arg(long = "where", value_name = "KEY=VALUE")]
+        filter: Vec<String>,
         /// Only these indicators (comma-separated ids; default all).
         #[arg(long, value_delimiter = ',')]
         indicator: Vec<String>,
@@ -163,7 +166,7 @@ fn default_key_file() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Indicators { from, to, centre, by, as_of, indicator, json } => indicators(&cli.data, &from, &to, centre, &by, as_of, &indicator, json),
+        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json),
         Command::Population { command: PopulationCommand::Load { file } } => {
             let data = DataDir::open(&cli.data)?;
             let (dv, n) = akutt_ingest::load_population(&data, &file).with_context(|| format!("population load of {}", file.display()))?;
@@ -353,7 +356,7 @@ fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u6
 }
 
 #[allow(clippy::too_many_arguments)]
-fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by: &[String], as_of: Option<i64>, only: &[String], json: bool) -> Result<ExitCode> {
+fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by: &[String], filter: &[String], as_of: Option<i64>, only: &[String], json: bool) -> Result<ExitCode> {
     let month = |s: &str, flag: &str| -> Result<i32> {
         let (y, m) = akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))?;
         Ok(y * 100 + m as i32)
@@ -366,6 +369,14 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
         .iter()
         .filter(|k| !k.trim().is_empty())
         .map(|k| akutt_indicators::Key::parse(k).with_context(|| format!("unknown --by key «{k}» (centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area)")))
+        .collect::<Result<Vec<_>>>()?;
+    let filters = filter
+        .iter()
+        .map(|f| {
+            let (k, v) = f.split_once('=').with_context(|| format!("--where takes KEY=VALUE, got «{f}»"))?;
+            let key = akutt_indicators::Key::parse(k).with_context(|| format!("unknown --where key «{k}»"))?;
+            Ok((key, v.to_string()))
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut ids: Vec<&str> = Vec::new();
     for id in only.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
@@ -387,7 +398,7 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
     }
     let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of)?;
     let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population { by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect() });
-    let query = akutt_indicators::Query { from: from_m, to: to_m, centre: centre.map(|c| c.trim().to_uppercase()), by: keys };
+    let query = akutt_indicators::Query { from: from_m, to: to_m, centre: centre.map(|c| c.trim().to_uppercase()), by: keys, filters };
     let figures = akutt_indicators::compute::compute_only(&dataset, &query, population.as_ref(), &ids);
     if json {
         println!("{}", serde_json::json!({ "data_version": version, "from": from, "to": to, "indicators": figures }));
