@@ -96,8 +96,8 @@ pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Re
                     response_s: opt_i64(response, i),
                     alert_to_arrival_s: opt_i64(alert, i),
                 };
-                index.insert(id.value(i).to_string(), out.rows.len() as u32);
-                out.rows.push(row);
+                let at = out.push_row(row);
+                index.insert(id.value(i).to_string(), at);
             }
         }
         for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
