@@ -5,6 +5,7 @@
 //! from incidents with [`compute::Dataset::push_incident`], through the same [`facts`].
 
 pub mod compute;
+pub mod disclosure;
 pub mod facts;
 pub mod percentile;
 
