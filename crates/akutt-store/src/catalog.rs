@@ -65,6 +65,24 @@ CREATE TABLE IF NOT EXISTS population_versions (
     sha256 TEXT NOT NULL,
     loaded_at TEXT NOT NULL
 );
+-- Users of the restricted area: the token is kept only as its SHA-256.
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,               -- admin | analyst | centre:CODE
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+-- Every restricted request.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT,
+    role TEXT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS population_entries (
     population_version_id INTEGER NOT NULL REFERENCES population_versions(id),
     kommune TEXT NOT NULL,
@@ -326,6 +344,39 @@ impl Catalog {
         let mut st = self.conn.prepare("SELECT kommune, year, inhabitants FROM population_entries WHERE population_version_id = ?1")?;
         let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(rows))
+    }
+
+    /// Adds a user with a role (`admin`, `analyst` or `centre:CODE`) and the SHA-256 of its
+    /// token (the token itself is never stored).
+    pub fn add_user(&mut self, name: &str, role: &str, token_sha256: &str) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO users (name, role, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)", params![name, role, token_sha256, now()])
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => StoreError::Invalid(format!("a user named «{name}» exists already")),
+                e => e.into(),
+            })?;
+        Ok(())
+    }
+
+    /// The user (name, role) holding a token, by the token's SHA-256.
+    pub fn user_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>> {
+        Ok(self.conn.query_row("SELECT name, role FROM users WHERE token_sha256 = ?1", [token_sha256], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    /// Writes one line of the audit log.
+    pub fn audit(&self, user: Option<(&str, &str)>, method: &str, path: &str, status: u16) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, user_name, role, method, path, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![now(), user.map(|u| u.0), user.map(|u| u.1), method, path, status],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log, newest last: (at, user, role, method, path, status).
+    pub fn audit_log(&self) -> Result<Vec<(String, Option<String>, Option<String>, String, String, u16)>> {
+        let mut st = self.conn.prepare("SELECT at, user_name, role, method, path, status FROM audit_log ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// The latest data version (0 when nothing has been accepted).

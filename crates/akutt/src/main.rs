@@ -84,6 +84,22 @@ enum Command {
         #[command(subcommand)]
         command: PopulationCommand,
     },
+    /// Serve the dashboard, the public API and the restricted area over HTTP.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Counts under this are withheld in public outputs (DOMAIN.md §9).
+        #[arg(long, default_value_t = 5)]
+        suppression_threshold: u64,
+        /// Show the synthetic-data banner on every page.
+        #[arg(long)]
+        synthetic: bool,
+    },
+    /// Users of the restricted area.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Write a synthetic national world: extracts per centre and month (import format v1),
     /// mapping tables, population, a manifest and, with --error-rate, a ground truth of the
     /// injected faults. SYNTHETIC DATA: no real persons or incidents.
@@ -122,6 +138,17 @@ enum Command {
         /// Query the data as it was at this data version.
         #[arg(long)]
         as_of: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a user; prints its bearer token (shown once, stored only as a hash).
+    Add {
+        name: String,
+        /// admin, analyst or centre:CODE
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -167,6 +194,21 @@ fn default_key_file() -> Result<PathBuf> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json),
+        Command::Serve { addr, suppression_threshold, synthetic } => {
+            let data = DataDir::open(&cli.data)?;
+            let config = akutt_server::Config { suppression_threshold, synthetic };
+            let state = std::sync::Arc::new(akutt_server::AppState::new(data, config).map_err(|e| anyhow::anyhow!("{e}"))?);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            eprintln!("Akutt: http://{addr}/");
+            rt.block_on(akutt_server::serve(state, &addr)).with_context(|| format!("serving on {addr}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { command: UsersCommand::Add { name, role } } => {
+            let data = DataDir::open(&cli.data)?;
+            let token = akutt_server::auth::add_user(&data, &name, &role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Population { command: PopulationCommand::Load { file } } => {
             let data = DataDir::open(&cli.data)?;
             let (dv, n) = akutt_ingest::load_population(&data, &file).with_context(|| format!("population load of {}", file.display()))?;

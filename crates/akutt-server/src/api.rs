@@ -1,0 +1,196 @@
+//! The public JSON API: indicators with the CLI's filters and groupings, always after
+//! disclosure control, a CSV download of the same table, and the OpenAPI document.
+
+use std::sync::Arc;
+
+use akutt_indicators::compute::{compute_only, INDICATORS};
+use akutt_indicators::disclosure::{suppress, PublicFigure};
+use akutt_indicators::{Key, Query};
+use axum::extract::{Query as QueryParams, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{AppError, AppState};
+
+/// Query parameters of `/api/indicators` (the CLI's flags).
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct IndicatorParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub centre: Option<String>,
+    /// Comma-separated grouping keys.
+    pub by: Option<String>,
+    /// Comma-separated filters `key:value` (e.g. `urgency:R,area:rural`).
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+    pub as_of: Option<i64>,
+    /// Comma-separated indicator ids.
+    pub indicator: Option<String>,
+}
+
+fn month(s: &str, name: &str) -> Result<i32, AppError> {
+    akutt_synth::parse_month(s).map(|(y, m)| y * 100 + m as i32).ok_or_else(|| AppError::BadRequest(format!("{name} must be YYYY-MM, got «{s}»")))
+}
+
+fn list(s: &Option<String>) -> Vec<String> {
+    s.as_deref().unwrap_or("").split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+}
+
+/// The published answer to a query: data version, the query and the suppressed figures.
+pub struct Answer {
+    pub version: i64,
+    pub from: String,
+    pub to: String,
+    pub figures: Vec<PublicFigure>,
+}
+
+/// Validates the parameters, computes and suppresses (blocking: call off the async threads).
+pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Answer, AppError> {
+    let (from, to) = match (&p.from, &p.to) {
+        (Some(f), Some(t)) => (f.clone(), t.clone()),
+        _ => return Err(AppError::BadRequest("from and to (YYYY-MM) are required".into())),
+    };
+    let (from_m, to_m) = (month(&from, "from")?, month(&to, "to")?);
+    if from_m > to_m {
+        return Err(AppError::BadRequest(format!("from {from} is after to {to}")));
+    }
+    let by = list(&p.by).iter().map(|k| Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown grouping key «{k}»")))).collect::<Result<Vec<_>, _>>()?;
+    let filters = list(&p.filter)
+        .iter()
+        .map(|f| {
+            let (k, v) = f.split_once(':').ok_or_else(|| AppError::BadRequest(format!("where takes key:value, got «{f}»")))?;
+            Ok((Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown filter key «{k}»")))?, v.to_string()))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut ids: Vec<&str> = Vec::new();
+    for id in list(&p.indicator) {
+        ids.push(INDICATORS.iter().find(|x| **x == id).ok_or_else(|| AppError::BadRequest(format!("unknown indicator «{id}»")))?);
+    }
+    if ids.is_empty() {
+        ids = INDICATORS.to_vec();
+    }
+    let loaded = state.loaded(p.as_of)?;
+    let q = Query { from: from_m, to: to_m, centre: p.centre.as_ref().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()), by, filters };
+    let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
+    Ok(Answer { version: loaded.version, from, to, figures: suppress(figures, state.config.suppression_threshold) })
+}
+
+/// One published figure as JSON: withheld values are `null` and listed in `suppressed`.
+pub fn figure_json(f: &PublicFigure) -> Value {
+    let mut v = serde_json::to_value(&f.figure).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        for name in &f.suppressed {
+            o.insert((*name).to_string(), Value::Null);
+        }
+        if !f.suppressed.is_empty() {
+            o.insert("suppressed".into(), json!(f.suppressed));
+        }
+    }
+    v
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// `GET /api/indicators`
+pub async fn indicators(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Json<Value>, AppError> {
+    let threshold = state.config.suppression_threshold;
+    let synthetic = state.config.synthetic;
+    let a = blocking(move || answer(&state, &p)).await?;
+    Ok(Json(json!({
+        "data_version": a.version,
+        "from": a.from,
+        "to": a.to,
+        "suppression_threshold": threshold,
+        "synthetic": synthetic,
+        "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
+    })))
+}
+
+fn csv_cell(v: &Value) -> String {
+    let s = match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The figures as one CSV table: indicator, the group keys, then every value column.
+pub fn to_csv(a: &Answer) -> String {
+    let rows: Vec<Value> = a.figures.iter().map(figure_json).collect();
+    let mut keys: Vec<String> = Vec::new();
+    let mut cols: Vec<String> = Vec::new();
+    for r in &rows {
+        for k in r["group"].as_object().into_iter().flat_map(|o| o.keys()) {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !["id", "group", "suppressed"].contains(&k.as_str()) && !cols.contains(k) {
+                cols.push(k.clone());
+            }
+        }
+    }
+    let mut out = format!("data_version,indicator,{}\n", keys.iter().chain(&cols).cloned().collect::<Vec<_>>().join(","));
+    for r in &rows {
+        let mut line = vec![a.version.to_string(), csv_cell(&r["id"])];
+        line.extend(keys.iter().map(|k| csv_cell(&r["group"][k])));
+        line.extend(cols.iter().map(|k| csv_cell(&r[k])));
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `GET /data/indikatorer.csv`: the same parameters as the API.
+pub async fn indicators_csv(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
+    let a = blocking(move || answer(&state, &p)).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.csv\"")], to_csv(&a)).into_response())
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi() -> Json<Value> {
+    let p = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
+    let error = json!({ "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "internal"] }, "message": { "type": "string" } } } } });
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Akutt", "version": env!("CARGO_PKG_VERSION"), "description": "National indicators of emergency medical dispatch (AMK) activity. Public figures are aggregates with small-cell suppression (counts 1–4 withheld, with secondary suppression); every answer names its data version." },
+        "paths": {
+            "/api/indicators": { "get": {
+                "summary": "Indicators (DOMAIN.md §8) for a period, filters and groupings",
+                "parameters": [
+                    { "name": "from", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } },
+                    { "name": "to", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } },
+                    p("centre", "centre code, e.g. OSL"),
+                    p("by", "comma-separated: centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area"),
+                    p("where", "comma-separated key:value filters, e.g. urgency:R,area:rural"),
+                    { "name": "as_of", "in": "query", "required": false, "schema": { "type": "integer" }, "description": "recompute at this data version" },
+                    p("indicator", "comma-separated ids: volume, response_time, response_within_target, amk_reaction_time, alert_to_arrival, mission_time"),
+                ],
+                "responses": {
+                    "200": { "description": "figures", "content": { "application/json": { "schema": { "type": "object", "required": ["data_version", "from", "to", "indicators"], "properties": {
+                        "data_version": { "type": "integer" }, "from": { "type": "string" }, "to": { "type": "string" },
+                        "suppression_threshold": { "type": "integer" }, "synthetic": { "type": "boolean" },
+                        "indicators": { "type": "array", "items": { "type": "object", "required": ["id", "group"], "properties": { "id": { "type": "string" }, "group": { "type": "object" }, "suppressed": { "type": "array", "items": { "type": "string" } } } } } } } } } },
+                    "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } }
+                }
+            } },
+            "/data/indikatorer.csv": { "get": { "summary": "The same figures as CSV", "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/api/submissions": { "get": { "summary": "Submissions (restricted: a centre user sees its own)", "security": [{ "bearer": [] }], "responses": { "200": { "description": "list" }, "401": { "description": "no token", "content": { "application/json": { "schema": error } } } } } },
+            "/api/submissions/{id}/report": { "get": { "summary": "A submission's data-quality report (restricted)", "security": [{ "bearer": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "report" }, "401": { "description": "no token" }, "403": { "description": "another centre's report" }, "404": { "description": "no such submission" } } } }
+        },
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } }
+    }))
+}

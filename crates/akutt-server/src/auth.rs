@@ -1,0 +1,135 @@
+//! The restricted area: users with a role (`admin`, `analyst`, `centre:CODE`) and a bearer
+//! token (stored only as its SHA-256); a centre user sees only its own centre; every
+//! restricted request, allowed or not, goes to the audit log.
+
+use std::sync::Arc;
+
+use akutt_store::{Catalog, DataDir};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::Json;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{AppError, AppState};
+
+/// A signed-in user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    Admin,
+    Analyst,
+    Centre(String),
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim() {
+            "admin" => Some(Role::Admin),
+            "analyst" => Some(Role::Analyst),
+            other => {
+                let code = other.strip_prefix("centre:")?.trim().to_uppercase();
+                akutt_synth::world::centres().iter().any(|c| c.code == code).then_some(Role::Centre(code))
+            }
+        }
+    }
+
+    pub fn as_string(&self) -> String {
+        match self {
+            Role::Admin => "admin".into(),
+            Role::Analyst => "analyst".into(),
+            Role::Centre(c) => format!("centre:{c}"),
+        }
+    }
+
+    /// Whether this role may see a centre's submissions and reports.
+    pub fn may_see(&self, centre: Option<&str>) -> bool {
+        match self {
+            Role::Admin | Role::Analyst => true,
+            Role::Centre(c) => centre == Some(c.as_str()),
+        }
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// Adds a user; returns the token, shown once and never stored.
+pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppError> {
+    let role = Role::parse(role).ok_or_else(|| AppError::BadRequest(format!("role «{role}» is not admin, analyst or centre:CODE with a known centre code")))?;
+    if name.trim().is_empty() {
+        return Err(AppError::BadRequest("a user needs a name".into()));
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let token = format!("akutt_{}", hex::encode(bytes));
+    let mut catalog = Catalog::open(&data.catalog_path())?;
+    catalog.add_user(name.trim(), &role.as_string(), &token_hash(&token)).map_err(|e| match e {
+        akutt_store::StoreError::Invalid(m) => AppError::BadRequest(m),
+        e => e.into(),
+    })?;
+    Ok(token)
+}
+
+/// The user of a request's bearer token.
+pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, AppError> {
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or(AppError::Unauthorized)?;
+    let (name, role) = state.catalog()?.user_by_token(&token_hash(token))?.ok_or(AppError::Unauthorized)?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("user {name} has an unknown role {role}")))?;
+    Ok(User { name, role })
+}
+
+/// Runs a restricted handler body and writes the audit line whatever the outcome.
+pub fn audited<T>(state: &AppState, headers: &HeaderMap, method: &Method, uri: &Uri, body: impl FnOnce(&User) -> Result<T, AppError>) -> Result<T, AppError> {
+    let user = authenticate(state, headers);
+    let result = match &user {
+        Ok(u) => body(u),
+        Err(_) => Err(AppError::Unauthorized),
+    };
+    let status = match &result {
+        Ok(_) => 200,
+        Err(e) => e.code_and_status().1.as_u16(),
+    };
+    let who = user.as_ref().ok().map(|u| (u.name.clone(), u.role.as_string()));
+    Catalog::open(&state.data.catalog_path())?.audit(who.as_ref().map(|(n, r)| (n.as_str(), r.as_str())), method.as_str(), &uri.to_string(), status)?;
+    result
+}
+
+/// `GET /api/submissions`: the submissions the user may see.
+pub async fn submissions(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap) -> Result<Json<Value>, AppError> {
+    audited(&state, &headers, &method, &uri, |user| {
+        let subs = state.catalog()?.submissions()?;
+        let list: Vec<Value> = subs
+            .iter()
+            .filter(|s| user.role.may_see(s.centre.as_deref()))
+            .map(|s| {
+                json!({
+                    "id": s.id, "centre": s.centre, "period": { "from": s.period_from, "to": s.period_to },
+                    "version": s.version, "status": s.status.as_str(), "current": s.is_current(), "sha256": s.sha256,
+                    "file": s.file_name, "received_at": s.received_at, "data_version": s.data_version,
+                    "incidents_accepted": s.incidents_accepted, "incidents_rejected": s.incidents_rejected,
+                })
+            })
+            .collect();
+        Ok(Json(json!({ "submissions": list })))
+    })
+}
+
+/// `GET /api/submissions/{id}/report`: one data-quality report, own centre only for centres.
+pub async fn report(State(state): State<Arc<AppState>>, Path(id): Path<i64>, method: Method, uri: Uri, headers: HeaderMap) -> Result<Json<Value>, AppError> {
+    audited(&state, &headers, &method, &uri, |user| {
+        let catalog = state.catalog()?;
+        let sub = catalog.submission(id)?.ok_or_else(|| AppError::NotFound(format!("no submission {id}")))?;
+        if !user.role.may_see(sub.centre.as_deref()) {
+            return Err(AppError::Forbidden(format!("submission {id} belongs to another centre")));
+        }
+        let report = catalog.report(id)?.ok_or_else(|| AppError::NotFound(format!("submission {id} has no report")))?;
+        serde_json::from_str(&report).map(Json).map_err(|e| AppError::Internal(e.to_string()))
+    })
+}

@@ -1,0 +1,54 @@
+//! The server's errors: one table from each error to a stable code, an HTTP status and a JSON
+//! body `{"error": {"code", "message"}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is wrong (a parameter, a value): the user can fix it.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid token.
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    /// A valid user without access to this resource.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A bug or a broken data directory: not the user's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable code, HTTP status of each error.
+    pub fn code_and_status(&self) -> (&'static str, StatusCode) {
+        match self {
+            AppError::BadRequest(_) => ("bad_request", StatusCode::BAD_REQUEST),
+            AppError::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            AppError::Forbidden(_) => ("forbidden", StatusCode::FORBIDDEN),
+            AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
+            AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl From<akutt_store::StoreError> for AppError {
+    fn from(e: akutt_store::StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (code, status) = self.code_and_status();
+        let mut r = (status, Json(serde_json::json!({ "error": { "code": code, "message": self.to_string() } }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}

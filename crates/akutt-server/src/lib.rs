@@ -1,0 +1,111 @@
+//! The HTTP face of the registry (axum): the public indicator API with disclosure control
+//! (DOMAIN.md §9), its OpenAPI document, the dashboard, and the restricted area where
+//! tokens give access to submissions and data-quality reports, every request audited.
+//!
+//! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+use std::sync::{Arc, Mutex};
+
+use akutt_indicators::{Dataset, Population};
+use akutt_store::{Catalog, DataDir};
+use axum::routing::get;
+use axum::Router;
+
+pub use error::AppError;
+
+/// Settings of a server, with their defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Counts under this are suppressed in public outputs (DOMAIN.md §9). Default 5.
+    pub suppression_threshold: u64,
+    /// Show the "synthetic data" banner on every page (set by `akutt demo`). Default false.
+    pub synthetic: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { suppression_threshold: akutt_indicators::disclosure::DEFAULT_THRESHOLD, synthetic: false }
+    }
+}
+
+/// A data version loaded for indicators.
+#[derive(Clone)]
+pub struct Loaded {
+    pub version: i64,
+    pub dataset: Arc<Dataset>,
+    pub population: Option<Arc<Population>>,
+}
+
+/// Shared state: the data directory, the configuration, and the latest data version's
+/// indicator facts, loaded once and reloaded when the data version moves.
+pub struct AppState {
+    pub data: DataDir,
+    pub config: Config,
+    latest: Mutex<Option<Loaded>>,
+}
+
+impl AppState {
+    pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
+        // Creates the catalog (and its tables) when the directory is new.
+        Catalog::open(&data.catalog_path())?;
+        Ok(AppState { data, config, latest: Mutex::new(None) })
+    }
+
+    pub fn catalog(&self) -> Result<Catalog, AppError> {
+        Ok(Catalog::open_read_only(&self.data.catalog_path())?)
+    }
+
+    /// The facts at a data version (the latest when `None`), cached for the latest.
+    pub fn loaded(&self, as_of: Option<i64>) -> Result<Loaded, AppError> {
+        let catalog = self.catalog()?;
+        let latest = catalog.latest_data_version()?;
+        let load = |v: i64| -> Result<Loaded, AppError> {
+            let (dataset, version) = akutt_store::facts::load_dataset(&self.data, &catalog, Some(v))?;
+            let population = catalog
+                .population_at(version)?
+                .map(|rows| Arc::new(Population { by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect() }));
+            Ok(Loaded { version, dataset: Arc::new(dataset), population })
+        };
+        match as_of {
+            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!("as_of {v}: data versions run from 1 to {latest}"))),
+            Some(v) if v != latest => load(v),
+            _ => {
+                let mut cache = self.latest.lock().map_err(|_| AppError::Internal("cache lock poisoned".into()))?;
+                if let Some(l) = cache.as_ref().filter(|l| l.version == latest) {
+                    return Ok(l.clone());
+                }
+                let l = load(latest)?;
+                *cache = Some(l.clone());
+                Ok(l)
+            }
+        }
+    }
+}
+
+/// The whole application.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/sentral/{code}", get(pages::centre))
+        .route("/definisjoner", get(pages::definitions))
+        .route("/data/indikatorer.csv", get(api::indicators_csv))
+        .route("/api/indicators", get(api::indicators))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/submissions", get(auth::submissions))
+        .route("/api/submissions/{id}/report", get(auth::report))
+        .with_state(state)
+}
+
+/// Serves `app` on an address until Ctrl-C.
+pub async fn serve(state: Arc<AppState>, addr: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    axum::serve(listener, app(state)).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

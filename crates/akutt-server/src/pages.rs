@@ -1,0 +1,276 @@
+//! The dashboard, rendered on the server (no JavaScript build step): the national overview
+//! (key figures against their targets, the monthly trend as SVG with a table alternative,
+//! centres compared), one page per centre, and the definitions. Every view is a URL with its
+//! filters in the query string; bokmål by default, `lang=en` for English; public figures
+//! only, after disclosure control.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::response::Html;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::{answer, figure_json, IndicatorParams};
+use crate::{AppError, AppState};
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct PageParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+struct Lang {
+    en: bool,
+}
+
+impl Lang {
+    fn t<'a>(&self, nb: &'a str, en: &'a str) -> &'a str {
+        if self.en {
+            en
+        } else {
+            nb
+        }
+    }
+}
+
+fn default_period(state: &AppState) -> (String, String) {
+    // The last twelve months that have data.
+    let latest = state.loaded(None).ok().and_then(|l| l.dataset.rows.iter().map(|r| r.month).filter(|m| *m > 0).max());
+    let to = latest.unwrap_or(202412);
+    let from = if to % 100 == 12 { to - 11 } else { to - 100 + 1 };
+    (format!("{:04}-{:02}", from / 100, from % 100), format!("{:04}-{:02}", to / 100, to % 100))
+}
+
+fn layout(state: &AppState, lang: &Lang, title: &str, query: &str, body: &str) -> Html<String> {
+    let banner = if state.config.synthetic {
+        format!("<div class=\"banner\" role=\"note\">{}</div>", lang.t("SYNTETISKE DATA – ingen virkelige personer eller hendelser", "SYNTHETIC DATA – no real persons or incidents"))
+    } else {
+        String::new()
+    };
+    let other = if lang.en { query.replace("lang=en", "lang=nb") } else { format!("{query}&lang=en") };
+    Html(format!(
+        r##"<!doctype html><html lang="{l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} – Akutt</title><style>
+body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1b1b1b}}
+.banner{{background:#ffe08a;padding:.5rem 1rem;font-weight:bold;border:1px solid #c90}}
+nav a{{margin-right:1rem}} table{{border-collapse:collapse;margin:1rem 0}} td,th{{border:1px solid #bbb;padding:.25rem .5rem;text-align:right}}
+th:first-child,td:first-child{{text-align:left}} .kpi{{display:inline-block;border:1px solid #bbb;padding:.5rem 1rem;margin:.25rem;min-width:12rem}}
+.kpi b{{font-size:1.6rem;display:block}} .miss{{color:#a00}} .ok{{color:#060}} svg{{max-width:100%}}
+@media print{{nav,form{{display:none}} .banner{{border:2px solid #000}}}}
+</style></head><body>{banner}
+<nav><a href="/?{q}">{home}</a><a href="/definisjoner?{q}">{defs}</a><a href="/api/openapi.json">API</a> <a href="?{other}">{switch}</a></nav>
+<h1>{title}</h1>{body}</body></html>"##,
+        l = if lang.en { "en" } else { "nb" },
+        title = esc(title),
+        q = esc(query),
+        home = lang.t("Nasjonal oversikt", "National overview"),
+        defs = lang.t("Definisjoner", "Definitions"),
+        other = esc(&other),
+        switch = lang.t("English", "Norsk"),
+    ))
+}
+
+fn period_form(lang: &Lang, from: &str, to: &str, action: &str) -> String {
+    format!(
+        r#"<form method="get" action="{action}"><label>{f} <input name="from" value="{from}" pattern="[0-9]{{4}}-[0-9]{{2}}" size="7"></label>
+<label>{t} <input name="to" value="{to}" pattern="[0-9]{{4}}-[0-9]{{2}}" size="7"></label>{hidden}<button type="submit">{show}</button></form>"#,
+        f = lang.t("Fra", "From"),
+        t = lang.t("til", "to"),
+        from = esc(from),
+        to = esc(to),
+        hidden = if lang.en { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" },
+        show = lang.t("Vis", "Show"),
+    )
+}
+
+fn num(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn minutes(v: &Value) -> String {
+    v.as_f64().map_or("–".into(), |s| format!("{:.1} min", s / 60.0))
+}
+
+/// A line chart of one value per month, as SVG with a title and an accessible description.
+fn month_chart(title: &str, points: &[(String, Option<f64>)]) -> String {
+    let (w, h, pad) = (720.0, 220.0, 40.0);
+    let max = points.iter().filter_map(|p| p.1).fold(0.0f64, f64::max).max(1.0);
+    let n = points.len().max(2) as f64 - 1.0;
+    let xy = |i: usize, v: f64| (pad + i as f64 * (w - 2.0 * pad) / n, h - pad - v / max * (h - 2.0 * pad));
+    let path: Vec<String> = points.iter().enumerate().filter_map(|(i, (_, v))| v.map(|v| xy(i, v))).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let labels: String = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 0)
+        .map(|(i, (m, _))| format!("<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", xy(i, 0.0).0, h - 20.0, esc(m)))
+        .collect();
+    format!(
+        r##"<svg viewBox="0 0 {w} {h}" role="img" aria-label="{t}"><title>{t}</title><line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><text x="4" y="{top}" font-size="11">{max:.0}</text><polyline fill="none" stroke="#0b5394" stroke-width="2" points="{p}"/>{labels}</svg>"##,
+        t = esc(title),
+        b = h - pad,
+        r = w - pad,
+        top = pad,
+        p = path.join(" "),
+    )
+}
+
+fn find<'a>(figs: &'a [Value], id: &str, key: &str, value: &str) -> Option<&'a Value> {
+    figs.iter().find(|f| f["id"] == id && (key.is_empty() || f["group"][key] == value))
+}
+
+async fn figures(state: Arc<AppState>, p: IndicatorParams) -> Result<(i64, Vec<Value>), AppError> {
+    tokio::task::spawn_blocking(move || answer(&state, &p).map(|a| (a.version, a.figures.iter().map(figure_json).collect())))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// `GET /`: the national overview.
+pub async fn overview(State(state): State<Arc<AppState>>, QueryParams(pp): QueryParams<PageParams>) -> Result<Html<String>, AppError> {
+    centre_or_nation(state, pp, None).await
+}
+
+/// `GET /sentral/{code}`: one centre.
+pub async fn centre(State(state): State<Arc<AppState>>, Path(code): Path<String>, QueryParams(pp): QueryParams<PageParams>) -> Result<Html<String>, AppError> {
+    let code = code.to_uppercase();
+    if !akutt_synth::world::centres().iter().any(|c| c.code == code) {
+        return Err(AppError::NotFound(format!("no centre {code}")));
+    }
+    centre_or_nation(state, pp, Some(code)).await
+}
+
+async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<String>) -> Result<Html<String>, AppError> {
+    let lang = Lang { en: pp.lang.as_deref() == Some("en") };
+    let (df, dt) = {
+        let s = state.clone();
+        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    let (from, to) = (pp.from.clone().unwrap_or(df), pp.to.clone().unwrap_or(dt));
+    let base = IndicatorParams { from: Some(from.clone()), to: Some(to.clone()), centre: centre.clone(), ..IndicatorParams::default() };
+    let (version, total) = figures(state.clone(), base.clone()).await?;
+    let (_, monthly) = figures(state.clone(), IndicatorParams { by: Some("month".into()), indicator: Some("volume,response_time".into()), ..base.clone() }).await?;
+    let (_, centres) = if centre.is_none() {
+        figures(state.clone(), IndicatorParams { by: Some("centre".into()), indicator: Some("volume,response_time,response_within_target".into()), ..base.clone() }).await?
+    } else {
+        (version, Vec::new())
+    };
+    let query = format!("from={}&to={}{}", from, to, if lang.en { "&lang=en" } else { "" });
+    let mut body = period_form(&lang, &from, &to, &centre.as_ref().map_or("/".to_string(), |c| format!("/sentral/{c}")));
+    body += &format!("<p>{} {version}. <a href=\"/data/indikatorer.csv?from={from}&to={to}{c}\">CSV</a> · <a href=\"/api/indicators?from={from}&to={to}{c}\">JSON</a></p>",
+        lang.t("Dataversjon", "Data version"), c = centre.as_ref().map_or(String::new(), |c| format!("&centre={c}")));
+
+    // Key figures against their targets.
+    let vol = find(&total, "volume", "", "");
+    let resp = find(&total, "response_time", "", "");
+    let urban = find(&total, "response_within_target", "area", "urban");
+    let rural = find(&total, "response_within_target", "area", "rural");
+    let share = |f: Option<&Value>| {
+        f.and_then(|f| f["share"].as_f64()).map_or("–".to_string(), |s| {
+            let class = if s >= 0.9 { "ok" } else { "miss" };
+            format!("<span class=\"{class}\">{:.1} %</span>", s * 100.0)
+        })
+    };
+    body += &format!(
+        "<section><div class=\"kpi\">{}<b id=\"kpi-incidents\">{}</b></div><div class=\"kpi\">{}<b id=\"kpi-missions\">{}</b></div>\
+         <div class=\"kpi\">{}<b id=\"kpi-median\">{}</b>p90 {}</div>\
+         <div class=\"kpi\">{}<b>{}</b>{}</div><div class=\"kpi\">{}<b>{}</b>{}</div></section>",
+        lang.t("Hendelser", "Incidents"),
+        vol.map_or("–".into(), |v| num(&v["incidents"])),
+        lang.t("Ambulanseoppdrag", "Ambulance missions"),
+        vol.map_or("–".into(), |v| num(&v["missions"])),
+        lang.t("Responstid rød, median", "Response time red, median"),
+        resp.map_or("–".into(), |v| minutes(&v["median_s"])),
+        resp.map_or("–".into(), |v| minutes(&v["p90_s"])),
+        lang.t("Innen 12 min, tettbygd", "Within 12 min, urban"),
+        share(urban),
+        lang.t("mål 90 %", "target 90 %"),
+        lang.t("Innen 25 min, spredtbygd", "Within 25 min, rural"),
+        share(rural),
+        lang.t("mål 90 %", "target 90 %"),
+    );
+
+    // The monthly trend, chart and table.
+    let months: Vec<(String, Option<f64>, Option<f64>)> = monthly
+        .iter()
+        .filter(|f| f["id"] == "volume")
+        .map(|f| {
+            let m = f["group"]["month"].as_str().unwrap_or("").to_string();
+            let median = find(&monthly, "response_time", "month", &m).and_then(|r| r["median_s"].as_f64());
+            (m, f["incidents"].as_f64(), median)
+        })
+        .collect();
+    let title = lang.t("Hendelser per måned", "Incidents per month");
+    body += &format!("<h2>{title}</h2>{}", month_chart(title, &months.iter().map(|(m, v, _)| (m.clone(), *v)).collect::<Vec<_>>()));
+    body += &format!(
+        "<details><summary>{}</summary><table id=\"monthly\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table></details>",
+        lang.t("Tabell", "Table"),
+        lang.t("Måned", "Month"),
+        lang.t("Hendelser", "Incidents"),
+        lang.t("Responstid rød, median", "Response time red, median"),
+        months.iter().map(|(m, v, r)| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m), v.map_or("–".into(), |v| format!("{v:.0}")), r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0)))).collect::<String>()
+    );
+
+    // Centres compared.
+    if !centres.is_empty() {
+        let mut rows = String::new();
+        for f in centres.iter().filter(|f| f["id"] == "volume") {
+            let c = f["group"]["centre"].as_str().unwrap_or("");
+            let r = find(&centres, "response_time", "centre", c);
+            let within = |area: &str| {
+                centres.iter().find(|x| x["id"] == "response_within_target" && x["group"]["centre"] == c && x["group"]["area"] == area).and_then(|x| x["share"].as_f64()).map_or("–".into(), |s| format!("{:.1} %", s * 100.0))
+            };
+            rows += &format!(
+                "<tr><td><a href=\"/sentral/{c}?{q}\">{c}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                num(&f["incidents"]),
+                num(&f["missions"]),
+                r.map_or("–".into(), |r| minutes(&r["median_s"])),
+                within("urban"),
+                within("rural"),
+                c = esc(c),
+                q = esc(&query),
+            );
+        }
+        body += &format!(
+            "<h2>{}</h2><table id=\"centres\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>",
+            lang.t("Sentralene", "The centres"),
+            lang.t("Sentral", "Centre"),
+            lang.t("Hendelser", "Incidents"),
+            lang.t("Oppdrag", "Missions"),
+            lang.t("Responstid rød, median", "Response red, median"),
+            lang.t("Innen 12 min (tettbygd)", "Within 12 min (urban)"),
+            lang.t("Innen 25 min (spredtbygd)", "Within 25 min (rural)"),
+        );
+    }
+    body += &format!("<p><small>{}</small></p>", lang.t("Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.", "Cells under 5 are withheld (–), also where a total would otherwise reveal them."));
+    let title = match &centre {
+        Some(c) => akutt_synth::world::centres().into_iter().find(|x| &x.code == c).map_or(c.clone(), |x| x.name),
+        None => lang.t("Akuttmedisinsk kommunikasjon – nasjonal oversikt", "Emergency medical dispatch – national overview").to_string(),
+    };
+    Ok(layout(&state, &lang, &title, &query, &body))
+}
+
+/// `GET /definisjoner`: the indicator definitions in plain language.
+pub async fn definitions(State(state): State<Arc<AppState>>, QueryParams(pp): QueryParams<PageParams>) -> Html<String> {
+    let lang = Lang { en: pp.lang.as_deref() == Some("en") };
+    let items: &[(&str, &str, &str)] = &[
+        ("response_time", "Fra første henvendelse til første bilambulanse er fremme, røde hendelser, ikke bestilte turer eller feilringinger. Median og 90-persentil (nærmeste rang).", "From the first contact to the first road ambulance at the scene, red incidents, not pre-booked transports or misdials. Median and 90th percentile (nearest rank)."),
+        ("response_within_target", "Andel røde hendelser med responstid inntil 12 minutter i tettbygd og 25 minutter i spredtbygd strøk. Nasjonalt mål: 90 %.", "Share of red incidents reached within 12 minutes (urban) or 25 minutes (rural). National target: 90 %."),
+        ("amk_reaction_time", "Fra første henvendelse på 113 til første varsling av en ressurs, etter hastegrad.", "From the first contact on 113 to the first alert of a resource, by urgency."),
+        ("alert_to_arrival", "Fra varsling til fremme for den bilambulansen som kom først.", "From alert to arrival of the first-arriving road ambulance."),
+        ("volume", "Henvendelser, hendelser og ambulanseoppdrag; per 1000 innbyggere og endring fra samme periode året før.", "Contacts, incidents and ambulance missions; per 1000 inhabitants and change from the same period a year earlier."),
+        ("mission_time", "Fra varslet til ledig per oppdrag, og sum ambulansetimer.", "From alert to free per mission, and total unit-hours."),
+    ];
+    let body: String = items.iter().map(|(id, nb, en)| format!("<h2 id=\"{id}\"><code>{id}</code></h2><p>{}</p>", lang.t(nb, en))).collect();
+    let query = if lang.en { "lang=en".to_string() } else { String::new() };
+    layout(&state, &lang, lang.t("Definisjoner", "Definitions"), &query, &body)
+}
