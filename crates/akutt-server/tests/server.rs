@@ -1,0 +1,193 @@
+//! The HTTP application without a socket (`app(state)` + `oneshot`): the public API with
+//! disclosure control, CSV, OpenAPI, the dashboard, and the access rules of the restricted
+//! area with its audit log. The data is a small synthetic world, ingested.
+
+use std::sync::{Arc, OnceLock};
+
+use akutt_server::{app, auth, AppState, Config};
+use akutt_store::{Catalog, DataDir};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct World {
+    _dir: tempfile::TempDir,
+    state: Arc<AppState>,
+    kkn_token: String,
+    admin_token: String,
+}
+
+/// One world for all tests: KKN and OSL, March–April 2024, ingested.
+fn world() -> &'static World {
+    static W: OnceLock<World> = OnceLock::new();
+    W.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("world");
+        let cfg = akutt_synth::Config { out: out.clone(), from: (2024, 3), to: (2024, 4), centres: Some(vec!["OSL".into(), "KKN".into()]), scale: 0.02, seed: 4, error_rate: 0.0 };
+        akutt_synth::generate(&cfg, &|_| {}).unwrap();
+        let data = DataDir::open(dir.path().join("data")).unwrap();
+        for c in ["OSL", "KKN"] {
+            akutt_ingest::load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c).unwrap();
+            for m in ["03", "04"] {
+                assert!(akutt_ingest::ingest(&data, b"test key", &out.join(format!("extracts/{c}-2024-{m}.csv")), |_, _| {}).unwrap().accepted);
+            }
+        }
+        let kkn_token = auth::add_user(&data, "kkn-user", "centre:KKN").unwrap();
+        let admin_token = auth::add_user(&data, "admin", "admin").unwrap();
+        let state = Arc::new(AppState::new(data, Config { synthetic: true, ..Config::default() }).unwrap());
+        World { _dir: dir, state, kkn_token, admin_token }
+    })
+}
+
+async fn get(uri: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
+    let mut req = Request::get(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = app(world().state.clone()).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let status = res.status();
+    let ctype = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (status, ctype, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+async fn get_json(uri: &str, token: Option<&str>) -> (StatusCode, Value) {
+    let (s, _, body) = get(uri, token).await;
+    (s, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body))))
+}
+
+const COUNTS: [&str; 6] = ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
+
+#[tokio::test]
+async fn public_indicators_never_show_a_count_from_1_to_4() {
+    // By municipality and urgency: many small cells.
+    let (s, v) = get_json("/api/indicators?from=2024-03&to=2024-04&by=kommune,urgency", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["synthetic"], true);
+    assert_eq!(v["suppression_threshold"], 5);
+    assert!(v["data_version"].as_i64().unwrap() >= 4);
+    let figures = v["indicators"].as_array().unwrap();
+    let mut suppressed = 0;
+    for f in figures {
+        for c in COUNTS {
+            if let Some(n) = f[c].as_u64() {
+                assert!(n == 0 || n >= 5, "published small count {c}={n} in {f}");
+            }
+        }
+        if let Some(list) = f["suppressed"].as_array() {
+            suppressed += 1;
+            for name in list {
+                assert!(f[name.as_str().unwrap()].is_null(), "{name} listed but shown in {f}");
+            }
+        }
+    }
+    assert!(suppressed > 0, "a table this fine must have suppressed cells");
+    // Secondary suppression: no line of the volume table has exactly one hidden incident count.
+    let vol: Vec<&Value> = figures.iter().filter(|f| f["id"] == "volume").collect();
+    let mut by_kommune: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for f in &vol {
+        let e = by_kommune.entry(f["group"]["kommune"].to_string()).or_default();
+        e.0 += usize::from(f["incidents"].is_null());
+        e.1 += 1;
+    }
+    // (A line of one cell is its own total, suppressed there too.)
+    assert!(by_kommune.values().all(|(hidden, cells)| *hidden != 1 || *cells == 1), "{by_kommune:?}");
+}
+
+#[tokio::test]
+async fn bad_parameters_get_a_stable_error_code() {
+    let (s, v) = get_json("/api/indicators?to=2024-04", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["code"], "bad_request");
+    let (s, v) = get_json("/api/indicators?from=2024-03&to=2024-04&by=weekday", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("weekday"));
+}
+
+#[tokio::test]
+async fn csv_has_the_same_figures_as_json() {
+    let q = "from=2024-03&to=2024-04&by=centre";
+    let (_, v) = get_json(&format!("/api/indicators?{q}"), None).await;
+    let (s, ctype, body) = get(&format!("/data/indikatorer.csv?{q}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ctype.starts_with("text/csv"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.starts_with("data_version,indicator,centre,"), "{text}");
+    assert_eq!(text.lines().count() - 1, v["indicators"].as_array().unwrap().len());
+}
+
+#[tokio::test]
+async fn openapi_describes_the_api() {
+    let (s, v) = get_json("/api/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["openapi"], "3.1.0");
+    for path in ["/api/indicators", "/api/submissions", "/api/submissions/{id}/report", "/data/indikatorer.csv"] {
+        assert!(v["paths"][path].is_object(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn dashboard_pages_render_with_the_synthetic_banner() {
+    let (s, ctype, body) = get("/?from=2024-03&to=2024-04", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ctype.starts_with("text/html"));
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("SYNTETISKE DATA"));
+    assert!(html.contains("<svg"));
+    assert!(html.contains("id=\"centres\""));
+    assert!(html.contains("/sentral/KKN?"));
+    let (_, _, body) = get("/sentral/kkn?from=2024-03&to=2024-04&lang=en", None).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("SYNTHETIC DATA") && html.contains("Incidents per month"), "{html}");
+    let (s, _, _) = get("/sentral/XYZ", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, body) = get("/definisjoner?lang=en", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("response_within_target"));
+}
+
+#[tokio::test]
+async fn restricted_area_access_rules_and_audit() {
+    let w = world();
+    let catalog = || Catalog::open_read_only(&w.state.data.catalog_path()).unwrap();
+    let before = catalog().audit_log().unwrap().len();
+
+    // No token, no micro-data.
+    let (s, v) = get_json("/api/submissions", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthorized");
+    let (s, _) = get_json("/api/submissions/1/report", Some("akutt_not_a_token")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // A centre user sees its own submissions only.
+    let (s, v) = get_json("/api/submissions", Some(&w.kkn_token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let subs = v["submissions"].as_array().unwrap();
+    assert_eq!(subs.len(), 2);
+    assert!(subs.iter().all(|x| x["centre"] == "KKN"));
+    let (_, all) = get_json("/api/submissions", Some(&w.admin_token)).await;
+    let all = all["submissions"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 4);
+    let own = subs[0]["id"].as_i64().unwrap();
+    let other = all.iter().find(|x| x["centre"] == "OSL").unwrap()["id"].as_i64().unwrap();
+
+    let (s, v) = get_json(&format!("/api/submissions/{own}/report"), Some(&w.kkn_token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["submission"]["centre"], "KKN");
+    let (s, v) = get_json(&format!("/api/submissions/{other}/report"), Some(&w.kkn_token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(v["error"]["code"], "forbidden");
+    let (s, _) = get_json("/api/submissions/99999/report", Some(&w.admin_token)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Every restricted request is in the audit log, with who and what status.
+    let log = catalog().audit_log().unwrap();
+    let mine: Vec<_> = log[before..].iter().filter(|l| l.3 == "GET").collect();
+    assert!(mine.len() >= 7, "{mine:?}");
+    assert!(mine.iter().any(|l| l.1.as_deref() == Some("kkn-user") && l.5 == 403 && l.4 == format!("/api/submissions/{other}/report")));
+    assert!(mine.iter().any(|l| l.1.is_none() && l.5 == 401));
+    // The token itself is never stored.
+    let db = std::fs::read(w.state.data.catalog_path()).unwrap();
+    assert!(!db.windows(w.kkn_token.len()).any(|x| x == w.kkn_token.as_bytes()));
+}
