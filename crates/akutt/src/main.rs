@@ -95,6 +95,21 @@ enum Command {
         #[arg(long)]
         synthetic: bool,
     },
+    /// The demo: builds a synthetic two-year national world (SYNTHETIC DATA), ingests it, and
+    /// serves the dashboard. A second run reuses what the first built.
+    Demo {
+        /// Where the demo keeps its world, data directory and key.
+        #[arg(long, default_value = "./akutt-demo")]
+        dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Volume of the world (1.0 ≈ 900,000 incidents a year).
+        #[arg(long, default_value_t = 0.25)]
+        scale: f64,
+        /// Build and ingest, then exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Users of the restricted area.
     Users {
         #[command(subcommand)]
@@ -203,6 +218,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             rt.block_on(akutt_server::serve(state, &addr)).with_context(|| format!("serving on {addr}"))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo { dir, addr, scale, no_serve } => demo(&dir, &addr, scale, no_serve),
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
             let token = akutt_server::auth::add_user(&data, &name, &role).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -453,5 +469,64 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
             println!("{:<24} {:<40} {}", f.id, group.join(" "), values.join(" "));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `akutt demo`: a synthetic two-year world, ingested and served.
+fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let data = DataDir::open(dir.join("data"))?;
+    eprintln!("{}", akutt_synth::BANNER);
+    let built = Catalog::open(&data.catalog_path())?.latest_data_version()? > 0;
+    if built {
+        eprintln!("Demo: bruker verdenen i {} / using the world in {}", dir.display(), dir.display());
+    } else {
+        let world = dir.join("world");
+        let this_year = 2025;
+        let cfg = akutt_synth::Config { out: world.clone(), from: (this_year - 1, 1), to: (this_year, 12), centres: None, scale, seed: 2025, error_rate: 0.002 };
+        eprintln!("Demo: lager en syntetisk verden 2024–2025 / generating a synthetic world 2024–2025 (scale {scale}) …");
+        let summary = akutt_synth::generate(&cfg, &|_| {})?;
+        let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
+        for m in &summary.mappings {
+            let centre = m.trim_start_matches("mappings/mapping-").trim_end_matches(".csv");
+            load_mappings(&data, &world.join(m), centre)?;
+        }
+        let bar = progress_bar();
+        if let Some(b) = &bar {
+            b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            b.set_length(summary.files.len() as u64);
+        }
+        for (i, f) in summary.files.iter().enumerate() {
+            if let Some(b) = &bar {
+                b.set_position(i as u64);
+                b.set_message(f.path.clone());
+            } else if i % 48 == 0 {
+                eprintln!("  ingest {}/{} …", i, summary.files.len());
+            }
+            ingest(&data, &key, &world.join(&f.path), |_, _| {}).with_context(|| format!("ingest of {}", f.path))?;
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        akutt_ingest::load_population(&data, &world.join("population.csv"))?;
+        eprintln!(
+            "Demo: {} uttrekk, {} hendelser lest inn på {:.0} s / {} extracts, {} incidents ingested in {:.0} s",
+            summary.files.len(),
+            summary.total(|f| f.incidents),
+            started.elapsed().as_secs_f64(),
+            summary.files.len(),
+            summary.total(|f| f.incidents),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let state = std::sync::Arc::new(akutt_server::AppState::new(data, akutt_server::Config { synthetic: true, ..akutt_server::Config::default() }).map_err(|e| anyhow::anyhow!("{e}"))?);
+    // Load the facts before the first visitor comes.
+    state.loaded(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    println!("Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)");
+    rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }
