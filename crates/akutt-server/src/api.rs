@@ -48,7 +48,7 @@ pub struct Answer {
 }
 
 /// Validates the parameters, computes and suppresses (blocking: call off the async threads).
-pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Answer, AppError> {
+pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppError> {
     let (from, to) = match (&p.from, &p.to) {
         (Some(f), Some(t)) => (f.clone(), t.clone()),
         _ => return Err(AppError::BadRequest("from and to (YYYY-MM) are required".into())),
@@ -74,8 +74,15 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Answer, AppError>
     }
     let loaded = state.loaded(p.as_of)?;
     let q = Query { from: from_m, to: to_m, centre: p.centre.as_ref().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()), by, filters };
+    // Answers are immutable per data version: cache them (bounded).
+    let key = format!("{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", loaded.version, q.from, q.to, q.centre, q.by, q.filters, ids);
+    if let Some(a) = state.cached_answer(&key) {
+        return Ok(a);
+    }
     let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
-    Ok(Answer { version: loaded.version, from, to, figures: suppress(figures, state.config.suppression_threshold) })
+    let a = Arc::new(Answer { version: loaded.version, from, to, figures: suppress(figures, state.config.suppression_threshold) });
+    state.cache_answer(key, a.clone());
+    Ok(a)
 }
 
 /// One published figure as JSON: withheld values are `null` and listed in `suppressed`.
@@ -193,4 +200,106 @@ pub async fn openapi() -> Json<Value> {
         },
         "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } }
     }))
+}
+
+/// The figures as a JSON-stat 2.0 dataset (the format of the Nordic statistics offices):
+/// dimensions `indicator`, each group key present, and `measure`; withheld values are `null`
+/// with status `..` (not available for confidentiality).
+pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
+    let rows: Vec<Value> = a.figures.iter().map(figure_json).collect();
+    let mut dims: Vec<(String, Vec<String>)> = vec![("indicator".into(), Vec::new())];
+    let mut measures: Vec<String> = Vec::new();
+    let push = |list: &mut Vec<String>, v: String| {
+        if !list.contains(&v) {
+            list.push(v);
+        }
+    };
+    for r in &rows {
+        push(&mut dims[0].1, r["id"].as_str().unwrap_or("").to_string());
+        for (k, v) in r["group"].as_object().into_iter().flatten() {
+            let label = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => "ukjent".into(),
+                other => other.to_string(),
+            };
+            match dims.iter_mut().find(|(d, _)| d == k) {
+                Some((_, cats)) => push(cats, label),
+                None => dims.push((k.clone(), vec![label])),
+            }
+        }
+        for (k, v) in r.as_object().into_iter().flatten() {
+            if !["id", "group", "suppressed"].contains(&k.as_str()) && (v.is_number() || v.is_null()) {
+                push(&mut measures, k.clone());
+            }
+        }
+    }
+    for (_, cats) in dims.iter_mut().skip(1) {
+        cats.sort();
+    }
+    dims.push(("measure".into(), measures));
+    let size: Vec<usize> = dims.iter().map(|(_, c)| c.len().max(1)).collect();
+    let total: usize = size.iter().product();
+    let mut value = vec![Value::Null; total];
+    let mut status = serde_json::Map::new();
+    for r in &rows {
+        let mut idx = 0usize;
+        let mut ok = true;
+        for (d, cats) in dims.iter().take(dims.len() - 1) {
+            let label = if d == "indicator" {
+                r["id"].as_str().unwrap_or("").to_string()
+            } else {
+                match &r["group"][d] {
+                    Value::String(s) => s.clone(),
+                    Value::Null if r["group"].get(d).is_some() => "ukjent".into(),
+                    Value::Null => {
+                        ok = false;
+                        String::new()
+                    }
+                    other => other.to_string(),
+                }
+            };
+            let i = cats.iter().position(|c| *c == label).unwrap_or(0);
+            idx = idx * cats.len().max(1) + i;
+        }
+        if !ok {
+            continue;
+        }
+        let measures = &dims[dims.len() - 1].1;
+        for (mi, m) in measures.iter().enumerate() {
+            let at = idx * measures.len().max(1) + mi;
+            if let Some(v) = r.get(m) {
+                value[at] = v.clone();
+                if v.is_null() && r["suppressed"].as_array().is_some_and(|s| s.iter().any(|x| x == m)) {
+                    status.insert(at.to_string(), json!(".."));
+                }
+            }
+        }
+    }
+    let dimension: serde_json::Map<String, Value> = dims
+        .iter()
+        .map(|(d, cats)| {
+            let index: serde_json::Map<String, Value> = cats.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect();
+            (d.clone(), json!({ "label": d, "category": { "index": index } }))
+        })
+        .collect();
+    json!({
+        "version": "2.0",
+        "class": "dataset",
+        "label": format!("Akutt: indikatorer {} – {}", a.from, a.to),
+        "source": if synthetic { "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)" } else { "Akutt" },
+        "note": ["Celler under 5 er skjult (status ..). / Cells under 5 are withheld (status ..)."],
+        "id": dims.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
+        "size": size,
+        "dimension": dimension,
+        "value": value,
+        "status": status,
+        "extension": { "data_version": a.version },
+    })
+}
+
+/// `GET /data/indikatorer.json`: JSON-stat 2.0, the same parameters as the API.
+pub async fn indicators_jsonstat(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
+    let synthetic = state.config.synthetic;
+    let a = blocking(move || answer(&state, &p)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.json\"")], to_jsonstat(&a, synthetic).to_string()).into_response())
 }

@@ -47,17 +47,34 @@ pub struct AppState {
     pub data: DataDir,
     pub config: Config,
     latest: Mutex<Option<Loaded>>,
+    answers: Mutex<std::collections::HashMap<String, Arc<api::Answer>>>,
 }
+
+/// Most answers kept; the cache starts over when full (answers are cheap to recompute).
+const ANSWER_CACHE: usize = 4096;
 
 impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
         // Creates the catalog (and its tables) when the directory is new.
         Catalog::open(&data.catalog_path())?;
-        Ok(AppState { data, config, latest: Mutex::new(None) })
+        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(std::collections::HashMap::new()) })
     }
 
     pub fn catalog(&self) -> Result<Catalog, AppError> {
         Ok(Catalog::open_read_only(&self.data.catalog_path())?)
+    }
+
+    pub fn cached_answer(&self, key: &str) -> Option<Arc<api::Answer>> {
+        self.answers.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn cache_answer(&self, key: String, answer: Arc<api::Answer>) {
+        if let Ok(mut c) = self.answers.lock() {
+            if c.len() >= ANSWER_CACHE {
+                c.clear();
+            }
+            c.insert(key, answer);
+        }
     }
 
     /// The facts at a data version (the latest when `None`), cached for the latest.
@@ -94,6 +111,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/sentral/{code}", get(pages::centre))
         .route("/definisjoner", get(pages::definitions))
         .route("/data/indikatorer.csv", get(api::indicators_csv))
+        .route("/data/indikatorer.json", get(api::indicators_jsonstat))
         .route("/api/indicators", get(api::indicators))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/submissions", get(auth::submissions))

@@ -166,7 +166,7 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
     };
     let query = format!("from={}&to={}{}", from, to, if lang.en { "&lang=en" } else { "" });
     let mut body = period_form(&lang, &from, &to, &centre.as_ref().map_or("/".to_string(), |c| format!("/sentral/{c}")));
-    body += &format!("<p>{} {version}. <a href=\"/data/indikatorer.csv?from={from}&to={to}{c}\">CSV</a> · <a href=\"/api/indicators?from={from}&to={to}{c}\">JSON</a></p>",
+    body += &format!("<p>{} {version}. <a id=\"download-csv\" href=\"/data/indikatorer.csv?from={from}&to={to}{c}&by=month\">CSV</a> · <a href=\"/data/indikatorer.json?from={from}&to={to}{c}&by=month\">JSON-stat</a> · <a href=\"/api/indicators?from={from}&to={to}{c}\">API</a></p>",
         lang.t("Dataversjon", "Data version"), c = centre.as_ref().map_or(String::new(), |c| format!("&centre={c}")));
 
     // Key figures against their targets.

@@ -191,3 +191,32 @@ async fn restricted_area_access_rules_and_audit() {
     let db = std::fs::read(w.state.data.catalog_path()).unwrap();
     assert!(!db.windows(w.kkn_token.len()).any(|x| x == w.kkn_token.as_bytes()));
 }
+
+#[tokio::test]
+async fn json_stat_download_is_a_consistent_dataset() {
+    let q = "from=2024-03&to=2024-04&by=centre,urgency&indicator=volume,response_time";
+    let (s, ctype, body) = get(&format!("/data/indikatorer.json?{q}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ctype.starts_with("application/json"));
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["version"], "2.0");
+    assert_eq!(v["class"], "dataset");
+    let ids: Vec<&str> = v["id"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert_eq!(ids, ["indicator", "centre", "urgency", "measure"]);
+    let size: Vec<u64> = v["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    assert_eq!(v["value"].as_array().unwrap().len() as u64, size.iter().product::<u64>());
+    for (d, n) in ids.iter().zip(&size) {
+        assert_eq!(v["dimension"][d]["category"]["index"].as_object().unwrap().len() as u64, *n, "{d}");
+    }
+    // The value at (volume, KKN, R, incidents) is the API's number.
+    let (_, api) = get_json(&format!("/api/indicators?{q}"), None).await;
+    let want = api["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "volume" && f["group"]["centre"] == "KKN" && f["group"]["urgency"] == "R").unwrap()["incidents"].clone();
+    let idx = |d: &str, c: &str| v["dimension"][d]["category"]["index"][c].as_u64().unwrap();
+    let at = ((idx("indicator", "volume") * size[1] + idx("centre", "KKN")) * size[2] + idx("urgency", "R")) * size[3] + idx("measure", "incidents");
+    assert_eq!(v["value"][at as usize], want);
+    // Withheld cells carry the status "..".
+    for (k, st) in v["status"].as_object().unwrap() {
+        assert_eq!(st, "..");
+        assert!(v["value"][k.parse::<usize>().unwrap()].is_null());
+    }
+}
