@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod map;
 pub mod pages;
 
 use std::sync::{Arc, Mutex};
@@ -110,6 +111,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/", get(pages::overview))
         .route("/sentral/{code}", get(pages::centre))
         .route("/definisjoner", get(pages::definitions))
+        .route("/kart", get(pages::map))
         .route("/data/indikatorer.csv", get(api::indicators_csv))
         .route("/data/indikatorer.json", get(api::indicators_jsonstat))
         .route("/api/indicators", get(api::indicators))

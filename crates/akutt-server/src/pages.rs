@@ -65,13 +65,14 @@ th:first-child,td:first-child{{text-align:left}} .kpi{{display:inline-block;bord
 .kpi b{{font-size:1.6rem;display:block}} .miss{{color:#a00}} .ok{{color:#060}} svg{{max-width:100%}}
 @media print{{nav,form{{display:none}} .banner{{border:2px solid #000}}}}
 </style></head><body>{banner}
-<nav><a href="/?{q}">{home}</a><a href="/definisjoner?{q}">{defs}</a><a href="/api/openapi.json">API</a> <a href="?{other}">{switch}</a></nav>
+<nav><a href="/?{q}">{home}</a><a href="/kart?{q}">{map}</a><a href="/definisjoner?{q}">{defs}</a><a href="/api/openapi.json">API</a> <a href="?{other}">{switch}</a></nav>
 <h1>{title}</h1>{body}</body></html>"##,
         l = if lang.en { "en" } else { "nb" },
         title = esc(title),
         q = esc(query),
         home = lang.t("Nasjonal oversikt", "National overview"),
         defs = lang.t("Definisjoner", "Definitions"),
+        map = lang.t("Kart", "Map"),
         other = esc(&other),
         switch = lang.t("English", "Norsk"),
     ))
@@ -273,4 +274,79 @@ pub async fn definitions(State(state): State<Arc<AppState>>, QueryParams(pp): Qu
     let body: String = items.iter().map(|(id, nb, en)| format!("<h2 id=\"{id}\"><code>{id}</code></h2><p>{}</p>", lang.t(nb, en))).collect();
     let query = if lang.en { "lang=en".to_string() } else { String::new() };
     layout(&state, &lang, lang.t("Definisjoner", "Definitions"), &query, &body)
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct MapParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lang: Option<String>,
+    /// `median` (response time, red), `share` (within target) or `per1000` (missions).
+    pub measure: Option<String>,
+}
+
+/// `GET /kart`: a choropleth of municipalities.
+pub async fn map(State(state): State<Arc<AppState>>, QueryParams(mp): QueryParams<MapParams>) -> Result<Html<String>, AppError> {
+    let lang = Lang { en: mp.lang.as_deref() == Some("en") };
+    let (df, dt) = {
+        let s = state.clone();
+        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    let (from, to) = (mp.from.clone().unwrap_or(df), mp.to.clone().unwrap_or(dt));
+    let measure = match mp.measure.as_deref() {
+        Some("share") => "share",
+        Some("per1000") => "per1000",
+        _ => "median",
+    };
+    let (version, figs) = figures(
+        state.clone(),
+        IndicatorParams { from: Some(from.clone()), to: Some(to.clone()), by: Some("kommune".into()), indicator: Some("volume,response_time,response_within_target".into()), ..IndicatorParams::default() },
+    )
+    .await?;
+    let mut values: std::collections::HashMap<String, Option<f64>> = std::collections::HashMap::new();
+    for f in figs.iter().filter(|f| f["id"] == "volume") {
+        let Some(k) = f["group"]["kommune"].as_str() else { continue };
+        let v = match measure {
+            "median" => find(&figs, "response_time", "kommune", k).and_then(|r| r["median_s"].as_f64()).map(|s| s / 60.0),
+            "per1000" => f["per_1000"]["missions"].as_f64(),
+            _ => {
+                let parts: Vec<&Value> = figs.iter().filter(|x| x["id"] == "response_within_target" && x["group"]["kommune"] == k).collect();
+                let (n, w): (f64, f64) = parts.iter().fold((0.0, 0.0), |(n, w), x| (n + x["n"].as_f64().unwrap_or(f64::NAN), w + x["within"].as_f64().unwrap_or(f64::NAN)));
+                (!parts.is_empty() && n > 0.0 && w.is_finite()).then(|| w / n * 100.0)
+            }
+        };
+        values.insert(k.to_string(), v);
+    }
+    let (title, unit): (&str, &str) = match measure {
+        "median" => (lang.t("Responstid rød, median (minutter)", "Response time red, median (minutes)"), "min"),
+        "per1000" => (lang.t("Ambulanseoppdrag per 1000 innbyggere", "Ambulance missions per 1000 inhabitants"), ""),
+        _ => (lang.t("Andel røde hendelser innen 12/25 min (%)", "Share of red incidents within 12/25 min (%)"), "%"),
+    };
+    let svg = crate::map::choropleth(&values, title, |v| format!("{v:.1} {unit}"));
+    let q = |m: &str| format!("/kart?from={from}&to={to}&measure={m}{}", if lang.en { "&lang=en" } else { "" });
+    let mut body = period_form(&lang, &from, &to, "/kart");
+    body += &format!(
+        "<p>{}: <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a>. {} {version}.</p>",
+        lang.t("Vis", "Show"),
+        esc(&q("median")),
+        lang.t("responstid", "response time"),
+        esc(&q("share")),
+        lang.t("andel innen frist", "share within target"),
+        esc(&q("per1000")),
+        lang.t("oppdrag per 1000", "missions per 1000"),
+        lang.t("Dataversjon", "Data version"),
+    );
+    body += &format!("<h2>{}</h2>{svg}", esc(title));
+    let mut rows: Vec<(&str, &str, Option<f64>)> = crate::map::shapes().0.iter().map(|s| (s.number.as_str(), s.name.as_str(), values.get(&s.number).copied().flatten())).collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    body += &format!(
+        "<details><summary>{}</summary><table id=\"map-table\"><tr><th>{}</th><th>{}</th></tr>{}</table></details>",
+        lang.t("Tabell", "Table"),
+        lang.t("Kommune", "Municipality"),
+        esc(title),
+        rows.iter().map(|(n, name, v)| format!("<tr><td>{n} {}</td><td>{}</td></tr>", esc(name), v.map_or("–".into(), |v| format!("{v:.1}")))).collect::<String>()
+    );
+    body += &format!("<p><small>{}</small></p>", lang.t("Skravert: ingen data eller skjult (færre enn 5). Kart: Kartverket, CC BY 4.0.", "Hatched: no data or withheld (under 5). Map: Kartverket, CC BY 4.0."));
+    let query = format!("from={from}&to={to}{}", if lang.en { "&lang=en" } else { "" });
+    Ok(layout(&state, &lang, lang.t("Kart", "Map"), &query, &body))
 }

@@ -220,3 +220,15 @@ async fn json_stat_download_is_a_consistent_dataset() {
         assert!(v["value"][k.parse::<usize>().unwrap()].is_null());
     }
 }
+
+#[tokio::test]
+async fn the_map_draws_every_municipality_with_a_table_alternative() {
+    for measure in ["median", "share", "per1000"] {
+        let (s, _, body) = get(&format!("/kart?from=2024-03&to=2024-04&measure={measure}"), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8(body).unwrap();
+        assert_eq!(html.matches("data-kommune=").count(), 356, "{measure}");
+        assert!(html.contains("id=\"map-table\""));
+        assert!(html.contains("url(#hatch)"), "withheld or empty municipalities are hatched");
+    }
+}

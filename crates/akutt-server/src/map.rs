@@ -1,0 +1,110 @@
+//! The municipality map: the 2020 boundaries (`data/kommuner-2020.geojson`, Kartverket,
+//! CC BY 4.0) projected once to SVG paths, then coloured per request as a choropleth.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const GEOJSON: &str = include_str!("../../../data/kommuner-2020.geojson");
+
+/// One municipality's outline as an SVG path, in a 1000-unit-wide frame.
+pub struct Shape {
+    pub number: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// Width and height of the frame.
+pub const WIDTH: f64 = 1000.0;
+
+/// The projected shapes and the frame height (equirectangular, x scaled by cos 65°, which
+/// keeps Norway's proportions within a few per cent).
+pub fn shapes() -> &'static (Vec<Shape>, f64) {
+    static SHAPES: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
+    SHAPES.get_or_init(|| {
+        let doc: Value = serde_json::from_str(GEOJSON).unwrap_or(Value::Null);
+        let features = doc["features"].as_array().cloned().unwrap_or_default();
+        let k = 65f64.to_radians().cos();
+        let polygons = |g: &Value| -> Vec<Value> {
+            match g["type"].as_str() {
+                Some("Polygon") => vec![g["coordinates"].clone()],
+                Some("MultiPolygon") => g["coordinates"].as_array().cloned().unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        };
+        let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for f in &features {
+            for p in polygons(&f["geometry"]) {
+                for ring in p.as_array().into_iter().flatten() {
+                    for pt in ring.as_array().into_iter().flatten() {
+                        let (x, y) = (pt[0].as_f64().unwrap_or(0.0) * k, pt[1].as_f64().unwrap_or(0.0));
+                        (minx, maxx, miny, maxy) = (minx.min(x), maxx.max(x), miny.min(y), maxy.max(y));
+                    }
+                }
+            }
+        }
+        let scale = WIDTH / (maxx - minx).max(1e-9);
+        let height = (maxy - miny) * scale;
+        let shapes = features
+            .iter()
+            .map(|f| {
+                let mut path = String::new();
+                for p in polygons(&f["geometry"]) {
+                    for ring in p.as_array().into_iter().flatten() {
+                        for (i, pt) in ring.as_array().into_iter().flatten().enumerate() {
+                            let x = (pt[0].as_f64().unwrap_or(0.0) * k - minx) * scale;
+                            let y = (maxy - pt[1].as_f64().unwrap_or(0.0)) * scale;
+                            path.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
+                        }
+                        path.push('Z');
+                    }
+                }
+                Shape { number: f["properties"]["kommunenummer"].as_str().unwrap_or("").to_string(), name: f["properties"]["navn"].as_str().unwrap_or("").to_string(), path }
+            })
+            .collect();
+        (shapes, height)
+    })
+}
+
+/// Five sequential colours, light to dark.
+const PALETTE: [&str; 5] = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+
+/// A choropleth: `values` by municipality number (`None` = withheld or no data), class
+/// breaks at the quintiles of the values shown; returns the SVG and the legend's breaks.
+pub fn choropleth(values: &HashMap<String, Option<f64>>, title: &str, format: impl Fn(f64) -> String) -> String {
+    let (shapes, height) = shapes();
+    let mut sorted: Vec<f64> = values.values().flatten().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let breaks: Vec<f64> = (1..5).map(|q| sorted.get(q * sorted.len() / 5).copied().unwrap_or(0.0)).collect();
+    let class = |v: f64| breaks.iter().position(|b| v < *b).unwrap_or(4);
+    let mut out = format!(
+        r##"<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{t}" class="map"><title>{t}</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6L6 0" stroke="#999"/></pattern></defs>"##,
+        t = crate::pages::esc(title)
+    );
+    for s in shapes {
+        let v = values.get(&s.number).copied().flatten();
+        let fill = v.map_or("url(#hatch)", |v| PALETTE[class(v)]);
+        let label = v.map_or("–".to_string(), &format);
+        out.push_str(&format!(
+            r##"<path d="{}" fill="{fill}" stroke="#555" stroke-width="0.3" data-kommune="{}"><title>{} ({}): {}</title></path>"##,
+            s.path,
+            s.number,
+            crate::pages::esc(&s.name),
+            s.number,
+            crate::pages::esc(&label)
+        ));
+    }
+    out.push_str("</svg>");
+    let mut legend = String::from("<p class=\"legend\">");
+    let mut lo = sorted.first().copied();
+    for (i, c) in PALETTE.iter().enumerate() {
+        let hi = breaks.get(i).copied().or(sorted.last().copied());
+        if let (Some(a), Some(b)) = (lo, hi) {
+            legend.push_str(&format!("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"{c}\" stroke=\"#555\"/></svg> {} – {}</span> ", format(a), format(b)));
+        }
+        lo = hi;
+    }
+    legend.push_str("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"#ddd\" stroke=\"#555\"/></svg> –</span></p>");
+    out + &legend
+}
