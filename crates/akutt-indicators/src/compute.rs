@@ -108,6 +108,8 @@ pub struct Dataset {
     /// [`Dataset::push_row`] side by side, so response-only queries stream through them
     /// instead of missing the cache on every row.
     pub response_rows: Vec<Row>,
+    /// Row indices by month (`yyyymm`), in row order: a period's rows without a full scan.
+    pub by_month: std::collections::BTreeMap<i32, Vec<u32>>,
 }
 
 impl Dataset {
@@ -117,6 +119,7 @@ impl Dataset {
         if row.in_response_population() {
             self.response_rows.push(row);
         }
+        self.by_month.entry(row.month).or_default().push(index);
         self.rows.push(row);
         index
     }
@@ -426,9 +429,14 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
     let mut slots = Slots::new();
     // Per row: its slot, for the mission times (u32::MAX = not selected).
     let mut row_slot: Vec<u32> = if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
-    // Response-only queries stream through the response population's copies.
-    let rows: &[Row] = if needs_all_rows { &data.rows } else { &data.response_rows };
-    for (i, r) in rows.iter().enumerate() {
+    // Response-only queries stream through the response population's copies; the others
+    // visit the period's months only.
+    let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
+        Box::new(data.by_month.range(q.from..=q.to).flat_map(|(_, ix)| ix.iter().map(|&i| (i as usize, &data.rows[i as usize]))))
+    } else {
+        Box::new(data.response_rows.iter().enumerate())
+    };
+    for (i, r) in all_rows {
         let in_response = r.in_response_population();
         if !needs_all_rows && !in_response {
             continue;
@@ -480,8 +488,9 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
     let mut last_year: HashMap<GroupKey, Counts> = HashMap::new();
     let mut any_last_year = false;
     if w_volume {
-        for r in &data.rows {
-            if !selected(r, shift_year(q.from, -1), shift_year(q.to, -1)) || !r.reported() {
+        let (from, to) = (shift_year(q.from, -1), shift_year(q.to, -1));
+        for r in data.by_month.range(from..=to).flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize])) {
+            if !selected(r, from, to) || !r.reported() {
                 continue;
             }
             any_last_year = true;

@@ -103,19 +103,35 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + S
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-/// `GET /api/indicators`
-pub async fn indicators(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Json<Value>, AppError> {
+/// `GET /api/indicators`. The serialized answer is cached per data version and query.
+pub async fn indicators(State(state): State<Arc<AppState>>, uri: axum::http::Uri, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
+    let json_response = |body: axum::body::Bytes| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let key = match p.as_of {
+        None => Some(format!("{}?{}", state.latest_version()?, uri.query().unwrap_or(""))),
+        Some(_) => None,
+    };
+    if let Some(body) = key.as_deref().and_then(|k| state.cached_body(k)) {
+        return Ok(json_response(body));
+    }
     let threshold = state.config.suppression_threshold;
     let synthetic = state.config.synthetic;
-    let a = blocking(move || answer(&state, &p)).await?;
-    Ok(Json(json!({
-        "data_version": a.version,
-        "from": a.from,
-        "to": a.to,
-        "suppression_threshold": threshold,
-        "synthetic": synthetic,
-        "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
-    })))
+    let st = state.clone();
+    let a = blocking(move || answer(&st, &p)).await?;
+    let body = axum::body::Bytes::from(
+        json!({
+            "data_version": a.version,
+            "from": a.from,
+            "to": a.to,
+            "suppression_threshold": threshold,
+            "synthetic": synthetic,
+            "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
+        })
+        .to_string(),
+    );
+    if let Some(k) = key.filter(|k| k.starts_with(&format!("{}?", a.version))) {
+        state.cache_body(k, body.clone());
+    }
+    Ok(json_response(body))
 }
 
 fn csv_cell(v: &Value) -> String {

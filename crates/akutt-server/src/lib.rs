@@ -49,6 +49,11 @@ pub struct AppState {
     pub config: Config,
     latest: Mutex<Option<Loaded>>,
     answers: Mutex<std::collections::HashMap<String, Arc<api::Answer>>>,
+    /// Serialized public responses by data version and request: a hit costs one lookup.
+    bodies: Mutex<std::collections::HashMap<String, axum::body::Bytes>>,
+    /// The latest data version and when the catalog was last asked (at most once a second:
+    /// a new ingest becomes visible within a second).
+    version_seen: Mutex<Option<(std::time::Instant, i64)>>,
 }
 
 /// Most answers kept; the cache starts over when full (answers are cheap to recompute).
@@ -58,7 +63,7 @@ impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
         // Creates the catalog (and its tables) when the directory is new.
         Catalog::open(&data.catalog_path())?;
-        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(std::collections::HashMap::new()) })
+        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(Default::default()), bodies: Mutex::new(Default::default()), version_seen: Mutex::new(None) })
     }
 
     pub fn catalog(&self) -> Result<Catalog, AppError> {
@@ -78,10 +83,41 @@ impl AppState {
         }
     }
 
+    /// The latest data version, asking the catalog at most once a second.
+    pub fn latest_version(&self) -> Result<i64, AppError> {
+        let mut seen = self.version_seen.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        if let Some((at, v)) = *seen {
+            if at.elapsed() < std::time::Duration::from_secs(1) {
+                return Ok(v);
+            }
+        }
+        let v = self.catalog()?.latest_data_version()?;
+        *seen = Some((std::time::Instant::now(), v));
+        Ok(v)
+    }
+
+    pub fn cached_body(&self, key: &str) -> Option<axum::body::Bytes> {
+        self.bodies.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn cache_body(&self, key: String, body: axum::body::Bytes) {
+        if let Ok(mut c) = self.bodies.lock() {
+            if c.len() >= ANSWER_CACHE {
+                c.clear();
+            }
+            c.insert(key, body);
+        }
+    }
+
     /// The facts at a data version (the latest when `None`), cached for the latest.
     pub fn loaded(&self, as_of: Option<i64>) -> Result<Loaded, AppError> {
+        let latest = self.latest_version()?;
+        if as_of.is_none() || as_of == Some(latest) {
+            if let Some(l) = self.latest.lock().ok().and_then(|c| c.as_ref().filter(|l| l.version == latest).cloned()) {
+                return Ok(l);
+            }
+        }
         let catalog = self.catalog()?;
-        let latest = catalog.latest_data_version()?;
         let load = |v: i64| -> Result<Loaded, AppError> {
             let (dataset, version) = akutt_store::facts::load_dataset(&self.data, &catalog, Some(v))?;
             let population = catalog
