@@ -5,6 +5,7 @@
 //! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
 
 pub mod api;
+pub mod area;
 pub mod auth;
 pub mod error;
 pub mod map;
@@ -54,6 +55,9 @@ pub struct AppState {
     /// The latest data version and when the catalog was last asked (at most once a second:
     /// a new ingest becomes visible within a second).
     version_seen: Mutex<Option<(std::time::Instant, i64)>>,
+    pub sessions: area::Sessions,
+    /// The pseudonymisation key, for uploads (none: uploads are refused).
+    pub key: Option<Vec<u8>>,
 }
 
 /// Most answers kept; the cache starts over when full (answers are cheap to recompute).
@@ -63,7 +67,13 @@ impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
         // Creates the catalog (and its tables) when the directory is new.
         Catalog::open(&data.catalog_path())?;
-        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(Default::default()), bodies: Mutex::new(Default::default()), version_seen: Mutex::new(None) })
+        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(Default::default()), bodies: Mutex::new(Default::default()), version_seen: Mutex::new(None), sessions: Default::default(), key: None })
+    }
+
+    /// Gives the server the pseudonymisation key, so extracts can be uploaded.
+    pub fn with_key(mut self, key: Vec<u8>) -> AppState {
+        self.key = Some(key);
+        self
     }
 
     pub fn catalog(&self) -> Result<Catalog, AppError> {
@@ -152,6 +162,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/data/indikatorer.json", get(api::indicators_jsonstat))
         .route("/api/indicators", get(api::indicators))
         .route("/api/openapi.json", get(api::openapi))
+        .route("/logg-inn", get(area::login_form).post(area::login))
+        .route("/logg-ut", axum::routing::post(area::logout))
+        .route("/innsendinger", get(area::submissions_page))
+        .route("/innsendinger/{id}", get(area::report_page))
+        .route("/last-opp", axum::routing::post(area::upload).layer(axum::extract::DefaultBodyLimit::max(2 << 30)))
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
         .with_state(state)

@@ -212,7 +212,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { addr, suppression_threshold, synthetic } => {
             let data = DataDir::open(&cli.data)?;
             let config = akutt_server::Config { suppression_threshold, synthetic };
-            let state = std::sync::Arc::new(akutt_server::AppState::new(data, config).map_err(|e| anyhow::anyhow!("{e}"))?);
+            let key_file = match cli.key_file {
+                Some(k) => k,
+                None => default_key_file()?,
+            };
+            let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+            let state = std::sync::Arc::new(akutt_server::AppState::new(data, config).map_err(|e| anyhow::anyhow!("{e}"))?.with_key(key));
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             eprintln!("Akutt: http://{addr}/");
             rt.block_on(akutt_server::serve(state, &addr)).with_context(|| format!("serving on {addr}"))?;
@@ -509,6 +514,13 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             b.finish_and_clear();
         }
         akutt_ingest::load_population(&data, &world.join("population.csv"))?;
+        // Demo users of the restricted area; their tokens go to a file in the demo folder.
+        let mut tokens = String::new();
+        for (name, role) in [("demo-admin", "admin"), ("demo-osl", "centre:OSL"), ("demo-kkn", "centre:KKN")] {
+            let t = akutt_server::auth::add_user(&data, name, role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            tokens.push_str(&format!("{name} {role} {t}\n"));
+        }
+        std::fs::write(dir.join("tokens.txt"), tokens)?;
         eprintln!(
             "Demo: {} uttrekk, {} hendelser lest inn på {:.0} s / {} extracts, {} incidents ingested in {:.0} s",
             summary.files.len(),
@@ -522,11 +534,15 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    let state = std::sync::Arc::new(akutt_server::AppState::new(data, akutt_server::Config { synthetic: true, ..akutt_server::Config::default() }).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
+    let state = std::sync::Arc::new(
+        akutt_server::AppState::new(data, akutt_server::Config { synthetic: true, ..akutt_server::Config::default() }).map_err(|e| anyhow::anyhow!("{e}"))?.with_key(key),
+    );
     // Load the facts before the first visitor comes.
     state.loaded(None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     println!("Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)");
+    println!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }

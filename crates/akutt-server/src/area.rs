@@ -1,0 +1,257 @@
+//! The restricted pages: log in with a token (a session cookie: HttpOnly, Secure,
+//! SameSite=Strict), the list of submissions, each submission's data-quality report, and the
+//! upload of an extract with its report as the answer. A centre user sees and submits only
+//! its own centre; every request here is written to the audit log.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::{token_hash, Role, User};
+use crate::pages::esc;
+use crate::{AppError, AppState};
+
+const COOKIE: &str = "akutt_session";
+
+/// Signed-in sessions (in memory: a restart signs everyone out).
+#[derive(Default)]
+pub struct Sessions {
+    by_id: Mutex<HashMap<String, User>>,
+}
+
+impl Sessions {
+    fn create(&self, user: User) -> Result<String, AppError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+        let id = hex::encode(bytes);
+        self.by_id.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?.insert(id.clone(), user);
+        Ok(id)
+    }
+
+    fn get(&self, id: &str) -> Option<User> {
+        self.by_id.lock().ok()?.get(id).cloned()
+    }
+
+    fn remove(&self, id: &str) {
+        if let Ok(mut m) = self.by_id.lock() {
+            m.remove(id);
+        }
+    }
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))
+        .next()
+}
+
+/// The user of a request: its session cookie, or a bearer token.
+pub fn user_of(state: &AppState, headers: &HeaderMap) -> Option<User> {
+    session_id(headers).and_then(|id| state.sessions.get(&id)).or_else(|| crate::auth::authenticate(state, headers).ok())
+}
+
+fn page(state: &AppState, title: &str, user: Option<&User>, body: &str) -> Html<String> {
+    let banner = if state.config.synthetic { "<div class=\"banner\" role=\"note\">SYNTETISKE DATA – ingen virkelige personer eller hendelser</div>" } else { "" };
+    let who = user.map_or(String::new(), |u| {
+        format!("<form method=\"post\" action=\"/logg-ut\" class=\"who\">{} ({}) <button type=\"submit\">Logg ut</button></form>", esc(&u.name), esc(&u.role.as_string()))
+    });
+    Html(format!(
+        r##"<!doctype html><html lang="nb"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} – Akutt</title>
+<style>body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem}} .banner{{background:#ffe08a;padding:.5rem 1rem;font-weight:bold;border:1px solid #c90}}
+table{{border-collapse:collapse}} td,th{{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}} .who{{float:right}} .error{{color:#a00}} .warning{{color:#850}}</style></head>
+<body>{banner}<nav><a href="/">Offentlig statistikk</a> · <a href="/innsendinger">Innsendinger</a></nav>{who}<h1>{t}</h1>{body}</body></html>"##,
+        t = esc(title)
+    ))
+}
+
+/// `GET /logg-inn`
+pub async fn login_form(State(state): State<Arc<AppState>>) -> Html<String> {
+    page(
+        &state,
+        "Logg inn / Sign in",
+        None,
+        r#"<form method="post" action="/logg-inn"><label>Tilgangsnøkkel / token <input type="password" name="token" id="token" required size="70" autocomplete="off"></label> <button type="submit" id="login">Logg inn</button></form>"#,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+/// `POST /logg-inn`: a valid token gives a session cookie.
+pub async fn login(State(state): State<Arc<AppState>>, method: Method, uri: Uri, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+    let found = state.catalog()?.user_by_token(&token_hash(&f.token))?;
+    let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
+    let Some((name, role)) = found else {
+        catalog.audit(None, method.as_str(), uri.path(), 401)?;
+        let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
+        return Ok((StatusCode::UNAUTHORIZED, body).into_response());
+    };
+    let role_parsed = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    let id = state.sessions.create(User { name: name.clone(), role: role_parsed })?;
+    catalog.audit(Some((&name, &role)), method.as_str(), uri.path(), 303)?;
+    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800");
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/innsendinger")).into_response())
+}
+
+/// `POST /logg-ut`
+pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(id) = session_id(&headers) {
+        state.sessions.remove(&id);
+    }
+    ([(header::SET_COOKIE, format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"))], Redirect::to("/")).into_response()
+}
+
+/// Runs a restricted page: no session → the login page; otherwise audited like the API.
+fn restricted(state: &AppState, headers: &HeaderMap, method: &Method, uri: &Uri, body: impl FnOnce(&User) -> Result<Response, AppError>) -> Response {
+    let Some(user) = user_of(state, headers) else {
+        let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| c.audit(None, method.as_str(), &uri.to_string(), 303));
+        return Redirect::to("/logg-inn").into_response();
+    };
+    let result = body(&user);
+    let status = match &result {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => e.code_and_status().1.as_u16(),
+    };
+    let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| c.audit(Some((&user.name, &user.role.as_string())), method.as_str(), &uri.to_string(), status));
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, status) = e.code_and_status();
+            (status, page(state, "Ingen tilgang / no access", Some(&user), &format!("<p class=\"error\" id=\"{code}\">{}</p>", esc(&e.to_string())))).into_response()
+        }
+    }
+}
+
+/// `GET /innsendinger`: the submissions the user may see, and the upload form.
+pub async fn submissions_page(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    restricted(&state, &headers, &method, &uri, |user| {
+        let subs = state.catalog()?.submissions()?;
+        let rows: String = subs
+            .iter()
+            .rev()
+            .filter(|s| user.role.may_see(s.centre.as_deref()))
+            .map(|s| {
+                format!(
+                    "<tr><td><a href=\"/innsendinger/{id}\">{id}</a></td><td>{}</td><td>{} – {}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(s.centre.as_deref().unwrap_or("?")),
+                    esc(s.period_from.as_deref().unwrap_or("?")),
+                    esc(s.period_to.as_deref().unwrap_or("?")),
+                    s.version.unwrap_or(0),
+                    s.status.as_str(),
+                    if s.is_current() { " (gjeldende)" } else { "" },
+                    s.incidents_accepted.unwrap_or(0),
+                    s.incidents_rejected.unwrap_or(0),
+                    id = s.id
+                )
+            })
+            .collect();
+        let upload = r#"<h2>Send inn uttrekk / submit an extract</h2><form method="post" action="/last-opp" enctype="multipart/form-data"><input type="file" name="file" id="file" accept=".csv,text/csv" required> <button type="submit" id="upload">Send inn</button></form>"#;
+        let body = format!(
+            "{upload}<h2>Innsendinger</h2><table id=\"submissions\"><tr><th>Id</th><th>Sentral</th><th>Periode</th><th>Versjon</th><th>Status</th><th>Godkjente hendelser</th><th>Avviste</th></tr>{rows}</table>"
+        );
+        Ok(page(&state, "Innsendinger / submissions", Some(user), &body).into_response())
+    })
+}
+
+/// A data-quality report as HTML.
+fn report_html(report: &Value) -> String {
+    let s = &report["submission"];
+    let c = &report["counts"];
+    let mut out = format!(
+        "<p id=\"status\">Status: <b>{}</b> · {} {} – {} · versjon {}</p><table id=\"counts\">",
+        esc(s["status"].as_str().unwrap_or("")),
+        esc(s["centre"].as_str().unwrap_or("")),
+        esc(s["period"]["from"].as_str().unwrap_or("")),
+        esc(s["period"]["to"].as_str().unwrap_or("")),
+        s["version"]
+    );
+    for (k, label) in [("rows", "rader"), ("incidents", "hendelser"), ("incidents_accepted", "godkjent"), ("incidents_rejected", "avvist"), ("missions", "oppdrag")] {
+        out += &format!("<tr><th>{label} / {k}</th><td id=\"count-{k}\">{}</td></tr>", c[k]);
+    }
+    out += "</table><h2>Funn per regel / findings per rule</h2><table id=\"rules\">";
+    for (code, n) in report["findings_per_rule"].as_object().into_iter().flatten() {
+        out += &format!("<tr><td>{}</td><td>{n}</td></tr>", esc(code));
+    }
+    out += "</table><h2>Funn / findings</h2><table id=\"findings\"><tr><th>Regel</th><th>Linje</th><th>Hendelse</th><th>Kolonne</th><th>Verdi</th><th>Melding</th></tr>";
+    for f in report["findings"].as_array().into_iter().flatten().take(500) {
+        let class = if f["severity"] == "warning" { "warning" } else { "error" };
+        out += &format!(
+            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(f["code"].as_str().unwrap_or("")),
+            f["line"],
+            esc(f["incident"].as_str().unwrap_or("")),
+            esc(f["column"].as_str().unwrap_or("")),
+            esc(f["value"].as_str().unwrap_or("")),
+            esc(f["message"].as_str().unwrap_or(""))
+        );
+    }
+    out + "</table>"
+}
+
+/// `GET /innsendinger/{id}`: one report; another centre's is refused (403).
+pub async fn report_page(State(state): State<Arc<AppState>>, Path(id): Path<i64>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    restricted(&state, &headers, &method, &uri, |user| {
+        let catalog = state.catalog()?;
+        let sub = catalog.submission(id)?.ok_or_else(|| AppError::NotFound(format!("ingen innsending {id} / no submission {id}")))?;
+        if !user.role.may_see(sub.centre.as_deref()) {
+            return Err(AppError::Forbidden(format!("innsending {id} tilhører en annen sentral / submission {id} belongs to another centre")));
+        }
+        let report: Value = catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
+        Ok(page(&state, &format!("Datakvalitetsrapport {id}"), Some(user), &report_html(&report)).into_response())
+    })
+}
+
+/// `POST /last-opp`: an extract uploaded in the browser; the answer is its report. A centre
+/// user may only submit its own centre's extract (checked before anything is stored).
+pub async fn upload(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, mut multipart: Multipart) -> Response {
+    // Read the file first (async), then do the restricted work.
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("uttrekk.csv").to_string();
+            if let Ok(bytes) = field.bytes().await {
+                file = Some((name, bytes.to_vec()));
+            }
+        }
+    }
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        restricted(&st, &headers, &method, &uri, |user| {
+            let (name, bytes) = file.ok_or_else(|| AppError::BadRequest("ingen fil / no file".into()))?;
+            let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
+            let scan = akutt_extract::scan(bytes.as_slice());
+            if let Role::Centre(c) = &user.role {
+                if scan.submission.centre() != Some(c.as_str()) {
+                    return Err(AppError::Forbidden(format!(
+                        "uttrekket gjelder {} – du kan bare sende inn for {c} / the extract is for {}, you may only submit for {c}",
+                        scan.submission.centre().unwrap_or("?"),
+                        scan.submission.centre().unwrap_or("?")
+                    )));
+                }
+            }
+            let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
+            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+            let path = dir.path().join(if safe.is_empty() { "uttrekk.csv".into() } else { safe });
+            std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).map_err(|e| AppError::Internal(e.to_string()))?;
+            let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(|e| AppError::Internal(e.to_string()))?;
+            let report: Value = serde_json::from_str(&outcome.report.to_json()).unwrap_or(Value::Null);
+            let title = format!("Datakvalitetsrapport {}", outcome.report.submission.id);
+            Ok(page(&st, &title, Some(user), &report_html(&report)).into_response())
+        })
+    })
+    .await
+    .unwrap_or_else(|e| AppError::Internal(e.to_string()).into_response())
+}

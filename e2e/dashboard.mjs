@@ -1,0 +1,89 @@
+// End-to-end test of the dashboard and the restricted area in headless Chromium.
+// Usage: node e2e/dashboard.mjs BASE_URL TOKENS_FILE UPLOAD_FILE ARTIFACT_DIR
+// Run by crates/akutt/tests/e2e.rs against `akutt demo`; screenshots go to ARTIFACT_DIR.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const [base, tokensFile, uploadFile, artifacts] = process.argv.slice(2);
+mkdirSync(artifacts, { recursive: true });
+const tokens = Object.fromEntries(readFileSync(tokensFile, 'utf8').trim().split('\n').map((l) => { const [name, , token] = l.split(' '); return [name, token]; }));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ acceptDownloads: true });
+const page = await context.newPage();
+const step = async (name, fn) => {
+  try { await fn(); console.log(`ok   ${name}`); }
+  catch (e) { await page.screenshot({ path: `${artifacts}/FAILED-${name}.png`, fullPage: true }); console.error(`FAIL ${name}: ${e.message}`); await browser.close(); process.exit(1); }
+};
+
+await step('dashboard', async () => {
+  await page.goto(`${base}/`);
+  assert.match(await page.textContent('.banner'), /SYNTETISKE DATA/);
+  assert.ok(await page.isVisible('svg'));
+  await page.screenshot({ path: `${artifacts}/01-dashboard.png`, fullPage: true });
+});
+
+await step('filter-changes-figures', async () => {
+  const before = await page.textContent('#kpi-incidents');
+  await page.fill('input[name=from]', '2025-06');
+  await page.fill('input[name=to]', '2025-06');
+  await Promise.all([page.waitForURL(/from=2025-06/), page.click('form button[type=submit]')]);
+  const after = await page.textContent('#kpi-incidents');
+  assert.notEqual(after, before, `incidents ${before} → ${after}`);
+  assert.ok(Number(after) > 0 && Number(after) < Number(before));
+  await page.screenshot({ path: `${artifacts}/02-filtered.png`, fullPage: true });
+});
+
+await step('download-csv', async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const path = `${artifacts}/indikatorer.csv`;
+  await download.saveAs(path);
+  const csv = readFileSync(path, 'utf8');
+  assert.match(csv, /^data_version,indicator,month,/);
+  assert.match(csv, /\nvolume,?|,volume,2025-06,/);
+});
+
+await step('english', async () => {
+  await page.click('text=English');
+  assert.match(await page.textContent('.banner'), /SYNTHETIC DATA/);
+});
+
+await step('map', async () => {
+  await page.goto(`${base}/kart?measure=share`);
+  assert.equal(await page.locator('path[data-kommune]').count(), 356);
+  await page.screenshot({ path: `${artifacts}/03-map.png`, fullPage: true });
+});
+
+await step('login-as-centre', async () => {
+  await page.goto(`${base}/innsendinger`);
+  assert.match(page.url(), /logg-inn/);
+  await page.fill('#token', tokens['demo-osl']);
+  await Promise.all([page.waitForURL(/innsendinger/), page.click('#login')]);
+  const centres = await page.locator('#submissions tr td:nth-child(2)').allTextContents();
+  assert.ok(centres.length > 0 && centres.every((c) => c === 'OSL'), centres.join(','));
+  await page.screenshot({ path: `${artifacts}/04-submissions.png`, fullPage: true });
+});
+
+await step('upload-and-read-report', async () => {
+  await page.setInputFiles('#file', uploadFile);
+  await Promise.all([page.waitForURL(/last-opp/), page.click('#upload')]);
+  assert.match(await page.textContent('#status'), /accepted/);
+  assert.ok(Number(await page.textContent('#count-incidents')) > 0);
+  await page.screenshot({ path: `${artifacts}/05-report.png`, fullPage: true });
+});
+
+await step('refused-another-centres-report', async () => {
+  const res = await fetch(`${base}/api/submissions`, { headers: { authorization: `Bearer ${tokens['demo-admin']}` } });
+  const other = (await res.json()).submissions.find((s) => s.centre === 'KKN');
+  const response = await page.goto(`${base}/innsendinger/${other.id}`);
+  assert.equal(response.status(), 403);
+  assert.ok(await page.isVisible('#forbidden'));
+  await page.screenshot({ path: `${artifacts}/06-refused.png`, fullPage: true });
+});
+
+await browser.close();
+console.log('e2e: all steps passed');
