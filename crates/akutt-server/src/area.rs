@@ -231,7 +231,6 @@ pub async fn upload(State(state): State<Arc<AppState>>, method: Method, uri: Uri
     tokio::task::spawn_blocking(move || {
         restricted(&st, &headers, &method, &uri, |user| {
             let (name, bytes) = file.ok_or_else(|| AppError::BadRequest("ingen fil / no file".into()))?;
-            let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
             let scan = akutt_extract::scan(bytes.as_slice());
             if let Role::Centre(c) = &user.role {
                 if scan.submission.centre() != Some(c.as_str()) {
@@ -242,6 +241,7 @@ pub async fn upload(State(state): State<Arc<AppState>>, method: Method, uri: Uri
                     )));
                 }
             }
+            let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
             let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
             let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
             let path = dir.path().join(if safe.is_empty() { "uttrekk.csv".into() } else { safe });

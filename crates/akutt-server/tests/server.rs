@@ -19,10 +19,15 @@ struct World {
     admin_token: String,
 }
 
-/// One world for all tests: KKN and OSL, March–April 2024, ingested.
+/// One world for all read-only tests.
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(|| {
+    W.get_or_init(build_world)
+}
+
+/// KKN and OSL, March–April 2024, ingested.
+fn build_world() -> World {
+    {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("world");
         let cfg = akutt_synth::Config { out: out.clone(), from: (2024, 3), to: (2024, 4), centres: Some(vec!["OSL".into(), "KKN".into()]), scale: 0.02, seed: 4, error_rate: 0.0 };
@@ -36,9 +41,9 @@ fn world() -> &'static World {
         }
         let kkn_token = auth::add_user(&data, "kkn-user", "centre:KKN").unwrap();
         let admin_token = auth::add_user(&data, "admin", "admin").unwrap();
-        let state = Arc::new(AppState::new(data, Config { synthetic: true, ..Config::default() }).unwrap());
+        let state = Arc::new(AppState::new(data, Config { synthetic: true, ..Config::default() }).unwrap().with_key(b"test key".to_vec()));
         World { _dir: dir, state, kkn_token, admin_token }
-    })
+    }
 }
 
 async fn get(uri: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
@@ -231,4 +236,56 @@ async fn the_map_draws_every_municipality_with_a_table_alternative() {
         assert!(html.contains("id=\"map-table\""));
         assert!(html.contains("url(#hatch)"), "withheld or empty municipalities are hatched");
     }
+}
+
+async fn send(w: &World, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app(w.state.clone()).oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned())
+}
+
+fn multipart(file: &[u8]) -> (String, Vec<u8>) {
+    let mut body = b"--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n".to_vec();
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--XBOUNDARYX--\r\n");
+    ("multipart/form-data; boundary=XBOUNDARYX".into(), body)
+}
+
+#[tokio::test]
+async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
+    let w = build_world();
+    let form = |token: &str| Request::post("/logg-inn").header("content-type", "application/x-www-form-urlencoded").body(Body::from(format!("token={token}"))).unwrap();
+    let (s, _, _) = send(&w, form("akutt_wrong")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, headers, _) = send(&w, form(&w.kkn_token)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    let session = cookie.split(';').next().unwrap().to_string();
+    let with_cookie = |r: axum::http::request::Builder| r.header("cookie", session.clone());
+
+    // Without the cookie the list redirects to sign-in; with it, only KKN's rows.
+    let (s, h, _) = send(&w, Request::get("/innsendinger").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get("location").unwrap(), "/logg-inn");
+    let (s, _, html) = send(&w, with_cookie(Request::get("/innsendinger")).body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<td>KKN</td>") && !html.contains("<td>OSL</td>"), "{html}");
+
+    // Another centre's extract is refused before anything is stored.
+    let count = || Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().submissions().unwrap().len();
+    let before = count();
+    let out = w._dir.path().join("world/extracts");
+    let (ctype, body) = multipart(&std::fs::read(out.join("OSL-2024-03.csv")).unwrap());
+    let (s, _, html) = send(&w, with_cookie(Request::post("/last-opp")).header("content-type", ctype).body(Body::from(body)).unwrap()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert_eq!(count(), before);
+    // The own centre's extract is ingested (a new version) and its report is the answer.
+    let (ctype, body) = multipart(&std::fs::read(out.join("KKN-2024-03.csv")).unwrap());
+    let (s, _, html) = send(&w, with_cookie(Request::post("/last-opp")).header("content-type", ctype).body(Body::from(body)).unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("<b>accepted</b>") && html.contains("versjon 2"), "{html}");
+    assert_eq!(count(), before + 1);
 }
