@@ -242,7 +242,7 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
             );
         }
         body += &format!(
-            "<h2>{}</h2><table id=\"centres\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>",
+            "<h2>{}</h2><table id=\"centres\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><p><a href=\"/data/indikatorer.csv?{dl}\">CSV</a> · <a href=\"/data/indikatorer.json?{dl}\">JSON-stat</a></p>",
             lang.t("Sentralene", "The centres"),
             lang.t("Sentral", "Centre"),
             lang.t("Hendelser", "Incidents"),
@@ -250,6 +250,7 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
             lang.t("Responstid rød, median", "Response red, median"),
             lang.t("Innen 12 min (tettbygd)", "Within 12 min (urban)"),
             lang.t("Innen 25 min (spredtbygd)", "Within 25 min (rural)"),
+            dl = esc(&format!("from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target")),
         );
     }
     body += &format!("<p><small>{}</small></p>", lang.t("Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.", "Cells under 5 are withheld (–), also where a total would otherwise reveal them."));
