@@ -91,6 +91,12 @@ fn period_form(lang: &Lang, from: &str, to: &str, action: &str) -> String {
     )
 }
 
+/// A table with an id, a header row and ready-made body rows.
+fn html_table(id: &str, headers: &[&str], rows: &str) -> String {
+    let head: String = headers.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
+    format!("<table id=\"{id}\"><tr>{head}</tr>{rows}</table>")
+}
+
 fn num(v: &Value) -> String {
     match v {
         Value::Null => "–".into(),
@@ -212,14 +218,9 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
         .collect();
     let title = lang.t("Hendelser per måned", "Incidents per month");
     body += &format!("<h2>{title}</h2>{}", month_chart(title, &months.iter().map(|(m, v, _)| (m.clone(), *v)).collect::<Vec<_>>()));
-    body += &format!(
-        "<details><summary>{}</summary><table id=\"monthly\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table></details>",
-        lang.t("Tabell", "Table"),
-        lang.t("Måned", "Month"),
-        lang.t("Hendelser", "Incidents"),
-        lang.t("Responstid rød, median", "Response time red, median"),
-        months.iter().map(|(m, v, r)| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m), v.map_or("–".into(), |v| format!("{v:.0}")), r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0)))).collect::<String>()
-    );
+    let rows: String = months.iter().map(|(m, v, r)| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m), v.map_or("–".into(), |v| format!("{v:.0}")), r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0)))).collect();
+    let headers = [lang.t("Måned", "Month"), lang.t("Hendelser", "Incidents"), lang.t("Responstid rød, median", "Response time red, median")];
+    body += &format!("<details><summary>{}</summary>{}</details>", lang.t("Tabell", "Table"), html_table("monthly", &headers, &rows));
 
     // Centres compared.
     if !centres.is_empty() {
@@ -241,16 +242,19 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
                 q = esc(&query),
             );
         }
-        body += &format!(
-            "<h2>{}</h2><table id=\"centres\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table><p><a href=\"/data/indikatorer.csv?{dl}\">CSV</a> · <a href=\"/data/indikatorer.json?{dl}\">JSON-stat</a></p>",
-            lang.t("Sentralene", "The centres"),
+        let headers = [
             lang.t("Sentral", "Centre"),
             lang.t("Hendelser", "Incidents"),
             lang.t("Oppdrag", "Missions"),
             lang.t("Responstid rød, median", "Response red, median"),
             lang.t("Innen 12 min (tettbygd)", "Within 12 min (urban)"),
             lang.t("Innen 25 min (spredtbygd)", "Within 25 min (rural)"),
-            dl = esc(&format!("from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target")),
+        ];
+        let dl = esc(&format!("from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target"));
+        body += &format!(
+            "<h2>{}</h2>{}<p><a href=\"/data/indikatorer.csv?{dl}\">CSV</a> · <a href=\"/data/indikatorer.json?{dl}\">JSON-stat</a></p>",
+            lang.t("Sentralene", "The centres"),
+            html_table("centres", &headers, &rows)
         );
     }
     body += &format!("<p><small>{}</small></p>", lang.t("Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.", "Cells under 5 are withheld (–), also where a total would otherwise reveal them."));
@@ -340,13 +344,8 @@ pub async fn map(State(state): State<Arc<AppState>>, QueryParams(mp): QueryParam
     body += &format!("<h2>{}</h2>{svg}", esc(title));
     let mut rows: Vec<(&str, &str, Option<f64>)> = crate::map::shapes().0.iter().map(|s| (s.number.as_str(), s.name.as_str(), values.get(&s.number).copied().flatten())).collect();
     rows.sort_by(|a, b| a.0.cmp(b.0));
-    body += &format!(
-        "<details><summary>{}</summary><table id=\"map-table\"><tr><th>{}</th><th>{}</th></tr>{}</table></details>",
-        lang.t("Tabell", "Table"),
-        lang.t("Kommune", "Municipality"),
-        esc(title),
-        rows.iter().map(|(n, name, v)| format!("<tr><td>{n} {}</td><td>{}</td></tr>", esc(name), v.map_or("–".into(), |v| format!("{v:.1}")))).collect::<String>()
-    );
+    let body_rows: String = rows.iter().map(|(n, name, v)| format!("<tr><td>{n} {}</td><td>{}</td></tr>", esc(name), v.map_or("–".into(), |v| format!("{v:.1}")))).collect();
+    body += &format!("<details><summary>{}</summary>{}</details>", lang.t("Tabell", "Table"), html_table("map-table", &[lang.t("Kommune", "Municipality"), title], &body_rows));
     body += &format!("<p><small>{}</small></p>", lang.t("Skravert: ingen data eller skjult (færre enn 5). Kart: Kartverket, CC BY 4.0.", "Hatched: no data or withheld (under 5). Map: Kartverket, CC BY 4.0."));
     let query = format!("from={from}&to={to}{}", if lang.en { "&lang=en" } else { "" });
     Ok(layout(&state, &lang, lang.t("Kart", "Map"), &query, &body))
