@@ -188,10 +188,10 @@ async fn restricted_area_access_rules_and_audit() {
 
     // Every restricted request is in the audit log, with who and what status.
     let log = catalog().audit_log().unwrap();
-    let mine: Vec<_> = log[before..].iter().filter(|l| l.3 == "GET").collect();
+    let mine: Vec<_> = log[before..].iter().filter(|l| l.method == "GET").collect();
     assert!(mine.len() >= 7, "{mine:?}");
-    assert!(mine.iter().any(|l| l.1.as_deref() == Some("kkn-user") && l.5 == 403 && l.4 == format!("/api/submissions/{other}/report")));
-    assert!(mine.iter().any(|l| l.1.is_none() && l.5 == 401));
+    assert!(mine.iter().any(|l| l.user.as_deref() == Some("kkn-user") && l.status == 403 && l.path == format!("/api/submissions/{other}/report")));
+    assert!(mine.iter().any(|l| l.user.is_none() && l.status == 401));
     // The token itself is never stored.
     let db = std::fs::read(w.state.data.catalog_path()).unwrap();
     assert!(!db.windows(w.kkn_token.len()).any(|x| x == w.kkn_token.as_bytes()));

@@ -148,6 +148,17 @@ impl Submission {
     }
 }
 
+/// One restricted request as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
 /// A data version: the state of the registry after one accepted submission.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataVersion {
@@ -372,10 +383,12 @@ impl Catalog {
         Ok(())
     }
 
-    /// The audit log, newest last: (at, user, role, method, path, status).
-    pub fn audit_log(&self) -> Result<Vec<(String, Option<String>, Option<String>, String, String, u16)>> {
+    /// The audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         let mut st = self.conn.prepare("SELECT at, user_name, role, method, path, status FROM audit_log ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map([], |r| Ok(AuditEntry { at: r.get(0)?, user: r.get(1)?, role: r.get(2)?, method: r.get(3)?, path: r.get(4)?, status: r.get(5)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
