@@ -298,8 +298,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&serde_json::json!({"data_version": catalog.latest_data_version()?, "submissions": list}))?);
             } else {
                 println!(
-                    "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  {}",
-                    "id", "centre", "period", "ver", "status", "current", "accepted", "rejected", "sha256"
+                    "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  sha256",
+                    "id", "centre", "period", "ver", "status", "current", "accepted", "rejected"
                 );
                 for s in &subs {
                     println!(
