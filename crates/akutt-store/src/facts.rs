@@ -7,8 +7,9 @@ use std::fs::File;
 
 use akutt_indicators::{Dataset, Row};
 use akutt_model::{Hastegrad, Hendelsestype, Sambandsvei};
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Int32Type, Int64Type};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch};
+use arrow_array::types::{Int32Type, Int64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
@@ -37,7 +38,7 @@ const INCIDENT_FIELDS: &[&str] = &[
 ];
 const ACTION_FIELDS: &[&str] = &["incident_id", "is_mission", "mission_time_s"];
 
-fn opt_s(a: &arrow::array::StringArray, i: usize) -> Option<&str> {
+fn opt_s(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
@@ -75,8 +76,8 @@ pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Re
             let (urban, prebooked) = (b("urban")?, b("prebooked")?);
             let (contacts, missions, road, air, amb) = (i32s("n_contacts")?, i32s("n_missions")?, i32s("n_road_missions")?, i32s("n_air_missions")?, i32s("n_ambulance_actions")?);
             let (reaction, response, alert) = (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
-            let opt_i64 = |a: &arrow::array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
-            let count = |a: &arrow::array::Int32Array, i: usize| if a.is_null(i) { 0 } else { a.value(i).max(0) as u32 };
+            let opt_i64 = |a: &arrow_array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+            let count = |a: &arrow_array::Int32Array, i: usize| if a.is_null(i) { 0 } else { a.value(i).max(0) as u32 };
             for i in 0..batch.num_rows() {
                 let row = Row {
                     centre: out.dict.centre(centre.value(i)),

@@ -28,7 +28,7 @@ pub enum StoreError {
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("arrow: {0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    Arrow(#[from] arrow_schema::ArrowError),
     #[error("pseudonymisation key: {0}")]
     Key(String),
     #[error("{0}")]

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Int32Type, TimestampSecondType};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch};
+use arrow_array::types::{Int32Type, TimestampSecondType};
 use chrono::{DateTime, Datelike};
 use chrono_tz::Europe::Oslo;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
