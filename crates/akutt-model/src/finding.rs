@@ -83,6 +83,14 @@ rule_codes! {
     W208 = "W208", Warning, "tvetydig lokal tid (tilbakestilling av klokken)", "ambiguous local time (fall-back hour)";
     W209 = "W209", Warning, "lokal tid som ikke finnes (sommertid), flyttet én time frem", "non-existent local time (spring-forward gap), shifted forward one hour";
     W210 = "W210", Warning, "mangler 'Hentested tettbygd' på rød hendelse (utelatt fra 12/25-minuttersandelen)", "missing 'Hentested tettbygd' on a red incident (excluded from the 12/25-minute share)";
+    // NEMSIS v3.5 EMSDataSet files (issue 6; docs/NEMSIS.md): the same severities, their own block.
+    F101 = "F101", File, "filen er ikke velformet XML, eller bruker en DTD (DOCTYPE avvises)", "not well-formed XML, or uses a DTD (DOCTYPE is refused)";
+    F102 = "F102", File, "ikke et NEMSIS v3.5 EMSDataSet (rotelement eller navnerom)", "not a NEMSIS v3.5 EMSDataSet (root element or namespace)";
+    F103 = "F103", File, "bryter NEMSIS v3.5-skjemaet (XSD)", "violates the NEMSIS v3.5 XML Schema (XSD)";
+    F104 = "F104", File, "filen har ingen PatientCareReport", "no PatientCareReport in the file";
+    E151 = "E151", Error, "samme UUID forekommer to ganger i filen (den siste er avvist)", "the same UUID occurs twice in the file (the later one is rejected)";
+    W251 = "W251", Warning, "tidspunkter i feil rekkefølge (intervallet er utelatt)", "time points out of order (the interval is left out)";
+    W252 = "W252", Warning, "tidspunkt som ikke kan tolkes (behandlet som manglende)", "a time that cannot be read (treated as missing)";
 }
 
 impl fmt::Display for RuleCode {
@@ -169,7 +177,7 @@ mod tests {
             assert_eq!(code.severity(), expected, "{code}");
             assert_eq!(RuleCode::parse(code.code()), Some(*code));
         }
-        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 10);
+        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 10 + 4 + 1 + 2);
     }
 
     #[test]
