@@ -3,6 +3,7 @@
 //! centre gets a data-quality report (§6, last paragraph).
 
 pub mod fuzzing;
+mod nemsis;
 mod pipeline;
 mod population;
 mod report;

@@ -24,9 +24,11 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("{path}: {message}")]
     Mapping { path: String, message: String },
+    #[error("XML Schema validation: {0}")]
+    Xsd(#[from] akutt_xsd::XsdError),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
     move |source| IngestError::Io { path: path.display().to_string(), source }
 }
 
@@ -40,6 +42,9 @@ pub struct IngestOutcome {
 /// Ingests one extract file into the data directory. `progress` is called with
 /// (bytes read, bytes in all) during the second pass.
 pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<IngestOutcome, IngestError> {
+    if crate::nemsis::looks_like_xml(path)? {
+        return crate::nemsis::ingest_nemsis(data, path);
+    }
     let _lock = data.lock()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
     catalog.abort_unfinished()?;
@@ -61,6 +66,7 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
         sha256: s.sha256.clone(),
         bytes: s.bytes as i64,
         mapping_version: mapping.as_ref().map(|(v, _)| *v),
+        kind: akutt_store::KIND_AMK.into(),
     };
     let (id, version) = catalog.begin_submission(&new)?;
     let mut report = Report {
@@ -118,7 +124,7 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     Ok(IngestOutcome { report, accepted: true })
 }
 
-fn add_finding(report: &mut Report, f: &Finding) {
+pub(crate) fn add_finding(report: &mut Report, f: &Finding) {
     *report.findings_per_rule.entry(f.code.code().to_string()).or_default() += 1;
     if report.findings.len() < MAX_LISTED_FINDINGS {
         report.findings.push(FindingOut::from(f));

@@ -139,7 +139,14 @@ pub struct Submission {
     pub rows: Option<i64>,
     pub incidents_accepted: Option<i64>,
     pub incidents_rejected: Option<i64>,
+    /// `amk` (import format v1, superseded per centre and period) or `nemsis` (NEMSIS v3.5
+    /// EMSDataSet: records replace earlier ones by agency + UUID, files never supersede).
+    pub kind: String,
 }
+
+/// The kinds of submission.
+pub const KIND_AMK: &str = "amk";
+pub const KIND_NEMSIS: &str = "nemsis";
 
 impl Submission {
     /// Current at the latest data version.
@@ -188,6 +195,8 @@ pub struct NewSubmission {
     pub sha256: String,
     pub bytes: i64,
     pub mapping_version: Option<i64>,
+    /// [`KIND_AMK`] (also when empty) or [`KIND_NEMSIS`].
+    pub kind: String,
 }
 
 /// How an ingest ends.
@@ -210,7 +219,7 @@ fn now() -> String {
 }
 
 const SUBMISSION_COLUMNS: &str = "id, centre, period_from, period_to, version, status, file_name, sha256, bytes, store_dir, \
-     mapping_version, received_at, data_version, superseded_at, rows, incidents_accepted, incidents_rejected";
+     mapping_version, received_at, data_version, superseded_at, rows, incidents_accepted, incidents_rejected, kind";
 
 fn submission_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     Ok(Submission {
@@ -231,6 +240,7 @@ fn submission_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
         rows: r.get(14)?,
         incidents_accepted: r.get(15)?,
         incidents_rejected: r.get(16)?,
+        kind: r.get(17)?,
     })
 }
 
@@ -241,6 +251,11 @@ impl Catalog {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        // Catalogs from before NEMSIS import: every submission was an AMK extract.
+        let has_kind: bool = conn.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('submissions') WHERE name = 'kind'", [], |r| r.get(0))?;
+        if !has_kind {
+            conn.execute_batch("ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'")?;
+        }
         Ok(Catalog { conn })
     }
 
@@ -271,9 +286,9 @@ impl Catalog {
             _ => None,
         };
         tx.execute(
-            "INSERT INTO submissions (centre, period_from, period_to, version, status, file_name, sha256, bytes, mapping_version, received_at)
-             VALUES (?1, ?2, ?3, ?4, 'writing', ?5, ?6, ?7, ?8, ?9)",
-            params![s.centre, s.period_from, s.period_to, version, s.file_name, s.sha256, s.bytes, s.mapping_version, now()],
+            "INSERT INTO submissions (centre, period_from, period_to, version, status, file_name, sha256, bytes, mapping_version, received_at, kind)
+             VALUES (?1, ?2, ?3, ?4, 'writing', ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![s.centre, s.period_from, s.period_to, version, s.file_name, s.sha256, s.bytes, s.mapping_version, now(), if s.kind.is_empty() { KIND_AMK } else { s.kind.as_str() }],
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
@@ -292,8 +307,9 @@ impl Catalog {
             let dv: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
             tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, ?3)", params![dv, now(), id])?;
             tx.execute(
-                "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL
-                 AND centre IS ?2 AND period_from IS ?3 AND period_to IS ?4 AND id != ?5",
+                "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL AND kind = 'amk'
+                 AND centre IS ?2 AND period_from IS ?3 AND period_to IS ?4 AND id != ?5
+                 AND (SELECT kind FROM submissions WHERE id = ?5) = 'amk'",
                 params![dv, centre, from, to, id],
             )?;
             data_version = Some(dv);
@@ -405,7 +421,21 @@ impl Catalog {
         };
         let mut st = self.conn.prepare(&format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = 'accepted' AND data_version <= ?1
-             AND (superseded_at IS NULL OR superseded_at > ?1) ORDER BY id"
+             AND (superseded_at IS NULL OR superseded_at > ?1) AND kind = 'amk' ORDER BY id"
+        ))?;
+        let rows = st.query_map([v], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// NEMSIS submissions visible at a data version (default: the latest), oldest first:
+    /// a record in a later one replaces the same agency + UUID in an earlier one.
+    pub fn nemsis_visible_at(&self, data_version: Option<i64>) -> Result<Vec<Submission>> {
+        let v = match data_version {
+            Some(v) => v,
+            None => self.latest_data_version()?,
+        };
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = 'accepted' AND data_version <= ?1 AND kind = 'nemsis' ORDER BY data_version, id"
         ))?;
         let rows = st.query_map([v], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

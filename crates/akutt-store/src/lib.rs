@@ -12,11 +12,12 @@ pub mod catalog;
 pub mod facts;
 pub mod key;
 pub mod layout;
+pub mod nemsis;
 pub mod tables;
 
-pub use catalog::{Catalog, DataVersion, MappingVersion, Submission, SubmissionStatus};
+pub use catalog::{Catalog, DataVersion, MappingVersion, Submission, SubmissionStatus, KIND_AMK, KIND_NEMSIS};
 pub use layout::DataDir;
-pub use tables::{TableSet, TABLES};
+pub use tables::{NemsisWriter, TableSet, NEMSIS_TABLE, TABLES};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

@@ -127,8 +127,43 @@ const ACTION_COLUMNS: &[(&str, Kind)] = &[
     ("mission_time_s", Kind::I64),
 ];
 
+/// `nemsis_records`: one row per NEMSIS patient care report (docs/NEMSIS.md). Code lists are
+/// space-separated; times are UTC instants. No patient identity is stored.
+const NEMSIS_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("agency", Kind::Str),
+    ("uuid", Kind::Str),
+    ("source_line", Kind::I64),
+    ("pcr_number", Kind::Str),
+    ("incident_number", Kind::Str),
+    ("response_number", Kind::Str),
+    ("type_of_service", Kind::Str),
+    ("unit_capability", Kind::Str),
+    ("response_mode", Kind::Str),
+    ("unit_disposition", Kind::Str),
+    ("psap_call_at", Kind::Ts),
+    ("unit_notified_at", Kind::Ts),
+    ("en_route_at", Kind::Ts),
+    ("on_scene_at", Kind::Ts),
+    ("at_patient_at", Kind::Ts),
+    ("left_scene_at", Kind::Ts),
+    ("at_destination_at", Kind::Ts),
+    ("back_in_service_at", Kind::Ts),
+    ("symptoms_impressions", Kind::Str),
+    ("ecg", Kind::Str),
+    ("stroke_scale", Kind::Str),
+    ("protocols", Kind::Str),
+    ("team_activation", Kind::Str),
+    ("arrest", Kind::Str),
+    ("arrest_etiology", Kind::Str),
+];
+
+/// The NEMSIS table's name (a separate file per NEMSIS submission).
+pub const NEMSIS_TABLE: &str = "nemsis_records";
+
 fn columns_of(table: &str) -> Option<&'static [(&'static str, Kind)]> {
     Some(match table {
+        NEMSIS_TABLE => NEMSIS_COLUMNS,
         "incidents" => INCIDENT_COLUMNS,
         "contacts" => CONTACT_COLUMNS,
         "patients" => PATIENT_COLUMNS,
@@ -156,7 +191,7 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, &'static str)>> {
 }
 
 fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {
-    let nullable = |n: &str| !matches!(n, "submission_id" | "centre" | "incident_id");
+    let nullable = |n: &str| !matches!(n, "submission_id" | "centre" | "incident_id" | "uuid");
     Arc::new(Schema::new(cols.iter().map(|(n, k)| Field::new(*n, data_type(*k), nullable(n))).collect::<Vec<_>>()))
 }
 
@@ -273,6 +308,44 @@ impl TableWriter {
         let file = self.writer.into_inner()?;
         file.sync_all().map_err(io_err(&self.path))?;
         Ok(self.total)
+    }
+}
+
+/// Writes the NEMSIS records of one submission to `dir/nemsis_records.parquet`.
+pub struct NemsisWriter {
+    submission_id: i64,
+    table: TableWriter,
+}
+
+impl NemsisWriter {
+    pub fn create(dir: &Path, submission_id: i64) -> Result<NemsisWriter> {
+        Ok(NemsisWriter { submission_id, table: TableWriter::create(dir.join(format!("{NEMSIS_TABLE}.parquet")), NEMSIS_COLUMNS)? })
+    }
+
+    pub fn push(&mut self, r: &akutt_nemsis::PcrRecord) -> Result<()> {
+        let w = &mut self.table;
+        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(" "));
+        w.i64(Some(self.submission_id));
+        w.str(r.agency.as_deref());
+        w.str(Some(&r.uuid));
+        w.i64(Some(r.line as i64));
+        for v in [&r.pcr_number, &r.incident_number, &r.response_number, &r.type_of_service, &r.unit_capability, &r.response_mode, &r.unit_disposition] {
+            w.str(v.as_deref());
+        }
+        for (_, t) in r.times.in_order() {
+            w.ts(t);
+        }
+        for v in [&r.symptoms_impressions, &r.ecg, &r.stroke_scale, &r.protocols, &r.team_activation] {
+            w.str(join(v).as_deref());
+        }
+        w.str(r.arrest.as_deref());
+        w.str(r.arrest_etiology.as_deref());
+        w.end_row()
+    }
+
+    /// Closes and syncs the file; returns the rows written.
+    pub fn finish(self) -> Result<u64> {
+        self.table.close()
     }
 }
 
@@ -429,7 +502,7 @@ mod tests {
     #[test]
     fn data_md_documents_every_column() {
         let doc = include_str!("../../../docs/DATA.md");
-        for table in TABLES {
+        for table in TABLES.into_iter().chain([NEMSIS_TABLE]) {
             let section = doc.split(&format!("### `{table}`")).nth(1).unwrap_or_else(|| panic!("no section for {table}"));
             let section = section.split("\n### ").next().unwrap_or("");
             for (name, _) in columns(table).unwrap() {
