@@ -1,1 +1,275 @@
-//! placeholder
+//! The Nordic-American benchmark (issue 6, DOMAIN.md §1 point 7): one common set of
+//! figures, computed the same way over Norwegian incidents and NEMSIS v3.5 records, with the
+//! definitions and the caveats on comparability next to the numbers (docs/NEMSIS.md).
+//!
+//! Invariant: pure. No I/O; the store hands in [`NoIncident`]s and `PcrRecord`s.
+
+pub mod conditions;
+
+use std::collections::HashMap;
+
+use akutt_indicators::percentile::summarise;
+use akutt_model::Hastegrad;
+use akutt_nemsis::{Condition, Instant, PcrRecord};
+use chrono_month::month_of;
+use serde::Serialize;
+
+pub use conditions::{ConditionRule, ConditionTable, TableError, DEFAULT_CONDITIONS};
+
+mod chrono_month {
+    /// `yyyymm` of an instant in UTC (the NEMSIS side: agencies span many time zones).
+    pub fn month_of(t: i64) -> i32 {
+        let days = t.div_euclid(86_400);
+        // Civil-from-days (Howard Hinnant's algorithm), exact for the proleptic Gregorian calendar.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y * 100 + m) as i32
+    }
+}
+
+/// What the benchmark needs of one Norwegian incident (from the stored incident facts,
+/// DOMAIN.md §7–§8, and its patients' index criteria).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoIncident {
+    pub centre: String,
+    /// `t0`'s month (Oslo), `yyyymm`.
+    pub month: i32,
+    pub urgency: Option<Hastegrad>,
+    pub prebooked: bool,
+    pub misdial: bool,
+    /// False for an `LV`-line incident without an ambulance action (§7: not reported).
+    pub reported: bool,
+    /// §8 `response_time`: first road-ambulance `Fremme` − `t0`.
+    pub response_s: Option<i64>,
+    /// §8 `alert_to_arrival`: `Fremme` − `Varslet` of the first-arriving road mission.
+    pub alert_to_arrival_s: Option<i64>,
+    /// The patients' index criteria `U.KK.NN`.
+    pub criteria: Vec<String>,
+}
+
+/// An inclusive month range, `yyyymm`; `None` = open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Period {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
+impl Period {
+    pub fn contains(&self, month: i32) -> bool {
+        self.from.is_none_or(|f| month >= f) && self.to.is_none_or(|t| month <= t)
+    }
+}
+
+/// Median and p90 (nearest rank, DOMAIN.md §8) of an interval over the emergency incidents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TimeFigure {
+    pub n: u64,
+    /// Incidents without both time points, or with the later one before the earlier.
+    pub n_missing: u64,
+    pub median_s: Option<i64>,
+    pub p90_s: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionFigure {
+    pub condition: Condition,
+    /// Incidents with at least one patient (record) in the condition.
+    pub incidents: u64,
+    /// Per 1000 incidents of the side's condition denominator.
+    pub per_1000: Option<f64>,
+}
+
+/// One side of the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Side {
+    /// `norway` or `nemsis`.
+    pub source: &'static str,
+    /// Units of observation read (Norwegian incidents; NEMSIS patient care reports).
+    pub records: u64,
+    /// Incidents in the time population (red / 911 emergent).
+    pub emergency_incidents: u64,
+    pub call_to_scene: TimeFigure,
+    pub notified_to_scene: TimeFigure,
+    /// Incidents the condition rates are per 1000 of.
+    pub condition_denominator: u64,
+    pub conditions: Vec<ConditionFigure>,
+}
+
+/// One figure's definition on both sides.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Definition {
+    pub id: &'static str,
+    pub norway: &'static str,
+    pub nemsis: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Benchmark {
+    pub norway: Side,
+    pub nemsis: Side,
+    pub definitions: Vec<Definition>,
+    pub caveats: Vec<&'static str>,
+    pub conditions_table: ConditionTable,
+}
+
+fn time_figure(values: Vec<Option<i64>>) -> TimeFigure {
+    let mut ok: Vec<i64> = values.iter().filter_map(|v| v.filter(|s| *s >= 0)).collect();
+    let n_missing = (values.len() - ok.len()) as u64;
+    let s = summarise(&mut ok);
+    TimeFigure { n: s.n, n_missing, median_s: s.median, p90_s: s.p90 }
+}
+
+fn rate(count: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| (count as f64 * 1000.0 / denominator as f64 * 10.0).round() / 10.0)
+}
+
+/// The Norwegian side: red, not pre-booked, not misdialled, reported incidents for times;
+/// all acute incidents (not pre-booked, not misdials, reported) for conditions.
+pub fn norway(incidents: &[NoIncident], period: Period, table: &ConditionTable) -> Side {
+    let mut records = 0;
+    let (mut call, mut notified) = (Vec::new(), Vec::new());
+    let mut denominator = 0;
+    let mut counts: HashMap<Condition, u64> = HashMap::new();
+    for inc in incidents.iter().filter(|i| period.contains(i.month)) {
+        records += 1;
+        if inc.prebooked || inc.misdial || !inc.reported {
+            continue;
+        }
+        denominator += 1;
+        for c in Condition::ALL {
+            if inc.criteria.iter().any(|k| table.matches(c, k)) {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        if inc.urgency == Some(Hastegrad::Rod) {
+            call.push(inc.response_s);
+            notified.push(inc.alert_to_arrival_s);
+        }
+    }
+    side("norway", records, call, notified, denominator, &counts)
+}
+
+fn side(source: &'static str, records: u64, call: Vec<Option<i64>>, notified: Vec<Option<i64>>, denominator: u64, counts: &HashMap<Condition, u64>) -> Side {
+    Side {
+        source,
+        records,
+        emergency_incidents: call.len() as u64,
+        call_to_scene: time_figure(call),
+        notified_to_scene: time_figure(notified),
+        condition_denominator: denominator,
+        conditions: Condition::ALL
+            .into_iter()
+            .map(|c| {
+                let n = counts.get(&c).copied().unwrap_or(0);
+                ConditionFigure { condition: c, incidents: n, per_1000: rate(n, denominator) }
+            })
+            .collect(),
+    }
+}
+
+/// The intervals of one incident's emergency units: call-to-scene (earliest PSAP call to the
+/// first unit on scene) and notified-to-scene (that first unit's own notified-to-scene).
+pub fn incident_times(units: &[&PcrRecord]) -> (Option<i64>, Option<i64>) {
+    let call = units.iter().filter_map(|r| r.times.psap_call).min();
+    let first: Option<(Instant, &PcrRecord)> = units.iter().filter_map(|r| r.times.on_scene.map(|t| (t, *r))).min_by_key(|(t, _)| *t);
+    let Some((at, unit)) = first else { return (None, None) };
+    (call.map(|c| at - c), unit.times.unit_notified.map(|n| at - n))
+}
+
+/// The NEMSIS side: 911 responses in emergent mode, grouped into incidents by agency +
+/// `eResponse.03`, for times; all 911 responses for conditions.
+pub fn nemsis(records: &[PcrRecord], period: Period) -> Side {
+    let month = |r: &PcrRecord| r.times.psap_call.or(r.times.unit_notified).map(month_of);
+    let in_period: Vec<&PcrRecord> = records.iter().filter(|r| month(r).is_some_and(|m| period.contains(m)) || (month(r).is_none() && period == Period::default())).collect();
+    let mut emergency: HashMap<String, Vec<&PcrRecord>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut responses: HashMap<String, [bool; 3]> = HashMap::new();
+    for r in &in_period {
+        let key = r.incident_key();
+        if r.is_emergency_response() {
+            let e = emergency.entry(key.clone()).or_default();
+            if e.is_empty() {
+                order.push(key.clone());
+            }
+            e.push(r);
+        }
+        if r.type_of_service.as_deref() == Some(akutt_nemsis::record::SERVICE_EMERGENCY) {
+            let flags = responses.entry(key).or_default();
+            for (i, c) in Condition::ALL.into_iter().enumerate() {
+                flags[i] |= c.matches(r);
+            }
+        }
+    }
+    let (mut call, mut notified) = (Vec::new(), Vec::new());
+    for key in &order {
+        let (c, n) = incident_times(&emergency[key]);
+        call.push(c);
+        notified.push(n);
+    }
+    let mut counts: HashMap<Condition, u64> = HashMap::new();
+    for flags in responses.values() {
+        for (i, c) in Condition::ALL.into_iter().enumerate() {
+            if flags[i] {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+    }
+    side("nemsis", in_period.len() as u64, call, notified, responses.len() as u64, &counts)
+}
+
+pub const DEFINITIONS: &[Definition] = &[
+    Definition {
+        id: "call_to_scene",
+        norway: "Første Fremme blant hendelsens bilambulanseoppdrag − t0 (første henvendelse); røde hendelser, ikke forhåndsbestilte, ikke feilringinger (DOMAIN.md §8 response_time). / First Fremme among the incident's road-ambulance missions − t0 (first contact); red incidents, not pre-booked, not misdials.",
+        nemsis: "Første eTimes.06 (ankomst) blant hendelsens enheter − tidligste eTimes.01 (PSAP-anrop); eResponse.05 = 2205001 og eResponse.23 = 2223001/2223007, hendelse = byrå + eResponse.03. / First eTimes.06 (on scene) among the incident's units − earliest eTimes.01 (PSAP call); 911 response in emergent mode, incident = agency + eResponse.03.",
+    },
+    Definition {
+        id: "notified_to_scene",
+        norway: "Fremme − Varslet for det første bilambulanseoppdraget som kom frem (DOMAIN.md §8 alert_to_arrival). / Fremme − Varslet of the first-arriving road-ambulance mission.",
+        nemsis: "eTimes.06 − eTimes.03 for den første enheten på stedet. / eTimes.06 − eTimes.03 of the first unit on scene.",
+    },
+    Definition {
+        id: "conditions",
+        norway: "Hendelser med minst én pasient hvis indekskriterium står i tilstandstabellen (hjertestans ≈ 01/02 med A-kriterium, STEMI ≈ 10, hjerneslag ≈ 27; redigerbar), per 1000 hendelser som ikke er forhåndsbestilt eller feilringing. / Incidents with a patient whose index criterion is in the condition table, per 1000 incidents not pre-booked and not misdials.",
+        nemsis: "Hendelser med minst én journal som oppfyller NEMSIS' kasusdefinisjon (STEMI, hjerneslag, hjertestans), per 1000 hendelser med 911-respons (eResponse.05 = 2205001). / Incidents with at least one record meeting the NEMSIS case definition, per 1000 incidents with a 911 response.",
+    },
+];
+
+pub const CAVEATS: &[&str] = &[
+    "Klokkestart: norsk t0 er første henvendelse til AMK (113-anropet når det kommer inn); NEMSIS eTimes.01 er når PSAP mottok anropet, ofte før det ble overført til EMS-dispatch. / Clock start: the Norwegian t0 is the first contact reaching the AMK centre; NEMSIS eTimes.01 is when the PSAP took the call, often before it reached EMS dispatch.",
+    "Enheter: norsk responstid teller bare bilambulanser (AMB_BIL); NEMSIS teller første enhet av alle slag (også ikke-transporterende førsteresponsenheter og luftambulanse). / Units: the Norwegian response time counts road ambulances only; NEMSIS counts the first unit of any kind (including non-transport first responders and air).",
+    "Hastegrad: rød hastegrad er AMKs vurdering etter Norsk indeks; NEMSIS 'emergent' er kjøremåten til enheten. / Urgency: red is the centre's triage by the Norwegian index; NEMSIS 'emergent' is the unit's driving mode.",
+    "Tilstander: norsk side er mistanke ved utalarmering (indekskriterium fra telefonsamtalen); NEMSIS-siden er klinikerens vurdering på stedet (ICD-10, EKG, protokoll). Tallene måler ikke det samme og skal leses som størrelsesorden. / Conditions: the Norwegian side is the suspicion at dispatch (the index criterion of the call); the NEMSIS side is the clinician's impression on scene (ICD-10, ECG, protocol). Read them as orders of magnitude.",
+    "Utvalg: NEMSIS-filene er det byråene sender inn (her: testfiler), ikke et landsdekkende utvalg. / Coverage: the NEMSIS side is what the agencies sent (here: compliance test files), not a national sample.",
+    "Tider er hele sekunder mellom absolutte tidspunkt på begge sider (NEMSIS' UTC-forskyvninger og norsk sommertid tatt hensyn til); negative intervaller telles som manglende. / Times are whole seconds between absolute instants on both sides; negative intervals count as missing.",
+];
+
+/// Both sides, their definitions and caveats.
+pub fn compute(no: &[NoIncident], us: &[PcrRecord], period: Period, table: &ConditionTable) -> Benchmark {
+    Benchmark {
+        norway: norway(no, period, table),
+        nemsis: nemsis(us, period),
+        definitions: DEFINITIONS.to_vec(),
+        caveats: CAVEATS.to_vec(),
+        conditions_table: table.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_of_utc() {
+        assert_eq!(month_of(0), 197001);
+        assert_eq!(month_of(1_633_542_473), 202110); // 2021-10-06T17:47:53Z
+        assert_eq!(month_of(951_782_400), 200002); // 2000-02-29T00:00:00Z
+        assert_eq!(month_of(-1), 196912);
+    }
+}

@@ -117,3 +117,64 @@ pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Re
     }
     Ok((out, version))
 }
+
+/// The Norwegian side of the NEMSIS benchmark: per incident the facts the common set needs
+/// and its patients' index criteria, for the submissions visible at `as_of`.
+pub fn load_benchmark_incidents(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Result<(Vec<akutt_benchmark::NoIncident>, i64)> {
+    const FIELDS: &[&str] = &["centre", "incident_id", "t0_month", "urgency", "hendelsestype", "first_channel", "prebooked", "n_ambulance_actions", "response_s", "alert_to_arrival_s"];
+    let version = match as_of {
+        Some(v) => v,
+        None => catalog.latest_data_version()?,
+    };
+    let mut out = Vec::new();
+    for sub in catalog.visible_at(Some(version))? {
+        let Some(dir) = sub.store_dir.as_deref() else { continue };
+        let dir = data.store_dir(dir);
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for batch in read(&dir.join("incidents.parquet"), FIELDS)? {
+            let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
+            let (centre, id, urgency, typ, channel) = (s("centre")?, s("incident_id")?, s("urgency")?, s("hendelsestype")?, s("first_channel")?);
+            let month = column(&batch, "t0_month")?.as_primitive::<Int32Type>();
+            let amb = column(&batch, "n_ambulance_actions")?.as_primitive::<Int32Type>();
+            let prebooked = column(&batch, "prebooked")?.as_boolean();
+            let (response, alert) = (column(&batch, "response_s")?.as_primitive::<Int64Type>(), column(&batch, "alert_to_arrival_s")?.as_primitive::<Int64Type>());
+            for i in 0..batch.num_rows() {
+                let ambulance_actions = if amb.is_null(i) { 0 } else { amb.value(i).max(0) as u32 };
+                let hendelsestype = opt_s(typ, i).and_then(Hendelsestype::parse);
+                index.insert(id.value(i).to_string(), out.len());
+                out.push(akutt_benchmark::NoIncident {
+                    centre: centre.value(i).to_string(),
+                    month: if month.is_null(i) { 0 } else { month.value(i) },
+                    urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
+                    prebooked: !prebooked.is_null(i) && prebooked.value(i),
+                    misdial: akutt_indicators::facts::is_misdial(hendelsestype),
+                    reported: akutt_indicators::facts::is_reported(opt_s(channel, i).and_then(Sambandsvei::parse), ambulance_actions),
+                    response_s: (!response.is_null(i)).then(|| response.value(i)),
+                    alert_to_arrival_s: (!alert.is_null(i)).then(|| alert.value(i)),
+                    criteria: Vec::new(),
+                });
+            }
+        }
+        for batch in read(&dir.join("patients.parquet"), &["incident_id", "criterion"])? {
+            let id = column(&batch, "incident_id")?.as_string::<i32>();
+            let criterion = column(&batch, "criterion")?.as_string::<i32>();
+            for i in 0..batch.num_rows() {
+                if let (Some(&at), Some(c)) = (index.get(id.value(i)), opt_s(criterion, i)) {
+                    out[at].criteria.push(c.to_string());
+                }
+            }
+        }
+    }
+    Ok((out, version))
+}
+
+/// The benchmark's condition table: `DATA/benchmark-conditions.csv` when a registry user has
+/// put one there (edited from `akutt benchmark --print-conditions`), else the default.
+pub fn condition_table(data: &DataDir) -> Result<akutt_benchmark::ConditionTable> {
+    let path = data.root().join("benchmark-conditions.csv");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => akutt_benchmark::ConditionTable::parse(&text).map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(akutt_benchmark::ConditionTable::default_table()),
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}

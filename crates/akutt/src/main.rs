@@ -79,6 +79,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The Nordic-American benchmark: the common figures for Norway (the stored extracts) and
+    /// NEMSIS (the stored EMSDataSet files) side by side, with definitions and caveats.
+    Benchmark {
+        /// First month, YYYY-MM (default: all data).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month, YYYY-MM (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Compute from the data as it was at this data version.
+        #[arg(long)]
+        as_of: Option<i64>,
+        /// The condition table to use instead of DATA/benchmark-conditions.csv or the default.
+        #[arg(long)]
+        conditions: Option<PathBuf>,
+        /// Print the condition table in use (CSV, editable) and exit.
+        #[arg(long)]
+        print_conditions: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Population per municipality and year (for rates per 1000 inhabitants).
     Population {
         #[command(subcommand)]
@@ -209,6 +231,7 @@ fn default_key_file() -> Result<PathBuf> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json),
+        Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json),
         Command::Serve { addr, suppression_threshold, synthetic } => {
             let data = DataDir::open(&cli.data)?;
             let config = akutt_server::Config { suppression_threshold, synthetic };
@@ -545,4 +568,78 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     println!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn month_arg(s: Option<String>, what: &str) -> Result<Option<i32>> {
+    match s {
+        None => Ok(None),
+        Some(s) => match akutt_synth::parse_month(&s) {
+            Some((y, m)) => Ok(Some(y * 100 + m as i32)),
+            None => bail!("--{what} {s:?}: expected YYYY-MM"),
+        },
+    }
+}
+
+fn benchmark(data: &Path, from: Option<String>, to: Option<String>, as_of: Option<i64>, conditions: Option<PathBuf>, print_conditions: bool, json: bool) -> Result<ExitCode> {
+    let data = DataDir::open(data)?;
+    let table = match &conditions {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            akutt_benchmark::ConditionTable::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
+        None => akutt_store::facts::condition_table(&data)?,
+    };
+    if print_conditions {
+        println!("condition;urgency;chapter;criterion;comment");
+        for r in &table.rules {
+            println!("{};{};{};{};{}", r.condition.id(), r.urgency.map(String::from).unwrap_or_default(), r.chapter, r.criterion.clone().unwrap_or_default(), r.comment);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let period = akutt_benchmark::Period { from: month_arg(from, "from")?, to: month_arg(to, "to")? };
+    let catalog = Catalog::open(&data.catalog_path())?;
+    let (no, version) = akutt_store::facts::load_benchmark_incidents(&data, &catalog, as_of)?;
+    let (us, _) = akutt_store::nemsis::load_nemsis(&data, &catalog, Some(version))?;
+    let b = akutt_benchmark::compute(&no, &us, period, &table);
+    if json {
+        let mut v = serde_json::to_value(&b)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("data_version".into(), version.into());
+            let ym = |m: Option<i32>| m.map(|m| format!("{:04}-{:02}", m / 100, m % 100));
+            o.insert("from".into(), serde_json::to_value(ym(period.from))?);
+            o.insert("to".into(), serde_json::to_value(ym(period.to))?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", benchmark_text(&b, version));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn benchmark_text(b: &akutt_benchmark::Benchmark, version: i64) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let t = |v: Option<i64>| v.map_or_else(|| "–".to_string(), |v| format!("{}:{:02}", v / 60, v % 60));
+    let _ = writeln!(s, "Nordisk-amerikansk sammenligning / Nordic-American benchmark (dataversjon / data version {version})");
+    let _ = writeln!(s, "{:<46} {:>18} {:>18}", "", "Norge / Norway", "NEMSIS (US)");
+    let _ = writeln!(s, "{:<46} {:>18} {:>18}", "poster / records", b.norway.records, b.nemsis.records);
+    let _ = writeln!(s, "{:<46} {:>18} {:>18}", "hastehendelser / emergency incidents", b.norway.emergency_incidents, b.nemsis.emergency_incidents);
+    for (name, no, us) in [("call_to_scene", &b.norway.call_to_scene, &b.nemsis.call_to_scene), ("notified_to_scene", &b.norway.notified_to_scene, &b.nemsis.notified_to_scene)] {
+        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} median (m:ss)"), t(no.median_s), t(us.median_s));
+        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} p90 (m:ss)"), t(no.p90_s), t(us.p90_s));
+        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} n / n_missing"), format!("{} / {}", no.n, no.n_missing), format!("{} / {}", us.n, us.n_missing));
+    }
+    for (no, us) in b.norway.conditions.iter().zip(&b.nemsis.conditions) {
+        let r = |x: Option<f64>| x.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
+        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{} (per 1000)", no.condition.id()), format!("{} ({})", no.incidents, r(no.per_1000)), format!("{} ({})", us.incidents, r(us.per_1000)));
+    }
+    let _ = writeln!(s, "\nDefinisjoner / definitions:");
+    for d in &b.definitions {
+        let _ = writeln!(s, "- {}\n  Norge: {}\n  NEMSIS: {}", d.id, d.norway, d.nemsis);
+    }
+    let _ = writeln!(s, "\nForbehold / caveats:");
+    for c in &b.caveats {
+        let _ = writeln!(s, "- {c}");
+    }
+    s
 }
