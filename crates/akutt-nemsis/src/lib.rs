@@ -6,6 +6,7 @@
 //! identity (name, SSN, address, birth date) is ever read into a record.
 
 pub mod cases;
+pub mod fuzzing;
 pub mod reader;
 pub mod record;
 

@@ -309,7 +309,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         serde_json::json!({
                             "id": s.id, "centre": s.centre,
                             "period": {"from": s.period_from, "to": s.period_to},
-                            "version": s.version, "status": s.status.as_str(), "current": s.is_current(),
+                            "version": s.version, "status": s.status.as_str(), "current": s.is_current(), "kind": s.kind,
                             "sha256": s.sha256, "file": s.file_name, "bytes": s.bytes,
                             "received_at": s.received_at, "data_version": s.data_version,
                             "superseded_at": s.superseded_at, "rows": s.rows,

@@ -248,3 +248,117 @@ fn synth_then_ingest_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown centre code «XYZ»"));
 }
+
+fn nemsis_samples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+/// The element names the sample's header comment quotes in its "Expected Message".
+fn expected_elements(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let comment = &text[..text.find("-->").unwrap()];
+    let line = comment.lines().find(|l| l.contains("Expected Message")).unwrap();
+    line.split('\'').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+#[test]
+fn nemsis_samples_import_or_are_rejected_naming_the_element() {
+    let e = Env::new();
+    let mut accepted = 0;
+    for p in nemsis_samples() {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let o = e.run(&["ingest", &p.to_string_lossy(), "--json"]);
+        let v = json(&o);
+        if name.contains("FailXsd") {
+            assert_eq!(o.status.code(), Some(2), "{name}");
+            assert_eq!(v["submission"]["status"], "rejected");
+            let f = &v["findings"][0];
+            assert_eq!(f["code"], "F103", "{name}");
+            assert_eq!(f["severity"], "file");
+            assert!(f["line"].as_u64().is_some_and(|l| l > 1), "{name}: a line");
+            let element = f["column"].as_str().unwrap().to_string();
+            let expected = expected_elements(&p);
+            assert!(expected.contains(&element), "{name}: {element} not among {expected:?}");
+        } else {
+            // FailSchematron files are schema-valid: business rules (Schematron) are not applied.
+            assert_eq!(o.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&o.stdout));
+            assert_eq!(v["counts"]["incidents_accepted"], 1, "{name}");
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 24);
+    let subs = json(&e.run(&["submissions", "--json"]));
+    let subs = subs["submissions"].as_array().unwrap();
+    assert_eq!(subs.len(), 28);
+    assert!(subs.iter().all(|s| s["kind"] == "nemsis"));
+}
+
+#[test]
+fn nemsis_benchmark_gives_the_sample_times_and_a_resent_record_replaces() {
+    let e = Env::new();
+    let cardiac = nemsis_samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-1-Cardiac")).unwrap();
+    assert_eq!(e.run(&["ingest", &cardiac.to_string_lossy()]).status.code(), Some(0));
+    let b = json(&e.run(&["benchmark", "--json"]));
+    let us = &b["nemsis"];
+    assert_eq!(us["records"], 1);
+    assert_eq!(us["emergency_incidents"], 1);
+    assert_eq!(us["call_to_scene"]["median_s"], 180);
+    assert_eq!(us["notified_to_scene"]["median_s"], 133);
+    assert_eq!(us["conditions"][2]["condition"], "cardiac_arrest");
+    assert_eq!(us["conditions"][2]["incidents"], 1);
+    assert_eq!(us["conditions"][0]["incidents"], 0, "not a STEMI");
+    assert!(b["caveats"].as_array().unwrap().len() >= 3);
+    assert_eq!(b["norway"]["records"], 0);
+
+    // The same record sent again (same agency and UUID) replaces the first: still one record.
+    let o = e.run(&["ingest", &cardiac.to_string_lossy(), "--json"]);
+    let v = json(&o);
+    assert!(v["notices"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("replace")), "{v}");
+    let b2 = json(&e.run(&["benchmark", "--json"]));
+    assert_eq!(b2["nemsis"]["records"], 1);
+    assert_eq!(b2["data_version"].as_i64(), b["data_version"].as_i64().map(|d| d + 1));
+    // As of the first data version, the first submission's record.
+    let old = json(&e.run(&["benchmark", "--json", "--as-of", &b["data_version"].to_string()]));
+    assert_eq!(old["nemsis"]["records"], 1);
+
+    // The Norwegian side beside it: the example extract.
+    assert!(e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]).status.success());
+    assert_eq!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.code(), Some(0));
+    let b3 = json(&e.run(&["benchmark", "--json"]));
+    assert!(b3["norway"]["records"].as_u64().unwrap() > 0);
+    let text = String::from_utf8(e.run(&["benchmark"]).stdout).unwrap();
+    assert!(text.contains("NEMSIS") && text.contains("3:00") && text.contains("2:13"), "{text}");
+}
+
+#[test]
+fn malformed_xml_gets_a_clear_file_error_not_a_panic() {
+    let e = Env::new();
+    for (name, body, code) in [
+        ("truncated.xml", "<?xml version=\"1.0\"?>\n<EMSDataSet xmlns=\"http://www.nemsis.org\">\n<Header>\n<PatientCareReport UUID=\"x\">", "F101"),
+        ("namespace.xml", "<EMSDataSet xmlns=\"http://example.org\"><Header/></EMSDataSet>", "F102"),
+        ("doctype.xml", "<!DOCTYPE a [<!ENTITY b \"c\">]><EMSDataSet xmlns=\"http://www.nemsis.org\">&b;</EMSDataSet>", "F101"),
+    ] {
+        let p = e.write(name, body);
+        let o = e.run(&["ingest", &p.to_string_lossy(), "--json"]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        let v = json(&o);
+        assert_eq!(v["findings"][0]["code"], code, "{name}");
+        assert!(v["findings"][0]["line"].as_u64().is_some(), "{name}");
+        assert!(String::from_utf8_lossy(&o.stderr).is_empty() || !String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn benchmark_condition_table_is_editable() {
+    let e = Env::new();
+    let o = e.run(&["benchmark", "--print-conditions"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("condition;urgency;chapter;criterion;comment\n") && text.contains("stroke;;27;;"), "{text}");
+    let p = e.write("conditions.csv", "condition;urgency;chapter;criterion;comment\nstroke;X;27;;bad\n");
+    let o = e.run(&["benchmark", "--conditions", &p.to_string_lossy()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&o.stderr));
+}
