@@ -5,6 +5,7 @@
 //! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
 
 pub mod api;
+pub mod benchmark;
 pub mod area;
 pub mod auth;
 pub mod error;
@@ -158,6 +159,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/sentral/{code}", get(pages::centre))
         .route("/definisjoner", get(pages::definitions))
         .route("/kart", get(pages::map))
+        .route("/sammenligning", get(benchmark::page))
+        .route("/api/benchmark", get(benchmark::api))
         .route("/data/indikatorer.csv", get(api::indicators_csv))
         .route("/data/indikatorer.json", get(api::indicators_jsonstat))
         .route("/api/indicators", get(api::indicators))

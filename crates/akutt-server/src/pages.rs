@@ -65,7 +65,7 @@ th:first-child,td:first-child{{text-align:left}} .kpi{{display:inline-block;bord
 .kpi b{{font-size:1.6rem;display:block}} .miss{{color:#a00}} .ok{{color:#060}} svg{{max-width:100%}}
 @media print{{nav,form{{display:none}} .banner{{border:2px solid #000}}}}
 </style></head><body>{banner}
-<nav><a href="/?{q}">{home}</a><a href="/kart?{q}">{map}</a><a href="/definisjoner?{q}">{defs}</a><a href="/api/openapi.json">API</a> <a href="?{other}">{switch}</a></nav>
+<nav><a href="/?{q}">{home}</a><a href="/kart?{q}">{map}</a><a href="/definisjoner?{q}">{defs}</a><a href="/sammenligning?{lq}">{bench}</a><a href="/api/openapi.json">API</a> <a href="?{other}">{switch}</a></nav>
 <h1>{title}</h1>{body}</body></html>"##,
         l = if lang.en { "en" } else { "nb" },
         title = esc(title),
@@ -73,9 +73,16 @@ th:first-child,td:first-child{{text-align:left}} .kpi{{display:inline-block;bord
         home = lang.t("Nasjonal oversikt", "National overview"),
         defs = lang.t("Definisjoner", "Definitions"),
         map = lang.t("Kart", "Map"),
+        bench = lang.t("Sammenligning med NEMSIS", "NEMSIS benchmark"),
+        lq = if lang.en { "lang=en" } else { "" },
         other = esc(&other),
         switch = lang.t("English", "Norsk"),
     ))
+}
+
+/// The page frame for pages outside this module.
+pub(crate) fn layout_page(state: &AppState, en: bool, title: &str, query: &str, body: &str) -> Html<String> {
+    layout(state, &Lang { en }, title, query, body)
 }
 
 fn period_form(lang: &Lang, from: &str, to: &str, action: &str) -> String {

@@ -289,3 +289,45 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     assert!(html.contains("<b>accepted</b>") && html.contains("versjon 2"), "{html}");
     assert_eq!(count(), before + 1);
 }
+
+/// The benchmark in public: NEMSIS samples beside the synthetic world, with disclosure control.
+#[tokio::test]
+async fn benchmark_is_public_and_withholds_small_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::open(dir.path().join("data")).unwrap();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
+    for e in std::fs::read_dir(&samples).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().contains("Fail") {
+            assert!(akutt_ingest::ingest(&data, b"k", &p, |_, _| {}).unwrap().accepted, "{}", p.display());
+        }
+    }
+    let call = |threshold: u64| {
+        let state = Arc::new(AppState::new(data.clone(), Config { suppression_threshold: threshold, ..Config::default() }).unwrap());
+        async move {
+            let res = app(state.clone()).oneshot(Request::get("/api/benchmark").body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let v: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            let page = app(state).oneshot(Request::get("/sammenligning?lang=en").body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            let html = String::from_utf8(page.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+            (v, html)
+        }
+    };
+    let (v, html) = call(5).await;
+    let us = &v["nemsis"];
+    assert_eq!(us["records"], 20, "20 valid samples, distinct agency + UUID");
+    assert_eq!(us["emergency_incidents"], 14);
+    assert!(us["call_to_scene"]["median_s"].as_i64().is_some(), "n = 14 is published");
+    for c in us["conditions"].as_array().unwrap() {
+        assert_eq!(c["incidents"], Value::Null, "one case each: withheld");
+        assert_eq!(c["suppressed"], true);
+    }
+    assert!(html.contains("Caveats on comparability") && html.contains("<table id=\"benchmark\">"), "{html}");
+    let (v, _) = call(1).await;
+    for c in v["nemsis"]["conditions"].as_array().unwrap() {
+        assert_eq!(c["incidents"], 1, "{c}");
+    }
+    let bad = app(Arc::new(AppState::new(data.clone(), Config::default()).unwrap())).oneshot(Request::get("/api/benchmark?from=2024-13").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
