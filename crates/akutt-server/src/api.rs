@@ -208,6 +208,17 @@ pub async fn openapi() -> Json<Value> {
                     "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } }
                 }
             } },
+            "/api/benchmark": { "get": {
+                "summary": "The Nordic-American benchmark: Norway and NEMSIS v3.5 side by side (call-to-scene, notified-to-scene, STEMI/stroke/cardiac arrest), with definitions and caveats; small counts withheld",
+                "parameters": [
+                    { "name": "from", "in": "query", "required": false, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } },
+                    { "name": "to", "in": "query", "required": false, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } }
+                ],
+                "responses": {
+                    "200": { "description": "both sides", "content": { "application/json": { "schema": { "type": "object", "required": ["data_version", "norway", "nemsis", "definitions", "caveats"] } } } },
+                    "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } }
+                }
+            } },
             "/data/indikatorer.csv": { "get": { "summary": "The same figures as CSV", "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
             "/api/submissions": { "get": { "summary": "Submissions (restricted: a centre user sees its own)", "security": [{ "bearer": [] }], "responses": { "200": { "description": "list" }, "401": { "description": "no token", "content": { "application/json": { "schema": error } } } } } },
             "/api/submissions/{id}/report": { "get": { "summary": "A submission's data-quality report (restricted)", "security": [{ "bearer": [] }],

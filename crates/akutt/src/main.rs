@@ -537,6 +537,17 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             b.finish_and_clear();
         }
         akutt_ingest::load_population(&data, &world.join("population.csv"))?;
+        // The US side of the benchmark page: the public NEMSIS v3.5 compliance samples of the
+        // repository (real test files of the NEMSIS TAC, not synthetic), when run from a clone.
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
+        if let Ok(entries) = std::fs::read_dir(&samples) {
+            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "xml") && !p.to_string_lossy().contains("Fail")).collect();
+            files.sort();
+            for f in &files {
+                ingest(&data, &key, f, |_, _| {}).with_context(|| format!("ingest of {}", f.display()))?;
+            }
+            eprintln!("Demo: {} NEMSIS v3.5-eksempelfiler lest inn / NEMSIS v3.5 sample files ingested (the benchmark page)", files.len());
+        }
         // Demo users of the restricted area; their tokens go to a file in the demo folder.
         let mut tokens = String::new();
         for (name, role) in [("demo-admin", "admin"), ("demo-osl", "centre:OSL"), ("demo-kkn", "centre:KKN")] {
