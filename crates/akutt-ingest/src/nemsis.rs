@@ -14,7 +14,7 @@ use akutt_store::catalog::{Completion, NewSubmission};
 use akutt_store::{Catalog, DataDir, NemsisWriter, KIND_NEMSIS};
 use sha2::Digest;
 
-use crate::pipeline::{add_finding, io, IngestError, IngestOutcome};
+use crate::pipeline::{add_finding, commit_accepted, io, IngestError, IngestOutcome};
 use crate::report::{Counts, Period, Report, SubmissionOut};
 
 /// Where the embedded NEMSIS schemas are written for libxml2 to read.
@@ -163,20 +163,7 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
         writer.push(r)?;
     }
     writer.finish()?;
-    let store_name = format!("submission-{id}");
-    data.publish(&work, &store_name)?;
-    report.submission.status = "accepted".into();
-    report.submission.data_version = Some(catalog.latest_data_version()? + 1);
-    let completion = Completion {
-        accepted: true,
-        store_dir: Some(store_name),
-        rows: summary.reports_seen as i64,
-        incidents_accepted: summary.records_accepted as i64,
-        incidents_rejected: rejected_records as i64,
-        report_json: report.to_json(),
-    };
-    report.submission.data_version = catalog.complete_submission(id, &completion)?;
-    Ok(IngestOutcome { report, accepted: true })
+    commit_accepted(data, &mut catalog, &work, id, report, summary.reports_seen, (summary.records_accepted, rejected_records))
 }
 
 /// Share of records with each element the benchmark reads.

@@ -105,17 +105,23 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     let pseudonymiser = Pseudonymiser::new(key);
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
     let written = write_version(&s, path, &work, id, centre.as_deref().unwrap_or(""), &table, &pseudonymiser, &mut report, &mut progress)?;
+    commit_accepted(data, &mut catalog, &work, id, report, s.rows, written)
+}
+
+/// Publishes a finished work directory as submission `id` and makes it current in one
+/// catalog transaction; the report names the data version it became visible at.
+pub(crate) fn commit_accepted(data: &DataDir, catalog: &mut Catalog, work: &Path, id: i64, mut report: Report, rows: u64, (accepted, rejected): (u64, u64)) -> Result<IngestOutcome, IngestError> {
     let store_name = format!("submission-{id}");
-    data.publish(&work, &store_name)?;
+    data.publish(work, &store_name)?;
     report.submission.status = "accepted".into();
     // The report names its own data version: under the writer lock it is the next one.
     report.submission.data_version = Some(catalog.latest_data_version()? + 1);
     let completion = Completion {
         accepted: true,
         store_dir: Some(store_name),
-        rows: s.rows as i64,
-        incidents_accepted: written.0 as i64,
-        incidents_rejected: written.1 as i64,
+        rows: rows as i64,
+        incidents_accepted: accepted as i64,
+        incidents_rejected: rejected as i64,
         report_json: report.to_json(),
     };
     let dv = catalog.complete_submission(id, &completion)?;
