@@ -12,6 +12,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use crate::{io_err, Result};
 
@@ -225,6 +226,13 @@ impl Builder {
     }
 }
 
+/// Columns whose values rarely repeat: identifiers, instants, durations, line numbers.
+fn is_near_unique(name: &str, kind: Kind) -> bool {
+    matches!(kind, Kind::Ts)
+        || name.ends_with("_s")
+        || matches!(name, "incident_id" | "contact_id" | "mission_id" | "pseudonym" | "source_line" | "uuid" | "pcr_number" | "incident_number" | "response_number")
+}
+
 /// One Parquet file being written: values are appended column by column, row by row.
 struct TableWriter {
     path: PathBuf,
@@ -240,7 +248,15 @@ impl TableWriter {
     fn create(path: PathBuf, cols: &[(&str, Kind)]) -> Result<TableWriter> {
         let schema = schema_of(cols);
         let file = File::create(&path).map_err(io_err(&path))?;
-        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_row_count(Some(ROW_GROUP_ROWS)).build();
+        let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY).set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+        // Dictionary encoding pays for repeated values (codes, centres, municipalities); for
+        // near-unique columns it only costs a hash per value and then falls back to plain.
+        for (name, kind) in cols {
+            if is_near_unique(name, *kind) {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(*name), false);
+            }
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
         Ok(TableWriter { path, schema, builders: cols.iter().map(|(_, k)| Builder::new(*k)).collect(), col: 0, rows: 0, total: 0, writer })
     }

@@ -10,6 +10,10 @@ use akutt_store::{Catalog, DataDir};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+/// mimalloc: per-thread heaps; the ingest's threads allocate what another thread frees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "akutt", version, about = "National registry of emergency medical dispatch activity (AMK)")]
 struct Cli {
