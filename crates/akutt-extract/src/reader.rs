@@ -444,18 +444,25 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// One data row, decoded.
+/// One data row, decoded, every field trimmed once on the way in.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     /// 1-based line where the row starts.
     pub line: u64,
+    /// The fields in file order, decoded and trimmed of surrounding white space.
     pub record: StringRecord,
 }
 
 impl RawRow {
-    /// The trimmed value of a column; `None` when the column is absent or the cell empty.
+    /// Decodes and trims a row as read.
+    pub fn new(line: u64, record: &ByteRecord, encoding: Encoding) -> RawRow {
+        RawRow { line, record: decode(record, encoding) }
+    }
+
+    /// The value of a column; `None` when the column is absent or the cell empty (or white
+    /// space only).
     pub fn get<'a>(&'a self, header: &Header, column: Column) -> Option<&'a str> {
-        let v = self.record.get(header.position(column)?)?.trim();
+        let v = self.record.get(header.position(column)?)?;
         (!v.is_empty()).then_some(v)
     }
 }
@@ -502,7 +509,7 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
         let line = record_line(&log, &record);
         let offset = record.position().map_or(0, |p| p.byte());
         on(Event::Row { line, record: &record, offset });
-        let row = RawRow { line, record: decode(&record, scan.encoding) };
+        let row = RawRow::new(line, &record, scan.encoding);
         let id = id_pos.map(|p| trim_bytes(record.get(p).unwrap_or(b""))).unwrap_or(b"");
         if id.is_empty() {
             on(Event::MissingId(row));
@@ -533,17 +540,38 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
     Ok(())
 }
 
+/// Decodes a row into trimmed fields. UTF-8 is checked once for the whole row (and that no
+/// field boundary splits a character); anything else is read as Windows-1252 field by field.
 fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
+    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
     if encoding != Encoding::Windows1252 {
-        if let Ok(s) = StringRecord::from_byte_record(record.clone()) {
-            return s;
+        if let Ok(text) = std::str::from_utf8(record.as_slice()) {
+            let mut end = 0;
+            let whole = (0..record.len()).all(|i| {
+                let r = record.range(i).unwrap_or(0..0);
+                end = r.end;
+                text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+            });
+            if whole && end <= text.len() {
+                for i in 0..record.len() {
+                    out.push_field(trim_field(&text[record.range(i).unwrap_or(0..0)]));
+                }
+                return out;
+            }
         }
     }
-    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
     for f in record.iter() {
-        out.push_field(&encoding.decode(f));
+        out.push_field(encoding.decode(f).trim());
     }
     out
+}
+
+/// `str::trim`, with a fast path for the common field that has nothing to trim.
+fn trim_field(v: &str) -> &str {
+    match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => v,
+        _ => v.trim(),
+    }
 }
 
 #[cfg(test)]

@@ -219,14 +219,14 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     let cols = level_columns();
     let incident_cols = &cols.incident;
     ck.agree(&rows, incident_cols, "hendelsen", "the incident");
-    let contact_groups = group(&rows, |r| ck.get(r, Column::Henvendelsesnummer).map(str::to_string), |r| {
+    let contact_groups = group(&rows, |r| r.get(ctx.header, Column::Henvendelsesnummer), |r| {
         cols.contact_all.iter().any(|c| ck.get(r, *c).is_some())
     });
     let contact_cols = &cols.contact;
     for (_, g) in &contact_groups {
         ck.agree(g, contact_cols, "henvendelsen", "the contact");
     }
-    let patient_groups = group(&rows, |r| ck.get(r, Column::Pasientnummer).map(str::to_string), |r| {
+    let patient_groups = group(&rows, |r| r.get(ctx.header, Column::Pasientnummer), |r| {
         cols.patient_all.iter().any(|c| ck.get(r, *c).is_some())
     });
     let patient_cols = &cols.patient;
@@ -235,14 +235,14 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     }
     // Actions: one per key; a repeated key must repeat the same content (E107).
     let action_cols = &cols.action;
-    let action_groups = group(&rows, |r| ck.get(r, Column::Tiltaksnummer).map(str::to_string), |r| {
+    let action_groups = group(&rows, |r| r.get(ctx.header, Column::Tiltaksnummer), |r| {
         action_cols.iter().any(|c| ck.get(r, *c).is_some())
     });
     for (key, g) in &action_groups {
         let reference = g[0];
         if let Some(row) = g.iter().skip(1).find(|r| action_cols.iter().any(|c| ck.get(r, *c) != ck.get(reference, *c))) {
             let col = action_cols.iter().copied().find(|c| ck.get(row, *c) != ck.get(reference, *c)).unwrap_or(Column::Tiltaksnummer);
-            let key = key.clone().unwrap_or_default();
+            let key = key.unwrap_or_default();
             let v = ck.get(row, col).unwrap_or("").to_string();
             ck.push(
                 RuleCode::E107,
@@ -261,7 +261,7 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     for (key, g) in &contact_groups {
         let r = g[0];
         contact_times.push(ck.time(r, Column::HenvendelseTid));
-        contacts.push((key.clone().unwrap_or_default(), r));
+        contacts.push((key.unwrap_or_default().to_string(), r));
     }
     let t0_guess = contact_times.iter().flatten().map(|(t, _)| t.default_instant()).min();
     ck.date = t0_guess.and_then(|t| DateTime::from_timestamp(t, 0)).map(|d| d.with_timezone(&chrono_tz::Europe::Oslo).date_naive());
@@ -510,7 +510,7 @@ fn warnings(
     inc: &Incident,
     first_row: &RawRow,
     contacts: &[(String, &RawRow)],
-    action_groups: &[(Option<String>, Vec<&RawRow>)],
+    action_groups: &[(Option<&str>, Vec<&RawRow>)],
 ) {
     let line = inc.line;
     let t0 = inc.t0();
@@ -592,24 +592,31 @@ fn warnings(
 }
 
 /// Groups rows by a key, keeping first-appearance order; rows for which `belongs` is false
-/// form no record of this level.
+/// form no record of this level. Keys borrow from the rows; an incident has few rows, so
+/// groups are found by a linear search until there are many of them.
 fn group<'r>(
     rows: &[&'r RawRow],
-    key: impl Fn(&RawRow) -> Option<String>,
+    key: impl Fn(&'r RawRow) -> Option<&'r str>,
     belongs: impl Fn(&RawRow) -> bool,
-) -> Vec<(Option<String>, Vec<&'r RawRow>)> {
-    let mut out: Vec<(Option<String>, Vec<&RawRow>)> = Vec::new();
-    let mut index: HashMap<Option<String>, usize> = HashMap::new();
-    for r in rows {
+) -> Vec<(Option<&'r str>, Vec<&'r RawRow>)> {
+    const LINEAR: usize = 16;
+    let mut out: Vec<(Option<&'r str>, Vec<&'r RawRow>)> = Vec::new();
+    let mut index: HashMap<Option<&'r str>, usize> = HashMap::new();
+    for &r in rows {
         if !belongs(r) {
             continue;
         }
         let k = key(r);
-        match index.get(&k) {
-            Some(&i) => out[i].1.push(r),
+        let found = if out.len() <= LINEAR { out.iter().position(|(g, _)| *g == k) } else { index.get(&k).copied() };
+        match found {
+            Some(i) => out[i].1.push(r),
             None => {
-                index.insert(k.clone(), out.len());
                 out.push((k, vec![r]));
+                if out.len() == LINEAR + 1 {
+                    index = out.iter().enumerate().map(|(i, (g, _))| (*g, i)).collect();
+                } else if out.len() > LINEAR + 1 {
+                    index.insert(k, out.len() - 1);
+                }
             }
         }
     }
