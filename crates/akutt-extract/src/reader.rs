@@ -247,6 +247,55 @@ fn record_line(log: &SharedLog, record: &ByteRecord) -> u64 {
 /// Pass 1: hashes the file, detects its encoding, matches the header and checks the
 /// file-level rules F001–F004. Reads the whole input; never fails (a read error is F003).
 pub fn scan<R: Read>(input: R) -> Scan {
+    let (mut rdr, log, mut scan, mut record) = scan_header(input);
+    if let Some(header) = scan.header.clone() {
+        let mut rows = RowScanner::new(&header);
+        loop {
+            match rdr.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    scan.findings.push(read_error(&e));
+                    break;
+                }
+            }
+            let line = record_line(&log, &record);
+            rows.row(&record, line, &mut scan);
+        }
+        rows.finish(&mut scan);
+    } else {
+        // Still read to the end for the checksum.
+        while let Ok(true) = rdr.read_byte_record(&mut record) {}
+    }
+    finish_hash(rdr, &mut scan);
+    scan
+}
+
+/// The header and the first data row only: what the submission is (centre, period) and
+/// whether its header already rejects it, before the whole file is read. `sha256`, `bytes`
+/// and `rows` cover only what was read.
+pub fn scan_head<R: Read>(input: R) -> Scan {
+    let (mut rdr, log, mut scan, mut record) = scan_header(input);
+    if let Some(header) = scan.header.clone() {
+        let mut rows = RowScanner::new(&header);
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {
+                let line = record_line(&log, &record);
+                rows.row(&record, line, &mut scan);
+            }
+            Ok(false) => {}
+            Err(e) => scan.findings.push(read_error(&e)),
+        }
+        rows.finish(&mut scan);
+    }
+    finish_hash(rdr, &mut scan);
+    scan
+}
+
+type ScanReader<R> = csv::Reader<Lines<HashingReader<R>>>;
+
+/// Reads and checks the header row; the reader is left at the first data row.
+fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord) {
     let log = SharedLog::default();
     let mut rdr = csv_reader(Lines { inner: HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() }, log: log.clone() });
     let mut scan = Scan {
@@ -298,40 +347,49 @@ pub fn scan<R: Read>(input: R) -> Scan {
             }
         }
     }
-    if let Some(header) = scan.header.clone() {
-        scan_rows(&mut rdr, &log, &header, &mut scan, &mut record);
-    } else {
-        // Still read to the end for the checksum.
-        while let Ok(true) = rdr.read_byte_record(&mut record) {}
-    }
+    (rdr, log, scan, record)
+}
+
+fn finish_hash<R: Read>(rdr: ScanReader<R>, scan: &mut Scan) {
     let hashing = rdr.into_inner().inner;
     scan.sha256 = hex(&hashing.hasher.finalize());
     scan.bytes = hashing.bytes;
-    scan
 }
 
-fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, log: &SharedLog, header: &Header, scan: &mut Scan, record: &mut ByteRecord) {
-    let submission_cols: Vec<(Column, usize)> =
-        Column::of_level(Level::Submission).filter_map(|c| header.position(c).map(|p| (c, p))).collect();
-    let mut first_values: Vec<Vec<u8>> = Vec::new();
-    let mut reported_f002 = vec![false; submission_cols.len()];
-    let id_pos = header.position(Column::Hendelsesnummer);
-    let mut ordinal: u64 = 0;
-    let mut encoding_reported = false;
-    loop {
-        match rdr.read_byte_record(record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                scan.findings.push(read_error(&e));
-                return;
-            }
+/// The per-row part of pass 1: F002 (submission values equal on every row), F003 (mixed
+/// encodings) and the incident-id → last-row map that lets [`fold`] close incidents.
+struct RowScanner {
+    submission_cols: Vec<(Column, usize)>,
+    names: Vec<String>,
+    first_values: Vec<Vec<u8>>,
+    reported_f002: Vec<bool>,
+    id_pos: Option<usize>,
+    ordinal: u64,
+    encoding_reported: bool,
+}
+
+impl RowScanner {
+    fn new(header: &Header) -> RowScanner {
+        let submission_cols: Vec<(Column, usize)> =
+            Column::of_level(Level::Submission).filter_map(|c| header.position(c).map(|p| (c, p))).collect();
+        RowScanner {
+            reported_f002: vec![false; submission_cols.len()],
+            submission_cols,
+            names: header.names.clone(),
+            first_values: Vec::new(),
+            id_pos: header.position(Column::Hendelsesnummer),
+            ordinal: 0,
+            encoding_reported: false,
         }
-        let line = record_line(log, record);
-        if scan.encoding != Encoding::Windows1252 && !encoding_reported {
+    }
+
+    /// Checks one data row. Returns its trimmed incident id (empty when missing) and
+    /// whether that id had been seen on an earlier row.
+    fn row<'r>(&mut self, record: &'r ByteRecord, line: u64, scan: &mut Scan) -> (&'r [u8], bool) {
+        if scan.encoding != Encoding::Windows1252 && !self.encoding_reported && utf8_row(record).is_none() {
             if let Some((i, _)) = record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err()) {
-                encoding_reported = true;
-                let column = header.names.get(i).cloned();
+                self.encoding_reported = true;
+                let column = self.names.get(i).cloned();
                 let mut f = Finding::new(
                     RuleCode::F003,
                     "overskriften er UTF-8, men denne raden er ikke gyldig UTF-8 (blandet tegnkoding)",
@@ -344,15 +402,15 @@ fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, log: &SharedLog, header: &Header
                 scan.findings.push(f);
             }
         }
-        if ordinal == 0 {
-            first_values = submission_cols.iter().map(|(_, p)| trim_bytes(record.get(*p).unwrap_or(b"")).to_vec()).collect();
+        if self.ordinal == 0 {
+            self.first_values = self.submission_cols.iter().map(|(_, p)| trim_bytes(record.get(*p).unwrap_or(b"")).to_vec()).collect();
         } else {
-            for (k, (c, p)) in submission_cols.iter().enumerate() {
+            for (k, (c, p)) in self.submission_cols.iter().enumerate() {
                 let v = trim_bytes(record.get(*p).unwrap_or(b""));
-                if !reported_f002[k] && v != first_values[k].as_slice() {
-                    reported_f002[k] = true;
+                if !self.reported_f002[k] && v != self.first_values[k].as_slice() {
+                    self.reported_f002[k] = true;
                     let shown = scan.encoding.decode(v).into_owned();
-                    let first = scan.encoding.decode(&first_values[k]).into_owned();
+                    let first = scan.encoding.decode(&self.first_values[k]).into_owned();
                     scan.findings.push(
                         Finding::new(
                             RuleCode::F002,
@@ -366,26 +424,27 @@ fn scan_rows<R: Read>(rdr: &mut csv::Reader<R>, log: &SharedLog, header: &Header
                 }
             }
         }
-        if let Some(p) = id_pos {
-            let id = trim_bytes(record.get(p).unwrap_or(b""));
-            if !id.is_empty() {
-                scan.last_row.insert(id_hash(id), ordinal);
-            }
+        let id = self.id_pos.map_or(&b""[..], |p| trim_bytes(record.get(p).unwrap_or(b"")));
+        let seen = !id.is_empty() && scan.last_row.insert(id_hash(id), self.ordinal).is_some();
+        self.ordinal += 1;
+        (id, seen)
+    }
+
+    /// After the last row: F004, the submission values, the period and the centre (F001).
+    fn finish(self, scan: &mut Scan) {
+        scan.rows = self.ordinal;
+        if self.ordinal == 0 {
+            scan.findings.push(Finding::new(RuleCode::F004, "", "").at_line(1));
+            return;
         }
-        ordinal += 1;
-    }
-    scan.rows = ordinal;
-    if ordinal == 0 {
-        scan.findings.push(Finding::new(RuleCode::F004, "", "").at_line(1));
-        return;
-    }
-    for ((c, _), v) in submission_cols.iter().zip(&first_values) {
-        scan.submission.values.insert(*c, scan.encoding.decode(v).into_owned());
-    }
-    check_period(scan);
-    if header.has(Column::Sentralkode) && scan.submission.centre().is_none() {
-        let c = Column::Sentralkode.name();
-        scan.findings.push(Finding::new(RuleCode::F001, format!("«{c}» er tom"), format!("«{c}» is empty")).at_line(2).column(c));
+        for ((c, _), v) in self.submission_cols.iter().zip(&self.first_values) {
+            scan.submission.values.insert(*c, scan.encoding.decode(v).into_owned());
+        }
+        check_period(scan);
+        if scan.header.as_ref().is_some_and(|h| h.has(Column::Sentralkode)) && scan.submission.centre().is_none() {
+            let c = Column::Sentralkode.name();
+            scan.findings.push(Finding::new(RuleCode::F001, format!("«{c}» er tom"), format!("«{c}» is empty")).at_line(2).column(c));
+        }
     }
 }
 
@@ -540,30 +599,112 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
     Ok(())
 }
 
+/// How [`scan_and_fold`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folded {
+    /// Every row was folded: the events are the same as [`fold`]'s after [`scan`].
+    All,
+    /// Folding stopped early because an incident id reappeared after other incidents (rows
+    /// of an incident not contiguous) or the file is rejected; the scan still covers the
+    /// whole file, so [`fold`] can be run with it.
+    Stopped,
+}
+
+/// Both passes in one, for the common file whose rows of an incident stand together: scans
+/// the whole file as [`scan`] does and, while each incident's rows are contiguous, hands
+/// incidents over as [`fold`] would (an incident ends where the next one begins). At the
+/// first id that reappears, or the first file-level finding, folding stops (events already
+/// handed over are then to be discarded) and only the scan goes on.
+pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan, Folded) {
+    let (mut rdr, log, mut scan, mut record) = scan_header(input);
+    let Some(header) = scan.header.clone() else {
+        while let Ok(true) = rdr.read_byte_record(&mut record) {}
+        finish_hash(rdr, &mut scan);
+        return (scan, Folded::Stopped);
+    };
+    let mut rows = RowScanner::new(&header);
+    let mut folding = scan.findings.is_empty();
+    let mut current: Option<(Vec<u8>, RawIncident)> = None;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                scan.findings.push(read_error(&e));
+                break;
+            }
+        }
+        let line = record_line(&log, &record);
+        let (id, seen) = rows.row(&record, line, &mut scan);
+        if !folding {
+            continue;
+        }
+        if !scan.findings.is_empty() {
+            folding = false;
+            continue;
+        }
+        let offset = record.position().map_or(0, |p| p.byte());
+        let row = RawRow::new(line, &record, scan.encoding);
+        if id.is_empty() {
+            on(Event::Row { line, record: &record, offset });
+            on(Event::MissingId(row));
+            continue;
+        }
+        match &mut current {
+            Some((open_id, inc)) if open_id.as_slice() == id => inc.rows.push(row),
+            _ => {
+                if seen {
+                    folding = false;
+                    current = None;
+                    continue;
+                }
+                if let Some((_, inc)) = current.take() {
+                    on(Event::Incident(inc));
+                }
+                let inc = RawIncident { id: scan.encoding.decode(id).into_owned(), rows: vec![row] };
+                current = Some((id.to_vec(), inc));
+            }
+        }
+        on(Event::Row { line, record: &record, offset });
+    }
+    rows.finish(&mut scan);
+    finish_hash(rdr, &mut scan);
+    if !scan.findings.is_empty() {
+        folding = false;
+    }
+    if folding {
+        if let Some((_, inc)) = current {
+            on(Event::Incident(inc));
+        }
+    }
+    (scan, if folding { Folded::All } else { Folded::Stopped })
+}
+
 /// Decodes a row into trimmed fields. UTF-8 is checked once for the whole row (and that no
 /// field boundary splits a character); anything else is read as Windows-1252 field by field.
 fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
     let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
     if encoding != Encoding::Windows1252 {
-        if let Ok(text) = std::str::from_utf8(record.as_slice()) {
-            let mut end = 0;
-            let whole = (0..record.len()).all(|i| {
-                let r = record.range(i).unwrap_or(0..0);
-                end = r.end;
-                text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
-            });
-            if whole && end <= text.len() {
-                for i in 0..record.len() {
-                    out.push_field(trim_field(&text[record.range(i).unwrap_or(0..0)]));
-                }
-                return out;
+        if let Some(text) = utf8_row(record) {
+            for i in 0..record.len() {
+                out.push_field(trim_field(&text[record.range(i).unwrap_or(0..0)]));
             }
+            return out;
         }
     }
     for f in record.iter() {
         out.push_field(encoding.decode(f).trim());
     }
     out
+}
+
+/// The row's bytes as text when every field is valid UTF-8: the whole row is checked once,
+/// then that no field boundary falls inside a character.
+fn utf8_row(record: &ByteRecord) -> Option<&str> {
+    let text = std::str::from_utf8(record.as_slice()).ok()?;
+    (0..record.len())
+        .all(|i| record.range(i).is_some_and(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end)))
+        .then_some(text)
 }
 
 /// `str::trim`, with a fast path for the common field that has nothing to trim.

@@ -2,7 +2,7 @@
 //! with the test that replays the seed corpus: scan, fold and validate arbitrary bytes, and
 //! check the invariants that must hold for any input.
 
-use akutt_extract::{fold, scan, Event};
+use akutt_extract::{fold, scan, scan_and_fold, Event, Folded, RawIncident};
 use akutt_model::Severity;
 use akutt_rules::{validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED};
 
@@ -10,6 +10,32 @@ use akutt_rules::{validate, Context, MappingStats, MappingTable, Pseudonymiser, 
 /// is broken (which is what the fuzzer looks for).
 pub fn run(data: &[u8]) {
     let s = scan(data);
+    // The single pass scans exactly as the first pass does, and when it folds every row it
+    // hands over the same incidents in the same order as the second pass.
+    let mut single: Vec<RawIncident> = Vec::new();
+    let mut single_missing = Vec::new();
+    let (one, folded) = scan_and_fold(data, |e| match e {
+        Event::Incident(raw) => single.push(raw),
+        Event::MissingId(row) => single_missing.push(row.line),
+        Event::Row { .. } => {}
+    });
+    assert_eq!((&one.sha256, one.rows, one.bytes, &one.findings), (&s.sha256, s.rows, s.bytes, &s.findings), "the single pass scans like the first");
+    if s.is_rejected() {
+        assert_eq!(folded, Folded::Stopped, "a rejected file is never folded whole");
+    }
+    if folded == Folded::All {
+        let mut two: Vec<RawIncident> = Vec::new();
+        let mut two_missing = Vec::new();
+        fold(data, &s, |e| match e {
+            Event::Incident(raw) => two.push(raw),
+            Event::MissingId(row) => two_missing.push(row.line),
+            Event::Row { .. } => {}
+        })
+        .expect("reading from memory cannot fail");
+        let key = |v: &[RawIncident]| v.iter().map(|i| (i.id.clone(), i.rows.iter().map(|r| (r.line, r.record.clone())).collect::<Vec<_>>())).collect::<Vec<_>>();
+        assert_eq!(key(&single), key(&two), "one pass and two passes fold alike");
+        assert_eq!(single_missing, two_missing);
+    }
     if s.is_rejected() {
         assert!(s.findings.iter().all(|f| f.severity() == Severity::File));
         return;

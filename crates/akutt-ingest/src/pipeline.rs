@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
-use akutt_extract::{fold, scan, Column, Event, Scan};
+use akutt_extract::{fold, scan, scan_and_fold, scan_head, Column, Event, Folded, Scan};
 use akutt_model::time::{format_oslo, oslo_start_of_day};
 use akutt_model::{Finding, RuleCode, Severity};
 use akutt_rules::{is_valid_fnr, validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED};
@@ -51,8 +51,13 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     data.collect_garbage(&catalog.referenced_store_dirs()?)?;
 
     let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let s = scan(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?));
-    let centre = s.submission.centre().map(str::to_string);
+    let open = || File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
+    // The header and first row say which centre and period this is; a file whose header
+    // already rejects it is scanned whole, for the complete list of file-level findings.
+    let head = scan_head(open()?);
+    let head = if head.is_rejected() { scan(open()?) } else { head };
+    let bytes = std::fs::metadata(path).map_err(io(path))?.len();
+    let centre = head.submission.centre().map(str::to_string);
     let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
     let mapping = match &centre {
         Some(c) => catalog.mapping(c)?,
@@ -60,11 +65,12 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     };
     let new = NewSubmission {
         centre: centre.clone(),
-        period_from: iso(s.submission.period_from),
-        period_to: iso(s.submission.period_to),
+        period_from: iso(head.submission.period_from),
+        period_to: iso(head.submission.period_to),
         file_name: file_name.clone(),
-        sha256: s.sha256.clone(),
-        bytes: s.bytes as i64,
+        // Known once the whole file is read; set when the submission is completed.
+        sha256: if head.is_rejected() { head.sha256.clone() } else { String::new() },
+        bytes: bytes as i64,
         mapping_version: mapping.as_ref().map(|(v, _)| *v),
         kind: akutt_store::KIND_AMK.into(),
     };
@@ -77,35 +83,83 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
             version,
             status: "rejected".into(),
             file: file_name,
-            sha256: s.sha256.clone(),
-            encoding: s.header.as_ref().map(|_| s.encoding.name().to_string()),
+            sha256: head.sha256.clone(),
+            encoding: head.header.as_ref().map(|_| head.encoding.name().to_string()),
             mapping_version: new.mapping_version,
             data_version: None,
         },
-        counts: Counts { rows: s.rows, ..Counts::default() },
+        counts: Counts { rows: head.rows, ..Counts::default() },
         findings: Vec::new(),
         findings_not_listed: 0,
         findings_per_rule: BTreeMap::new(),
         completeness: BTreeMap::new(),
         mapping_coverage: BTreeMap::new(),
         time_range: None,
-        notices: s.notices.clone(),
+        notices: head.notices.clone(),
         synthetic: false,
     };
-    if s.is_rejected() {
-        for f in &s.findings {
-            add_finding(&mut report, f);
-        }
-        let completion = Completion { accepted: false, rows: s.rows as i64, report_json: report.to_json(), ..Completion::default() };
-        catalog.complete_submission(id, &completion)?;
-        return Ok(IngestOutcome { report, accepted: false });
+    if head.is_rejected() {
+        return reject_file(&mut catalog, id, report, &head);
     }
 
     let table = mapping.map(|(_, t)| t).unwrap_or_default();
     let pseudonymiser = Pseudonymiser::new(key);
+    let fresh = report.clone();
+    let job = Job { path, id, centre: centre.as_deref().unwrap_or(""), mapping: &table, pseudonymiser: &pseudonymiser, bytes };
+    // One pass when the rows of each incident stand together (the usual extract); two when
+    // they do not, or when the file turns out to be rejected.
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
-    let written = write_version(&s, path, &work, id, centre.as_deref().unwrap_or(""), &table, &pseudonymiser, &mut report, &mut progress)?;
-    commit_accepted(data, &mut catalog, &work, id, report, s.rows, written)
+    let (s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
+        Written::All(s, counts) => (s.expect("the single pass scans"), counts),
+        Written::Stopped(s) => {
+            std::fs::remove_dir_all(&work).map_err(io(&work))?;
+            report = fresh;
+            report.submission.sha256 = s.sha256.clone();
+            if s.header.is_none() || s.submission.centre() != head.submission.centre() || s.submission.period_from != head.submission.period_from || s.submission.period_to != head.submission.period_to {
+                return Err(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the file changed while it was being read") });
+            }
+            if s.is_rejected() {
+                report.counts.rows = s.rows;
+                return reject_file(&mut catalog, id, report, &s);
+            }
+            let work = data.new_work_dir(&format!("ingest-{id}"))?;
+            match write_version(&job, Pass::Second(&s), &work, &mut report, &mut progress)? {
+                Written::All(_, counts) => return finish(data, &mut catalog, &work, id, report, &s, counts),
+                Written::Stopped(_) => unreachable!("the second pass always folds every row"),
+            }
+        }
+    };
+    finish(data, &mut catalog, &work, id, report, &s, written)
+}
+
+/// What an ingest needs besides the rows.
+struct Job<'a> {
+    path: &'a Path,
+    id: i64,
+    centre: &'a str,
+    mapping: &'a MappingTable,
+    pseudonymiser: &'a Pseudonymiser,
+    /// The file's size, for progress.
+    bytes: u64,
+}
+
+/// Ends a file-level rejection: the report lists the file findings only.
+fn reject_file(catalog: &mut Catalog, id: i64, mut report: Report, s: &Scan) -> Result<IngestOutcome, IngestError> {
+    for f in &s.findings {
+        add_finding(&mut report, f);
+    }
+    report.submission.sha256 = s.sha256.clone();
+    catalog.set_file_digest(id, &s.sha256, s.bytes as i64)?;
+    let completion = Completion { accepted: false, rows: s.rows as i64, report_json: report.to_json(), ..Completion::default() };
+    catalog.complete_submission(id, &completion)?;
+    Ok(IngestOutcome { report, accepted: false })
+}
+
+fn finish(data: &DataDir, catalog: &mut Catalog, work: &Path, id: i64, mut report: Report, s: &Scan, written: (u64, u64)) -> Result<IngestOutcome, IngestError> {
+    report.submission.sha256 = s.sha256.clone();
+    report.counts.rows = s.rows;
+    catalog.set_file_digest(id, &s.sha256, s.bytes as i64)?;
+    commit_accepted(data, catalog, work, id, report, s.rows, written)
 }
 
 /// Publishes a finished work directory as submission `id` and makes it current in one
@@ -139,22 +193,31 @@ pub(crate) fn add_finding(report: &mut Report, f: &Finding) {
     }
 }
 
-/// Pass 2: folds, validates and writes the Parquet tables and the pseudonymised archive
-/// copy into `work`. Returns (incidents accepted, incidents rejected).
-#[allow(clippy::too_many_arguments)]
-fn write_version(
-    s: &Scan,
-    path: &Path,
-    work: &Path,
-    id: i64,
-    centre: &str,
-    mapping: &MappingTable,
-    pseudonymiser: &Pseudonymiser,
-    report: &mut Report,
-    progress: &mut impl FnMut(u64, u64),
-) -> Result<(u64, u64), IngestError> {
-    let header = s.header.as_ref().expect("an accepted scan has a header");
-    let tables = TableSet::create(work, id, centre)?;
+/// Which reading [`write_version`] does.
+enum Pass<'s> {
+    /// Scan and fold at once ([`scan_and_fold`]), given the head of the file.
+    Single(&'s Scan),
+    /// Fold after a whole-file scan ([`fold`]).
+    Second(&'s Scan),
+}
+
+/// What [`write_version`] produced.
+enum Written {
+    /// Every row folded, validated and written: the whole-file scan (when this pass made
+    /// it) and (incidents accepted, incidents rejected).
+    All(Option<Scan>, (u64, u64)),
+    /// The single pass stopped folding (rows of an incident apart, or a file-level finding):
+    /// the work directory is to be discarded; the scan covers the whole file.
+    Stopped(Scan),
+}
+
+/// Reads the extract, validates every incident and writes the Parquet tables and the
+/// pseudonymised archive copy into `work`.
+fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report, progress: &mut impl FnMut(u64, u64)) -> Result<Written, IngestError> {
+    let (Pass::Single(known) | Pass::Second(known)) = pass;
+    let path = job.path;
+    let header = known.header.as_ref().expect("an accepted scan has a header");
+    let tables = TableSet::create(work, job.id, job.centre)?;
     let archive_path = work.join("archive.csv");
     let mut archive = csv::WriterBuilder::new()
         .delimiter(b';')
@@ -164,25 +227,26 @@ fn write_version(
     let fnr_pos = header.position(Column::Fodselsnummer);
     let present: Vec<(usize, String)> = header.columns().filter_map(|c| header.position(c).map(|p| (p, c.name().to_string()))).collect();
     let mut filled = vec![0u64; present.len()];
-    let period = match (s.submission.period_from, s.submission.period_to) {
+    let period = match (known.submission.period_from, known.submission.period_to) {
         (Some(f), Some(t)) => Some((oslo_start_of_day(f), oslo_start_of_day(t.checked_add_days(Days::new(1)).unwrap_or(t)))),
         _ => None,
     };
-    let ctx = Context { header, mapping, pseudonymiser, period };
+    let pseudonymiser = job.pseudonymiser;
+    let ctx = Context { header, mapping: job.mapping, pseudonymiser, period };
     let mut failure: Option<IngestError> = None;
     let mut out_record = csv::ByteRecord::new();
-    let total = s.bytes;
+    let total = job.bytes;
     let mut rows_seen = 0u64;
-    // Two threads: this one reads (CSV, decoding, archive copy, completeness); a worker
-    // validates and writes the tables. Batches of incidents cross a bounded channel, so
-    // memory stays bounded whatever the file size.
+    // Three threads: this one reads (CSV, decoding, archive copy, completeness); a worker
+    // validates, and hands accepted incidents to a third that encodes the tables. Batches
+    // cross bounded channels, so memory stays bounded whatever the file size.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Work>>(4);
-    let worker_result = std::thread::scope(|scope| {
+    let (worker_result, read) = std::thread::scope(|scope| {
         let report_ref = &mut *report;
         let ctx_ref = &ctx;
         let worker = scope.spawn(move || validate_and_write(rx, ctx_ref, tables, report_ref));
         let mut batch: Vec<Work> = Vec::with_capacity(BATCH);
-        let read = fold(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?), s, |event| {
+        let mut handle = |event: Event<'_>| {
             if failure.is_some() {
                 return;
             }
@@ -198,23 +262,20 @@ fn write_version(
                         }
                     }
                     // The archive copy: the original row with the fødselsnummer pseudonymised.
-                    out_record.clear();
-                    for (i, field) in record.iter().enumerate() {
-                        if Some(i) == fnr_pos {
+                    let result = match fnr_pos.and_then(|p| record.get(p)).filter(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
+                        None => archive.write_byte_record(record),
+                        Some(field) => {
                             let v = String::from_utf8_lossy(field);
                             let v = v.trim();
-                            if v.is_empty() {
-                                out_record.push_field(b"");
-                            } else if is_valid_fnr(v) {
-                                out_record.push_field(format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)).as_bytes());
-                            } else {
-                                out_record.push_field(MASKED.as_bytes());
+                            let replaced = if is_valid_fnr(v) { format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)) } else { MASKED.to_string() };
+                            out_record.clear();
+                            for (i, field) in record.iter().enumerate() {
+                                out_record.push_field(if Some(i) == fnr_pos { replaced.as_bytes() } else { field });
                             }
-                        } else {
-                            out_record.push_field(field);
+                            archive.write_byte_record(&out_record)
                         }
-                    }
-                    if let Err(e) = archive.write_byte_record(&out_record) {
+                    };
+                    if let Err(e) = result {
                         failure = Some(io(&archive_path)(e.into()));
                     }
                 }
@@ -226,20 +287,31 @@ fn write_version(
                     }
                 }
             }
+        };
+        let input = File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
+        let read: Result<Option<(Scan, Folded)>, IngestError> = input.and_then(|input| match pass {
+            Pass::Single(_) => Ok(Some(scan_and_fold(input, &mut handle))),
+            Pass::Second(s) => fold(input, s, &mut handle).map(|()| None).map_err(io(path)),
         });
         if !batch.is_empty() {
             let _ = tx.send(batch);
         }
         drop(tx);
-        let written = worker.join().map_err(|_| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread panicked") })?;
-        read.map_err(io(path))?;
-        written
+        let written = worker.join().map_err(|_| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread panicked") });
+        (written, read)
     });
+    let scanned = read?;
     // The worker's own error (a failed table write) explains a stopped channel best.
-    let (accepted, rejected, range, stats) = worker_result?;
+    let (accepted, rejected, range, stats) = worker_result??;
     if let Some(e) = failure {
         return Err(e);
     }
+    let s = match scanned {
+        Some((s, Folded::Stopped)) => return Ok(Written::Stopped(s)),
+        Some((s, Folded::All)) => Some(s),
+        None => None,
+    };
+    let rows = s.as_ref().unwrap_or(known).rows;
     progress(total, total);
     let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
     w.flush().map_err(io(&archive_path))?;
@@ -250,7 +322,7 @@ fn write_version(
     report.findings.sort_by(|a, b| (a.line, &a.code).cmp(&(b.line, &b.code)));
     report.counts.incidents_accepted = accepted;
     report.counts.incidents_rejected = rejected;
-    let rows = s.rows.max(1) as f64;
+    let rows = rows.max(1) as f64;
     for ((_, name), n) in present.iter().zip(filled) {
         report.completeness.insert(name.clone(), round4(n as f64 / rows));
     }
@@ -258,7 +330,7 @@ fn write_version(
         report.mapping_coverage.insert(list.name().to_string(), Coverage { looked_up: looked, mapped, share: round4(mapped as f64 / looked as f64) });
     }
     report.time_range = range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
-    Ok((accepted, rejected))
+    Ok(Written::All(s, (accepted, rejected)))
 }
 
 /// Incidents per batch handed from the reading thread to the validating one.
@@ -270,7 +342,7 @@ enum Work {
     MissingId(u64),
 }
 
-type Written = (u64, u64, Option<(i64, i64)>, MappingStats);
+type Validated = (u64, u64, Option<(i64, i64)>, MappingStats);
 
 /// The worker thread: validates incidents and fills the report; accepted incidents go on to
 /// a third thread that encodes the Parquet tables.
@@ -279,7 +351,7 @@ fn validate_and_write(
     ctx: &Context<'_>,
     mut tables: TableSet,
     report: &mut Report,
-) -> Result<Written, IngestError> {
+) -> Result<Validated, IngestError> {
     let mut stats = MappingStats::default();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut range: Option<(i64, i64)> = None;

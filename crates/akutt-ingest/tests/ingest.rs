@@ -15,6 +15,7 @@ use akutt_model::Incident;
 use akutt_rules::fnr::complete_fnr;
 use akutt_rules::{validate, Context, MappingStats, MappingTable, Pseudonymiser};
 use akutt_store::{Catalog, DataDir};
+use sha2::Digest;
 
 const MAPPING: &str = "kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til
 innringer;Publikum;PUB;;
@@ -539,6 +540,69 @@ fn rows_of_an_incident_need_not_be_adjacent() {
         &[],
     );
     assert_eq!((o.report.counts.incidents, o.report.counts.actions, o.report.counts.missions), (2, 3, 3));
+}
+
+/// The stored incidents table of a submission, row by row, as text.
+fn stored_incidents(e: &Env, o: &IngestOutcome) -> Vec<String> {
+    let cat = Catalog::open(&e.data.catalog_path()).unwrap();
+    let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
+    let path = e.data.store_dir(sub.store_dir.as_deref().unwrap()).join("incidents.parquet");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap().build().unwrap();
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for row in 0..batch.num_rows() {
+            // Every column but submission_id and source_line, which differ by design.
+            let cells: Vec<String> = (0..batch.num_columns())
+                .filter(|c| !matches!(batch.schema().field(*c).name().as_str(), "submission_id" | "source_line"))
+                .map(|c| format!("{:?}", batch.column(c).slice(row, 1)))
+                .collect();
+            out.push(cells.join("|"));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn single_pass_and_two_pass_fallback_store_the_same() {
+    // H1, H1, H2 is read in one pass; H1, H2, H1 makes H1 reappear, so the single pass
+    // stops and the two passes run. Both store the same incidents and the file's digest.
+    let action2: &[(&str, &str)] = &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12")];
+    let together = extract(&[&[], action2, &[("Hendelsesnummer", "H2")]]);
+    let apart = extract(&[&[], &[("Hendelsesnummer", "H2")], action2]);
+    let e = env();
+    let one = e.ingest_bytes("together.csv", together.as_bytes());
+    let two = e.ingest_bytes("apart.csv", apart.as_bytes());
+    for (o, text) in [(&one, &together), (&two, &apart)] {
+        assert!(o.accepted && o.report.findings.is_empty(), "{:?}", o.report.findings);
+        let sha = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        assert_eq!(o.report.submission.sha256, sha);
+        let cat = Catalog::open(&e.data.catalog_path()).unwrap();
+        let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
+        assert_eq!((sub.sha256.as_str(), sub.bytes), (sha.as_str(), text.len() as i64), "the catalog holds the file's digest");
+    }
+    assert_eq!((one.report.counts.incidents, one.report.counts.actions, one.report.counts.rows), (2, 3, 3));
+    assert_eq!((two.report.counts.incidents, two.report.counts.actions, two.report.counts.rows), (2, 3, 3));
+    assert_eq!(one.report.completeness, two.report.completeness);
+    assert_eq!(stored_incidents(&e, &one), stored_incidents(&e, &two));
+}
+
+#[test]
+fn file_rejected_after_valid_rows_stores_nothing_and_keeps_its_digest() {
+    // F002 on the third row: the single pass has already folded two rows when it finds it.
+    let text = extract(&[&[], &[("Hendelsesnummer", "H2")], &[("Hendelsesnummer", "H3"), ("Kode for helseforetak/Enhet", "BGO")]]);
+    let e = env();
+    let o = e.ingest_bytes("bad.csv", text.as_bytes());
+    assert!(!o.accepted);
+    assert_eq!(summary(&o), vec!["F002 4 - Kode for helseforetak/Enhet".to_string()]);
+    assert_eq!((o.report.counts.incidents, o.report.counts.rows), (0, 3));
+    let cat = Catalog::open(&e.data.catalog_path()).unwrap();
+    let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
+    assert_eq!(sub.sha256, hex::encode(sha2::Sha256::digest(text.as_bytes())));
+    assert!(sub.store_dir.is_none());
+    let tmp: Vec<_> = std::fs::read_dir(e.data.root().join("tmp")).unwrap().collect();
+    assert!(tmp.is_empty(), "no work directory is left behind");
 }
 
 // ---- counting rules at ingest ----

@@ -327,6 +327,13 @@ impl Catalog {
         Ok(data_version)
     }
 
+    /// Records the SHA-256 and size of a submission's file, known only once it has been
+    /// read whole.
+    pub fn set_file_digest(&mut self, id: i64, sha256: &str, bytes: i64) -> Result<()> {
+        self.conn.execute("UPDATE submissions SET sha256 = ?1, bytes = ?2 WHERE id = ?3", params![sha256, bytes, id])?;
+        Ok(())
+    }
+
     pub fn submissions(&self) -> Result<Vec<Submission>> {
         let mut st = self.conn.prepare(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions ORDER BY id"))?;
         let rows = st.query_map([], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
