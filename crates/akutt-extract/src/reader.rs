@@ -1,10 +1,8 @@
 //! The two streaming passes over an extract: [`scan`] (file-level checks) and [`fold`]
 //! (rows into incidents).
 
-use std::collections::hash_map::DefaultHasher;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 use std::io::{self, Read};
 
@@ -130,7 +128,7 @@ pub struct Scan {
     pub findings: Vec<Finding>,
     /// Notices that reject nothing (unknown or duplicate columns).
     pub notices: Vec<String>,
-    last_row: HashMap<u64, u64>,
+    last_row: IdMap,
 }
 
 impl Scan {
@@ -188,11 +186,38 @@ fn trim_bytes(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
+/// A 64-bit hash of an incident id (FNV-1a, then a final mix). Only equality matters:
+/// two ids sharing a hash make the single pass fall back to two passes, and [`fold`] hand
+/// their incidents over at the end; never a wrong result.
 fn id_hash(id: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
 }
+
+/// The map from id hash to last row: keys are hashes already, so they are used as they are.
+#[derive(Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type IdMap = HashMap<u64, u64, std::hash::BuildHasherDefault<Prehashed>>;
 
 /// Newline offsets read but not yet asked about, for physical line numbers. The csv crate's
 /// `Position::line` is one short for records after a CRLF terminator
@@ -219,10 +244,8 @@ impl<R: Read> Read for Lines<R> {
         let n = self.inner.read(buf)?;
         let mut log = self.log.borrow_mut();
         let base = log.read;
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                log.pending.push_back(base + i as u64);
-            }
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            log.pending.push_back(base + i as u64);
         }
         log.read += n as u64;
         Ok(n)
@@ -307,7 +330,7 @@ fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord
         submission: SubmissionInfo::default(),
         findings: Vec::new(),
         notices: Vec::new(),
-        last_row: HashMap::new(),
+        last_row: IdMap::default(),
     };
     let mut record = ByteRecord::new();
     match rdr.read_byte_record(&mut record) {
