@@ -526,25 +526,26 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// One data row, decoded, every field trimmed once on the way in.
+/// One data row, decoded.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     /// 1-based line where the row starts.
     pub line: u64,
-    /// The fields in file order, decoded and trimmed of surrounding white space.
+    /// The fields in file order, decoded (untrimmed: [`RawRow::get`] trims).
     pub record: StringRecord,
 }
 
 impl RawRow {
-    /// Decodes and trims a row as read.
+    /// Decodes a row as read: UTF-8 rows are taken as they are (checked once), anything
+    /// else is read as Windows-1252.
     pub fn new(line: u64, record: &ByteRecord, encoding: Encoding) -> RawRow {
         RawRow { line, record: decode(record, encoding) }
     }
 
-    /// The value of a column; `None` when the column is absent or the cell empty (or white
-    /// space only).
+    /// The trimmed value of a column; `None` when the column is absent or the cell empty
+    /// (or white space only).
     pub fn get<'a>(&'a self, header: &Header, column: Column) -> Option<&'a str> {
-        let v = self.record.get(header.position(column)?)?;
+        let v = trim_field(self.record.get(header.position(column)?)?);
         (!v.is_empty()).then_some(v)
     }
 }
@@ -703,20 +704,17 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
     (scan, if folding { Folded::All } else { Folded::Stopped })
 }
 
-/// Decodes a row into trimmed fields. UTF-8 is checked once for the whole row (and that no
-/// field boundary splits a character); anything else is read as Windows-1252 field by field.
+/// Decodes a row: a UTF-8 row is validated once and kept as it is; a Windows-1252 row (or
+/// an invalid one, already F003) is decoded field by field.
 fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
-    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
     if encoding != Encoding::Windows1252 {
-        if let Some(text) = utf8_row(record) {
-            for i in 0..record.len() {
-                out.push_field(trim_field(&text[record.range(i).unwrap_or(0..0)]));
-            }
-            return out;
+        if let Ok(s) = StringRecord::from_byte_record(record.clone()) {
+            return s;
         }
     }
+    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
     for f in record.iter() {
-        out.push_field(encoding.decode(f).trim());
+        out.push_field(&encoding.decode(f));
     }
     out
 }
