@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use akutt_model::time::parse_date;
 use akutt_model::{Finding, RuleCode};
 use chrono::NaiveDate;
-use csv::{ByteRecord, ReaderBuilder, StringRecord};
+use csv::{ByteRecord, ReaderBuilder};
 use sha2::{Digest, Sha256};
 
 use crate::columns::{Column, Level};
@@ -526,28 +526,66 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// One data row, decoded.
-#[derive(Debug, Clone)]
+/// One data row, decoded: the text of its known columns and where each (trimmed) value
+/// stands, so that a value is found by column without searching or trimming again.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRow {
     /// 1-based line where the row starts.
     pub line: u64,
-    /// The fields in file order, decoded (untrimmed: [`RawRow::get`] trims).
-    pub record: StringRecord,
+    text: String,
+    /// Per [`Column`]: the trimmed value's byte range in `text` (empty when absent).
+    spans: [(u32, u32); Column::COUNT],
 }
 
 impl RawRow {
-    /// Decodes a row as read: UTF-8 rows are taken as they are (checked once), anything
-    /// else is read as Windows-1252.
-    pub fn new(line: u64, record: &ByteRecord, encoding: Encoding) -> RawRow {
-        RawRow { line, record: decode(record, encoding) }
+    /// Decodes a row as read: a UTF-8 row is validated once and kept as it is; anything else
+    /// is read as Windows-1252, field by field.
+    pub fn new(line: u64, record: &ByteRecord, encoding: Encoding, header: &Header) -> RawRow {
+        let mut spans = [(0u32, 0u32); Column::COUNT];
+        let text = match (encoding != Encoding::Windows1252).then(|| utf8_row(record)).flatten() {
+            Some(text) => {
+                for c in Column::ALL {
+                    if let Some(r) = header.position(*c).and_then(|p| record.range(p)) {
+                        spans[c.index()] = trimmed_span(text, r.start, r.end);
+                    }
+                }
+                text.to_string()
+            }
+            None => {
+                let mut text = String::with_capacity(record.as_slice().len());
+                for c in Column::ALL {
+                    if let Some(f) = header.position(*c).and_then(|p| record.get(p)) {
+                        let start = text.len();
+                        text.push_str(&encoding.decode(f));
+                        spans[c.index()] = trimmed_span(&text, start, text.len());
+                    }
+                }
+                text
+            }
+        };
+        RawRow { line, text, spans }
     }
 
     /// The trimmed value of a column; `None` when the column is absent or the cell empty
-    /// (or white space only).
-    pub fn get<'a>(&'a self, header: &Header, column: Column) -> Option<&'a str> {
-        let v = trim_field(self.record.get(header.position(column)?)?);
-        (!v.is_empty()).then_some(v)
+    /// (or white space only). (`header` is the one the row was read with.)
+    pub fn get<'a>(&'a self, _header: &Header, column: Column) -> Option<&'a str> {
+        self.value(column)
     }
+
+    /// The trimmed value of a column; `None` when absent or empty.
+    pub fn value(&self, column: Column) -> Option<&str> {
+        let (a, b) = self.spans[column.index()];
+        (a < b).then(|| &self.text[a as usize..b as usize])
+    }
+}
+
+/// The byte range of `text[start..end]` without surrounding white space (`str::trim`).
+fn trimmed_span(text: &str, start: usize, end: usize) -> (u32, u32) {
+    let field = &text[start..end];
+    let trimmed = trim_field(field);
+    let offset = trimmed.as_ptr() as usize - field.as_ptr() as usize;
+    let a = start + offset;
+    (a as u32, (a + trimmed.len()) as u32)
 }
 
 /// All rows of one incident, in file order.
@@ -592,7 +630,7 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
         let line = record_line(&log, &record);
         let offset = record.position().map_or(0, |p| p.byte());
         on(Event::Row { line, record: &record, offset });
-        let row = RawRow::new(line, &record, scan.encoding);
+        let row = RawRow::new(line, &record, scan.encoding, &header);
         let id = id_pos.map(|p| trim_bytes(record.get(p).unwrap_or(b""))).unwrap_or(b"");
         if id.is_empty() {
             on(Event::MissingId(row));
@@ -668,7 +706,7 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
             continue;
         }
         let offset = record.position().map_or(0, |p| p.byte());
-        let row = RawRow::new(line, &record, scan.encoding);
+        let row = RawRow::new(line, &record, scan.encoding, &header);
         if id.is_empty() {
             on(Event::Row { line, record: &record, offset });
             on(Event::MissingId(row));
@@ -702,21 +740,6 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
         }
     }
     (scan, if folding { Folded::All } else { Folded::Stopped })
-}
-
-/// Decodes a row: a UTF-8 row is validated once and kept as it is; a Windows-1252 row (or
-/// an invalid one, already F003) is decoded field by field.
-fn decode(record: &ByteRecord, encoding: Encoding) -> StringRecord {
-    if encoding != Encoding::Windows1252 {
-        if let Ok(s) = StringRecord::from_byte_record(record.clone()) {
-            return s;
-        }
-    }
-    let mut out = StringRecord::with_capacity(record.as_slice().len(), record.len());
-    for f in record.iter() {
-        out.push_field(&encoding.decode(f));
-    }
-    out
 }
 
 /// The row's bytes as text when every field is valid UTF-8: the whole row is checked once,
