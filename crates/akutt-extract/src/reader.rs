@@ -406,10 +406,12 @@ impl RowScanner {
         }
     }
 
-    /// Checks one data row. Returns its trimmed incident id (empty when missing) and
-    /// whether that id had been seen on an earlier row.
-    fn row<'r>(&mut self, record: &'r ByteRecord, line: u64, scan: &mut Scan) -> (&'r [u8], bool) {
-        if scan.encoding != Encoding::Windows1252 && !self.encoding_reported && utf8_row(record).is_none() {
+    /// Checks one data row. Returns its trimmed incident id (empty when missing), whether
+    /// that id had been seen on an earlier row, and the row as text when the file is UTF-8
+    /// and the row too.
+    fn row<'r>(&mut self, record: &'r ByteRecord, line: u64, scan: &mut Scan) -> (&'r [u8], bool, Option<&'r str>) {
+        let utf8 = if scan.encoding == Encoding::Windows1252 { None } else { utf8_row(record) };
+        if scan.encoding != Encoding::Windows1252 && !self.encoding_reported && utf8.is_none() {
             if let Some((i, _)) = record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err()) {
                 self.encoding_reported = true;
                 let column = self.names.get(i).cloned();
@@ -450,7 +452,7 @@ impl RowScanner {
         let id = self.id_pos.map_or(&b""[..], |p| trim_bytes(record.get(p).unwrap_or(b"")));
         let seen = !id.is_empty() && scan.last_row.insert(id_hash(id), self.ordinal).is_some();
         self.ordinal += 1;
-        (id, seen)
+        (id, seen, utf8)
     }
 
     /// After the last row: F004, the submission values, the period and the centre (F001).
@@ -541,8 +543,14 @@ impl RawRow {
     /// Decodes a row as read: a UTF-8 row is validated once and kept as it is; anything else
     /// is read as Windows-1252, field by field.
     pub fn new(line: u64, record: &ByteRecord, encoding: Encoding, header: &Header) -> RawRow {
+        let utf8 = if encoding == Encoding::Windows1252 { None } else { utf8_row(record) };
+        RawRow::decoded(line, record, utf8, encoding, header)
+    }
+
+    /// [`RawRow::new`] given the row's text when it has been found to be UTF-8.
+    fn decoded(line: u64, record: &ByteRecord, utf8: Option<&str>, encoding: Encoding, header: &Header) -> RawRow {
         let mut spans = [(0u32, 0u32); Column::COUNT];
-        let text = match (encoding != Encoding::Windows1252).then(|| utf8_row(record)).flatten() {
+        let text = match utf8 {
             Some(text) => {
                 for c in Column::ALL {
                     if let Some(r) = header.position(*c).and_then(|p| record.range(p)) {
@@ -630,7 +638,7 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
         let line = record_line(&log, &record);
         let offset = record.position().map_or(0, |p| p.byte());
         on(Event::Row { line, record: &record, offset });
-        let row = RawRow::new(line, &record, scan.encoding, &header);
+        let row = RawRow::new(line, &record, scan.encoding, header);
         let id = id_pos.map(|p| trim_bytes(record.get(p).unwrap_or(b""))).unwrap_or(b"");
         if id.is_empty() {
             on(Event::MissingId(row));
@@ -697,7 +705,7 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
             }
         }
         let line = record_line(&log, &record);
-        let (id, seen) = rows.row(&record, line, &mut scan);
+        let (id, seen, utf8) = rows.row(&record, line, &mut scan);
         if !folding {
             continue;
         }
@@ -706,7 +714,7 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
             continue;
         }
         let offset = record.position().map_or(0, |p| p.byte());
-        let row = RawRow::new(line, &record, scan.encoding, &header);
+        let row = RawRow::decoded(line, &record, utf8, scan.encoding, &header);
         if id.is_empty() {
             on(Event::Row { line, record: &record, offset });
             on(Event::MissingId(row));
@@ -743,12 +751,11 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
 }
 
 /// The row's bytes as text when every field is valid UTF-8: the whole row is checked once,
-/// then that no field boundary falls inside a character.
+/// then that no field starts inside a character (fields are contiguous in the row, so their
+/// starts are all the inner boundaries).
 fn utf8_row(record: &ByteRecord) -> Option<&str> {
     let text = std::str::from_utf8(record.as_slice()).ok()?;
-    (0..record.len())
-        .all(|i| record.range(i).is_some_and(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end)))
-        .then_some(text)
+    (text.is_ascii() || record.iter().all(|f| f.first().is_none_or(|b| !(0x80..0xC0).contains(b)))).then_some(text)
 }
 
 /// `str::trim`, with a fast path for the common field that has nothing to trim.

@@ -215,14 +215,22 @@ impl Builder {
         }
     }
 
+    /// The array built so far; the builder starts again with room for a whole batch, so
+    /// that a batch is filled without growing (and copying) its buffers.
     fn finish(&mut self) -> ArrayRef {
-        match self {
-            Builder::Str(b) => Arc::new(b.finish()),
-            Builder::Ts(b) => Arc::new(b.finish()),
-            Builder::I32(b) => Arc::new(b.finish()),
-            Builder::I64(b) => Arc::new(b.finish()),
-            Builder::Bool(b) => Arc::new(b.finish()),
-        }
+        let (array, fresh): (ArrayRef, Builder) = match self {
+            Builder::Str(b) => {
+                let a = b.finish();
+                let bytes = a.value_data().len();
+                (Arc::new(a), Builder::Str(StringBuilder::with_capacity(BATCH_ROWS, bytes)))
+            }
+            Builder::Ts(b) => (Arc::new(b.finish()), Builder::Ts(TimestampSecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"))),
+            Builder::I32(b) => (Arc::new(b.finish()), Builder::I32(Int32Builder::with_capacity(BATCH_ROWS))),
+            Builder::I64(b) => (Arc::new(b.finish()), Builder::I64(Int64Builder::with_capacity(BATCH_ROWS))),
+            Builder::Bool(b) => (Arc::new(b.finish()), Builder::Bool(BooleanBuilder::with_capacity(BATCH_ROWS))),
+        };
+        *self = fresh;
+        array
     }
 }
 
