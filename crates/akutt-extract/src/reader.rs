@@ -731,7 +731,9 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
                 if let Some((_, inc)) = current.take() {
                     on(Event::Incident(inc));
                 }
-                let inc = RawIncident { id: scan.encoding.decode(id).into_owned(), rows: vec![row] };
+                let mut rows = Vec::with_capacity(4);
+                rows.push(row);
+                let inc = RawIncident { id: scan.encoding.decode(id).into_owned(), rows };
                 current = Some((id.to_vec(), inc));
             }
         }
