@@ -8,7 +8,8 @@ small=${1:-1000000}
 large=${2:-4000000}
 out=${BENCH_OUT:-bench-out}
 mkdir -p "$out"
-cargo build --release --locked -p akutt -p akutt-ingest --example gen_extract 2>&1 | tail -1
+cargo build --release --locked -p akutt 2>&1 | tail -1
+cargo build --release --locked -p akutt-ingest --example gen_extract 2>&1 | tail -1
 for rows in "$small" "$large"; do
   f="$out/extract-$rows.csv"
   [ -f "$f" ] || ./target/release/examples/gen_extract "$rows" "$f" "$out/mapping.csv"

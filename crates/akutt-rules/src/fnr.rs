@@ -55,7 +55,13 @@ impl Pseudonymiser {
         let mut mac = self.mac.clone();
         mac.update(fnr.trim().as_bytes());
         let out = mac.finalize().into_bytes();
-        out.iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(2 * out.len());
+        for b in out {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        s
     }
 }
 
@@ -81,6 +87,13 @@ mod tests {
         assert!(!is_valid_fnr("1234567890a"));
         // A documented valid synthetic test number.
         assert!(is_valid_fnr("01010150053") == (complete_fnr("010101500").as_deref() == Some("01010150053")));
+    }
+
+    #[test]
+    fn pseudonym_is_hex_hmac_sha256() {
+        // The published HMAC-SHA-256 example (RFC 4231 style test vector from Wikipedia).
+        let p = Pseudonymiser::new(b"key");
+        assert_eq!(p.pseudonym("The quick brown fox jumps over the lazy dog"), "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
     }
 
     #[test]
