@@ -2,7 +2,10 @@
 //! its mapping table, for the ingest benchmark (docs/PERFORMANCE.md). Not the synthetic
 //! world: the data is uniform filler, good for throughput, not for statistics.
 //!
-//! Usage: `cargo run --release -p akutt-ingest --example gen_extract -- ROWS OUT.csv MAPPING.csv`
+//! Usage: `cargo run --release -p akutt-ingest --example gen_extract -- ROWS OUT.csv MAPPING.csv [fnr]`
+//!
+//! With `fnr`, every patient gets a valid (synthetic) fødselsnummer, so that the benchmark
+//! also pays for pseudonymisation; without it the column is empty.
 
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
@@ -54,13 +57,24 @@ fn time(base_min: u64, plus_s: u64) -> String {
     format!("{day:02}.01.2024 {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
+/// A valid fødselsnummer (check digits right) for a birth date in 1940–1999.
+fn synthetic_fnr(rng: &mut Rng) -> String {
+    loop {
+        let first_nine = format!("{:02}{:02}{:02}{:03}", 1 + rng.below(28), 1 + rng.below(12), 40 + rng.below(60), rng.below(500));
+        if let Some(f) = akutt_rules::fnr::complete_fnr(&first_nine) {
+            return f;
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        eprintln!("usage: gen_extract ROWS OUT.csv MAPPING.csv");
+    if args.len() != 4 && !(args.len() == 5 && args[4] == "fnr") {
+        eprintln!("usage: gen_extract ROWS OUT.csv MAPPING.csv [fnr]");
         std::process::exit(2);
     }
     let rows: u64 = args[1].parse().expect("ROWS is a number");
+    let with_fnr = args.len() == 5;
     std::fs::write(&args[3], MAPPING).expect("write mapping");
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&args[2]).expect("create output"));
     writeln!(out, "{HEADER}").unwrap();
@@ -79,6 +93,7 @@ fn main() {
         // Incident-, contact- and patient-level values repeat on every row of the incident.
         let (hendelse, tettbygd, innringer, kriterium, kjonn) =
             (10 + 10 * rng.below(2), if rng.below(2) == 0 { "J" } else { "N" }, 1 + rng.below(3), 1 + rng.below(9), 1 + rng.below(2));
+        let fnr = if with_fnr { synthetic_fnr(&mut rng) } else { String::new() };
         for a in 1..=actions {
             if written == rows {
                 break;
@@ -87,7 +102,7 @@ fn main() {
             line.clear();
             let _ = write!(
                 line,
-                "01.01.2024;31.01.2024;05.02.2024;974703300;OSL;AMK Oslo;H{incident};{};{};{};H;{kommune};{};{};K{incident};1;{};N;1;{urgency};A.10.0{};{};;{kommune};{a};{};A;OSL-{};{};{};{};{};{};{};{};{kommune};S",
+                "01.01.2024;31.01.2024;05.02.2024;974703300;OSL;AMK Oslo;H{incident};{};{};{};H;{kommune};{};{};K{incident};1;{};N;1;{urgency};A.10.0{};{};{fnr};{kommune};{a};{};A;OSL-{};{};{};{};{};{};{};{};{kommune};S",
                 time(start, 20),
                 time(start, 0),
                 hendelse,
