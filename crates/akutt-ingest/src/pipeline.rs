@@ -297,9 +297,18 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
             let _ = tx.send(batch);
         }
         drop(tx);
+        // The archive copy is complete once reading is: flush and sync it while the worker
+        // finishes the last batches (unless this version is to be discarded).
+        let keep = matches!(read, Ok(Some((_, Folded::All)) | None));
+        let archived = keep.then(|| -> Result<(), IngestError> {
+            let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
+            w.flush().map_err(io(&archive_path))?;
+            w.get_ref().sync_all().map_err(io(&archive_path))
+        });
         let written = worker.join().map_err(|_| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread panicked") });
-        (written, read)
+        (written, (read, archived))
     });
+    let (read, archived) = read;
     let scanned = read?;
     // The worker's own error (a failed table write) explains a stopped channel best.
     let (accepted, rejected, range, stats) = worker_result??;
@@ -313,10 +322,7 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     };
     let rows = s.as_ref().unwrap_or(known).rows;
     progress(total, total);
-    let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
-    w.flush().map_err(io(&archive_path))?;
-    w.get_ref().sync_all().map_err(io(&archive_path))?;
-    drop(w);
+    archived.unwrap_or_else(|| Err(io(&archive_path)(std::io::Error::other("the archive copy was not finished"))))?;
     akutt_store::layout::sync_dir(work)?;
 
     report.findings.sort_by(|a, b| (a.line, &a.code).cmp(&(b.line, &b.code)));
