@@ -235,6 +235,8 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     let ctx = Context { header, mapping: job.mapping, pseudonymiser, period };
     let mut failure: Option<IngestError> = None;
     let mut out_record = csv::ByteRecord::new();
+    // (fødselsnummer as read, its replacement in the archive) for the last row that had one.
+    let mut last_fnr: (Vec<u8>, String) = (Vec::new(), String::new());
     let total = job.bytes;
     let mut rows_seen = 0u64;
     // Three threads: this one reads (CSV, decoding, archive copy, completeness); a worker
@@ -265,12 +267,18 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                     let result = match fnr_pos.and_then(|p| record.get(p)).filter(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
                         None => archive.write_byte_record(record),
                         Some(field) => {
-                            let v = String::from_utf8_lossy(field);
-                            let v = v.trim();
-                            let replaced = if is_valid_fnr(v) { format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)) } else { MASKED.to_string() };
+                            // The rows of a patient follow each other: the last replacement
+                            // is kept (in memory only) so each number is hashed once in a row.
+                            if last_fnr.0.as_slice() != field {
+                                let v = String::from_utf8_lossy(field);
+                                let v = v.trim();
+                                last_fnr.1 = if is_valid_fnr(v) { format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)) } else { MASKED.to_string() };
+                                last_fnr.0.clear();
+                                last_fnr.0.extend_from_slice(field);
+                            }
                             out_record.clear();
                             for (i, field) in record.iter().enumerate() {
-                                out_record.push_field(if Some(i) == fnr_pos { replaced.as_bytes() } else { field });
+                                out_record.push_field(if Some(i) == fnr_pos { last_fnr.1.as_bytes() } else { field });
                             }
                             archive.write_byte_record(&out_record)
                         }

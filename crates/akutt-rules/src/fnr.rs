@@ -22,7 +22,10 @@ pub fn is_valid_fnr(value: &str) -> bool {
     if b.len() != 11 || !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let d: Vec<u32> = b.iter().map(|c| u32::from(c - b'0')).collect();
+    let mut d = [0u32; 11];
+    for (x, c) in d.iter_mut().zip(b) {
+        *x = u32::from(c - b'0');
+    }
     check_digit(&d[..9], &W1) == Some(d[9]) && check_digit(&d[..10], &W2) == Some(d[10])
 }
 
