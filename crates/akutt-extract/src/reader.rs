@@ -617,7 +617,7 @@ pub enum Event<'a> {
     /// An incident whose last row has been read.
     Incident(RawIncident),
     /// A row without `Hendelsesnummer` (rule E101).
-    MissingId(RawRow),
+    MissingId(Box<RawRow>),
 }
 
 /// Pass 2: reads the rows again and hands each incident over as soon as its last row has
@@ -641,7 +641,7 @@ pub fn fold<R: Read>(input: R, scan: &Scan, mut on: impl FnMut(Event<'_>)) -> io
         let row = RawRow::new(line, &record, scan.encoding, header);
         let id = id_pos.map(|p| trim_bytes(record.get(p).unwrap_or(b""))).unwrap_or(b"");
         if id.is_empty() {
-            on(Event::MissingId(row));
+            on(Event::MissingId(Box::new(row)));
         } else {
             let done = scan.last_row.get(&id_hash(id)) == Some(&ordinal);
             let entry = match open.get_mut(id) {
@@ -717,7 +717,7 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
         let row = RawRow::decoded(line, &record, utf8, scan.encoding, &header);
         if id.is_empty() {
             on(Event::Row { line, record: &record, offset });
-            on(Event::MissingId(row));
+            on(Event::MissingId(Box::new(row)));
             continue;
         }
         match &mut current {

@@ -32,7 +32,7 @@ pub fn run(data: &[u8]) {
             Event::Row { .. } => {}
         })
         .expect("reading from memory cannot fail");
-        let key = |v: &[RawIncident]| v.iter().map(|i| (i.id.clone(), i.rows.iter().map(|r| r.clone()).collect::<Vec<_>>())).collect::<Vec<_>>();
+        let key = |v: &[RawIncident]| v.iter().map(|i| (i.id.clone(), i.rows.clone())).collect::<Vec<_>>();
         assert_eq!(key(&single), key(&two), "one pass and two passes fold alike");
         assert_eq!(single_missing, two_missing);
     }

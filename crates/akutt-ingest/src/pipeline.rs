@@ -40,7 +40,7 @@ pub struct IngestOutcome {
 }
 
 /// Ingests one extract file into the data directory. `progress` is called with
-/// (bytes read, bytes in all) during the second pass.
+/// (bytes read, bytes in all) while the file is read.
 pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<IngestOutcome, IngestError> {
     if crate::nemsis::looks_like_xml(path)? {
         return crate::nemsis::ingest_nemsis(data, path);
@@ -110,7 +110,8 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     // they do not, or when the file turns out to be rejected.
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
     let (s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
-        Written::All(s, counts) => (s.expect("the single pass scans"), counts),
+        Written::All(Some(s), counts) => (s, counts),
+        Written::All(None, _) => return Err(internal(path, "the single pass made no scan")),
         Written::Stopped(s) => {
             std::fs::remove_dir_all(&work).map_err(io(&work))?;
             report = fresh;
@@ -123,13 +124,19 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
                 return reject_file(&mut catalog, id, report, &s);
             }
             let work = data.new_work_dir(&format!("ingest-{id}"))?;
-            match write_version(&job, Pass::Second(&s), &work, &mut report, &mut progress)? {
-                Written::All(_, counts) => return finish(data, &mut catalog, &work, id, report, &s, counts),
-                Written::Stopped(_) => unreachable!("the second pass always folds every row"),
-            }
+            return match write_version(&job, Pass::Second(&s), &work, &mut report, &mut progress)? {
+                Written::All(_, counts) => finish(data, &mut catalog, &work, id, report, &s, counts),
+                // The second pass folds every row; stopping would be a bug, not bad input.
+                Written::Stopped(_) => Err(internal(path, "the second pass stopped early")),
+            };
         }
     };
     finish(data, &mut catalog, &work, id, report, &s, written)
+}
+
+/// An error that is a bug of the registry, not a problem of the file.
+fn internal(path: &Path, what: &str) -> IngestError {
+    IngestError::Io { path: path.display().to_string(), source: std::io::Error::other(format!("internal error: {what}")) }
 }
 
 /// What an ingest needs besides the rows.
@@ -216,7 +223,7 @@ enum Written {
 fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report, progress: &mut impl FnMut(u64, u64)) -> Result<Written, IngestError> {
     let (Pass::Single(known) | Pass::Second(known)) = pass;
     let path = job.path;
-    let header = known.header.as_ref().expect("an accepted scan has a header");
+    let Some(header) = known.header.as_ref() else { return Err(internal(job.path, "an accepted scan without a header")) };
     let tables = TableSet::create(work, job.id, job.centre)?;
     let archive_path = work.join("archive.csv");
     let mut archive = csv::WriterBuilder::new()
