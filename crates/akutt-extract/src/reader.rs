@@ -273,15 +273,7 @@ pub fn scan<R: Read>(input: R) -> Scan {
     let (mut rdr, log, mut scan, mut record) = scan_header(input);
     if let Some(header) = scan.header.clone() {
         let mut rows = RowScanner::new(&header);
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    scan.findings.push(read_error(&e));
-                    break;
-                }
-            }
+        while next_record(&mut rdr, &mut record, &mut scan) {
             let line = record_line(&log, &record);
             rows.row(&record, line, &mut scan);
         }
@@ -301,13 +293,9 @@ pub fn scan_head<R: Read>(input: R) -> Scan {
     let (mut rdr, log, mut scan, mut record) = scan_header(input);
     if let Some(header) = scan.header.clone() {
         let mut rows = RowScanner::new(&header);
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {
-                let line = record_line(&log, &record);
-                rows.row(&record, line, &mut scan);
-            }
-            Ok(false) => {}
-            Err(e) => scan.findings.push(read_error(&e)),
+        if next_record(&mut rdr, &mut record, &mut scan) {
+            let line = record_line(&log, &record);
+            rows.row(&record, line, &mut scan);
         }
         rows.finish(&mut scan);
     }
@@ -371,6 +359,17 @@ fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord
         }
     }
     (rdr, log, scan, record)
+}
+
+/// Reads the next data row; a read error becomes an F003 finding and ends the rows.
+fn next_record<R: Read>(rdr: &mut ScanReader<R>, record: &mut ByteRecord, scan: &mut Scan) -> bool {
+    match rdr.read_byte_record(record) {
+        Ok(more) => more,
+        Err(e) => {
+            scan.findings.push(read_error(&e));
+            false
+        }
+    }
 }
 
 fn finish_hash<R: Read>(rdr: ScanReader<R>, scan: &mut Scan) {
@@ -695,15 +694,7 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
     let mut rows = RowScanner::new(&header);
     let mut folding = scan.findings.is_empty();
     let mut current: Option<(Vec<u8>, RawIncident)> = None;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                scan.findings.push(read_error(&e));
-                break;
-            }
-        }
+    while next_record(&mut rdr, &mut record, &mut scan) {
         let line = record_line(&log, &record);
         let (id, seen, utf8) = rows.row(&record, line, &mut scan);
         if !folding {
