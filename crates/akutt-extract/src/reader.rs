@@ -1,5 +1,7 @@
-//! The two streaming passes over an extract: [`scan`] (file-level checks) and [`fold`]
-//! (rows into incidents).
+//! Streaming reads of an extract: [`scan_and_fold`] (file-level checks and rows into
+//! incidents in one pass, for files whose incidents' rows stand together), and the two
+//! passes it falls back to, [`scan`] (file-level checks) and [`fold`] (rows into incidents);
+//! [`scan_head`] reads only the header and first row.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
