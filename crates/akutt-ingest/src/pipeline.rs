@@ -108,16 +108,27 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     let job = Job { path, id, centre: centre.as_deref().unwrap_or(""), mapping: &table, pseudonymiser: &pseudonymiser, bytes };
     // One pass when the rows of each incident stand together (the usual extract); two when
     // they do not, or when the file turns out to be rejected.
+    // The submission (centre, period, mapping) was chosen from the head: the whole read must
+    // agree with it.
+    let changed = |s: &Scan| {
+        (s.header.is_none() || s.submission.centre() != head.submission.centre() || s.submission.period_from != head.submission.period_from || s.submission.period_to != head.submission.period_to)
+            .then(|| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the file changed while it was being read") })
+    };
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
     let (s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
-        Written::All(Some(s), counts) => (s, counts),
+        Written::All(Some(s), counts) => {
+            if let Some(e) = changed(&s) {
+                return Err(e);
+            }
+            (s, counts)
+        }
         Written::All(None, _) => return Err(internal(path, "the single pass made no scan")),
         Written::Stopped(s) => {
             std::fs::remove_dir_all(&work).map_err(io(&work))?;
             report = fresh;
             report.submission.sha256 = s.sha256.clone();
-            if s.header.is_none() || s.submission.centre() != head.submission.centre() || s.submission.period_from != head.submission.period_from || s.submission.period_to != head.submission.period_to {
-                return Err(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the file changed while it was being read") });
+            if let Some(e) = changed(&s) {
+                return Err(e);
             }
             if s.is_rejected() {
                 report.counts.rows = s.rows;
