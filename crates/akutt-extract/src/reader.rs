@@ -272,10 +272,22 @@ fn record_line(log: &SharedLog, record: &ByteRecord) -> u64 {
 /// Pass 1: hashes the file, detects its encoding, matches the header and checks the
 /// file-level rules F001–F004. Reads the whole input; never fails (a read error is F003).
 pub fn scan<R: Read>(input: R) -> Scan {
+    scan_rows(input, u64::MAX)
+}
+
+/// The header and the first data row only: what the submission is (centre, period) and
+/// whether its header already rejects it, before the whole file is read. `sha256`, `bytes`
+/// and `rows` cover only what was read (the whole file when the header is unusable).
+pub fn scan_head<R: Read>(input: R) -> Scan {
+    scan_rows(input, 1)
+}
+
+/// [`scan`] of the header and at most `limit` data rows.
+fn scan_rows<R: Read>(input: R, limit: u64) -> Scan {
     let (mut rdr, log, mut scan, mut record) = scan_header(input);
     if let Some(header) = scan.header.clone() {
         let mut rows = RowScanner::new(&header);
-        while next_record(&mut rdr, &mut record, &mut scan) {
+        while rows.ordinal < limit && next_record(&mut rdr, &mut record, &mut scan) {
             let line = record_line(&log, &record);
             rows.row(&record, line, &mut scan);
         }
@@ -283,23 +295,6 @@ pub fn scan<R: Read>(input: R) -> Scan {
     } else {
         // Still read to the end for the checksum.
         while let Ok(true) = rdr.read_byte_record(&mut record) {}
-    }
-    finish_hash(rdr, &mut scan);
-    scan
-}
-
-/// The header and the first data row only: what the submission is (centre, period) and
-/// whether its header already rejects it, before the whole file is read. `sha256`, `bytes`
-/// and `rows` cover only what was read.
-pub fn scan_head<R: Read>(input: R) -> Scan {
-    let (mut rdr, log, mut scan, mut record) = scan_header(input);
-    if let Some(header) = scan.header.clone() {
-        let mut rows = RowScanner::new(&header);
-        if next_record(&mut rdr, &mut record, &mut scan) {
-            let line = record_line(&log, &record);
-            rows.row(&record, line, &mut scan);
-        }
-        rows.finish(&mut scan);
     }
     finish_hash(rdr, &mut scan);
     scan

@@ -52,10 +52,11 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
 
     let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let open = || File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
-    // The header and first row say which centre and period this is; a file whose header
-    // already rejects it is scanned whole, for the complete list of file-level findings.
+    // The header and first row say which centre and period this is. A file they already
+    // reject is scanned whole, for the complete list of file-level findings (without a usable
+    // header the head has read it whole already).
     let head = scan_head(open()?);
-    let head = if head.is_rejected() { scan(open()?) } else { head };
+    let head = if head.is_rejected() && head.header.is_some() { scan(open()?) } else { head };
     let bytes = std::fs::metadata(path).map_err(io(path))?.len();
     let centre = head.submission.centre().map(str::to_string);
     let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
@@ -106,27 +107,20 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     let pseudonymiser = Pseudonymiser::new(key);
     let fresh = report.clone();
     let job = Job { path, id, centre: centre.as_deref().unwrap_or(""), mapping: &table, pseudonymiser: &pseudonymiser, bytes };
-    // One pass when the rows of each incident stand together (the usual extract); two when
-    // they do not, or when the file turns out to be rejected.
     // The submission (centre, period, mapping) was chosen from the head: the whole read must
     // agree with it.
     let changed = |s: &Scan| {
         (s.header.is_none() || s.submission.centre() != head.submission.centre() || s.submission.period_from != head.submission.period_from || s.submission.period_to != head.submission.period_to)
             .then(|| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the file changed while it was being read") })
     };
+    // One pass when the rows of each incident stand together (the usual extract); two when
+    // they do not, or when the file turns out to be rejected.
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
-    let (s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
-        Written::All(Some(s), counts) => {
-            if let Some(e) = changed(&s) {
-                return Err(e);
-            }
-            (s, counts)
-        }
-        Written::All(None, _) => return Err(internal(path, "the single pass made no scan")),
+    let (work, s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
+        Written::All(s, counts) => (work, s, counts),
         Written::Stopped(s) => {
             std::fs::remove_dir_all(&work).map_err(io(&work))?;
             report = fresh;
-            report.submission.sha256 = s.sha256.clone();
             if let Some(e) = changed(&s) {
                 return Err(e);
             }
@@ -135,13 +129,16 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
                 return reject_file(&mut catalog, id, report, &s);
             }
             let work = data.new_work_dir(&format!("ingest-{id}"))?;
-            return match write_version(&job, Pass::Second(&s), &work, &mut report, &mut progress)? {
-                Written::All(_, counts) => finish(data, &mut catalog, &work, id, report, &s, counts),
+            match write_version(&job, Pass::Second(Box::new(s)), &work, &mut report, &mut progress)? {
+                Written::All(s, counts) => (work, s, counts),
                 // The second pass folds every row; stopping would be a bug, not bad input.
-                Written::Stopped(_) => Err(internal(path, "the second pass stopped early")),
-            };
+                Written::Stopped(_) => return Err(internal(path, "the second pass stopped early")),
+            }
         }
     };
+    if let Some(e) = changed(&s) {
+        return Err(e);
+    }
     finish(data, &mut catalog, &work, id, report, &s, written)
 }
 
@@ -215,15 +212,15 @@ pub(crate) fn add_finding(report: &mut Report, f: &Finding) {
 enum Pass<'s> {
     /// Scan and fold at once ([`scan_and_fold`]), given the head of the file.
     Single(&'s Scan),
-    /// Fold after a whole-file scan ([`fold`]).
-    Second(&'s Scan),
+    /// Fold after a whole-file scan ([`fold`]); the scan is handed back when done.
+    Second(Box<Scan>),
 }
 
 /// What [`write_version`] produced.
 enum Written {
-    /// Every row folded, validated and written: the whole-file scan (when this pass made
-    /// it) and (incidents accepted, incidents rejected).
-    All(Option<Scan>, (u64, u64)),
+    /// Every row folded, validated and written: the whole-file scan and (incidents
+    /// accepted, incidents rejected).
+    All(Scan, (u64, u64)),
     /// The single pass stopped folding (rows of an incident apart, or a file-level finding):
     /// the work directory is to be discarded; the scan covers the whole file.
     Stopped(Scan),
@@ -232,7 +229,10 @@ enum Written {
 /// Reads the extract, validates every incident and writes the Parquet tables and the
 /// pseudonymised archive copy into `work`.
 fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report, progress: &mut impl FnMut(u64, u64)) -> Result<Written, IngestError> {
-    let (Pass::Single(known) | Pass::Second(known)) = pass;
+    let known: &Scan = match &pass {
+        Pass::Single(head) => head,
+        Pass::Second(s) => s,
+    };
     let path = job.path;
     let Some(header) = known.header.as_ref() else { return Err(internal(job.path, "an accepted scan without a header")) };
     let tables = TableSet::create(work, job.id, job.centre)?;
@@ -315,7 +315,7 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
             }
         };
         let input = File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
-        let read: Result<Option<(Scan, Folded)>, IngestError> = input.and_then(|input| match pass {
+        let read: Result<Option<(Scan, Folded)>, IngestError> = input.and_then(|input| match &pass {
             Pass::Single(_) => Ok(Some(scan_and_fold(input, &mut handle))),
             Pass::Second(s) => fold(input, s, &mut handle).map(|()| None).map_err(io(path)),
         });
@@ -341,12 +341,12 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     if let Some(e) = failure {
         return Err(e);
     }
-    let s = match scanned {
+    let scanned = match scanned {
         Some((s, Folded::Stopped)) => return Ok(Written::Stopped(s)),
         Some((s, Folded::All)) => Some(s),
         None => None,
     };
-    let rows = s.as_ref().unwrap_or(known).rows;
+    let rows = scanned.as_ref().unwrap_or(known).rows;
     progress(total, total);
     archived.unwrap_or_else(|| Err(io(&archive_path)(std::io::Error::other("the archive copy was not finished"))))?;
     akutt_store::layout::sync_dir(work)?;
@@ -362,6 +362,11 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
         report.mapping_coverage.insert(list.name().to_string(), Coverage { looked_up: looked, mapped, share: round4(mapped as f64 / looked as f64) });
     }
     report.time_range = range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
+    let s = match (scanned, pass) {
+        (Some(s), _) => s,
+        (None, Pass::Second(s)) => *s,
+        (None, Pass::Single(_)) => return Err(internal(path, "the single pass made no scan")),
+    };
     Ok(Written::All(s, (accepted, rejected)))
 }
 
