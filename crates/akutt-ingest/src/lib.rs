@@ -2,6 +2,7 @@
 //! against DOMAIN.md §6, pseudonymised (§9) and stored as a new submission version, and the
 //! centre gets a data-quality report (§6, last paragraph).
 
+mod archive;
 pub mod fuzzing;
 mod nemsis;
 mod pipeline;

@@ -14,6 +14,7 @@ use akutt_store::{Catalog, DataDir, StoreError, TableSet};
 use chrono::Days;
 use sha2::Digest;
 
+use crate::archive::ArchiveWriter;
 use crate::report::{Counts, Coverage, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};
 
 #[derive(Debug, thiserror::Error)]
@@ -237,11 +238,8 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     let Some(header) = known.header.as_ref() else { return Err(internal(job.path, "an accepted scan without a header")) };
     let tables = TableSet::create(work, job.id, job.centre)?;
     let archive_path = work.join("archive.csv");
-    let mut archive = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .from_writer(BufWriter::with_capacity(1 << 20, File::create(&archive_path).map_err(io(&archive_path))?));
-    archive.write_byte_record(&header.raw).map_err(|e| io(&archive_path)(e.into()))?;
+    let mut archive = ArchiveWriter::new(BufWriter::with_capacity(1 << 20, File::create(&archive_path).map_err(io(&archive_path))?));
+    archive.write(&header.raw, None).map_err(io(&archive_path))?;
     let fnr_pos = header.position(Column::Fodselsnummer);
     let present: Vec<(usize, String)> = header.columns().filter_map(|c| header.position(c).map(|p| (p, c.name().to_string()))).collect();
     let mut filled = vec![0u64; present.len()];
@@ -252,7 +250,6 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     let pseudonymiser = job.pseudonymiser;
     let ctx = Context { header, mapping: job.mapping, pseudonymiser, period };
     let mut failure: Option<IngestError> = None;
-    let mut out_record = csv::ByteRecord::new();
     // (fødselsnummer as read, its replacement in the archive) for the last row that had one.
     let mut last_fnr: (Vec<u8>, String) = (Vec::new(), String::new());
     let total = job.bytes;
@@ -283,7 +280,7 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                     }
                     // The archive copy: the original row with the fødselsnummer pseudonymised.
                     let result = match fnr_pos.and_then(|p| record.get(p)).filter(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
-                        None => archive.write_byte_record(record),
+                        None => archive.write(record, None),
                         Some(field) => {
                             // The rows of a patient follow each other: the last replacement
                             // is kept (in memory only) so each number is hashed once in a row.
@@ -294,15 +291,11 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                                 last_fnr.0.clear();
                                 last_fnr.0.extend_from_slice(field);
                             }
-                            out_record.clear();
-                            for (i, field) in record.iter().enumerate() {
-                                out_record.push_field(if Some(i) == fnr_pos { last_fnr.1.as_bytes() } else { field });
-                            }
-                            archive.write_byte_record(&out_record)
+                            archive.write(record, fnr_pos.map(|p| (p, last_fnr.1.as_bytes())))
                         }
                     };
                     if let Err(e) = result {
-                        failure = Some(io(&archive_path)(e.into()));
+                        failure = Some(io(&archive_path)(e));
                     }
                 }
                 Event::MissingId(row) => batch.push(Work::MissingId(row.line)),
@@ -327,7 +320,7 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
         // finishes the last batches (unless this version is to be discarded).
         let keep = matches!(read, Ok(Some((_, Folded::All)) | None));
         let archived = keep.then(|| -> Result<(), IngestError> {
-            let mut w = archive.into_inner().map_err(|e| io(&archive_path)(e.into_error()))?;
+            let mut w = archive.into_inner();
             w.flush().map_err(io(&archive_path))?;
             w.get_ref().sync_all().map_err(io(&archive_path))
         });
