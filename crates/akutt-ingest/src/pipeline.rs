@@ -257,7 +257,7 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     // Three threads: this one reads (CSV, decoding, archive copy, completeness); a worker
     // validates, and hands accepted incidents to a third that encodes the tables. Batches
     // cross bounded channels, so memory stays bounded whatever the file size.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Work>>(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Work>>(CHANNEL_DEPTH);
     let (worker_result, read) = std::thread::scope(|scope| {
         let report_ref = &mut *report;
         let ctx_ref = &ctx;
@@ -366,6 +366,9 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
 /// Incidents per batch handed from the reading thread to the validating one.
 const BATCH: usize = 512;
 
+/// Batches waiting in each channel between threads.
+const CHANNEL_DEPTH: usize = 32;
+
 /// What the reading thread hands over.
 enum Work {
     Incident(akutt_extract::RawIncident),
@@ -385,7 +388,7 @@ fn validate_and_write(
     let mut stats = MappingStats::default();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut range: Option<(i64, i64)> = None;
-    let (to_writer, from_validator) = std::sync::mpsc::sync_channel::<Vec<akutt_model::Incident>>(4);
+    let (to_writer, from_validator) = std::sync::mpsc::sync_channel::<Vec<akutt_model::Incident>>(CHANNEL_DEPTH);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<(), IngestError> {
             for batch in from_validator {
