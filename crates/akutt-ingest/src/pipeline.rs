@@ -262,12 +262,12 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
         let report_ref = &mut *report;
         let ctx_ref = &ctx;
         let worker = scope.spawn(move || validate_and_write(rx, ctx_ref, tables, report_ref));
-        let mut batch: Vec<Work> = Vec::with_capacity(BATCH);
+        let mut batch: Batch<Work> = Batch::default();
         let mut handle = |event: Event<'_>| {
             if failure.is_some() {
                 return;
             }
-            match event {
+            let full = match event {
                 Event::Row { record, offset, .. } => {
                     rows_seen += 1;
                     if rows_seen.is_multiple_of(4096) {
@@ -297,14 +297,16 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                     if let Err(e) = result {
                         failure = Some(io(&archive_path)(e));
                     }
+                    None
                 }
-                Event::MissingId(row) => batch.push(Work::MissingId(row.line)),
+                Event::MissingId(row) => batch.push(Work::MissingId(row.line), 1),
                 Event::Incident(raw) => {
-                    batch.push(Work::Incident(raw));
-                    if batch.len() >= BATCH && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
-                        failure = Some(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread stopped") });
-                    }
+                    let rows = raw.rows.len();
+                    batch.push(Work::Incident(raw), rows)
                 }
+            };
+            if full.is_some_and(|full| tx.send(full).is_err()) {
+                failure = Some(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread stopped") });
             }
         };
         let input = File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
@@ -312,8 +314,8 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
             Pass::Single(_) => Ok(Some(scan_and_fold(input, &mut handle))),
             Pass::Second(s) => fold(input, s, &mut handle).map(|()| None).map_err(io(path)),
         });
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
+        if let Some(rest) = batch.rest() {
+            let _ = tx.send(rest);
         }
         drop(tx);
         // The archive copy is complete once reading is: flush and sync it while the worker
@@ -363,8 +365,39 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     Ok(Written::All(s, (accepted, rejected)))
 }
 
-/// Incidents per batch handed from the reading thread to the validating one.
+/// Incidents per batch handed from one thread to the next.
 const BATCH: usize = 512;
+
+/// At most about this many rows per batch (a batch of large incidents is sent early), so
+/// that what waits in the channels is bounded in rows, not only in incidents.
+const BATCH_ROWS: usize = 4096;
+
+/// A batch being gathered for the next thread.
+struct Batch<T> {
+    items: Vec<T>,
+    rows: usize,
+}
+
+impl<T> Default for Batch<T> {
+    fn default() -> Self {
+        Batch { items: Vec::with_capacity(BATCH), rows: 0 }
+    }
+}
+
+impl<T> Batch<T> {
+    /// Adds an item of `rows` rows; returns the batch to send once it is full ([`BATCH`]
+    /// items or [`BATCH_ROWS`] rows).
+    fn push(&mut self, item: T, rows: usize) -> Option<Vec<T>> {
+        self.items.push(item);
+        self.rows += rows;
+        (self.items.len() >= BATCH || self.rows >= BATCH_ROWS).then(|| std::mem::take(self).items)
+    }
+
+    /// What is left at the end, if anything.
+    fn rest(self) -> Option<Vec<T>> {
+        (!self.items.is_empty()).then_some(self.items)
+    }
+}
 
 /// Batches waiting in each channel between threads.
 const CHANNEL_DEPTH: usize = 32;
@@ -399,7 +432,7 @@ fn validate_and_write(
             tables.finish()?;
             Ok(())
         });
-        let mut out: Vec<akutt_model::Incident> = Vec::with_capacity(BATCH);
+        let mut out: Batch<akutt_model::Incident> = Batch::default();
         let mut writer_gone = false;
         for batch in rx {
             for work in batch {
@@ -427,9 +460,9 @@ fn validate_and_write(
                         if let Some(t0) = inc.t0() {
                             range = Some(range.map_or((t0, t0), |(a, b)| (a.min(t0), b.max(t0))));
                         }
-                        out.push(inc);
-                        if out.len() >= BATCH && !writer_gone {
-                            writer_gone = to_writer.send(std::mem::replace(&mut out, Vec::with_capacity(BATCH))).is_err();
+                        let rows = 1 + inc.contacts.len() + inc.patients.len() + inc.actions.len();
+                        if let Some(full) = out.push(inc, rows) {
+                            writer_gone = writer_gone || to_writer.send(full).is_err();
                         }
                     }
                     None => {
@@ -442,8 +475,8 @@ fn validate_and_write(
                 break; // the writer failed; its error is returned below
             }
         }
-        if !out.is_empty() {
-            let _ = to_writer.send(out);
+        if let Some(rest) = out.rest() {
+            let _ = to_writer.send(rest);
         }
         drop(to_writer);
         writer.join().map_err(|_| IngestError::Io { path: "parquet".into(), source: std::io::Error::other("the table writer panicked") })?
@@ -470,4 +503,27 @@ pub fn load_mappings(data: &DataDir, path: &Path, centre: &str) -> Result<(i64, 
     let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let v = catalog.save_mapping(centre, &table, &sha, &source)?;
     Ok((v, table.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Batch, BATCH, BATCH_ROWS};
+
+    #[test]
+    fn a_batch_is_full_at_its_item_or_row_limit() {
+        let mut b: Batch<u32> = Batch::default();
+        for i in 0..BATCH as u32 - 1 {
+            assert_eq!(b.push(i, 1), None);
+        }
+        assert_eq!(b.push(9, 1).map(|v| v.len()), Some(BATCH));
+        // Large incidents: sent by rows, long before BATCH of them.
+        let per = BATCH_ROWS / 4;
+        for i in 0..3 {
+            assert_eq!(b.push(i, per), None);
+        }
+        assert_eq!(b.push(3, per), Some(vec![0, 1, 2, 3]));
+        assert_eq!(b.push(7, 1), None);
+        assert_eq!(b.rest(), Some(vec![7]));
+        assert_eq!(Batch::<u32>::default().rest(), None);
+    }
 }
