@@ -565,6 +565,30 @@ fn stored_incidents(e: &Env, o: &IngestOutcome) -> Vec<String> {
 }
 
 #[test]
+fn stored_instants_are_parquet_timestamps_in_utc() {
+    // DuckDB and Spark read a column as a timestamp only from Parquet's own TIMESTAMP type
+    // (they ignore the embedded Arrow schema), and that type has no seconds unit.
+    let e = env();
+    let o = e.ingest_bytes("x.csv", extract(&[&[]]).as_bytes());
+    let cat = Catalog::open(&e.data.catalog_path()).unwrap();
+    let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
+    let path = e.data.store_dir(sub.store_dir.as_deref().unwrap()).join("incidents.parquet");
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
+    let column = builder.parquet_schema().columns().iter().find(|c| c.name() == "created_at").unwrap().clone();
+    assert_eq!(
+        column.logical_type_ref(),
+        Some(&parquet::basic::LogicalType::timestamp(true, parquet::basic::TimeUnit::MILLIS))
+    );
+    let batch = builder.build().unwrap().next().unwrap().unwrap();
+    // «05.03.2024 10:00:20» in Oslo (CET, UTC+1) is 09:00:20 UTC.
+    let expected = chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap().and_hms_opt(9, 0, 20).unwrap().and_utc().timestamp();
+    let created = batch.column_by_name("created_at").unwrap();
+    let raw = created.as_any().downcast_ref::<arrow_array::TimestampMillisecondArray>().unwrap();
+    assert_eq!(raw.value(0), expected * 1000);
+    assert_eq!(akutt_store::tables::InstantColumn::new(created.as_ref()).unwrap().get(0), Some(expected));
+}
+
+#[test]
 fn single_pass_and_two_pass_fallback_store_the_same() {
     // H1, H1, H2 is read in one pass; H1, H2, H1 makes H1 reappear, so the single pass
     // stops and the two passes run. Both store the same incidents and the file's digest.

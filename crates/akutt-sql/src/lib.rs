@@ -78,7 +78,7 @@ fn schema(table: &str) -> SchemaRef {
         .into_iter()
         .map(|(name, ty)| {
             let dt = match ty {
-                "timestamp_s_utc" => DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+                "timestamp_ms_utc" => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
                 "int32" => DataType::Int32,
                 "int64" => DataType::Int64,
                 "bool" => DataType::Boolean,

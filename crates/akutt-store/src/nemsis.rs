@@ -6,13 +6,13 @@ use std::fs::File;
 
 use akutt_nemsis::PcrRecord;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampSecondType};
+use arrow_array::types::Int64Type;
 use arrow_array::Array;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::catalog::Catalog;
 use crate::layout::DataDir;
-use crate::tables::NEMSIS_TABLE;
+use crate::tables::{InstantColumn, NEMSIS_TABLE};
 use crate::{io_err, Result, StoreError};
 
 /// The NEMSIS records visible at `as_of` (latest when `None`), one per agency + UUID (the
@@ -32,9 +32,11 @@ pub fn load_nemsis(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Res
         for batch in reader {
             let batch = batch?;
             let col = |n: &str| batch.column_by_name(n).ok_or_else(|| StoreError::Invalid(format!("{}: column {n} missing", path.display())));
-            let s = |n: &str| col(n).map(|a| a.as_string::<i32>().clone());
-            let ts = |n: &str| col(n).map(|a| a.as_primitive::<TimestampSecondType>().clone());
-            let (agency, uuid, line) = (s("agency")?, s("uuid")?, col("source_line")?.as_primitive::<Int64Type>().clone());
+            let wrong = |n: &str, what: &str| StoreError::Invalid(format!("{}: column {n} is not {what}", path.display()));
+            let s = |n: &str| col(n).and_then(|a| a.as_string_opt::<i32>().ok_or_else(|| wrong(n, "text")));
+            let ts = |n: &str| col(n).and_then(|a| InstantColumn::new(a.as_ref()).ok_or_else(|| wrong(n, "a timestamp")));
+            let line = col("source_line")?.as_primitive_opt::<Int64Type>().ok_or_else(|| wrong("source_line", "a 64-bit integer"))?;
+            let (agency, uuid) = (s("agency")?, s("uuid")?);
             let texts: Vec<_> = ["pcr_number", "incident_number", "response_number", "type_of_service", "unit_capability", "response_mode", "unit_disposition", "arrest", "arrest_etiology"]
                 .iter()
                 .map(|n| s(n))
@@ -47,25 +49,25 @@ pub fn load_nemsis(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Res
             for i in 0..batch.num_rows() {
                 let opt = |a: &arrow_array::StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());
                 let list = |a: &arrow_array::StringArray| if a.is_null(i) { Vec::new() } else { a.value(i).split(' ').filter(|c| !c.is_empty()).map(str::to_string).collect() };
-                let t = |k: usize| (!times[k].is_null(i)).then(|| times[k].value(i));
+                let t = |k: usize| times[k].get(i);
                 let mut r = PcrRecord {
                     uuid: uuid.value(i).to_string(),
                     line: line.value(i).max(0) as u64,
-                    agency: opt(&agency),
-                    pcr_number: opt(&texts[0]),
-                    incident_number: opt(&texts[1]),
-                    response_number: opt(&texts[2]),
-                    type_of_service: opt(&texts[3]),
-                    unit_capability: opt(&texts[4]),
-                    response_mode: opt(&texts[5]),
-                    unit_disposition: opt(&texts[6]),
-                    arrest: opt(&texts[7]),
-                    arrest_etiology: opt(&texts[8]),
-                    symptoms_impressions: list(&lists[0]),
-                    ecg: list(&lists[1]),
-                    stroke_scale: list(&lists[2]),
-                    protocols: list(&lists[3]),
-                    team_activation: list(&lists[4]),
+                    agency: opt(agency),
+                    pcr_number: opt(texts[0]),
+                    incident_number: opt(texts[1]),
+                    response_number: opt(texts[2]),
+                    type_of_service: opt(texts[3]),
+                    unit_capability: opt(texts[4]),
+                    response_mode: opt(texts[5]),
+                    unit_disposition: opt(texts[6]),
+                    arrest: opt(texts[7]),
+                    arrest_etiology: opt(texts[8]),
+                    symptoms_impressions: list(lists[0]),
+                    ecg: list(lists[1]),
+                    stroke_scale: list(lists[2]),
+                    protocols: list(lists[3]),
+                    team_activation: list(lists[4]),
                     ..PcrRecord::default()
                 };
                 for (k, (name, _)) in r.times.clone().in_order().iter().enumerate() {

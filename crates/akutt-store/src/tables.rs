@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use akutt_model::{Incident, Instant};
-use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampSecondBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{TimestampMillisecondType, TimestampSecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch, TimestampMillisecondArray, TimestampSecondArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
@@ -34,7 +36,10 @@ enum Kind {
 fn data_type(k: Kind) -> DataType {
     match k {
         Kind::Str => DataType::Utf8,
-        Kind::Ts => DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+        // Milliseconds, not seconds: Parquet's TIMESTAMP type has no seconds unit, and a
+        // column written in seconds is a bare INT64 to readers that ignore the embedded Arrow
+        // schema (DuckDB, Spark). Instants are whole seconds; the last three digits are 0.
+        Kind::Ts => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
         Kind::I32 => DataType::Int32,
         Kind::I64 => DataType::Int64,
         Kind::Bool => DataType::Boolean,
@@ -178,12 +183,12 @@ pub fn schema(table: &str) -> Option<SchemaRef> {
     columns_of(table).map(schema_of)
 }
 
-/// A table's columns as (name, type) with type one of `utf8`, `timestamp_s_utc`, `int32`,
+/// A table's columns as (name, type) with type one of `utf8`, `timestamp_ms_utc`, `int32`,
 /// `int64`, `bool`: for readers built on another Arrow version (DataFusion) and for docs.
 pub fn columns(table: &str) -> Option<Vec<(&'static str, &'static str)>> {
     let name = |k: Kind| match k {
         Kind::Str => "utf8",
-        Kind::Ts => "timestamp_s_utc",
+        Kind::Ts => "timestamp_ms_utc",
         Kind::I32 => "int32",
         Kind::I64 => "int64",
         Kind::Bool => "bool",
@@ -198,7 +203,7 @@ fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {
 
 enum Builder {
     Str(StringBuilder),
-    Ts(TimestampSecondBuilder),
+    Ts(TimestampMillisecondBuilder),
     I32(Int32Builder),
     I64(Int64Builder),
     Bool(BooleanBuilder),
@@ -208,7 +213,7 @@ impl Builder {
     fn new(k: Kind) -> Builder {
         match k {
             Kind::Str => Builder::Str(StringBuilder::new()),
-            Kind::Ts => Builder::Ts(TimestampSecondBuilder::new().with_timezone("UTC")),
+            Kind::Ts => Builder::Ts(TimestampMillisecondBuilder::new().with_timezone("UTC")),
             Kind::I32 => Builder::I32(Int32Builder::new()),
             Kind::I64 => Builder::I64(Int64Builder::new()),
             Kind::Bool => Builder::Bool(BooleanBuilder::new()),
@@ -224,13 +229,38 @@ impl Builder {
                 let bytes = a.value_data().len();
                 (Arc::new(a), Builder::Str(StringBuilder::with_capacity(BATCH_ROWS, bytes)))
             }
-            Builder::Ts(b) => (Arc::new(b.finish()), Builder::Ts(TimestampSecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"))),
+            Builder::Ts(b) => (Arc::new(b.finish()), Builder::Ts(TimestampMillisecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"))),
             Builder::I32(b) => (Arc::new(b.finish()), Builder::I32(Int32Builder::with_capacity(BATCH_ROWS))),
             Builder::I64(b) => (Arc::new(b.finish()), Builder::I64(Int64Builder::with_capacity(BATCH_ROWS))),
             Builder::Bool(b) => (Arc::new(b.finish()), Builder::Bool(BooleanBuilder::with_capacity(BATCH_ROWS))),
         };
         *self = fresh;
         array
+    }
+}
+
+/// A stored instant column read back as instants (seconds since the epoch, UTC): files
+/// written since 2026-11-23 hold milliseconds, earlier ones seconds; both are read.
+pub enum InstantColumn<'a> {
+    Seconds(&'a TimestampSecondArray),
+    Milliseconds(&'a TimestampMillisecondArray),
+}
+
+impl<'a> InstantColumn<'a> {
+    /// `None` when the array is not a timestamp column of either unit.
+    pub fn new(array: &'a dyn Array) -> Option<InstantColumn<'a>> {
+        array
+            .as_primitive_opt::<TimestampMillisecondType>()
+            .map(InstantColumn::Milliseconds)
+            .or_else(|| array.as_primitive_opt::<TimestampSecondType>().map(InstantColumn::Seconds))
+    }
+
+    /// The instant in row `i`, `None` when null.
+    pub fn get(&self, i: usize) -> Option<Instant> {
+        match self {
+            InstantColumn::Seconds(a) => (!a.is_null(i)).then(|| a.value(i)),
+            InstantColumn::Milliseconds(a) => (!a.is_null(i)).then(|| a.value(i).div_euclid(1000)),
+        }
     }
 }
 
@@ -295,7 +325,7 @@ impl TableWriter {
 
     fn ts(&mut self, v: Option<Instant>) {
         if let Builder::Ts(b) = self.next() {
-            b.append_option(v);
+            b.append_option(v.map(|s| s.saturating_mul(1000)));
         }
     }
 
@@ -533,6 +563,17 @@ impl TableSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instant_columns_of_either_unit_read_as_seconds() {
+        let ms = TimestampMillisecondArray::from(vec![Some(1_709_629_220_000), None, Some(-1_500)]).with_timezone("UTC");
+        let s = TimestampSecondArray::from(vec![Some(1_709_629_220), None, Some(-2)]).with_timezone("UTC");
+        for array in [&ms as &dyn Array, &s] {
+            let c = InstantColumn::new(array).unwrap();
+            assert_eq!((c.get(0), c.get(1), c.get(2)), (Some(1_709_629_220), None, Some(-2)));
+        }
+        assert!(InstantColumn::new(&arrow_array::Int64Array::from(vec![1i64])).is_none());
+    }
 
     /// Every stored column is documented in docs/DATA.md, under its table.
     #[test]

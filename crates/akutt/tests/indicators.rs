@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_array::types::{Int32Type, TimestampSecondType};
+use arrow_array::types::Int32Type;
 use chrono::{DateTime, Datelike};
 use chrono_tz::Europe::Oslo;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -70,8 +70,7 @@ fn s<'a>(b: &'a RecordBatch, c: &str, i: usize) -> Option<&'a str> {
 }
 
 fn ts(b: &RecordBatch, c: &str, i: usize) -> Option<i64> {
-    let a = b.column_by_name(c).unwrap().as_primitive::<TimestampSecondType>();
-    (!a.is_null(i)).then(|| a.value(i))
+    akutt_store::tables::InstantColumn::new(b.column_by_name(c).unwrap().as_ref()).unwrap().get(i)
 }
 
 fn flag(b: &RecordBatch, c: &str, i: usize) -> Option<bool> {
