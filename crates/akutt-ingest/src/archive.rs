@@ -27,24 +27,18 @@ impl<W: Write> ArchiveWriter<W> {
         if !plain {
             return self.write_quoted(record, replace);
         }
-        for (i, field) in record.iter().enumerate() {
+        for (i, field) in fields(record, replace).enumerate() {
             if i > 0 {
                 self.out.write_all(b";")?;
             }
-            match replace {
-                Some((p, v)) if p == i => self.out.write_all(v)?,
-                _ => self.out.write_all(field)?,
-            }
+            self.out.write_all(field)?;
         }
         self.out.write_all(b"\n")
     }
 
     fn write_quoted(&mut self, record: &ByteRecord, replace: Option<(usize, &[u8])>) -> io::Result<()> {
-        let mut quoting = csv_writer(Vec::new());
-        quoting.write_record(record.iter().enumerate().map(|(i, f)| match replace {
-            Some((p, v)) if p == i => v,
-            _ => f,
-        }))?;
+        let mut quoting = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(Vec::new());
+        quoting.write_record(fields(record, replace))?;
         let bytes = quoting.into_inner().map_err(|e| e.into_error())?;
         self.out.write_all(&bytes)
     }
@@ -71,8 +65,12 @@ pub(crate) fn written(record: &ByteRecord, replace: Option<(usize, &[u8])>) -> V
     out.into_inner()
 }
 
-fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(w)
+/// The record's fields, the one at `replace.0` (if any) replaced by `replace.1`.
+fn fields<'a>(record: &'a ByteRecord, replace: Option<(usize, &'a [u8])>) -> impl Iterator<Item = &'a [u8]> {
+    record.iter().enumerate().map(move |(i, f)| match replace {
+        Some((p, v)) if p == i => v,
+        _ => f,
+    })
 }
 
 fn needs_quotes(bytes: &[u8]) -> bool {
