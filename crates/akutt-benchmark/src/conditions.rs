@@ -38,8 +38,17 @@ impl ConditionTable {
         let mut rules = Vec::new();
         let mut lines = text.lines().enumerate();
         match lines.next() {
-            Some((_, h)) if h.trim_start_matches('\u{feff}').trim().starts_with("condition;urgency;chapter;criterion") => {}
-            _ => return Err(TableError { line: 1, message: "the header must be condition;urgency;chapter;criterion;comment".into() }),
+            Some((_, h))
+                if h.trim_start_matches('\u{feff}')
+                    .trim()
+                    .starts_with("condition;urgency;chapter;criterion") => {}
+            _ => {
+                return Err(TableError {
+                    line: 1,
+                    message: "the header must be condition;urgency;chapter;criterion;comment"
+                        .into(),
+                })
+            }
         }
         for (i, line) in lines {
             let line_no = i + 1;
@@ -51,13 +60,16 @@ impl ConditionTable {
             if f.len() < 4 {
                 return Err(err(format!("expected at least 4 fields, found {}", f.len())));
             }
-            let condition = Condition::parse(f[0]).ok_or_else(|| err(format!("unknown condition {:?} (stemi, stroke, cardiac_arrest)", f[0])))?;
+            let condition = Condition::parse(f[0]).ok_or_else(|| {
+                err(format!("unknown condition {:?} (stemi, stroke, cardiac_arrest)", f[0]))
+            })?;
             let urgency = match f[1] {
                 "" => None,
                 "A" | "H" | "V" => f[1].chars().next(),
                 u => return Err(err(format!("urgency {u:?} is not A, H, V or empty"))),
             };
-            let chapter_ok = f[2].len() == 2 && f[2].parse::<u8>().is_ok_and(|c| (1..=39).contains(&c));
+            let chapter_ok =
+                f[2].len() == 2 && f[2].parse::<u8>().is_ok_and(|c| (1..=39).contains(&c));
             if !chapter_ok {
                 return Err(err(format!("chapter {:?} is not 01–39", f[2])));
             }
@@ -66,7 +78,13 @@ impl ConditionTable {
                 c if c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()) => Some(c.to_string()),
                 c => return Err(err(format!("criterion {c:?} is not two digits or empty"))),
             };
-            rules.push(ConditionRule { condition, urgency, chapter: f[2].to_string(), criterion, comment: f.get(4).copied().unwrap_or("").to_string() });
+            rules.push(ConditionRule {
+                condition,
+                urgency,
+                chapter: f[2].to_string(),
+                criterion,
+                comment: f.get(4).copied().unwrap_or("").to_string(),
+            });
         }
         Ok(ConditionTable { rules })
     }
@@ -78,7 +96,9 @@ impl ConditionTable {
     /// Whether an index criterion `U.KK.NN` falls in the condition.
     pub fn matches(&self, condition: Condition, criterion: &str) -> bool {
         let mut parts = criterion.trim().split('.');
-        let (Some(u), Some(kk), Some(nn)) = (parts.next(), parts.next(), parts.next()) else { return false };
+        let (Some(u), Some(kk), Some(nn)) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
         self.rules.iter().any(|r| {
             r.condition == condition
                 && r.chapter == kk
@@ -108,11 +128,17 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let e = ConditionTable::parse("condition;urgency;chapter;criterion;comment\nstemi;;10;;ok\nstemi;X;10;;bad\n").unwrap_err();
+        let e = ConditionTable::parse(
+            "condition;urgency;chapter;criterion;comment\nstemi;;10;;ok\nstemi;X;10;;bad\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.message.contains("urgency"));
         assert_eq!(ConditionTable::parse("nope").unwrap_err().line, 1);
-        let t = ConditionTable::parse("condition;urgency;chapter;criterion;comment\nstroke;A;27;04;only one criterion\n").unwrap();
+        let t = ConditionTable::parse(
+            "condition;urgency;chapter;criterion;comment\nstroke;A;27;04;only one criterion\n",
+        )
+        .unwrap();
         assert!(t.matches(Condition::Stroke, "A.27.04"));
         assert!(!t.matches(Condition::Stroke, "A.27.05"));
     }

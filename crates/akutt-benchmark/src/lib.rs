@@ -155,7 +155,14 @@ pub fn norway(incidents: &[NoIncident], period: Period, table: &ConditionTable) 
     side("norway", records, call, notified, denominator, &counts)
 }
 
-fn side(source: &'static str, records: u64, call: Vec<Option<i64>>, notified: Vec<Option<i64>>, denominator: u64, counts: &HashMap<Condition, u64>) -> Side {
+fn side(
+    source: &'static str,
+    records: u64,
+    call: Vec<Option<i64>>,
+    notified: Vec<Option<i64>>,
+    denominator: u64,
+    counts: &HashMap<Condition, u64>,
+) -> Side {
     Side {
         source,
         records,
@@ -177,7 +184,8 @@ fn side(source: &'static str, records: u64, call: Vec<Option<i64>>, notified: Ve
 /// first unit on scene) and notified-to-scene (that first unit's own notified-to-scene).
 pub fn incident_times(units: &[&PcrRecord]) -> (Option<i64>, Option<i64>) {
     let call = units.iter().filter_map(|r| r.times.psap_call).min();
-    let first: Option<(Instant, &PcrRecord)> = units.iter().filter_map(|r| r.times.on_scene.map(|t| (t, *r))).min_by_key(|(t, _)| *t);
+    let first: Option<(Instant, &PcrRecord)> =
+        units.iter().filter_map(|r| r.times.on_scene.map(|t| (t, *r))).min_by_key(|(t, _)| *t);
     let Some((at, unit)) = first else { return (None, None) };
     (call.map(|c| at - c), unit.times.unit_notified.map(|n| at - n))
 }
@@ -186,7 +194,13 @@ pub fn incident_times(units: &[&PcrRecord]) -> (Option<i64>, Option<i64>) {
 /// `eResponse.03`, for times; all 911 responses for conditions.
 pub fn nemsis(records: &[PcrRecord], period: Period) -> Side {
     let month = |r: &PcrRecord| r.times.psap_call.or(r.times.unit_notified).map(month_of);
-    let in_period: Vec<&PcrRecord> = records.iter().filter(|r| month(r).is_some_and(|m| period.contains(m)) || (month(r).is_none() && period == Period::default())).collect();
+    let in_period: Vec<&PcrRecord> = records
+        .iter()
+        .filter(|r| {
+            month(r).is_some_and(|m| period.contains(m))
+                || (month(r).is_none() && period == Period::default())
+        })
+        .collect();
     let mut emergency: HashMap<String, Vec<&PcrRecord>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut responses: HashMap<String, [bool; 3]> = HashMap::new();
@@ -251,7 +265,12 @@ pub const CAVEATS: &[&str] = &[
 ];
 
 /// Both sides, their definitions and caveats.
-pub fn compute(no: &[NoIncident], us: &[PcrRecord], period: Period, table: &ConditionTable) -> Benchmark {
+pub fn compute(
+    no: &[NoIncident],
+    us: &[PcrRecord],
+    period: Period,
+    table: &ConditionTable,
+) -> Benchmark {
     Benchmark {
         norway: norway(no, period, table),
         nemsis: nemsis(us, period),

@@ -126,7 +126,8 @@ mod tests {
             assert_eq!(Column::from_name(c.name()), Some(*c));
             assert_eq!(Column::ALL[c.index()], *c);
         }
-        let required: Vec<_> = Column::ALL.iter().filter(|c| c.is_required()).map(|c| c.name()).collect();
+        let required: Vec<_> =
+            Column::ALL.iter().filter(|c| c.is_required()).map(|c| c.name()).collect();
         assert_eq!(required.len(), 12, "{required:?}");
     }
 }

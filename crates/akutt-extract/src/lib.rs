@@ -15,4 +15,7 @@ mod columns;
 mod reader;
 
 pub use columns::{Column, Level};
-pub use reader::{decode_text, fold, scan, scan_and_fold, scan_head, Encoding, Event, Folded, Header, RawIncident, RawRow, Scan, SubmissionInfo};
+pub use reader::{
+    decode_text, fold, scan, scan_and_fold, scan_head, Encoding, Event, Folded, Header,
+    RawIncident, RawRow, Scan, SubmissionInfo,
+};

@@ -5,8 +5,8 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 use akutt_model::time::parse_date;
 use akutt_model::{Finding, RuleCode};
@@ -137,7 +137,6 @@ impl Scan {
     pub fn is_rejected(&self) -> bool {
         !self.findings.is_empty()
     }
-
 }
 
 struct HashingReader<R> {
@@ -162,7 +161,12 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 fn csv_reader<R: Read>(r: R) -> csv::Reader<R> {
-    ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(r)
+    ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(r)
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -305,7 +309,10 @@ type ScanReader<R> = csv::Reader<Lines<HashingReader<R>>>;
 /// Reads and checks the header row; the reader is left at the first data row.
 fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord) {
     let log = SharedLog::default();
-    let mut rdr = csv_reader(Lines { inner: HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() }, log: log.clone() });
+    let mut rdr = csv_reader(Lines {
+        inner: HashingReader { inner: input, hasher: Sha256::new(), bytes: 0, head: Vec::new() },
+        log: log.clone(),
+    });
     let mut scan = Scan {
         sha256: String::new(),
         bytes: 0,
@@ -320,7 +327,9 @@ fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord
     let mut record = ByteRecord::new();
     match rdr.read_byte_record(&mut record) {
         Ok(true) => {}
-        Ok(false) => scan.findings.push(Finding::new(RuleCode::F003, "filen er tom", "the file is empty").at_line(1)),
+        Ok(false) => scan
+            .findings
+            .push(Finding::new(RuleCode::F003, "filen er tom", "the file is empty").at_line(1)),
         Err(e) => scan.findings.push(read_error(&e)),
     }
     if scan.findings.is_empty() {
@@ -328,8 +337,12 @@ fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord
         let had_bom = stripped || rdr.get_ref().inner.head.starts_with(BOM);
         if raw.iter().any(|f| f.contains(&0)) {
             scan.findings.push(
-                Finding::new(RuleCode::F003, "NUL-tegn i overskriften (UTF-16 eller binærfil?)", "NUL bytes in the header (UTF-16 or a binary file?)")
-                    .at_line(1),
+                Finding::new(
+                    RuleCode::F003,
+                    "NUL-tegn i overskriften (UTF-16 eller binærfil?)",
+                    "NUL bytes in the header (UTF-16 or a binary file?)",
+                )
+                .at_line(1),
             );
         } else {
             let header_utf8 = raw.iter().all(|f| std::str::from_utf8(f).is_ok());
@@ -342,13 +355,23 @@ fn scan_header<R: Read>(input: R) -> (ScanReader<R>, SharedLog, Scan, ByteRecord
             scan.notices = notices;
             if header.columns().next().is_none() {
                 scan.findings.push(
-                    Finding::new(RuleCode::F003, "første linje er ikke en gjenkjennelig overskriftsrad", "the first line is not a recognisable header row")
-                        .at_line(1),
+                    Finding::new(
+                        RuleCode::F003,
+                        "første linje er ikke en gjenkjennelig overskriftsrad",
+                        "the first line is not a recognisable header row",
+                    )
+                    .at_line(1),
                 );
             } else {
                 for c in Column::ALL.iter().filter(|c| c.is_required() && !header.has(**c)) {
                     scan.findings.push(
-                        Finding::new(RuleCode::F001, format!("«{}»", c.name()), format!("«{}»", c.name())).at_line(1).column(c.name()),
+                        Finding::new(
+                            RuleCode::F001,
+                            format!("«{}»", c.name()),
+                            format!("«{}»", c.name()),
+                        )
+                        .at_line(1)
+                        .column(c.name()),
                     );
                 }
                 scan.header = Some(header);
@@ -389,8 +412,9 @@ struct RowScanner {
 
 impl RowScanner {
     fn new(header: &Header) -> RowScanner {
-        let submission_cols: Vec<(Column, usize)> =
-            Column::of_level(Level::Submission).filter_map(|c| header.position(c).map(|p| (c, p))).collect();
+        let submission_cols: Vec<(Column, usize)> = Column::of_level(Level::Submission)
+            .filter_map(|c| header.position(c).map(|p| (c, p)))
+            .collect();
         RowScanner {
             reported_f002: vec![false; submission_cols.len()],
             submission_cols,
@@ -405,10 +429,17 @@ impl RowScanner {
     /// Checks one data row. Returns its trimmed incident id (empty when missing), whether
     /// that id had been seen on an earlier row, and the row as text when the file is UTF-8
     /// and the row too.
-    fn row<'r>(&mut self, record: &'r ByteRecord, line: u64, scan: &mut Scan) -> (&'r [u8], bool, Option<&'r str>) {
+    fn row<'r>(
+        &mut self,
+        record: &'r ByteRecord,
+        line: u64,
+        scan: &mut Scan,
+    ) -> (&'r [u8], bool, Option<&'r str>) {
         let utf8 = if scan.encoding == Encoding::Windows1252 { None } else { utf8_row(record) };
         if scan.encoding != Encoding::Windows1252 && !self.encoding_reported && utf8.is_none() {
-            if let Some((i, _)) = record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err()) {
+            if let Some((i, _)) =
+                record.iter().enumerate().find(|(_, f)| std::str::from_utf8(f).is_err())
+            {
                 self.encoding_reported = true;
                 let column = self.names.get(i).cloned();
                 let mut f = Finding::new(
@@ -424,7 +455,11 @@ impl RowScanner {
             }
         }
         if self.ordinal == 0 {
-            self.first_values = self.submission_cols.iter().map(|(_, p)| trim_bytes(record.get(*p).unwrap_or(b"")).to_vec()).collect();
+            self.first_values = self
+                .submission_cols
+                .iter()
+                .map(|(_, p)| trim_bytes(record.get(*p).unwrap_or(b"")).to_vec())
+                .collect();
         } else {
             for (k, (c, p)) in self.submission_cols.iter().enumerate() {
                 let v = trim_bytes(record.get(*p).unwrap_or(b""));
@@ -462,9 +497,15 @@ impl RowScanner {
             scan.submission.values.insert(*c, scan.encoding.decode(v).into_owned());
         }
         check_period(scan);
-        if scan.header.as_ref().is_some_and(|h| h.has(Column::Sentralkode)) && scan.submission.centre().is_none() {
+        if scan.header.as_ref().is_some_and(|h| h.has(Column::Sentralkode))
+            && scan.submission.centre().is_none()
+        {
             let c = Column::Sentralkode.name();
-            scan.findings.push(Finding::new(RuleCode::F001, format!("«{c}» er tom"), format!("«{c}» is empty")).at_line(2).column(c));
+            scan.findings.push(
+                Finding::new(RuleCode::F001, format!("«{c}» er tom"), format!("«{c}» is empty"))
+                    .at_line(2)
+                    .column(c),
+            );
         }
     }
 }
@@ -474,7 +515,13 @@ fn check_period(scan: &mut Scan) {
         let raw = scan.submission.values.get(&c)?.clone();
         if raw.is_empty() {
             scan.findings.push(
-                Finding::new(RuleCode::F001, format!("«{}» er tom", c.name()), format!("«{}» is empty", c.name())).at_line(2).column(c.name()),
+                Finding::new(
+                    RuleCode::F001,
+                    format!("«{}» er tom", c.name()),
+                    format!("«{}» is empty", c.name()),
+                )
+                .at_line(2)
+                .column(c.name()),
             );
             return None;
         }
@@ -500,10 +547,14 @@ fn check_period(scan: &mut Scan) {
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             scan.findings.push(
-                Finding::new(RuleCode::F001, "«Dato fra» er etter «Dato til»", "«Dato fra» is after «Dato til»")
-                    .at_line(2)
-                    .column(Column::DatoTil.name())
-                    .value(t.format("%d.%m.%Y").to_string()),
+                Finding::new(
+                    RuleCode::F001,
+                    "«Dato fra» er etter «Dato til»",
+                    "«Dato fra» is after «Dato til»",
+                )
+                .at_line(2)
+                .column(Column::DatoTil.name())
+                .value(t.format("%d.%m.%Y").to_string()),
             );
         }
     }
@@ -544,7 +595,13 @@ impl RawRow {
     }
 
     /// [`RawRow::new`] given the row's text when it has been found to be UTF-8.
-    fn decoded(line: u64, record: &ByteRecord, utf8: Option<&str>, encoding: Encoding, header: &Header) -> RawRow {
+    fn decoded(
+        line: u64,
+        record: &ByteRecord,
+        utf8: Option<&str>,
+        encoding: Encoding,
+        header: &Header,
+    ) -> RawRow {
         let mut spans = [(0u32, 0u32); Column::COUNT];
         let text = match utf8 {
             Some(text) => {
@@ -745,7 +802,8 @@ pub fn scan_and_fold<R: Read>(input: R, mut on: impl FnMut(Event<'_>)) -> (Scan,
 /// starts are all the inner boundaries).
 fn utf8_row(record: &ByteRecord) -> Option<&str> {
     let text = std::str::from_utf8(record.as_slice()).ok()?;
-    (text.is_ascii() || record.iter().all(|f| f.first().is_none_or(|b| !(0x80..0xC0).contains(b)))).then_some(text)
+    (text.is_ascii() || record.iter().all(|f| f.first().is_none_or(|b| !(0x80..0xC0).contains(b))))
+        .then_some(text)
 }
 
 /// `str::trim`, with a fast path for the common field that has nothing to trim.

@@ -85,7 +85,11 @@ impl Row {
     /// The population of `response_time`, `alert_to_arrival` and `response_within_target`:
     /// reported red incidents, not pre-booked, not misdials, with at least one road mission.
     pub fn in_response_population(&self) -> bool {
-        self.reported() && self.urgency == Some(Hastegrad::Rod) && !self.prebooked && !is_misdial(self.hendelsestype) && self.road_missions > 0
+        self.reported()
+            && self.urgency == Some(Hastegrad::Rod)
+            && !self.prebooked
+            && !is_misdial(self.hendelsestype)
+            && self.road_missions > 0
     }
 
     /// The population of `amk_reaction_time`: reported incidents whose first contact came on
@@ -166,7 +170,16 @@ pub enum Key {
 }
 
 impl Key {
-    pub const ALL: [Key; 8] = [Key::Centre, Key::Month, Key::Year, Key::Kommune, Key::Urgency, Key::Hendelsestype, Key::Sambandsvei, Key::Area];
+    pub const ALL: [Key; 8] = [
+        Key::Centre,
+        Key::Month,
+        Key::Year,
+        Key::Kommune,
+        Key::Urgency,
+        Key::Hendelsestype,
+        Key::Sambandsvei,
+        Key::Area,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -200,13 +213,25 @@ impl Key {
 
     fn value(self, code: u32, dict: &Dict) -> GroupValue {
         match self {
-            Key::Centre => dict.centres.get(code as usize).map_or(GroupValue::Null, |c| GroupValue::Text(c.clone())),
+            Key::Centre => dict
+                .centres
+                .get(code as usize)
+                .map_or(GroupValue::Null, |c| GroupValue::Text(c.clone())),
             Key::Month => GroupValue::Text(format!("{:04}-{:02}", code / 100, code % 100)),
             Key::Year => GroupValue::Number(i64::from(code)),
-            Key::Kommune => dict.kommuner.get(code as usize).map_or(GroupValue::Null, |k| GroupValue::Text(k.clone())),
-            Key::Urgency => Hastegrad::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
-            Key::Hendelsestype => Hendelsestype::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
-            Key::Sambandsvei => Sambandsvei::ALL.get(code as usize).map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Kommune => dict
+                .kommuner
+                .get(code as usize)
+                .map_or(GroupValue::Null, |k| GroupValue::Text(k.clone())),
+            Key::Urgency => Hastegrad::ALL
+                .get(code as usize)
+                .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Hendelsestype => Hendelsestype::ALL
+                .get(code as usize)
+                .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Sambandsvei => Sambandsvei::ALL
+                .get(code as usize)
+                .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
             Key::Area => match code {
                 0 => GroupValue::Text("urban".into()),
                 1 => GroupValue::Text("rural".into()),
@@ -250,9 +275,16 @@ impl Key {
                 Some(y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?)
             }
             Key::Year => v.parse().ok(),
-            Key::Urgency => Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
-            Key::Hendelsestype => Hendelsestype::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
-            Key::Sambandsvei => Sambandsvei::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32),
+            Key::Urgency => {
+                Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32)
+            }
+            Key::Hendelsestype => Hendelsestype::ALL
+                .iter()
+                .position(|h| h.code() == v.to_uppercase())
+                .map(|i| i as u32),
+            Key::Sambandsvei => {
+                Sambandsvei::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32)
+            }
             Key::Area => match v {
                 "urban" => Some(0),
                 "rural" => Some(1),
@@ -280,10 +312,33 @@ pub struct Figure {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Values {
-    Times { n: u64, n_missing: u64, median_s: Option<i64>, p90_s: Option<i64>, mean_s: Option<f64> },
-    Target { n: u64, within: u64, share: Option<f64> },
-    Volume { contacts: u64, incidents: u64, missions: u64, road_missions: u64, air_missions: u64, per_1000: Option<Rates>, change_vs_last_year: Option<Rates> },
-    Missions { n: u64, median_s: Option<i64>, p90_s: Option<i64>, unit_hours: f64 },
+    Times {
+        n: u64,
+        n_missing: u64,
+        median_s: Option<i64>,
+        p90_s: Option<i64>,
+        mean_s: Option<f64>,
+    },
+    Target {
+        n: u64,
+        within: u64,
+        share: Option<f64>,
+    },
+    Volume {
+        contacts: u64,
+        incidents: u64,
+        missions: u64,
+        road_missions: u64,
+        air_missions: u64,
+        per_1000: Option<Rates>,
+        change_vs_last_year: Option<Rates>,
+    },
+    Missions {
+        n: u64,
+        median_s: Option<i64>,
+        p90_s: Option<i64>,
+        unit_hours: f64,
+    },
 }
 
 /// Contacts, incidents and missions as rates (per 1000 inhabitants) or relative changes.
@@ -340,8 +395,14 @@ fn key_of(by: &[Key], r: &Row, extra: u32) -> GroupKey {
     k
 }
 
-fn group_of(by: &[Key], k: &GroupKey, dict: &Dict, extra: Option<Key>) -> BTreeMap<&'static str, GroupValue> {
-    let mut g: BTreeMap<&'static str, GroupValue> = by.iter().enumerate().map(|(i, key)| (key.name(), key.value(k[i], dict))).collect();
+fn group_of(
+    by: &[Key],
+    k: &GroupKey,
+    dict: &Dict,
+    extra: Option<Key>,
+) -> BTreeMap<&'static str, GroupValue> {
+    let mut g: BTreeMap<&'static str, GroupValue> =
+        by.iter().enumerate().map(|(i, key)| (key.name(), key.value(k[i], dict))).collect();
     if let Some(e) = extra {
         g.insert(e.name(), e.value(k[8], dict));
     }
@@ -353,7 +414,14 @@ fn shift_year(month: i32, years: i32) -> i32 {
 }
 
 /// All indicator ids, in output order.
-pub const INDICATORS: [&str; 6] = ["volume", "response_time", "response_within_target", "amk_reaction_time", "alert_to_arrival", "mission_time"];
+pub const INDICATORS: [&str; 6] = [
+    "volume",
+    "response_time",
+    "response_within_target",
+    "amk_reaction_time",
+    "alert_to_arrival",
+    "mission_time",
+];
 
 /// Everything accumulated for one group of the `--by` keys.
 #[derive(Default)]
@@ -406,33 +474,53 @@ pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Ve
 }
 
 /// [`compute`] restricted to some indicator ids.
-pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, only: &[&str]) -> Vec<Figure> {
+pub fn compute_only(
+    data: &Dataset,
+    q: &Query,
+    population: Option<&Population>,
+    only: &[&str],
+) -> Vec<Figure> {
     let want = |id: &str| only.contains(&id);
     let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
     if centre == Some(None) {
         return Vec::new();
     }
     let centre = centre.flatten();
-    let filters: Vec<(Key, Option<u32>)> = q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict))).collect();
+    let filters: Vec<(Key, Option<u32>)> =
+        q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict))).collect();
     if filters.iter().any(|(_, c)| c.is_none()) {
         return Vec::new();
     }
     let selected = |r: &Row, from: i32, to: i32| {
-        r.month >= from && r.month <= to && centre.is_none_or(|c| r.centre == c) && filters.iter().all(|(k, c)| Some(k.code(r)) == *c)
+        r.month >= from
+            && r.month <= to
+            && centre.is_none_or(|c| r.centre == c)
+            && filters.iter().all(|(k, c)| Some(k.code(r)) == *c)
     };
     let by: Vec<Key> = q.by.iter().copied().take(8).collect();
     let by = &by[..];
-    let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) =
-        (want("volume"), want("response_time"), want("response_within_target"), want("amk_reaction_time"), want("alert_to_arrival"), want("mission_time"));
+    let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) = (
+        want("volume"),
+        want("response_time"),
+        want("response_within_target"),
+        want("amk_reaction_time"),
+        want("alert_to_arrival"),
+        want("mission_time"),
+    );
     let needs_all_rows = w_volume || w_reaction || w_missions;
 
     let mut slots = Slots::new();
     // Per row: its slot, for the mission times (u32::MAX = not selected).
-    let mut row_slot: Vec<u32> = if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
+    let mut row_slot: Vec<u32> =
+        if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
     // Response-only queries stream through the response population's copies; the others
     // visit the period's months only.
     let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
-        Box::new(data.by_month.range(q.from..=q.to).flat_map(|(_, ix)| ix.iter().map(|&i| (i as usize, &data.rows[i as usize]))))
+        Box::new(
+            data.by_month
+                .range(q.from..=q.to)
+                .flat_map(|(_, ix)| ix.iter().map(|&i| (i as usize, &data.rows[i as usize]))),
+        )
     } else {
         Box::new(data.response_rows.iter().enumerate())
     };
@@ -465,7 +553,9 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
             if w_alert {
                 acc.alert.add(r.alert_to_arrival_s);
             }
-            if let (true, Some(urban), Some(t)) = (w_target, r.urban, r.response_s.filter(|t| *t >= 0)) {
+            if let (true, Some(urban), Some(t)) =
+                (w_target, r.urban, r.response_s.filter(|t| *t >= 0))
+            {
                 let e = &mut acc.target[usize::from(!urban)];
                 e.0 += 1;
                 e.1 += u64::from(t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S });
@@ -489,7 +579,11 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
     let mut any_last_year = false;
     if w_volume {
         let (from, to) = (shift_year(q.from, -1), shift_year(q.to, -1));
-        for r in data.by_month.range(from..=to).flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize])) {
+        for r in data
+            .by_month
+            .range(from..=to)
+            .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]))
+        {
             if !selected(r, from, to) || !r.reported() {
                 continue;
             }
@@ -510,20 +604,38 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
         let group = || group_of(by, k, dict, None);
         if w_volume {
             let c = acc.volume;
-            let per_1000 = inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0).map(|p| Rates {
-                contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
-                incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
-                missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
-            });
+            let per_1000 = inhabitants
+                .as_ref()
+                .and_then(|inh| inh.of_group(by, k, dict))
+                .filter(|p| *p > 0.0)
+                .map(|p| Rates {
+                    contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
+                    incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
+                    missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
+                });
             let change = any_last_year.then(|| {
                 let before = last_year.get(k).copied().unwrap_or_default();
-                let rel = |now: u64, then: u64| (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4));
-                Rates { contacts: rel(c.contacts, before.contacts), incidents: rel(c.incidents, before.incidents), missions: rel(c.missions, before.missions) }
+                let rel = |now: u64, then: u64| {
+                    (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4))
+                };
+                Rates {
+                    contacts: rel(c.contacts, before.contacts),
+                    incidents: rel(c.incidents, before.incidents),
+                    missions: rel(c.missions, before.missions),
+                }
             });
             out.push(Figure {
                 id: "volume",
                 group: group(),
-                values: Values::Volume { contacts: c.contacts, incidents: c.incidents, missions: c.missions, road_missions: c.road, air_missions: c.air, per_1000, change_vs_last_year: change },
+                values: Values::Volume {
+                    contacts: c.contacts,
+                    incidents: c.incidents,
+                    missions: c.missions,
+                    road_missions: c.road,
+                    air_missions: c.air,
+                    per_1000,
+                    change_vs_last_year: change,
+                },
             });
         }
         let has = |t: &Times| !t.values.is_empty() || t.missing > 0;
@@ -537,8 +649,19 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
             for (area, (n, within)) in acc.target.into_iter().enumerate() {
                 if n > 0 {
                     let mut g = group();
-                    g.insert("area", GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()));
-                    out.push(Figure { id: "response_within_target", group: g, values: Values::Target { n, within, share: Some(round(within as f64 / n as f64, 4)) } });
+                    g.insert(
+                        "area",
+                        GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()),
+                    );
+                    out.push(Figure {
+                        id: "response_within_target",
+                        group: g,
+                        values: Values::Target {
+                            n,
+                            within,
+                            share: Some(round(within as f64 / n as f64, 4)),
+                        },
+                    });
                 }
             }
         }
@@ -546,7 +669,12 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
             for (u, t) in acc.reaction.into_iter().enumerate() {
                 if has(&t) {
                     let mut g = group();
-                    g.insert("urgency", Hastegrad::ALL.get(u).map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())));
+                    g.insert(
+                        "urgency",
+                        Hastegrad::ALL
+                            .get(u)
+                            .map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())),
+                    );
                     out.push(Figure { id: "amk_reaction_time", group: g, values: t.figure() });
                 }
             }
@@ -554,7 +682,16 @@ pub fn compute_only(data: &Dataset, q: &Query, population: Option<&Population>, 
         if w_missions && !acc.missions.is_empty() {
             let mut v = acc.missions;
             let s = summarise(&mut v);
-            out.push(Figure { id: "mission_time", group: group(), values: Values::Missions { n: s.n, median_s: s.median, p90_s: s.p90, unit_hours: round(s.sum as f64 / 3600.0, 2) } });
+            out.push(Figure {
+                id: "mission_time",
+                group: group(),
+                values: Values::Missions {
+                    n: s.n,
+                    median_s: s.median,
+                    p90_s: s.p90,
+                    unit_hours: round(s.sum as f64 / 3600.0, 2),
+                },
+            });
         }
     }
     let order = |id: &str| INDICATORS.iter().position(|x| *x == id);
@@ -576,7 +713,10 @@ struct Inhabitants<'a> {
 
 impl<'a> Inhabitants<'a> {
     fn new(population: &'a Population, data: &Dataset, q: &Query) -> Inhabitants<'a> {
-        let months: Vec<i32> = (q.from / 100..=q.to / 100).flat_map(|y| (1..=12).map(move |m| y * 100 + m)).filter(|m| *m >= q.from && *m <= q.to).collect();
+        let months: Vec<i32> = (q.from / 100..=q.to / 100)
+            .flat_map(|y| (1..=12).map(move |m| y * 100 + m))
+            .filter(|m| *m >= q.from && *m <= q.to)
+            .collect();
         let mut counts: HashMap<(u16, u16), u64> = HashMap::new();
         for r in &data.rows {
             if r.kommune != UNKNOWN {
@@ -599,23 +739,39 @@ impl<'a> Inhabitants<'a> {
     }
 
     fn of_group(&self, by: &[Key], k: &GroupKey, dict: &Dict) -> Option<f64> {
-        let years: Vec<i32> = match (by.iter().position(|x| *x == Key::Month), by.iter().position(|x| *x == Key::Year)) {
+        let years: Vec<i32> = match (
+            by.iter().position(|x| *x == Key::Month),
+            by.iter().position(|x| *x == Key::Year),
+        ) {
             (Some(i), _) => vec![k[i] as i32 / 100],
             (None, Some(i)) => vec![k[i] as i32],
             _ => self.months.iter().map(|m| m / 100).collect(),
         };
         let of = |kommune: &str| -> f64 {
-            let sum: f64 = years.iter().map(|y| self.population.by_kommune_year.get(&(kommune.to_string(), *y)).copied().unwrap_or(0) as f64).sum();
+            let sum: f64 = years
+                .iter()
+                .map(|y| {
+                    self.population
+                        .by_kommune_year
+                        .get(&(kommune.to_string(), *y))
+                        .copied()
+                        .unwrap_or(0) as f64
+                })
+                .sum();
             sum / years.len().max(1) as f64
         };
         if let Some(i) = by.iter().position(|x| *x == Key::Kommune) {
             return dict.kommuner.get(k[i] as usize).map(|n| of(n));
         }
-        let centre = by.iter().position(|x| *x == Key::Centre).map(|i| k[i] as u16).or(self.centre_filter);
+        let centre =
+            by.iter().position(|x| *x == Key::Centre).map(|i| k[i] as u16).or(self.centre_filter);
         match centre {
-            Some(c) => Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|n| of(n)).sum())),
+            Some(c) => {
+                Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|n| of(n)).sum()))
+            }
             None => {
-                let mut kommuner: Vec<&String> = self.population.by_kommune_year.keys().map(|(k, _)| k).collect();
+                let mut kommuner: Vec<&String> =
+                    self.population.by_kommune_year.keys().map(|(k, _)| k).collect();
                 kommuner.sort();
                 kommuner.dedup();
                 Some(kommuner.into_iter().map(|n| of(n)).sum())

@@ -16,8 +16,16 @@ use crate::compute::{Figure, GroupValue, Values};
 pub const DEFAULT_THRESHOLD: u64 = 5;
 
 /// Which cells of a table to suppress: `cells[i]` is (group, count); returns the indices.
-pub fn suppressed_cells(cells: &[(BTreeMap<&'static str, GroupValue>, u64)], threshold: u64) -> BTreeSet<usize> {
-    let mut out: BTreeSet<usize> = cells.iter().enumerate().filter(|(_, (_, c))| *c > 0 && *c < threshold).map(|(i, _)| i).collect();
+pub fn suppressed_cells(
+    cells: &[(BTreeMap<&'static str, GroupValue>, u64)],
+    threshold: u64,
+) -> BTreeSet<usize> {
+    let mut out: BTreeSet<usize> = cells
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| *c > 0 && *c < threshold)
+        .map(|(i, _)| i)
+        .collect();
     let keys: BTreeSet<&'static str> = cells.iter().flat_map(|(g, _)| g.keys().copied()).collect();
     loop {
         let mut changed = false;
@@ -25,13 +33,18 @@ pub fn suppressed_cells(cells: &[(BTreeMap<&'static str, GroupValue>, u64)], thr
             // Lines: the group without this key.
             let mut lines: BTreeMap<Vec<(&'static str, GroupValue)>, Vec<usize>> = BTreeMap::new();
             for (i, (g, _)) in cells.iter().enumerate() {
-                let rest: Vec<(&'static str, GroupValue)> = g.iter().filter(|(k, _)| *k != key).map(|(k, v)| (*k, v.clone())).collect();
+                let rest: Vec<(&'static str, GroupValue)> =
+                    g.iter().filter(|(k, _)| *k != key).map(|(k, v)| (*k, v.clone())).collect();
                 lines.entry(rest).or_default().push(i);
             }
             for members in lines.values() {
                 let hidden = members.iter().filter(|i| out.contains(i) && cells[**i].1 > 0).count();
                 if hidden == 1 {
-                    if let Some(&next) = members.iter().filter(|i| !out.contains(i) && cells[**i].1 > 0).min_by_key(|i| (cells[**i].1, **i)) {
+                    if let Some(&next) = members
+                        .iter()
+                        .filter(|i| !out.contains(i) && cells[**i].1 > 0)
+                        .min_by_key(|i| (cells[**i].1, **i))
+                    {
                         out.insert(next);
                         changed = true;
                     }
@@ -61,12 +74,15 @@ fn count_of(v: &Values, field: &str) -> Option<u64> {
         (Values::Volume { missions, .. }, "missions") => Some(*missions),
         (Values::Volume { road_missions, .. }, "road_missions") => Some(*road_missions),
         (Values::Volume { air_missions, .. }, "air_missions") => Some(*air_missions),
-        (Values::Times { n, .. }, "n") | (Values::Target { n, .. }, "n") | (Values::Missions { n, .. }, "n") => Some(*n),
+        (Values::Times { n, .. }, "n")
+        | (Values::Target { n, .. }, "n")
+        | (Values::Missions { n, .. }, "n") => Some(*n),
         _ => None,
     }
 }
 
-const FIELDS: [&str; 6] = ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
+const FIELDS: [&str; 6] =
+    ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
 
 /// Applies primary and secondary suppression to a set of figures (one query's answer).
 /// Withheld values become empty (`null` in JSON) and are listed in `suppressed`.
@@ -75,11 +91,18 @@ pub fn suppress(figures: Vec<Figure>, threshold: u64) -> Vec<PublicFigure> {
     let ids: BTreeSet<&str> = figures.iter().map(|f| f.id).collect();
     for id in ids {
         for field in FIELDS {
-            let members: Vec<usize> = (0..figures.len()).filter(|&i| figures[i].id == id && count_of(&figures[i].values, field).is_some()).collect();
+            let members: Vec<usize> = (0..figures.len())
+                .filter(|&i| figures[i].id == id && count_of(&figures[i].values, field).is_some())
+                .collect();
             if members.is_empty() {
                 continue;
             }
-            let cells: Vec<(BTreeMap<&'static str, GroupValue>, u64)> = members.iter().map(|&i| (figures[i].group.clone(), count_of(&figures[i].values, field).unwrap_or(0))).collect();
+            let cells: Vec<(BTreeMap<&'static str, GroupValue>, u64)> = members
+                .iter()
+                .map(|&i| {
+                    (figures[i].group.clone(), count_of(&figures[i].values, field).unwrap_or(0))
+                })
+                .collect();
             for k in suppressed_cells(&cells, threshold) {
                 hidden[members[k]].insert(field);
             }
@@ -93,8 +116,22 @@ pub fn suppress(figures: Vec<Figure>, threshold: u64) -> Vec<PublicFigure> {
             // Withheld values are zeroed here too, so a consumer that ignores `suppressed`
             // still cannot leak them; the HTTP layer publishes them as `null`.
             match &mut f.values {
-                Values::Volume { contacts, incidents, missions, road_missions, air_missions, per_1000, change_vs_last_year } => {
-                    for (name, v) in [("contacts", contacts), ("incidents", incidents), ("missions", missions), ("road_missions", road_missions), ("air_missions", air_missions)] {
+                Values::Volume {
+                    contacts,
+                    incidents,
+                    missions,
+                    road_missions,
+                    air_missions,
+                    per_1000,
+                    change_vs_last_year,
+                } => {
+                    for (name, v) in [
+                        ("contacts", contacts),
+                        ("incidents", incidents),
+                        ("missions", missions),
+                        ("road_missions", road_missions),
+                        ("air_missions", air_missions),
+                    ] {
                         if h.contains(name) {
                             *v = 0;
                         }
@@ -142,10 +179,19 @@ mod tests {
     fn primary_and_secondary_suppression_in_one_line() {
         // OSL 120, BGO 3, TRD 40, KKN 0: BGO is primary; the total would reveal it, so the
         // smallest other non-zero cell (TRD) goes too; the zero stays.
-        let cells = vec![(g(&[("centre", "OSL")]), 120), (g(&[("centre", "BGO")]), 3), (g(&[("centre", "TRD")]), 40), (g(&[("centre", "KKN")]), 0)];
+        let cells = vec![
+            (g(&[("centre", "OSL")]), 120),
+            (g(&[("centre", "BGO")]), 3),
+            (g(&[("centre", "TRD")]), 40),
+            (g(&[("centre", "KKN")]), 0),
+        ];
         assert_eq!(suppressed_cells(&cells, 5), BTreeSet::from([1, 2]));
         // Two primary cells protect each other: nothing more.
-        let cells = vec![(g(&[("centre", "OSL")]), 120), (g(&[("centre", "BGO")]), 3), (g(&[("centre", "TRD")]), 4)];
+        let cells = vec![
+            (g(&[("centre", "OSL")]), 120),
+            (g(&[("centre", "BGO")]), 3),
+            (g(&[("centre", "TRD")]), 4),
+        ];
         assert_eq!(suppressed_cells(&cells, 5), BTreeSet::from([1, 2]));
         // Nothing small: nothing suppressed.
         assert!(suppressed_cells(&cells[..1], 5).is_empty());

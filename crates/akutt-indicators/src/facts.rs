@@ -42,7 +42,12 @@ pub fn facts(inc: &Incident) -> Facts {
     let t0 = inc.t0();
     let first_alert = inc.actions.iter().filter_map(|a| a.alerted_at).min();
     // The first-arriving road mission (not the first alerted one: §8).
-    let first_arrival = inc.actions.iter().filter(|a| a.is_road_mission()).filter_map(|a| a.at_scene_at.map(|t| (t, a))).min_by_key(|(t, _)| *t);
+    let first_arrival = inc
+        .actions
+        .iter()
+        .filter(|a| a.is_road_mission())
+        .filter_map(|a| a.at_scene_at.map(|t| (t, a)))
+        .min_by_key(|(t, _)| *t);
     let missions: Vec<_> = inc.missions().collect();
     Facts {
         month: t0.and_then(oslo_month),
@@ -50,10 +55,19 @@ pub fn facts(inc: &Incident) -> Facts {
         response_s: t0.zip(first_arrival).map(|(t0, (at, _))| at - t0),
         alert_to_arrival_s: first_arrival.and_then(|(at, a)| a.alerted_at.map(|v| at - v)),
         missions: missions.len() as u32,
-        road_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseBil)).count() as u32,
-        air_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseLuft)).count() as u32,
-        ambulance_actions: inc.actions.iter().filter(|a| a.tiltak.is_some_and(Tiltak::is_ambulance)).count() as u32,
-        mission_times_s: missions.iter().map(|a| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).collect(),
+        road_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseBil)).count()
+            as u32,
+        air_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseLuft)).count()
+            as u32,
+        ambulance_actions: inc
+            .actions
+            .iter()
+            .filter(|a| a.tiltak.is_some_and(Tiltak::is_ambulance))
+            .count() as u32,
+        mission_times_s: missions
+            .iter()
+            .map(|a| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v))
+            .collect(),
     }
 }
 

@@ -9,5 +9,7 @@ pub mod disclosure;
 pub mod facts;
 pub mod percentile;
 
-pub use compute::{compute, Dataset, Dict, Figure, GroupValue, Key, Population, Query, Row, Values};
+pub use compute::{
+    compute, Dataset, Dict, Figure, GroupValue, Key, Population, Query, Row, Values,
+};
 pub use facts::{facts, oslo_month, Facts};

@@ -52,7 +52,13 @@ pub fn summarise(values: &mut [i64]) -> Summary {
             pv
         });
     }
-    Summary { n, median, p90, mean: (n > 0).then(|| (sum as f64 / n as f64 * 10.0).round() / 10.0), sum }
+    Summary {
+        n,
+        median,
+        p90,
+        mean: (n > 0).then(|| (sum as f64 / n as f64 * 10.0).round() / 10.0),
+        sum,
+    }
 }
 
 #[cfg(test)]
@@ -82,7 +88,11 @@ mod tests {
             let mut sorted = v.clone();
             sorted.sort();
             let s = summarise(&mut v);
-            assert_eq!((s.median, s.p90, s.n), (of_sorted(&sorted, MEDIAN), of_sorted(&sorted, P90), n as u64), "n = {n}");
+            assert_eq!(
+                (s.median, s.p90, s.n),
+                (of_sorted(&sorted, MEDIAN), of_sorted(&sorted, P90), n as u64),
+                "n = {n}"
+            );
         }
     }
 }

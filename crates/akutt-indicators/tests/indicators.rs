@@ -3,7 +3,9 @@
 //! figure and compares them, as compact JSON lines, with the expected ones.
 
 use akutt_indicators::{compute, Dataset, Key, Population, Query};
-use akutt_model::{Action, Contact, Hastegrad, Hendelsestype, Incident, Patient, Sambandsvei, Sted, Tiltak};
+use akutt_model::{
+    Action, Contact, Hastegrad, Hendelsestype, Incident, Patient, Sambandsvei, Sted, Tiltak,
+};
 
 /// 2024-03-05 10:00:00 Oslo (CET) as an instant.
 const T: i64 = 1_709_629_200;
@@ -15,7 +17,13 @@ fn incident(id: &str, t0: i64, urgency: Hastegrad) -> Incident {
         pickup_municipality: Some("0301".into()),
         urban: Some(true),
         created_at: Some(t0 + 20),
-        contacts: vec![Contact { id: format!("{id}-1"), received_at: Some(t0), sequence: Some(1), innringer: None, sambandsvei: Some(Sambandsvei::Nodlinje113) }],
+        contacts: vec![Contact {
+            id: format!("{id}-1"),
+            received_at: Some(t0),
+            sequence: Some(1),
+            innringer: None,
+            sambandsvei: Some(Sambandsvei::Nodlinje113),
+        }],
         patients: vec![Patient { number: Some(1), urgency: Some(urgency), ..Patient::default() }],
         ..Incident::default()
     }
@@ -49,7 +57,8 @@ fn check(incidents: &[Incident], q: &Query, population: Option<&Population>, exp
     for inc in incidents {
         data.push_incident("OSL", inc);
     }
-    let got: Vec<String> = compute(&data, q, population).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+    let got: Vec<String> =
+        compute(&data, q, population).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
     let want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
     assert_eq!(got, want, "\ngot:\n{}", got.join("\n"));
 }
@@ -57,7 +66,8 @@ fn check(incidents: &[Incident], q: &Query, population: Option<&Population>, exp
 #[test]
 fn one_red_urban_incident() {
     // t0 10:00:00, alerted 10:01:30, at scene 10:09:00, free 10:50:00.
-    let a = with(incident("H1", T, Hastegrad::Rod), |i| i.actions.push(road(T, 90, Some(540), 3000)));
+    let a =
+        with(incident("H1", T, Hastegrad::Rod), |i| i.actions.push(road(T, 90, Some(540), 3000)));
     check(
         &[a],
         &month_query(&[]),
@@ -80,7 +90,10 @@ fn first_arrival_counts_not_first_alerted_and_borrowed_units_never() {
     let a = with(incident("H1", T, Hastegrad::Rod), |i| {
         i.actions.push(road(T, 60, Some(900), 2000));
         i.actions.push(road(T, 120, Some(600), 2100));
-        i.actions.push(Action { resource: Some("Ukjent ambulanse".into()), ..road(T, 30, Some(300), 1000) });
+        i.actions.push(Action {
+            resource: Some("Ukjent ambulanse".into()),
+            ..road(T, 30, Some(300), 1000)
+        });
     });
     check(
         &[a],
@@ -102,7 +115,8 @@ fn first_arrival_counts_not_first_alerted_and_borrowed_units_never() {
 fn air_only_prebooked_misdial_and_lv_exclusions() {
     // Air only: a mission, not a road mission → not in the response population.
     let air = with(incident("AIR", T, Hastegrad::Rod), |i| {
-        i.actions.push(Action { tiltak: Some(Tiltak::AmbulanseLuft), ..road(T, 100, Some(1800), 5000) });
+        i.actions
+            .push(Action { tiltak: Some(Tiltak::AmbulanseLuft), ..road(T, 100, Some(1800), 5000) });
     });
     // Pre-booked (Utføres after t0): excluded from response_time.
     let pre = with(incident("PRE", T, Hastegrad::Rod), |i| {
@@ -115,7 +129,9 @@ fn air_only_prebooked_misdial_and_lv_exclusions() {
         i.actions.push(road(T, 60, Some(400), 900));
     });
     // LV line without ambulance: not reported at all. LV line with one: reported, not 113.
-    let lv_only = with(incident("LV1", T, Hastegrad::Gul), |i| i.contacts[0].sambandsvei = Some(Sambandsvei::Legevakt));
+    let lv_only = with(incident("LV1", T, Hastegrad::Gul), |i| {
+        i.contacts[0].sambandsvei = Some(Sambandsvei::Legevakt)
+    });
     let lv_amb = with(incident("LV2", T, Hastegrad::Gul), |i| {
         i.contacts[0].sambandsvei = Some(Sambandsvei::Legevakt);
         i.actions.push(road(T, 600, Some(1800), 4000));
@@ -145,7 +161,8 @@ fn missing_times_are_counted_as_n_missing_and_returns_without_patient_stay_missi
     let no_alert = with(incident("NOA", T, Hastegrad::Rod), |i| {
         i.actions.push(Action { alerted_at: None, ..road(T, 0, Some(700), 2000) });
     });
-    let ok = with(incident("OK", T, Hastegrad::Rod), |i| i.actions.push(road(T, 100, Some(1000), 2000)));
+    let ok =
+        with(incident("OK", T, Hastegrad::Rod), |i| i.actions.push(road(T, 100, Some(1000), 2000)));
     check(
         &[retur, no_alert, ok],
         &month_query(&[]),
@@ -175,19 +192,33 @@ fn daylight_saving_night_intervals_are_between_instants() {
     data.push_incident("OSL", &a);
     let figures = compute(&data, &q, None);
     let response = figures.iter().find(|f| f.id == "response_time").unwrap();
-    assert_eq!(serde_json::to_string(response).unwrap(), r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":900,"p90_s":900,"mean_s":900.0}"#);
+    assert_eq!(
+        serde_json::to_string(response).unwrap(),
+        r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":900,"p90_s":900,"mean_s":900.0}"#
+    );
     let target = figures.iter().find(|f| f.id == "response_within_target").unwrap();
-    assert_eq!(serde_json::to_string(target).unwrap(), r#"{"id":"response_within_target","group":{"area":"rural"},"n":1,"within":1,"share":1.0}"#);
+    assert_eq!(
+        serde_json::to_string(target).unwrap(),
+        r#"{"id":"response_within_target","group":{"area":"rural"},"n":1,"within":1,"share":1.0}"#
+    );
 }
 
 #[test]
 fn target_thresholds_are_inclusive_and_missing_area_is_left_out() {
-    let at = |id: &str, urban: Option<bool>, s: i64| with(incident(id, T, Hastegrad::Rod), |i| {
-        i.urban = urban;
-        i.actions.push(road(T, 60, Some(s), s + 600));
-    });
+    let at = |id: &str, urban: Option<bool>, s: i64| {
+        with(incident(id, T, Hastegrad::Rod), |i| {
+            i.urban = urban;
+            i.actions.push(road(T, 60, Some(s), s + 600));
+        })
+    };
     check(
-        &[at("U1", Some(true), 720), at("U2", Some(true), 721), at("R1", Some(false), 1500), at("R2", Some(false), 1501), at("X", None, 100)],
+        &[
+            at("U1", Some(true), 720),
+            at("U2", Some(true), 721),
+            at("R1", Some(false), 1500),
+            at("R2", Some(false), 1501),
+            at("X", None, 100),
+        ],
         &Query { by: vec![], ..month_query(&[]) },
         None,
         &[
@@ -204,8 +235,11 @@ fn target_thresholds_are_inclusive_and_missing_area_is_left_out() {
 
 #[test]
 fn reaction_time_is_113_only_and_split_by_urgency() {
-    let g = with(incident("G", T, Hastegrad::Gul), |i| i.actions.push(road(T, 400, Some(1400), 3000)));
-    let n = with(incident("N", T, Hastegrad::Gronn), |i| i.actions.push(road(T, 1200, Some(2400), 4000)));
+    let g =
+        with(incident("G", T, Hastegrad::Gul), |i| i.actions.push(road(T, 400, Some(1400), 3000)));
+    let n = with(incident("N", T, Hastegrad::Gronn), |i| {
+        i.actions.push(road(T, 1200, Some(2400), 4000))
+    });
     let other_line = with(incident("ROD", T, Hastegrad::Gul), |i| {
         i.contacts[0].sambandsvei = Some(Sambandsvei::AnnenRodLinje);
         i.actions.push(road(T, 10, Some(600), 1000));
@@ -214,7 +248,11 @@ fn reaction_time_is_113_only_and_split_by_urgency() {
     for i in [&g, &n, &other_line] {
         data.push_incident("OSL", i);
     }
-    let lines: Vec<String> = compute(&data, &month_query(&[]), None).iter().filter(|f| f.id == "amk_reaction_time").map(|f| serde_json::to_string(f).unwrap()).collect();
+    let lines: Vec<String> = compute(&data, &month_query(&[]), None)
+        .iter()
+        .filter(|f| f.id == "amk_reaction_time")
+        .map(|f| serde_json::to_string(f).unwrap())
+        .collect();
     assert_eq!(
         lines,
         vec![
@@ -228,7 +266,11 @@ fn reaction_time_is_113_only_and_split_by_urgency() {
 fn volumes_per_1000_and_change_against_last_year() {
     // March 2023: 2 incidents; March 2024: 3 incidents, in 0301 (population 700,000 in 2024).
     let last_year = T - 366 * 86_400;
-    let incidents: Vec<Incident> = [last_year, last_year + 60, T, T + 60, T + 120].iter().enumerate().map(|(k, t)| incident(&format!("H{k}"), *t, Hastegrad::Gronn)).collect();
+    let incidents: Vec<Incident> = [last_year, last_year + 60, T, T + 60, T + 120]
+        .iter()
+        .enumerate()
+        .map(|(k, t)| incident(&format!("H{k}"), *t, Hastegrad::Gronn))
+        .collect();
     let mut population = Population::default();
     population.by_kommune_year.insert(("0301".into(), 2024), 700_000);
     population.by_kommune_year.insert(("0301".into(), 2023), 690_000);
@@ -237,7 +279,11 @@ fn volumes_per_1000_and_change_against_last_year() {
         data.push_incident("OSL", i);
     }
     let figures = compute(&data, &month_query(&[Key::Kommune, Key::Month]), Some(&population));
-    let volume: Vec<String> = figures.iter().filter(|f| f.id == "volume").map(|f| serde_json::to_string(f).unwrap()).collect();
+    let volume: Vec<String> = figures
+        .iter()
+        .filter(|f| f.id == "volume")
+        .map(|f| serde_json::to_string(f).unwrap())
+        .collect();
     assert_eq!(
         volume,
         vec![
@@ -248,7 +294,8 @@ fn volumes_per_1000_and_change_against_last_year() {
 
 #[test]
 fn filters_select_rows_by_any_key() {
-    let urban = with(incident("U", T, Hastegrad::Rod), |i| i.actions.push(road(T, 60, Some(500), 1000)));
+    let urban =
+        with(incident("U", T, Hastegrad::Rod), |i| i.actions.push(road(T, 60, Some(500), 1000)));
     let rural = with(incident("R", T, Hastegrad::Rod), |i| {
         i.urban = Some(false);
         i.pickup_municipality = Some("5444".into());
@@ -258,11 +305,23 @@ fn filters_select_rows_by_any_key() {
     data.push_incident("OSL", &urban);
     data.push_incident("OSL", &rural);
     let response = |filters: Vec<(Key, &str)>| {
-        let q = Query { filters: filters.into_iter().map(|(k, v)| (k, v.to_string())).collect(), ..month_query(&[]) };
-        compute(&data, &q, None).into_iter().find(|f| f.id == "response_time").map(|f| serde_json::to_string(&f.values).unwrap())
+        let q = Query {
+            filters: filters.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+            ..month_query(&[])
+        };
+        compute(&data, &q, None)
+            .into_iter()
+            .find(|f| f.id == "response_time")
+            .map(|f| serde_json::to_string(&f.values).unwrap())
     };
-    assert_eq!(response(vec![(Key::Area, "rural")]).unwrap(), r#"{"n":1,"n_missing":0,"median_s":1300,"p90_s":1300,"mean_s":1300.0}"#);
-    assert_eq!(response(vec![(Key::Kommune, "0301"), (Key::Urgency, "R")]).unwrap(), r#"{"n":1,"n_missing":0,"median_s":500,"p90_s":500,"mean_s":500.0}"#);
+    assert_eq!(
+        response(vec![(Key::Area, "rural")]).unwrap(),
+        r#"{"n":1,"n_missing":0,"median_s":1300,"p90_s":1300,"mean_s":1300.0}"#
+    );
+    assert_eq!(
+        response(vec![(Key::Kommune, "0301"), (Key::Urgency, "R")]).unwrap(),
+        r#"{"n":1,"n_missing":0,"median_s":500,"p90_s":500,"mean_s":500.0}"#
+    );
     assert_eq!(response(vec![(Key::Urgency, "G")]), None);
     assert_eq!(response(vec![(Key::Kommune, "9999")]), None, "an unknown value matches nothing");
 }

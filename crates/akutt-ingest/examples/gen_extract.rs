@@ -60,7 +60,13 @@ fn time(base_min: u64, plus_s: u64) -> String {
 /// A valid fødselsnummer (check digits right) for a birth date in 1940–1999.
 fn synthetic_fnr(rng: &mut Rng) -> String {
     loop {
-        let first_nine = format!("{:02}{:02}{:02}{:03}", 1 + rng.below(28), 1 + rng.below(12), 40 + rng.below(60), rng.below(500));
+        let first_nine = format!(
+            "{:02}{:02}{:02}{:03}",
+            1 + rng.below(28),
+            1 + rng.below(12),
+            40 + rng.below(60),
+            rng.below(500)
+        );
         if let Some(f) = akutt_rules::fnr::complete_fnr(&first_nine) {
             return f;
         }
@@ -76,7 +82,8 @@ fn main() {
     let rows: u64 = args[1].parse().expect("ROWS is a number");
     let with_fnr = args.len() == 5;
     std::fs::write(&args[3], MAPPING).expect("write mapping");
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&args[2]).expect("create output"));
+    let mut out =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(&args[2]).expect("create output"));
     writeln!(out, "{HEADER}").unwrap();
     let kommuner = ["0301", "4601", "5001", "1103", "3005", "1804", "3403", "4204"];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -88,11 +95,22 @@ fn main() {
         let actions = 1 + rng.below(3);
         let red = rng.below(3) == 0;
         let kommune = kommuner[rng.below(kommuner.len() as u64) as usize];
-        let urgency = if red { "X;;" } else if rng.below(2) == 0 { ";X;" } else { ";;X" };
+        let urgency = if red {
+            "X;;"
+        } else if rng.below(2) == 0 {
+            ";X;"
+        } else {
+            ";;X"
+        };
         let reaction = 30 + rng.below(240);
         // Incident-, contact- and patient-level values repeat on every row of the incident.
-        let (hendelse, tettbygd, innringer, kriterium, kjonn) =
-            (10 + 10 * rng.below(2), if rng.below(2) == 0 { "J" } else { "N" }, 1 + rng.below(3), 1 + rng.below(9), 1 + rng.below(2));
+        let (hendelse, tettbygd, innringer, kriterium, kjonn) = (
+            10 + 10 * rng.below(2),
+            if rng.below(2) == 0 { "J" } else { "N" },
+            1 + rng.below(3),
+            1 + rng.below(9),
+            1 + rng.below(2),
+        );
         let fnr = if with_fnr { synthetic_fnr(&mut rng) } else { String::new() };
         for a in 1..=actions {
             if written == rows {

@@ -20,10 +20,16 @@ impl<W: Write> ArchiveWriter<W> {
 
     /// Writes one record; with `replace = Some((position, value))` the field at `position`
     /// is written as `value` instead.
-    pub(crate) fn write(&mut self, record: &ByteRecord, replace: Option<(usize, &[u8])>) -> io::Result<()> {
+    pub(crate) fn write(
+        &mut self,
+        record: &ByteRecord,
+        replace: Option<(usize, &[u8])>,
+    ) -> io::Result<()> {
         // The csv writer quotes a lone empty field (so the record is not an empty line) and
         // any field holding a delimiter, a quote or a line break.
-        let plain = record.len() > 1 && !needs_quotes(record.as_slice()) && replace.is_none_or(|(_, v)| !needs_quotes(v));
+        let plain = record.len() > 1
+            && !needs_quotes(record.as_slice())
+            && replace.is_none_or(|(_, v)| !needs_quotes(v));
         if !plain {
             return self.write_quoted(record, replace);
         }
@@ -36,8 +42,13 @@ impl<W: Write> ArchiveWriter<W> {
         self.out.write_all(b"\n")
     }
 
-    fn write_quoted(&mut self, record: &ByteRecord, replace: Option<(usize, &[u8])>) -> io::Result<()> {
-        let mut quoting = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(Vec::new());
+    fn write_quoted(
+        &mut self,
+        record: &ByteRecord,
+        replace: Option<(usize, &[u8])>,
+    ) -> io::Result<()> {
+        let mut quoting =
+            csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(Vec::new());
         quoting.write_record(fields(record, replace))?;
         let bytes = quoting.into_inner().map_err(|e| e.into_error())?;
         self.out.write_all(&bytes)
@@ -51,7 +62,10 @@ impl<W: Write> ArchiveWriter<W> {
 
 /// What the csv crate's writer makes of the record (with the replacement applied): the
 /// reference [`ArchiveWriter`] is checked against in tests and by the fuzz target.
-pub(crate) fn written_by_csv_writer(record: &ByteRecord, replace: Option<(usize, &[u8])>) -> Vec<u8> {
+pub(crate) fn written_by_csv_writer(
+    record: &ByteRecord,
+    replace: Option<(usize, &[u8])>,
+) -> Vec<u8> {
     let mut out = ArchiveWriter::new(Vec::new());
     // Writing into memory cannot fail.
     let _ = out.write_quoted(record, replace);
@@ -66,7 +80,10 @@ pub(crate) fn written(record: &ByteRecord, replace: Option<(usize, &[u8])>) -> V
 }
 
 /// The record's fields, the one at `replace.0` (if any) replaced by `replace.1`.
-fn fields<'a>(record: &'a ByteRecord, replace: Option<(usize, &'a [u8])>) -> impl Iterator<Item = &'a [u8]> {
+fn fields<'a>(
+    record: &'a ByteRecord,
+    replace: Option<(usize, &'a [u8])>,
+) -> impl Iterator<Item = &'a [u8]> {
     record.iter().enumerate().map(move |(i, f)| match replace {
         Some((p, v)) if p == i => v,
         _ => f,
@@ -85,7 +102,11 @@ mod tests {
         let record = ByteRecord::from(fields.to_vec());
         let expected = written_by_csv_writer(&record, replace);
         assert!(!expected.is_empty());
-        assert_eq!(String::from_utf8_lossy(&written(&record, replace)), String::from_utf8_lossy(&expected), "{fields:?} {replace:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&written(&record, replace)),
+            String::from_utf8_lossy(&expected),
+            "{fields:?} {replace:?}"
+        );
     }
 
     #[test]
@@ -112,7 +133,10 @@ mod tests {
         let pieces: [&[u8]; 8] = [b"", b"a", b";", b"\"", b"\n", b"\r\n", b" ", b"#x"];
         let mut records: Vec<Vec<&[u8]>> = vec![vec![]];
         for _ in 0..3 {
-            let longer: Vec<Vec<&[u8]>> = records.iter().flat_map(|r| pieces.iter().map(move |p| [r.clone(), vec![*p]].concat())).collect();
+            let longer: Vec<Vec<&[u8]>> = records
+                .iter()
+                .flat_map(|r| pieces.iter().map(move |p| [r.clone(), vec![*p]].concat()))
+                .collect();
             records.extend(longer);
         }
         for r in &records {

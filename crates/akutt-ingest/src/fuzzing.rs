@@ -20,7 +20,11 @@ pub fn run(data: &[u8]) {
         Event::MissingId(row) => single_missing.push(row.line),
         Event::Row { .. } => {}
     });
-    assert_eq!((&one.sha256, one.rows, one.bytes, &one.findings), (&s.sha256, s.rows, s.bytes, &s.findings), "the single pass scans like the first");
+    assert_eq!(
+        (&one.sha256, one.rows, one.bytes, &one.findings),
+        (&s.sha256, s.rows, s.bytes, &s.findings),
+        "the single pass scans like the first"
+    );
     if s.is_rejected() {
         assert_eq!(folded, Folded::Stopped, "a rejected file is never folded whole");
     }
@@ -33,7 +37,9 @@ pub fn run(data: &[u8]) {
             Event::Row { .. } => {}
         })
         .expect("reading from memory cannot fail");
-        let key = |v: &[RawIncident]| v.iter().map(|i| (i.id.clone(), i.rows.clone())).collect::<Vec<_>>();
+        let key = |v: &[RawIncident]| {
+            v.iter().map(|i| (i.id.clone(), i.rows.clone())).collect::<Vec<_>>()
+        };
         assert_eq!(key(&single), key(&two), "one pass and two passes fold alike");
         assert_eq!(single_missing, two_missing);
     }
@@ -44,7 +50,8 @@ pub fn run(data: &[u8]) {
     let mapping = MappingTable::default();
     let p = Pseudonymiser::new(b"fuzz");
     let Some(header) = s.header.as_ref() else { panic!("an accepted scan has a header") };
-    let ctx = Context { header, mapping: &mapping, pseudonymiser: &p, period: Some((0, i64::MAX / 2)) };
+    let ctx =
+        Context { header, mapping: &mapping, pseudonymiser: &p, period: Some((0, i64::MAX / 2)) };
     let mut stats = MappingStats::default();
     let mut rows = 0u64;
     let mut rows_in_incidents = 0u64;
@@ -53,8 +60,16 @@ pub fn run(data: &[u8]) {
             rows += 1;
             // The archive copy writes each row as the csv writer would, with or without a
             // replaced field.
-            for replace in [None, Some((0, &b"PSEUDONYM:0a"[..])), Some((record.len().saturating_sub(1), &b";\""[..]))] {
-                assert_eq!(archive::written(record, replace), archive::written_by_csv_writer(record, replace), "archive row {replace:?}");
+            for replace in [
+                None,
+                Some((0, &b"PSEUDONYM:0a"[..])),
+                Some((record.len().saturating_sub(1), &b";\""[..])),
+            ] {
+                assert_eq!(
+                    archive::written(record, replace),
+                    archive::written_by_csv_writer(record, replace),
+                    "archive row {replace:?}"
+                );
             }
         }
         Event::MissingId(_) => rows_in_incidents += 1,
@@ -66,7 +81,11 @@ pub fn run(data: &[u8]) {
             for f in &o.findings {
                 assert!(f.severity() != Severity::File);
                 if f.column.as_deref() == Some("Fødselsnummer") {
-                    assert_eq!(f.value.as_deref().unwrap_or(MASKED), MASKED, "a fødselsnummer is never shown");
+                    assert_eq!(
+                        f.value.as_deref().unwrap_or(MASKED),
+                        MASKED,
+                        "a fødselsnummer is never shown"
+                    );
                 }
             }
         }

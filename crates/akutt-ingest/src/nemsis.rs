@@ -65,12 +65,18 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
     let mut catalog = Catalog::open(&data.catalog_path())?;
     catalog.abort_unfinished()?;
     data.collect_garbage(&catalog.referenced_store_dirs()?)?;
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let (sha256, bytes) = sha256_of(path)?;
 
     // Pass 1: the streaming reader (refuses DOCTYPE before libxml2 ever sees the file).
     let mut records: Vec<PcrRecord> = Vec::new();
-    let summary = read(BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?), Limits::default(), |r| records.push(r));
+    let summary = read(
+        BufReader::with_capacity(1 << 20, File::open(path).map_err(io(path))?),
+        Limits::default(),
+        |r| records.push(r),
+    );
     let mut findings: Vec<Finding> = summary.findings.clone();
     // Pass 2: the XML Schema, only for a file the reader could read.
     if !summary.is_rejected() {
@@ -84,7 +90,11 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
         }
         if total > violations.len() as u64 {
             let more = total - violations.len() as u64;
-            findings.push(Finding::new(RuleCode::F103, format!("og {more} brudd til"), format!("and {more} more violations")));
+            findings.push(Finding::new(
+                RuleCode::F103,
+                format!("og {more} brudd til"),
+                format!("and {more} more violations"),
+            ));
         }
     }
     let rejected = findings.iter().any(|f| f.severity() == akutt_model::Severity::File);
@@ -147,13 +157,20 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
         add_finding(&mut report, f);
     }
     if rejected {
-        let completion = Completion { accepted: false, rows: summary.reports_seen as i64, report_json: report.to_json(), ..Completion::default() };
+        let completion = Completion {
+            accepted: false,
+            rows: summary.reports_seen as i64,
+            report_json: report.to_json(),
+            ..Completion::default()
+        };
         catalog.complete_submission(id, &completion)?;
         return Ok(IngestOutcome { report, accepted: false });
     }
     let (earlier, _) = akutt_store::nemsis::load_nemsis(data, &catalog, None)?;
-    let earlier: HashSet<(Option<String>, String)> = earlier.into_iter().map(|r| (r.agency, r.uuid)).collect();
-    let replaced = records.iter().filter(|r| earlier.contains(&(r.agency.clone(), r.uuid.clone()))).count();
+    let earlier: HashSet<(Option<String>, String)> =
+        earlier.into_iter().map(|r| (r.agency, r.uuid)).collect();
+    let replaced =
+        records.iter().filter(|r| earlier.contains(&(r.agency.clone(), r.uuid.clone()))).count();
     if replaced > 0 {
         report.notices.push(format!("{replaced} record(s) replace records sent earlier (same agency and UUID) / {replaced} journal(er) erstatter tidligere innsendte"));
     }
@@ -163,7 +180,15 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
         writer.push(r)?;
     }
     writer.finish()?;
-    commit_accepted(data, &mut catalog, &work, id, report, summary.reports_seen, (summary.records_accepted, rejected_records))
+    commit_accepted(
+        data,
+        &mut catalog,
+        &work,
+        id,
+        report,
+        summary.reports_seen,
+        (summary.records_accepted, rejected_records),
+    )
 }
 
 /// Share of records with each element the benchmark reads.

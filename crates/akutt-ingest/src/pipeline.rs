@@ -8,14 +8,18 @@ use std::path::Path;
 use akutt_extract::{fold, scan, scan_and_fold, scan_head, Column, Event, Folded, Scan};
 use akutt_model::time::{format_oslo, oslo_start_of_day};
 use akutt_model::{Finding, RuleCode, Severity};
-use akutt_rules::{is_valid_fnr, validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED};
+use akutt_rules::{
+    is_valid_fnr, validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED,
+};
 use akutt_store::catalog::{Completion, NewSubmission};
 use akutt_store::{Catalog, DataDir, StoreError, TableSet};
 use chrono::Days;
 use sha2::Digest;
 
 use crate::archive::ArchiveWriter;
-use crate::report::{Counts, Coverage, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};
+use crate::report::{
+    Counts, Coverage, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -42,7 +46,12 @@ pub struct IngestOutcome {
 
 /// Ingests one extract file into the data directory. `progress` is called with
 /// (bytes read, bytes in all) while the file is read.
-pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(u64, u64)) -> Result<IngestOutcome, IngestError> {
+pub fn ingest(
+    data: &DataDir,
+    key: &[u8],
+    path: &Path,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<IngestOutcome, IngestError> {
     if crate::nemsis::looks_like_xml(path)? {
         return crate::nemsis::ingest_nemsis(data, path);
     }
@@ -51,7 +60,9 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     catalog.abort_unfinished()?;
     data.collect_garbage(&catalog.referenced_store_dirs()?)?;
 
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let open = || File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
     // The header and first row say which centre and period this is. A file they already
     // reject is scanned whole, for the complete list of file-level findings (without a usable
@@ -107,36 +118,58 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
     let table = mapping.map(|(_, t)| t).unwrap_or_default();
     let pseudonymiser = Pseudonymiser::new(key);
     let fresh = report.clone();
-    let job = Job { path, id, centre: centre.as_deref().unwrap_or(""), mapping: &table, pseudonymiser: &pseudonymiser, bytes };
+    let job = Job {
+        path,
+        id,
+        centre: centre.as_deref().unwrap_or(""),
+        mapping: &table,
+        pseudonymiser: &pseudonymiser,
+        bytes,
+    };
     // The submission (centre, period, mapping) was chosen from the head: the whole read must
     // agree with it.
     let changed = |s: &Scan| {
-        (s.header.is_none() || s.submission.centre() != head.submission.centre() || s.submission.period_from != head.submission.period_from || s.submission.period_to != head.submission.period_to)
-            .then(|| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the file changed while it was being read") })
+        (s.header.is_none()
+            || s.submission.centre() != head.submission.centre()
+            || s.submission.period_from != head.submission.period_from
+            || s.submission.period_to != head.submission.period_to)
+            .then(|| IngestError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the file changed while it was being read"),
+            })
     };
     // One pass when the rows of each incident stand together (the usual extract); two when
     // they do not, or when the file turns out to be rejected.
     let work = data.new_work_dir(&format!("ingest-{id}"))?;
-    let (work, s, written) = match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
-        Written::All(s, counts) => (work, s, counts),
-        Written::Stopped(s) => {
-            std::fs::remove_dir_all(&work).map_err(io(&work))?;
-            report = fresh;
-            if let Some(e) = changed(&s) {
-                return Err(e);
+    let (work, s, written) =
+        match write_version(&job, Pass::Single(&head), &work, &mut report, &mut progress)? {
+            Written::All(s, counts) => (work, s, counts),
+            Written::Stopped(s) => {
+                std::fs::remove_dir_all(&work).map_err(io(&work))?;
+                report = fresh;
+                if let Some(e) = changed(&s) {
+                    return Err(e);
+                }
+                if s.is_rejected() {
+                    report.counts.rows = s.rows;
+                    return reject_file(&mut catalog, id, report, &s);
+                }
+                let work = data.new_work_dir(&format!("ingest-{id}"))?;
+                match write_version(
+                    &job,
+                    Pass::Second(Box::new(s)),
+                    &work,
+                    &mut report,
+                    &mut progress,
+                )? {
+                    Written::All(s, counts) => (work, s, counts),
+                    // The second pass folds every row; stopping would be a bug, not bad input.
+                    Written::Stopped(_) => {
+                        return Err(internal(path, "the second pass stopped early"))
+                    }
+                }
             }
-            if s.is_rejected() {
-                report.counts.rows = s.rows;
-                return reject_file(&mut catalog, id, report, &s);
-            }
-            let work = data.new_work_dir(&format!("ingest-{id}"))?;
-            match write_version(&job, Pass::Second(Box::new(s)), &work, &mut report, &mut progress)? {
-                Written::All(s, counts) => (work, s, counts),
-                // The second pass folds every row; stopping would be a bug, not bad input.
-                Written::Stopped(_) => return Err(internal(path, "the second pass stopped early")),
-            }
-        }
-    };
+        };
     if let Some(e) = changed(&s) {
         return Err(e);
     }
@@ -145,7 +178,10 @@ pub fn ingest(data: &DataDir, key: &[u8], path: &Path, mut progress: impl FnMut(
 
 /// An error that is a bug of the registry, not a problem of the file.
 fn internal(path: &Path, what: &str) -> IngestError {
-    IngestError::Io { path: path.display().to_string(), source: std::io::Error::other(format!("internal error: {what}")) }
+    IngestError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(format!("internal error: {what}")),
+    }
 }
 
 /// What an ingest needs besides the rows.
@@ -160,18 +196,36 @@ struct Job<'a> {
 }
 
 /// Ends a file-level rejection: the report lists the file findings only.
-fn reject_file(catalog: &mut Catalog, id: i64, mut report: Report, s: &Scan) -> Result<IngestOutcome, IngestError> {
+fn reject_file(
+    catalog: &mut Catalog,
+    id: i64,
+    mut report: Report,
+    s: &Scan,
+) -> Result<IngestOutcome, IngestError> {
     for f in &s.findings {
         add_finding(&mut report, f);
     }
     report.submission.sha256 = s.sha256.clone();
     catalog.set_file_digest(id, &s.sha256, s.bytes as i64)?;
-    let completion = Completion { accepted: false, rows: s.rows as i64, report_json: report.to_json(), ..Completion::default() };
+    let completion = Completion {
+        accepted: false,
+        rows: s.rows as i64,
+        report_json: report.to_json(),
+        ..Completion::default()
+    };
     catalog.complete_submission(id, &completion)?;
     Ok(IngestOutcome { report, accepted: false })
 }
 
-fn finish(data: &DataDir, catalog: &mut Catalog, work: &Path, id: i64, mut report: Report, s: &Scan, written: (u64, u64)) -> Result<IngestOutcome, IngestError> {
+fn finish(
+    data: &DataDir,
+    catalog: &mut Catalog,
+    work: &Path,
+    id: i64,
+    mut report: Report,
+    s: &Scan,
+    written: (u64, u64),
+) -> Result<IngestOutcome, IngestError> {
     report.submission.sha256 = s.sha256.clone();
     report.counts.rows = s.rows;
     catalog.set_file_digest(id, &s.sha256, s.bytes as i64)?;
@@ -180,7 +234,15 @@ fn finish(data: &DataDir, catalog: &mut Catalog, work: &Path, id: i64, mut repor
 
 /// Publishes a finished work directory as submission `id` and makes it current in one
 /// catalog transaction; the report names the data version it became visible at.
-pub(crate) fn commit_accepted(data: &DataDir, catalog: &mut Catalog, work: &Path, id: i64, mut report: Report, rows: u64, (accepted, rejected): (u64, u64)) -> Result<IngestOutcome, IngestError> {
+pub(crate) fn commit_accepted(
+    data: &DataDir,
+    catalog: &mut Catalog,
+    work: &Path,
+    id: i64,
+    mut report: Report,
+    rows: u64,
+    (accepted, rejected): (u64, u64),
+) -> Result<IngestOutcome, IngestError> {
     let store_name = format!("submission-{id}");
     data.publish(work, &store_name)?;
     report.submission.status = "accepted".into();
@@ -195,7 +257,10 @@ pub(crate) fn commit_accepted(data: &DataDir, catalog: &mut Catalog, work: &Path
         report_json: report.to_json(),
     };
     let dv = catalog.complete_submission(id, &completion)?;
-    debug_assert_eq!(dv, report.submission.data_version, "the writer lock makes the next data version predictable");
+    debug_assert_eq!(
+        dv, report.submission.data_version,
+        "the writer lock makes the next data version predictable"
+    );
     report.submission.data_version = dv;
     Ok(IngestOutcome { report, accepted: true })
 }
@@ -229,22 +294,39 @@ enum Written {
 
 /// Reads the extract, validates every incident and writes the Parquet tables and the
 /// pseudonymised archive copy into `work`.
-fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report, progress: &mut impl FnMut(u64, u64)) -> Result<Written, IngestError> {
+fn write_version(
+    job: &Job<'_>,
+    pass: Pass<'_>,
+    work: &Path,
+    report: &mut Report,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<Written, IngestError> {
     let known: &Scan = match &pass {
         Pass::Single(head) => head,
         Pass::Second(s) => s,
     };
     let path = job.path;
-    let Some(header) = known.header.as_ref() else { return Err(internal(job.path, "an accepted scan without a header")) };
+    let Some(header) = known.header.as_ref() else {
+        return Err(internal(job.path, "an accepted scan without a header"));
+    };
     let tables = TableSet::create(work, job.id, job.centre)?;
     let archive_path = work.join("archive.csv");
-    let mut archive = ArchiveWriter::new(BufWriter::with_capacity(1 << 20, File::create(&archive_path).map_err(io(&archive_path))?));
+    let mut archive = ArchiveWriter::new(BufWriter::with_capacity(
+        1 << 20,
+        File::create(&archive_path).map_err(io(&archive_path))?,
+    ));
     archive.write(&header.raw, None).map_err(io(&archive_path))?;
     let fnr_pos = header.position(Column::Fodselsnummer);
-    let present: Vec<(usize, String)> = header.columns().filter_map(|c| header.position(c).map(|p| (p, c.name().to_string()))).collect();
+    let present: Vec<(usize, String)> = header
+        .columns()
+        .filter_map(|c| header.position(c).map(|p| (p, c.name().to_string())))
+        .collect();
     let mut filled = vec![0u64; present.len()];
     let period = match (known.submission.period_from, known.submission.period_to) {
-        (Some(f), Some(t)) => Some((oslo_start_of_day(f), oslo_start_of_day(t.checked_add_days(Days::new(1)).unwrap_or(t)))),
+        (Some(f), Some(t)) => Some((
+            oslo_start_of_day(f),
+            oslo_start_of_day(t.checked_add_days(Days::new(1)).unwrap_or(t)),
+        )),
         _ => None,
     };
     let pseudonymiser = job.pseudonymiser;
@@ -274,12 +356,18 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                         progress(offset, total);
                     }
                     for (k, (p, _)) in present.iter().enumerate() {
-                        if record.get(*p).is_some_and(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
+                        if record
+                            .get(*p)
+                            .is_some_and(|v| v.iter().any(|b| !b.is_ascii_whitespace()))
+                        {
                             filled[k] += 1;
                         }
                     }
                     // The archive copy: the original row with the fødselsnummer pseudonymised.
-                    let result = match fnr_pos.and_then(|p| record.get(p)).filter(|v| v.iter().any(|b| !b.is_ascii_whitespace())) {
+                    let result = match fnr_pos
+                        .and_then(|p| record.get(p))
+                        .filter(|v| v.iter().any(|b| !b.is_ascii_whitespace()))
+                    {
                         None => archive.write(record, None),
                         Some(field) => {
                             // The rows of a patient follow each other: the last replacement
@@ -287,7 +375,11 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                             if last_fnr.0.as_slice() != field {
                                 let v = String::from_utf8_lossy(field);
                                 let v = v.trim();
-                                last_fnr.1 = if is_valid_fnr(v) { format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v)) } else { MASKED.to_string() };
+                                last_fnr.1 = if is_valid_fnr(v) {
+                                    format!("PSEUDONYM:{}", pseudonymiser.pseudonym(v))
+                                } else {
+                                    MASKED.to_string()
+                                };
                                 last_fnr.0.clear();
                                 last_fnr.0.extend_from_slice(field);
                             }
@@ -306,14 +398,19 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
                 }
             };
             if full.is_some_and(|full| tx.send(full).is_err()) {
-                failure = Some(IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread stopped") });
+                failure = Some(IngestError::Io {
+                    path: path.display().to_string(),
+                    source: std::io::Error::other("the validation thread stopped"),
+                });
             }
         };
-        let input = File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
-        let read: Result<Option<(Scan, Folded)>, IngestError> = input.and_then(|input| match &pass {
-            Pass::Single(_) => Ok(Some(scan_and_fold(input, &mut handle))),
-            Pass::Second(s) => fold(input, s, &mut handle).map(|()| None).map_err(io(path)),
-        });
+        let input =
+            File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(io(path));
+        let read: Result<Option<(Scan, Folded)>, IngestError> =
+            input.and_then(|input| match &pass {
+                Pass::Single(_) => Ok(Some(scan_and_fold(input, &mut handle))),
+                Pass::Second(s) => fold(input, s, &mut handle).map(|()| None).map_err(io(path)),
+            });
         if let Some(rest) = batch.rest() {
             let _ = tx.send(rest);
         }
@@ -326,7 +423,10 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
             w.flush().map_err(io(&archive_path))?;
             w.get_ref().sync_all().map_err(io(&archive_path))
         });
-        let written = worker.join().map_err(|_| IngestError::Io { path: path.display().to_string(), source: std::io::Error::other("the validation thread panicked") });
+        let written = worker.join().map_err(|_| IngestError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("the validation thread panicked"),
+        });
         (written, (read, archived))
     });
     let (read, archived) = read;
@@ -343,7 +443,9 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
     };
     let rows = scanned.as_ref().unwrap_or(known).rows;
     progress(total, total);
-    archived.unwrap_or_else(|| Err(io(&archive_path)(std::io::Error::other("the archive copy was not finished"))))?;
+    archived.unwrap_or_else(|| {
+        Err(io(&archive_path)(std::io::Error::other("the archive copy was not finished")))
+    })?;
     akutt_store::layout::sync_dir(work)?;
 
     report.findings.sort_by(|a, b| (a.line, &a.code).cmp(&(b.line, &b.code)));
@@ -354,9 +456,13 @@ fn write_version(job: &Job<'_>, pass: Pass<'_>, work: &Path, report: &mut Report
         report.completeness.insert(name.clone(), round4(n as f64 / rows));
     }
     for (list, looked, mapped) in stats.coverage() {
-        report.mapping_coverage.insert(list.name().to_string(), Coverage { looked_up: looked, mapped, share: round4(mapped as f64 / looked as f64) });
+        report.mapping_coverage.insert(
+            list.name().to_string(),
+            Coverage { looked_up: looked, mapped, share: round4(mapped as f64 / looked as f64) },
+        );
     }
-    report.time_range = range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
+    report.time_range =
+        range.map(|(a, b)| Period { from: Some(format_oslo(a)), to: Some(format_oslo(b)) });
     let s = match (scanned, pass) {
         (Some(s), _) => s,
         (None, Pass::Second(s)) => *s,
@@ -421,7 +527,8 @@ fn validate_and_write(
     let mut stats = MappingStats::default();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut range: Option<(i64, i64)> = None;
-    let (to_writer, from_validator) = std::sync::mpsc::sync_channel::<Vec<akutt_model::Incident>>(CHANNEL_DEPTH);
+    let (to_writer, from_validator) =
+        std::sync::mpsc::sync_channel::<Vec<akutt_model::Incident>>(CHANNEL_DEPTH);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<(), IngestError> {
             for batch in from_validator {
@@ -438,7 +545,9 @@ fn validate_and_write(
             for work in batch {
                 let raw = match work {
                     Work::MissingId(line) => {
-                        let f = Finding::new(RuleCode::E101, "", "").at_line(line).column(Column::Hendelsesnummer.name());
+                        let f = Finding::new(RuleCode::E101, "", "")
+                            .at_line(line)
+                            .column(Column::Hendelsesnummer.name());
                         add_finding(report, &f);
                         continue;
                     }
@@ -466,7 +575,10 @@ fn validate_and_write(
                         }
                     }
                     None => {
-                        debug_assert!(outcome.findings.iter().any(|f| f.severity() == Severity::Error));
+                        debug_assert!(outcome
+                            .findings
+                            .iter()
+                            .any(|f| f.severity() == Severity::Error));
                         rejected += 1;
                     }
                 }
@@ -479,7 +591,10 @@ fn validate_and_write(
             let _ = to_writer.send(rest);
         }
         drop(to_writer);
-        writer.join().map_err(|_| IngestError::Io { path: "parquet".into(), source: std::io::Error::other("the table writer panicked") })?
+        writer.join().map_err(|_| IngestError::Io {
+            path: "parquet".into(),
+            source: std::io::Error::other("the table writer panicked"),
+        })?
     })?;
     Ok((accepted, rejected, range, stats))
 }
@@ -490,7 +605,11 @@ fn round4(x: f64) -> f64 {
 
 /// Loads a centre's mapping table file (UTF-8 or Windows-1252) into the catalog as a new
 /// version; returns (version, entries).
-pub fn load_mappings(data: &DataDir, path: &Path, centre: &str) -> Result<(i64, usize), IngestError> {
+pub fn load_mappings(
+    data: &DataDir,
+    path: &Path,
+    centre: &str,
+) -> Result<(i64, usize), IngestError> {
     let bytes = std::fs::read(path).map_err(io(path))?;
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
     let text = akutt_extract::decode_text(&bytes);
@@ -500,7 +619,9 @@ pub fn load_mappings(data: &DataDir, path: &Path, centre: &str) -> Result<(i64, 
     })?;
     let _lock = data.lock()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
-    let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let v = catalog.save_mapping(centre, &table, &sha, &source)?;
     Ok((v, table.len()))
 }

@@ -13,9 +13,16 @@ pub fn parse_population(text: &str) -> Result<Vec<(String, i32, u64)>, Vec<Strin
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut lines = text.trim_start_matches('\u{feff}').lines().enumerate();
-    let header: Vec<String> = lines.next().map(|(_, l)| l.split(';').map(|h| h.trim().trim_matches('"').to_lowercase()).collect()).unwrap_or_default();
+    let header: Vec<String> = lines
+        .next()
+        .map(|(_, l)| l.split(';').map(|h| h.trim().trim_matches('"').to_lowercase()).collect())
+        .unwrap_or_default();
     let pos = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let (Some(k), Some(y), Some(n)) = (pos(&["kommunenummer", "kommune"]), pos(&["år", "aar", "year"]), pos(&["folkemengde", "inhabitants"])) else {
+    let (Some(k), Some(y), Some(n)) = (
+        pos(&["kommunenummer", "kommune"]),
+        pos(&["år", "aar", "year"]),
+        pos(&["folkemengde", "inhabitants"]),
+    ) else {
         return Err(vec!["line 1: the header must name kommunenummer;år;folkemengde".into()]);
     };
     for (i, line) in lines {
@@ -26,15 +33,29 @@ pub fn parse_population(text: &str) -> Result<Vec<(String, i32, u64)>, Vec<Strin
         let get = |c: usize| f.get(c).copied().unwrap_or("");
         let kommune = get(k);
         if kommune.len() != 4 || !kommune.bytes().all(|b| b.is_ascii_digit()) {
-            errors.push(format!("line {}, column {}: «{kommune}» is not a 4-digit municipality number", i + 1, header[k]));
+            errors.push(format!(
+                "line {}, column {}: «{kommune}» is not a 4-digit municipality number",
+                i + 1,
+                header[k]
+            ));
             continue;
         }
         let Ok(year) = get(y).parse::<i32>() else {
-            errors.push(format!("line {}, column {}: «{}» is not a year", i + 1, header[y], get(y)));
+            errors.push(format!(
+                "line {}, column {}: «{}» is not a year",
+                i + 1,
+                header[y],
+                get(y)
+            ));
             continue;
         };
         let Ok(count) = get(n).replace([' ', '\u{a0}'], "").parse::<u64>() else {
-            errors.push(format!("line {}, column {}: «{}» is not a whole number", i + 1, header[n], get(n)));
+            errors.push(format!(
+                "line {}, column {}: «{}» is not a whole number",
+                i + 1,
+                header[n],
+                get(n)
+            ));
             continue;
         };
         rows.push((kommune.to_string(), year, count));
@@ -48,13 +69,19 @@ pub fn parse_population(text: &str) -> Result<Vec<(String, i32, u64)>, Vec<Strin
 
 /// Loads a population file as a new data version; returns (data version, rows).
 pub fn load_population(data: &DataDir, path: &Path) -> Result<(i64, usize), IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
     let text = akutt_extract::decode_text(&bytes);
-    let rows = parse_population(&text).map_err(|e| IngestError::Mapping { path: path.display().to_string(), message: e.join("\n") })?;
+    let rows = parse_population(&text).map_err(|e| IngestError::Mapping {
+        path: path.display().to_string(),
+        message: e.join("\n"),
+    })?;
     let _lock = data.lock()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
-    let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let dv = catalog.save_population(&rows, &sha, &source)?;
     Ok((dv, rows.len()))
 }
@@ -65,8 +92,12 @@ mod tests {
 
     #[test]
     fn parses_the_ssb_shape_and_names_bad_lines() {
-        assert_eq!(parse_population("kommunenummer;år;folkemengde\n0301;2024;717 710\n").unwrap(), vec![("0301".to_string(), 2024, 717_710)]);
-        let e = parse_population("kommunenummer;år;folkemengde\n301;2024;1\n0301;x;1\n").unwrap_err();
+        assert_eq!(
+            parse_population("kommunenummer;år;folkemengde\n0301;2024;717 710\n").unwrap(),
+            vec![("0301".to_string(), 2024, 717_710)]
+        );
+        let e =
+            parse_population("kommunenummer;år;folkemengde\n301;2024;1\n0301;x;1\n").unwrap_err();
         assert_eq!(e.len(), 2);
         assert!(e[0].starts_with("line 2, column kommunenummer"), "{e:?}");
         assert!(e[1].starts_with("line 3, column år"), "{e:?}");

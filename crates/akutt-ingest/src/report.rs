@@ -114,9 +114,19 @@ impl Report {
         let _ = writeln!(s, "==========================================");
         let _ = writeln!(s, "Fil / file:              {}", sub.file);
         let _ = writeln!(s, "SHA-256:                 {}", sub.sha256);
-        let _ = writeln!(s, "Innsending / submission: {} (versjon/version {})", sub.id, sub.version.map_or("-".into(), |v| v.to_string()));
+        let _ = writeln!(
+            s,
+            "Innsending / submission: {} (versjon/version {})",
+            sub.id,
+            sub.version.map_or("-".into(), |v| v.to_string())
+        );
         let _ = writeln!(s, "Sentral / centre:        {}", sub.centre.as_deref().unwrap_or("-"));
-        let _ = writeln!(s, "Periode / period:        {} – {}", sub.period.from.as_deref().unwrap_or("?"), sub.period.to.as_deref().unwrap_or("?"));
+        let _ = writeln!(
+            s,
+            "Periode / period:        {} – {}",
+            sub.period.from.as_deref().unwrap_or("?"),
+            sub.period.to.as_deref().unwrap_or("?")
+        );
         if let Some(e) = &sub.encoding {
             let _ = writeln!(s, "Tegnkoding / encoding:   {e}");
         }
@@ -135,7 +145,12 @@ impl Report {
         let _ = writeln!(s, "  tiltak / actions              {:>10}", c.actions);
         let _ = writeln!(s, "  oppdrag / missions            {:>10}", c.missions);
         if let Some(r) = &self.time_range {
-            let _ = writeln!(s, "  tidsrom / time range          {} – {}", r.from.as_deref().unwrap_or("?"), r.to.as_deref().unwrap_or("?"));
+            let _ = writeln!(
+                s,
+                "  tidsrom / time range          {} – {}",
+                r.from.as_deref().unwrap_or("?"),
+                r.to.as_deref().unwrap_or("?")
+            );
         }
         let _ = writeln!(s, "\nFunn per regel / findings per rule");
         if self.findings_per_rule.is_empty() {
@@ -148,7 +163,13 @@ impl Report {
         if !self.mapping_coverage.is_empty() {
             let _ = writeln!(s, "\nKodedekning / mapping coverage");
             for (list, cov) in &self.mapping_coverage {
-                let _ = writeln!(s, "  {list:<14} {:>6.1} %  ({} / {})", cov.share * 100.0, cov.mapped, cov.looked_up);
+                let _ = writeln!(
+                    s,
+                    "  {list:<14} {:>6.1} %  ({} / {})",
+                    cov.share * 100.0,
+                    cov.mapped,
+                    cov.looked_up
+                );
             }
         }
         if !self.completeness.is_empty() {

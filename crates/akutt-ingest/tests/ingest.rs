@@ -34,15 +34,42 @@ tiltak;Utgår;AMB_UTGAR;;
 ";
 
 const COLUMNS: &[&str] = &[
-    "Dato fra", "Dato til", "Helseforetak/institusjonsnummer", "Kode for helseforetak/Enhet", "Navn på AMK-sentral",
-    "Hendelsesnummer", "Hendelse opprettet dato/tid", "Utføres dato/tid", "Type hendelse", "Type hentested (gruppering)",
-    "Kommunenummer hentested", "Hentested tettbygd", "Henvendelse dato/tid", "Henvendelsesnummer",
-    "Henvendelsesnummer på hendelsen", "Type innringer", "Type sambandsvei", "Pasientkontakt nummer",
-    "Hastegrad (pasientkontakt) A", "Hastegrad (pasientkontakt) B", "Hastegrad (pasientkontakt) C", "Kriterietype",
-    "Kjønn", "Fødselsnummer", "Folkeregisterkommune", "Tiltaksnummer", "Tiltak kategori",
-    "Navn på tiltakets ressurs (VaktID)", "Varslet dato/tid", "Rykker ut dato/tid", "Ankomst hentested dato/tid (Fremme)",
-    "Avreist hentested dato/tid", "Ankomst leveringssted dato/tid (leveres)", "Ledig dato/tid",
-    "Kommunenummer leveringssted", "Type leveringssted (gruppering)",
+    "Dato fra",
+    "Dato til",
+    "Helseforetak/institusjonsnummer",
+    "Kode for helseforetak/Enhet",
+    "Navn på AMK-sentral",
+    "Hendelsesnummer",
+    "Hendelse opprettet dato/tid",
+    "Utføres dato/tid",
+    "Type hendelse",
+    "Type hentested (gruppering)",
+    "Kommunenummer hentested",
+    "Hentested tettbygd",
+    "Henvendelse dato/tid",
+    "Henvendelsesnummer",
+    "Henvendelsesnummer på hendelsen",
+    "Type innringer",
+    "Type sambandsvei",
+    "Pasientkontakt nummer",
+    "Hastegrad (pasientkontakt) A",
+    "Hastegrad (pasientkontakt) B",
+    "Hastegrad (pasientkontakt) C",
+    "Kriterietype",
+    "Kjønn",
+    "Fødselsnummer",
+    "Folkeregisterkommune",
+    "Tiltaksnummer",
+    "Tiltak kategori",
+    "Navn på tiltakets ressurs (VaktID)",
+    "Varslet dato/tid",
+    "Rykker ut dato/tid",
+    "Ankomst hentested dato/tid (Fremme)",
+    "Avreist hentested dato/tid",
+    "Ankomst leveringssted dato/tid (leveres)",
+    "Ledig dato/tid",
+    "Kommunenummer leveringssted",
+    "Type leveringssted (gruppering)",
 ];
 
 fn fnr() -> String {
@@ -96,7 +123,8 @@ fn base() -> BTreeMap<&'static str, String> {
 /// Builds an extract: one row per override list (applied to the base row). A key starting
 /// with `-` removes that column from the header.
 fn extract(rows: &[&[(&str, &str)]]) -> String {
-    let dropped: Vec<&str> = rows.iter().flat_map(|r| r.iter()).filter_map(|(k, _)| k.strip_prefix('-')).collect();
+    let dropped: Vec<&str> =
+        rows.iter().flat_map(|r| r.iter()).filter_map(|(k, _)| k.strip_prefix('-')).collect();
     let cols: Vec<&str> = COLUMNS.iter().copied().filter(|c| !dropped.contains(c)).collect();
     let mut out = cols.join(";") + "\n";
     for overrides in rows {
@@ -122,7 +150,8 @@ struct Env {
 fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::open(dir.path().join("data")).unwrap();
-    let key = akutt_store::key::load_or_create(&dir.path().join("secret/key"), data.root()).unwrap();
+    let key =
+        akutt_store::key::load_or_create(&dir.path().join("secret/key"), data.root()).unwrap();
     let m = dir.path().join("mapping.csv");
     std::fs::write(&m, MAPPING).unwrap();
     load_mappings(&data, &m, "OSL").unwrap();
@@ -211,7 +240,14 @@ fn f003_unreadable_files() {
     check_bytes(b"\xff\xfeD\x00a\x00t\x00o\x00", &["F003 1 - -"]);
     // A UTF-8 header followed by a Windows-1252 row.
     let mut mixed = extract(&[&[]]).into_bytes();
-    mixed.extend(extract(&[&[("Hendelsesnummer", "H2"), ("Type innringer", "N\u{f8}detat")]]).lines().nth(1).unwrap().replace('ø', "\u{1}").as_bytes());
+    mixed.extend(
+        extract(&[&[("Hendelsesnummer", "H2"), ("Type innringer", "N\u{f8}detat")]])
+            .lines()
+            .nth(1)
+            .unwrap()
+            .replace('ø', "\u{1}")
+            .as_bytes(),
+    );
     let pos = mixed.iter().position(|b| *b == 1).unwrap();
     mixed[pos] = 0xF8;
     let o = check_bytes(&mixed, &["F003 3 - Type innringer"]);
@@ -241,7 +277,12 @@ fn e101_missing_incident_id_rejects_the_row_only() {
 #[test]
 fn e102_unparseable_values() {
     let o = check(
-        &[&[("Varslet dato/tid", "05.03.2024 25:00")], &[("Hendelsesnummer", "H2"), ("Kjønn", "3")], &[("Hendelsesnummer", "H3"), ("Hentested tettbygd", "Q")], &[("Hendelsesnummer", "H4")]],
+        &[
+            &[("Varslet dato/tid", "05.03.2024 25:00")],
+            &[("Hendelsesnummer", "H2"), ("Kjønn", "3")],
+            &[("Hendelsesnummer", "H3"), ("Hentested tettbygd", "Q")],
+            &[("Hendelsesnummer", "H4")],
+        ],
         &["E102 2 H1 Varslet dato/tid", "E102 3 H2 Kjønn", "E102 4 H3 Hentested tettbygd"],
     );
     assert_eq!((o.report.counts.incidents_accepted, o.report.counts.incidents_rejected), (1, 3));
@@ -256,12 +297,25 @@ fn e103_no_contact_time() {
 #[test]
 fn e104_first_contact_outside_period() {
     const NO_MISSION: &[(&str, &str)] = &[
-        ("Utføres dato/tid", ""), ("Tiltak kategori", "Utgår"), ("Navn på tiltakets ressurs (VaktID)", ""), ("Varslet dato/tid", ""),
-        ("Rykker ut dato/tid", ""), ("Ankomst hentested dato/tid (Fremme)", ""), ("Avreist hentested dato/tid", ""),
-        ("Ankomst leveringssted dato/tid (leveres)", ""), ("Ledig dato/tid", ""),
+        ("Utføres dato/tid", ""),
+        ("Tiltak kategori", "Utgår"),
+        ("Navn på tiltakets ressurs (VaktID)", ""),
+        ("Varslet dato/tid", ""),
+        ("Rykker ut dato/tid", ""),
+        ("Ankomst hentested dato/tid (Fremme)", ""),
+        ("Avreist hentested dato/tid", ""),
+        ("Ankomst leveringssted dato/tid (leveres)", ""),
+        ("Ledig dato/tid", ""),
     ];
-    let row = |id: &'static str, contact: &'static str, created: &'static str| -> Vec<(&'static str, &'static str)> {
-        let mut r = vec![("Hendelsesnummer", id), ("Henvendelse dato/tid", contact), ("Hendelse opprettet dato/tid", created)];
+    let row = |id: &'static str,
+               contact: &'static str,
+               created: &'static str|
+     -> Vec<(&'static str, &'static str)> {
+        let mut r = vec![
+            ("Hendelsesnummer", id),
+            ("Henvendelse dato/tid", contact),
+            ("Hendelse opprettet dato/tid", created),
+        ];
         r.extend_from_slice(NO_MISSION);
         r
     };
@@ -273,10 +327,7 @@ fn e104_first_contact_outside_period() {
         row("H4", "01.03.2024 00:00:00", "01.03.2024 00:00:01"),
     ];
     let refs: Vec<&[(&str, &str)]> = rows.iter().map(|r| r.as_slice()).collect();
-    check(
-        &refs,
-        &["E104 2 H1 Henvendelse dato/tid", "E104 3 H2 Henvendelse dato/tid"],
-    );
+    check(&refs, &["E104 2 H1 Henvendelse dato/tid", "E104 3 H2 Henvendelse dato/tid"]);
 }
 
 #[test]
@@ -288,23 +339,56 @@ fn e105_local_code_not_mapped() {
 
 #[test]
 fn e106_repeated_columns_disagree() {
-    check(&[&[], &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12"), ("Type hendelse", "Skade")]], &["E106 3 H1 Type hendelse"]);
+    check(
+        &[
+            &[],
+            &[
+                ("Tiltaksnummer", "2"),
+                ("Navn på tiltakets ressurs (VaktID)", "A12"),
+                ("Type hendelse", "Skade"),
+            ],
+        ],
+        &["E106 3 H1 Type hendelse"],
+    );
     // Patient level: same patient, different sex.
-    check(&[&[], &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12"), ("Kjønn", "2")]], &["E106 3 H1 Kjønn"]);
+    check(
+        &[
+            &[],
+            &[
+                ("Tiltaksnummer", "2"),
+                ("Navn på tiltakets ressurs (VaktID)", "A12"),
+                ("Kjønn", "2"),
+            ],
+        ],
+        &["E106 3 H1 Kjønn"],
+    );
 }
 
 #[test]
 fn e107_action_key_twice_with_different_content() {
-    check(&[&[], &[("Navn på tiltakets ressurs (VaktID)", "A12")]], &["E107 3 H1 Navn på tiltakets ressurs (VaktID)"]);
+    check(
+        &[&[], &[("Navn på tiltakets ressurs (VaktID)", "A12")]],
+        &["E107 3 H1 Navn på tiltakets ressurs (VaktID)"],
+    );
     // An identical repeat (another contact's row) is the same action, not an error.
-    let o = check(&[&[], &[("Henvendelsesnummer", "K2"), ("Henvendelse dato/tid", "05.03.2024 10:03:00")]], &[]);
-    assert_eq!((o.report.counts.contacts, o.report.counts.actions, o.report.counts.missions), (2, 1, 1));
+    let o = check(
+        &[&[], &[("Henvendelsesnummer", "K2"), ("Henvendelse dato/tid", "05.03.2024 10:03:00")]],
+        &[],
+    );
+    assert_eq!(
+        (o.report.counts.contacts, o.report.counts.actions, o.report.counts.missions),
+        (2, 1, 1)
+    );
 }
 
 #[test]
 fn e108_invalid_municipality() {
     check(
-        &[&[("Kommunenummer hentested", "0000")], &[("Hendelsesnummer", "H2"), ("Folkeregisterkommune", "9999")], &[("Hendelsesnummer", "H3"), ("Kommunenummer leveringssted", "9999")]],
+        &[
+            &[("Kommunenummer hentested", "0000")],
+            &[("Hendelsesnummer", "H2"), ("Folkeregisterkommune", "9999")],
+            &[("Hendelsesnummer", "H3"), ("Kommunenummer leveringssted", "9999")],
+        ],
         &["E108 2 H1 Kommunenummer hentested", "E108 4 H3 Kommunenummer leveringssted"],
     );
 }
@@ -313,7 +397,10 @@ fn e108_invalid_municipality() {
 
 #[test]
 fn w201_time_points_out_of_order() {
-    let o = check(&[&[("Rykker ut dato/tid", "05.03.2024 10:10:00")]], &["W201 2 H1 Ankomst hentested dato/tid (Fremme)"]);
+    let o = check(
+        &[&[("Rykker ut dato/tid", "05.03.2024 10:10:00")]],
+        &["W201 2 H1 Ankomst hentested dato/tid (Fremme)"],
+    );
     assert!(o.report.findings[0].message_en.contains("Rykker ut"), "names the pair");
     assert_eq!(o.report.counts.incidents_accepted, 1);
 }
@@ -323,12 +410,26 @@ fn w202_implausible_interval() {
     check(&[&[("Ledig dato/tid", "06.03.2024 11:00:00")]], &["W202 2 H1 Ledig dato/tid"]);
     // Negative: arrival before the alert is out of order and a negative interval.
     check(
-        &[&[("Rykker ut dato/tid", ""), ("Ankomst hentested dato/tid (Fremme)", "05.03.2024 10:01:00")]],
-        &["W201 2 H1 Ankomst hentested dato/tid (Fremme)", "W202 2 H1 Ankomst hentested dato/tid (Fremme)"],
+        &[&[
+            ("Rykker ut dato/tid", ""),
+            ("Ankomst hentested dato/tid (Fremme)", "05.03.2024 10:01:00"),
+        ]],
+        &[
+            "W201 2 H1 Ankomst hentested dato/tid (Fremme)",
+            "W202 2 H1 Ankomst hentested dato/tid (Fremme)",
+        ],
     );
     // A pre-booked transport may take longer than 24 hours.
     check(
-        &[&[("Utføres dato/tid", "07.03.2024 08:00:00"), ("Varslet dato/tid", "07.03.2024 08:00:00"), ("Rykker ut dato/tid", "07.03.2024 08:01:00"), ("Ankomst hentested dato/tid (Fremme)", "07.03.2024 08:20:00"), ("Avreist hentested dato/tid", "07.03.2024 08:30:00"), ("Ankomst leveringssted dato/tid (leveres)", "07.03.2024 09:00:00"), ("Ledig dato/tid", "07.03.2024 09:10:00")]],
+        &[&[
+            ("Utføres dato/tid", "07.03.2024 08:00:00"),
+            ("Varslet dato/tid", "07.03.2024 08:00:00"),
+            ("Rykker ut dato/tid", "07.03.2024 08:01:00"),
+            ("Ankomst hentested dato/tid (Fremme)", "07.03.2024 08:20:00"),
+            ("Avreist hentested dato/tid", "07.03.2024 08:30:00"),
+            ("Ankomst leveringssted dato/tid (leveres)", "07.03.2024 09:00:00"),
+            ("Ledig dato/tid", "07.03.2024 09:10:00"),
+        ]],
         &[],
     );
 }
@@ -340,9 +441,18 @@ fn w203_ambulance_without_alert() {
 
 #[test]
 fn w204_mission_without_arrival() {
-    check(&[&[("Ankomst hentested dato/tid (Fremme)", "")]], &["W204 2 H1 Ankomst hentested dato/tid (Fremme)"]);
+    check(
+        &[&[("Ankomst hentested dato/tid (Fremme)", "")]],
+        &["W204 2 H1 Ankomst hentested dato/tid (Fremme)"],
+    );
     // Not when the mission returned without patient.
-    check(&[&[("Ankomst hentested dato/tid (Fremme)", ""), ("Type leveringssted (gruppering)", "Retur")]], &[]);
+    check(
+        &[&[
+            ("Ankomst hentested dato/tid (Fremme)", ""),
+            ("Type leveringssted (gruppering)", "Retur"),
+        ]],
+        &[],
+    );
 }
 
 #[test]
@@ -371,7 +481,14 @@ fn w207_criterion_missing_or_malformed() {
 fn w210_red_incident_without_urban_flag() {
     check(&[&[("Hentested tettbygd", "")]], &["W210 2 H1 Hentested tettbygd"]);
     // Not for a yellow incident.
-    check(&[&[("Hentested tettbygd", ""), ("Hastegrad (pasientkontakt) A", ""), ("Hastegrad (pasientkontakt) B", "X")]], &[]);
+    check(
+        &[&[
+            ("Hentested tettbygd", ""),
+            ("Hastegrad (pasientkontakt) A", ""),
+            ("Hastegrad (pasientkontakt) B", "X"),
+        ]],
+        &[],
+    );
 }
 
 // ---- daylight saving: W208 / W209 and the instants they give ----
@@ -381,14 +498,23 @@ fn incidents_of(text: &str) -> (Vec<Incident>, Vec<String>) {
     assert!(!s.is_rejected(), "{:?}", s.findings);
     let mapping = MappingTable::parse(MAPPING).unwrap();
     let p = Pseudonymiser::new(b"test key");
-    let ctx = Context { header: s.header.as_ref().unwrap(), mapping: &mapping, pseudonymiser: &p, period: None };
+    let ctx = Context {
+        header: s.header.as_ref().unwrap(),
+        mapping: &mapping,
+        pseudonymiser: &p,
+        period: None,
+    };
     let mut out = Vec::new();
     let mut codes = Vec::new();
     let mut stats = MappingStats::default();
     fold(text.as_bytes(), &s, |e| {
         if let Event::Incident(raw) = e {
             let o = validate(&raw, &ctx, &mut stats);
-            codes.extend(o.findings.iter().map(|f| format!("{} {}", f.code, f.column.clone().unwrap_or_default())));
+            codes.extend(
+                o.findings
+                    .iter()
+                    .map(|f| format!("{} {}", f.code, f.column.clone().unwrap_or_default())),
+            );
             out.extend(o.incident);
         }
     })
@@ -419,10 +545,20 @@ fn w209_spring_forward_gap_is_shifted_one_hour() {
     assert_eq!(codes, vec!["W209 Ankomst hentested dato/tid (Fremme)"]);
     let a = &incs[0].actions[0];
     assert_eq!(a.at_scene_at, Some(utc("2024-03-31T01:10:00Z")));
-    assert_eq!(a.at_scene_at.unwrap() - incs[0].t0().unwrap(), 12 * 60, "response time across the gap");
+    assert_eq!(
+        a.at_scene_at.unwrap() - incs[0].t0().unwrap(),
+        12 * 60,
+        "response time across the gap"
+    );
 }
 
-fn fall_back_incident(contact: &str, created: &str, alerted: &str, at_scene: &str, left: &str) -> String {
+fn fall_back_incident(
+    contact: &str,
+    created: &str,
+    alerted: &str,
+    at_scene: &str,
+    left: &str,
+) -> String {
     extract(&[&[
         ("Dato fra", "01.10.2024"),
         ("Dato til", "31.10.2024"),
@@ -444,23 +580,48 @@ fn w208_fall_back_hour_resolved_on_the_time_axis() {
     // A call at 02:50 (ambiguous: earlier reading 00:50 UTC) and an arrival written 02:05:
     // its earlier reading (00:05 UTC) would precede the call, so it is the later one
     // (01:05 UTC): a 15-minute response, not a negative one.
-    let (incs, codes) = incidents_of(&fall_back_incident("27.10.2024 02:50:00", "27.10.2024 02:50:20", "27.10.2024 02:51:00", "27.10.2024 02:05:00", "27.10.2024 02:25:00"));
+    let (incs, codes) = incidents_of(&fall_back_incident(
+        "27.10.2024 02:50:00",
+        "27.10.2024 02:50:20",
+        "27.10.2024 02:51:00",
+        "27.10.2024 02:05:00",
+        "27.10.2024 02:25:00",
+    ));
     let w208 = |c: &str| format!("W208 {c}");
     assert_eq!(
         codes,
-        vec![w208("Henvendelse dato/tid"), w208("Hendelse opprettet dato/tid"), w208("Varslet dato/tid"), w208("Ankomst hentested dato/tid (Fremme)"), w208("Avreist hentested dato/tid")]
+        vec![
+            w208("Henvendelse dato/tid"),
+            w208("Hendelse opprettet dato/tid"),
+            w208("Varslet dato/tid"),
+            w208("Ankomst hentested dato/tid (Fremme)"),
+            w208("Avreist hentested dato/tid")
+        ]
     );
     let (inc, a) = (&incs[0], &incs[0].actions[0]);
     assert_eq!(inc.t0(), Some(utc("2024-10-27T00:50:00Z")));
     assert_eq!(a.alerted_at, Some(utc("2024-10-27T00:51:00Z")));
-    assert_eq!(a.at_scene_at, Some(utc("2024-10-27T01:05:00Z")), "the earlier reading would precede the call");
+    assert_eq!(
+        a.at_scene_at,
+        Some(utc("2024-10-27T01:05:00Z")),
+        "the earlier reading would precede the call"
+    );
     assert_eq!(a.left_scene_at, Some(utc("2024-10-27T01:25:00Z")));
     assert_eq!(a.at_scene_at.unwrap() - inc.t0().unwrap(), 15 * 60);
 
     // A call at 01:50 CEST (not ambiguous) and an arrival at 02:05: the earlier reading
     // (00:05 UTC) follows the call, so it stands.
-    let (incs, codes) = incidents_of(&fall_back_incident("27.10.2024 01:50:00", "27.10.2024 01:50:20", "27.10.2024 01:51:00", "27.10.2024 02:05:00", "27.10.2024 02:25:00"));
-    assert_eq!(codes, vec![w208("Ankomst hentested dato/tid (Fremme)"), w208("Avreist hentested dato/tid")]);
+    let (incs, codes) = incidents_of(&fall_back_incident(
+        "27.10.2024 01:50:00",
+        "27.10.2024 01:50:20",
+        "27.10.2024 01:51:00",
+        "27.10.2024 02:05:00",
+        "27.10.2024 02:25:00",
+    ));
+    assert_eq!(
+        codes,
+        vec![w208("Ankomst hentested dato/tid (Fremme)"), w208("Avreist hentested dato/tid")]
+    );
     assert_eq!(incs[0].actions[0].at_scene_at, Some(utc("2024-10-27T00:05:00Z")));
     assert_eq!(incs[0].actions[0].at_scene_at.unwrap() - incs[0].t0().unwrap(), 15 * 60);
     // Without a constraint the earlier instant is chosen.
@@ -516,8 +677,13 @@ fn utf8_with_bom_is_read() {
 
 #[test]
 fn crlf_quoted_fields_and_unknown_columns() {
-    let text = extract(&[&[("Navn på tiltakets ressurs (VaktID)", "\"A;11\"")]]).replace('\n', "\r\n");
-    let text = text.replacen("Dato fra;", "Ekstra kolonne;Dato fra;", 1).replacen("\r\n01.03", "\r\nx;01.03", 1);
+    let text =
+        extract(&[&[("Navn på tiltakets ressurs (VaktID)", "\"A;11\"")]]).replace('\n', "\r\n");
+    let text = text.replacen("Dato fra;", "Ekstra kolonne;Dato fra;", 1).replacen(
+        "\r\n01.03",
+        "\r\nx;01.03",
+        1,
+    );
     let o = check_bytes(text.as_bytes(), &[]);
     assert_eq!(o.report.notices.len(), 1, "{:?}", o.report.notices);
 }
@@ -526,8 +692,12 @@ fn crlf_quoted_fields_and_unknown_columns() {
 /// findings must still name the physical line. Found by the synthetic world's ground truth.
 #[test]
 fn crlf_findings_name_the_physical_line() {
-    let rows: &[&[(&str, &str)]] =
-        &[&[], &[("Hendelsesnummer", "H2"), ("Kjønn", "7")], &[("Hendelsesnummer", "")], &[("Hendelsesnummer", "H4"), ("Type hendelse", "Ukjent")]];
+    let rows: &[&[(&str, &str)]] = &[
+        &[],
+        &[("Hendelsesnummer", "H2"), ("Kjønn", "7")],
+        &[("Hendelsesnummer", "")],
+        &[("Hendelsesnummer", "H4"), ("Type hendelse", "Ukjent")],
+    ];
     let expected = ["E102 3 H2 Kjønn", "E101 4 - Hendelsesnummer", "E105 5 H4 Type hendelse"];
     check_bytes(extract(rows).as_bytes(), &expected);
     check_bytes(extract(rows).replace('\n', "\r\n").as_bytes(), &expected);
@@ -536,10 +706,17 @@ fn crlf_findings_name_the_physical_line() {
 #[test]
 fn rows_of_an_incident_need_not_be_adjacent() {
     let o = check(
-        &[&[], &[("Hendelsesnummer", "H2")], &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12")]],
+        &[
+            &[],
+            &[("Hendelsesnummer", "H2")],
+            &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12")],
+        ],
         &[],
     );
-    assert_eq!((o.report.counts.incidents, o.report.counts.actions, o.report.counts.missions), (2, 3, 3));
+    assert_eq!(
+        (o.report.counts.incidents, o.report.counts.actions, o.report.counts.missions),
+        (2, 3, 3)
+    );
 }
 
 /// The stored incidents table of a submission, row by row, as text.
@@ -547,14 +724,24 @@ fn stored_incidents(e: &Env, o: &IngestOutcome) -> Vec<String> {
     let cat = Catalog::open(&e.data.catalog_path()).unwrap();
     let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
     let path = e.data.store_dir(sub.store_dir.as_deref().unwrap()).join("incidents.parquet");
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap().build().unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.unwrap();
         for row in 0..batch.num_rows() {
             // Every column but submission_id and source_line, which differ by design.
             let cells: Vec<String> = (0..batch.num_columns())
-                .filter(|c| !matches!(batch.schema().field(*c).name().as_str(), "submission_id" | "source_line"))
+                .filter(|c| {
+                    !matches!(
+                        batch.schema().field(*c).name().as_str(),
+                        "submission_id" | "source_line"
+                    )
+                })
                 .map(|c| format!("{:?}", batch.column(c).slice(row, 1)))
                 .collect();
             out.push(cells.join("|"));
@@ -573,26 +760,44 @@ fn stored_instants_are_parquet_timestamps_in_utc() {
     let cat = Catalog::open(&e.data.catalog_path()).unwrap();
     let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
     let path = e.data.store_dir(sub.store_dir.as_deref().unwrap()).join("incidents.parquet");
-    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
-    let column = builder.parquet_schema().columns().iter().find(|c| c.name() == "created_at").unwrap().clone();
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap();
+    let column = builder
+        .parquet_schema()
+        .columns()
+        .iter()
+        .find(|c| c.name() == "created_at")
+        .unwrap()
+        .clone();
     assert_eq!(
         column.logical_type_ref(),
         Some(&parquet::basic::LogicalType::timestamp(true, parquet::basic::TimeUnit::MILLIS))
     );
     let batch = builder.build().unwrap().next().unwrap().unwrap();
     // «05.03.2024 10:00:20» in Oslo (CET, UTC+1) is 09:00:20 UTC.
-    let expected = chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap().and_hms_opt(9, 0, 20).unwrap().and_utc().timestamp();
+    let expected = chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
+        .unwrap()
+        .and_hms_opt(9, 0, 20)
+        .unwrap()
+        .and_utc()
+        .timestamp();
     let created = batch.column_by_name("created_at").unwrap();
     let raw = created.as_any().downcast_ref::<arrow_array::TimestampMillisecondArray>().unwrap();
     assert_eq!(raw.value(0), expected * 1000);
-    assert_eq!(akutt_store::tables::InstantColumn::new(created.as_ref()).unwrap().get(0), Some(expected));
+    assert_eq!(
+        akutt_store::tables::InstantColumn::new(created.as_ref()).unwrap().get(0),
+        Some(expected)
+    );
 }
 
 #[test]
 fn single_pass_and_two_pass_fallback_store_the_same() {
     // H1, H1, H2 is read in one pass; H1, H2, H1 makes H1 reappear, so the single pass
     // stops and the two passes run. Both store the same incidents and the file's digest.
-    let action2: &[(&str, &str)] = &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12")];
+    let action2: &[(&str, &str)] =
+        &[("Tiltaksnummer", "2"), ("Navn på tiltakets ressurs (VaktID)", "A12")];
     let together = extract(&[&[], action2, &[("Hendelsesnummer", "H2")]]);
     let apart = extract(&[&[], &[("Hendelsesnummer", "H2")], action2]);
     let e = env();
@@ -604,10 +809,20 @@ fn single_pass_and_two_pass_fallback_store_the_same() {
         assert_eq!(o.report.submission.sha256, sha);
         let cat = Catalog::open(&e.data.catalog_path()).unwrap();
         let sub = cat.submission(o.report.submission.id).unwrap().unwrap();
-        assert_eq!((sub.sha256.as_str(), sub.bytes), (sha.as_str(), text.len() as i64), "the catalog holds the file's digest");
+        assert_eq!(
+            (sub.sha256.as_str(), sub.bytes),
+            (sha.as_str(), text.len() as i64),
+            "the catalog holds the file's digest"
+        );
     }
-    assert_eq!((one.report.counts.incidents, one.report.counts.actions, one.report.counts.rows), (2, 3, 3));
-    assert_eq!((two.report.counts.incidents, two.report.counts.actions, two.report.counts.rows), (2, 3, 3));
+    assert_eq!(
+        (one.report.counts.incidents, one.report.counts.actions, one.report.counts.rows),
+        (2, 3, 3)
+    );
+    assert_eq!(
+        (two.report.counts.incidents, two.report.counts.actions, two.report.counts.rows),
+        (2, 3, 3)
+    );
     assert_eq!(one.report.completeness, two.report.completeness);
     assert_eq!(stored_incidents(&e, &one), stored_incidents(&e, &two));
 }
@@ -615,7 +830,11 @@ fn single_pass_and_two_pass_fallback_store_the_same() {
 #[test]
 fn file_rejected_after_valid_rows_stores_nothing_and_keeps_its_digest() {
     // F002 on the third row: the single pass has already folded two rows when it finds it.
-    let text = extract(&[&[], &[("Hendelsesnummer", "H2")], &[("Hendelsesnummer", "H3"), ("Kode for helseforetak/Enhet", "BGO")]]);
+    let text = extract(&[
+        &[],
+        &[("Hendelsesnummer", "H2")],
+        &[("Hendelsesnummer", "H3"), ("Kode for helseforetak/Enhet", "BGO")],
+    ]);
     let e = env();
     let o = e.ingest_bytes("bad.csv", text.as_bytes());
     assert!(!o.accepted);
@@ -636,7 +855,17 @@ fn borrowed_units_and_cancelled_orders_are_not_missions() {
     let o = check(
         &[
             &[("Navn på tiltakets ressurs (VaktID)", "Ukjent ambulanse")],
-            &[("Tiltaksnummer", "2"), ("Tiltak kategori", "Utgår"), ("Varslet dato/tid", ""), ("Rykker ut dato/tid", ""), ("Ankomst hentested dato/tid (Fremme)", ""), ("Avreist hentested dato/tid", ""), ("Ankomst leveringssted dato/tid (leveres)", ""), ("Ledig dato/tid", ""), ("Navn på tiltakets ressurs (VaktID)", "")],
+            &[
+                ("Tiltaksnummer", "2"),
+                ("Tiltak kategori", "Utgår"),
+                ("Varslet dato/tid", ""),
+                ("Rykker ut dato/tid", ""),
+                ("Ankomst hentested dato/tid (Fremme)", ""),
+                ("Avreist hentested dato/tid", ""),
+                ("Ankomst leveringssted dato/tid (leveres)", ""),
+                ("Ledig dato/tid", ""),
+                ("Navn på tiltakets ressurs (VaktID)", ""),
+            ],
         ],
         &[],
     );
@@ -673,7 +902,11 @@ fn clear_fnr_reaches_no_file_in_the_data_directory() {
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         for needle in [&clear, &bad] {
-            assert!(!bytes.windows(11).any(|w| w == needle.as_bytes()), "{} contains a clear fødselsnummer", f.display());
+            assert!(
+                !bytes.windows(11).any(|w| w == needle.as_bytes()),
+                "{} contains a clear fødselsnummer",
+                f.display()
+            );
         }
     }
     let archive = files.iter().find(|f| f.ends_with("archive.csv")).unwrap();
@@ -686,8 +919,14 @@ fn resubmission_supersedes_and_keeps_the_old_version() {
     let e = env();
     let first = e.ingest_bytes("v1.csv", extract(&[&[]]).as_bytes());
     let second = e.ingest_bytes("v2.csv", extract(&[&[], &[("Hendelsesnummer", "H2")]]).as_bytes());
-    assert_eq!((first.report.submission.version, second.report.submission.version), (Some(1), Some(2)));
-    assert_eq!((first.report.submission.data_version, second.report.submission.data_version), (Some(1), Some(2)));
+    assert_eq!(
+        (first.report.submission.version, second.report.submission.version),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        (first.report.submission.data_version, second.report.submission.data_version),
+        (Some(1), Some(2))
+    );
     let cat = Catalog::open(&e.data.catalog_path()).unwrap();
     let now: Vec<i64> = cat.visible_at(None).unwrap().iter().map(|s| s.id).collect();
     let then: Vec<i64> = cat.visible_at(Some(1)).unwrap().iter().map(|s| s.id).collect();
@@ -695,7 +934,11 @@ fn resubmission_supersedes_and_keeps_the_old_version() {
     assert_eq!(then, vec![first.report.submission.id]);
     // The old version's files stay for audit and reproducibility.
     for s in cat.submissions().unwrap() {
-        assert!(e.data.store_dir(s.store_dir.as_deref().unwrap()).join("incidents.parquet").exists());
+        assert!(e
+            .data
+            .store_dir(s.store_dir.as_deref().unwrap())
+            .join("incidents.parquet")
+            .exists());
     }
     // A rejected file gets a version but supersedes nothing.
     let rejected = e.ingest_bytes("v3.csv", extract(&[&[("-Type hendelse", "")]]).as_bytes());
@@ -704,7 +947,23 @@ fn resubmission_supersedes_and_keeps_the_old_version() {
     assert_eq!(cat.visible_at(None).unwrap().len(), 1);
     assert_eq!(cat.latest_data_version().unwrap(), 2);
     // Another period of the same centre is a separate submission.
-    let other = e.ingest_bytes("apr.csv", extract(&[&[("Dato fra", "01.04.2024"), ("Dato til", "30.04.2024"), ("Henvendelse dato/tid", "05.04.2024 10:00:00"), ("Hendelse opprettet dato/tid", "05.04.2024 10:00:20"), ("Utføres dato/tid", ""), ("Varslet dato/tid", "05.04.2024 10:01:30"), ("Rykker ut dato/tid", "05.04.2024 10:02:00"), ("Ankomst hentested dato/tid (Fremme)", "05.04.2024 10:09:00"), ("Avreist hentested dato/tid", "05.04.2024 10:25:00"), ("Ankomst leveringssted dato/tid (leveres)", "05.04.2024 10:40:00"), ("Ledig dato/tid", "05.04.2024 11:00:00")]]).as_bytes());
+    let other = e.ingest_bytes(
+        "apr.csv",
+        extract(&[&[
+            ("Dato fra", "01.04.2024"),
+            ("Dato til", "30.04.2024"),
+            ("Henvendelse dato/tid", "05.04.2024 10:00:00"),
+            ("Hendelse opprettet dato/tid", "05.04.2024 10:00:20"),
+            ("Utføres dato/tid", ""),
+            ("Varslet dato/tid", "05.04.2024 10:01:30"),
+            ("Rykker ut dato/tid", "05.04.2024 10:02:00"),
+            ("Ankomst hentested dato/tid (Fremme)", "05.04.2024 10:09:00"),
+            ("Avreist hentested dato/tid", "05.04.2024 10:25:00"),
+            ("Ankomst leveringssted dato/tid (leveres)", "05.04.2024 10:40:00"),
+            ("Ledig dato/tid", "05.04.2024 11:00:00"),
+        ]])
+        .as_bytes(),
+    );
     assert_eq!(other.report.findings.len(), 0, "{:?}", other.report.findings);
     assert_eq!(other.report.submission.version, Some(1));
     assert_eq!(cat.visible_at(None).unwrap().len(), 2);

@@ -124,8 +124,16 @@ impl Finding {
             incident: None,
             column: None,
             value: None,
-            message_nb: if nb.is_empty() { capitalise(code.title_nb()) } else { format!("{}: {nb}", capitalise(code.title_nb())) },
-            message_en: if en.is_empty() { capitalise(code.title_en()) } else { format!("{}: {en}", capitalise(code.title_en())) },
+            message_nb: if nb.is_empty() {
+                capitalise(code.title_nb())
+            } else {
+                format!("{}: {nb}", capitalise(code.title_nb()))
+            },
+            message_en: if en.is_empty() {
+                capitalise(code.title_en())
+            } else {
+                format!("{}: {en}", capitalise(code.title_en()))
+            },
         }
     }
 

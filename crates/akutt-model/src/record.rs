@@ -140,7 +140,12 @@ mod tests {
     use super::*;
 
     fn ambulance(resource: &str, alerted: Option<Instant>) -> Action {
-        Action { tiltak: Some(Tiltak::AmbulanseBil), resource: Some(resource.into()), alerted_at: alerted, ..Action::default() }
+        Action {
+            tiltak: Some(Tiltak::AmbulanseBil),
+            resource: Some(resource.into()),
+            alerted_at: alerted,
+            ..Action::default()
+        }
     }
 
     #[test]
@@ -148,7 +153,11 @@ mod tests {
         assert!(ambulance("A1", Some(10)).is_mission());
         assert!(!ambulance("A1", None).is_mission(), "not alerted");
         assert!(!ambulance(UNKNOWN_AMBULANCE, Some(10)).is_mission(), "borrowed unit");
-        let cancelled = Action { tiltak: Some(Tiltak::UtgarAmbulanse), alerted_at: Some(10), ..Action::default() };
+        let cancelled = Action {
+            tiltak: Some(Tiltak::UtgarAmbulanse),
+            alerted_at: Some(10),
+            ..Action::default()
+        };
         assert!(!cancelled.is_mission());
     }
 
@@ -167,7 +176,10 @@ mod tests {
     #[test]
     fn prebooked_and_lv() {
         let c = |t, s| Contact { received_at: Some(t), sambandsvei: Some(s), ..Contact::default() };
-        let mut inc = Incident { contacts: vec![c(100, Sambandsvei::Legevakt), c(50, Sambandsvei::Nodlinje113)], ..Incident::default() };
+        let mut inc = Incident {
+            contacts: vec![c(100, Sambandsvei::Legevakt), c(50, Sambandsvei::Nodlinje113)],
+            ..Incident::default()
+        };
         assert_eq!(inc.t0(), Some(50));
         assert!(!inc.is_lv_only(), "first contact was on 113");
         inc.contacts[1].received_at = Some(200);

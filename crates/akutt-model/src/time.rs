@@ -4,7 +4,10 @@
 //! An [`Instant`] is whole seconds since the Unix epoch (UTC). Intervals are differences
 //! of instants, never of local clock readings.
 
-use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
+};
 use chrono_tz::Europe::Oslo;
 
 /// Whole seconds since 1970-01-01T00:00:00Z.
@@ -69,7 +72,9 @@ fn day_offset(date: NaiveDate) -> Option<i64> {
             return (v != i64::MIN).then_some(v);
         }
         let offset_at = |t: NaiveTime| match Oslo.from_local_datetime(&date.and_time(t)) {
-            LocalResult::Single(dt) => Some(date.and_time(t).and_utc().timestamp() - dt.timestamp()),
+            LocalResult::Single(dt) => {
+                Some(date.and_time(t).and_utc().timestamp() - dt.timestamp())
+            }
             _ => None,
         };
         let start = offset_at(NaiveTime::MIN);
@@ -132,12 +137,16 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, TimeParseError> {
         if parts.next().is_some() {
             return Err(TimeParseError);
         }
-        let p = |x: Option<&str>, max_len: usize| x.filter(|x| x.len() <= max_len).and_then(|x| digits(x.as_bytes()));
+        let p = |x: Option<&str>, max_len: usize| {
+            x.filter(|x| x.len() <= max_len).and_then(|x| digits(x.as_bytes()))
+        };
         let y = y.filter(|y| y.len() == 4);
         (p(y, 4), p(m, 2), p(d, 2))
     };
     match (y, m, d) {
-        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or(TimeParseError),
+        (Some(y), Some(m), Some(d)) => {
+            NaiveDate::from_ymd_opt(y as i32, m, d).ok_or(TimeParseError)
+        }
         _ => Err(TimeParseError),
     }
 }
@@ -186,7 +195,8 @@ pub fn parse_datetime(s: &str) -> Result<LocalResolution, TimeParseError> {
         return Ok(match offset {
             Some(secs) => {
                 let off = FixedOffset::east_opt(secs).ok_or(TimeParseError)?;
-                let dt: DateTime<FixedOffset> = off.from_local_datetime(&ndt).single().ok_or(TimeParseError)?;
+                let dt: DateTime<FixedOffset> =
+                    off.from_local_datetime(&ndt).single().ok_or(TimeParseError)?;
                 LocalResolution::Exact(dt.timestamp())
             }
             None => oslo_local(ndt),
@@ -201,7 +211,13 @@ pub fn parse_datetime(s: &str) -> Result<LocalResolution, TimeParseError> {
 /// hands anything else, invalid values included, to the general path.
 fn parse_usual_datetime(b: &[u8]) -> Option<LocalResolution> {
     use std::cell::Cell;
-    if b.len() != 19 || b[2] != b'.' || b[5] != b'.' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+    if b.len() != 19
+        || b[2] != b'.'
+        || b[5] != b'.'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (h, m, sec) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
@@ -278,7 +294,11 @@ mod tests {
     fn cached_day_offsets_agree_with_the_time_zone_database() {
         // Sixteen years, more days than the cache holds, visited twice in different orders so
         // that slots are evicted and reused; every reading matches chrono-tz directly.
-        let days: Vec<NaiveDate> = (0..16 * 366).filter_map(|d| NaiveDate::from_ymd_opt(2015, 1, 1)?.checked_add_days(chrono::Days::new(d))).collect();
+        let days: Vec<NaiveDate> = (0..16 * 366)
+            .filter_map(|d| {
+                NaiveDate::from_ymd_opt(2015, 1, 1)?.checked_add_days(chrono::Days::new(d))
+            })
+            .collect();
         for pass in 0..2 {
             for (i, date) in days.iter().enumerate() {
                 let date = if pass == 0 { *date } else { days[days.len() - 1 - i] };
@@ -308,10 +328,20 @@ mod tests {
             assert_eq!(parse_datetime(&nor), parse_datetime(&iso), "{nor}");
             t += chrono::Duration::minutes(61);
         }
-        for bad in ["31.02.2024 10:00:00", "15.01.2024 24:00:00", "15.01.2024 10:60:00", "15.01.2024 10:00:60", "15.13.2024 10:00:00", "1x.01.2024 10:00:00"] {
+        for bad in [
+            "31.02.2024 10:00:00",
+            "15.01.2024 24:00:00",
+            "15.01.2024 10:60:00",
+            "15.01.2024 10:00:60",
+            "15.13.2024 10:00:00",
+            "1x.01.2024 10:00:00",
+        ] {
             assert_eq!(parse_datetime(bad), Err(TimeParseError), "{bad}");
         }
-        assert_eq!(parse_datetime("31.03.2024 02:30:00"), Ok(LocalResolution::Shifted(utc("2024-03-31T01:30:00Z"))));
+        assert_eq!(
+            parse_datetime("31.03.2024 02:30:00"),
+            Ok(LocalResolution::Shifted(utc("2024-03-31T01:30:00Z")))
+        );
     }
 
     #[test]
@@ -323,15 +353,30 @@ mod tests {
         assert_eq!(parse_datetime("2024-01-15T07:04:05Z"), Ok(LocalResolution::Exact(winter)));
         assert_eq!(parse_datetime("2024-01-15T09:04:05+02:00"), Ok(LocalResolution::Exact(winter)));
         assert_eq!(parse_datetime("15.01.2024 08:04"), Ok(LocalResolution::Exact(winter - 5)));
-        assert_eq!(parse_datetime("5.1.2024 08:04:05"), Ok(LocalResolution::Exact(winter - 10 * 86400)));
+        assert_eq!(
+            parse_datetime("5.1.2024 08:04:05"),
+            Ok(LocalResolution::Exact(winter - 10 * 86400))
+        );
         let summer = utc("2024-07-01T10:00:00Z");
         assert_eq!(parse_datetime("01.07.2024 12:00:00"), Ok(LocalResolution::Exact(summer)));
     }
 
     #[test]
     fn malformed_values_are_errors() {
-        for bad in ["", "15.01.2024", "32.01.2024 08:00", "15.13.2024 08:00", "15.01.24 08:00", "15-01-2024 08:00",
-            "15.01.2024 25:00", "15.01.2024 08:00:61", "2024-01-15T08", "abc", "15.01.2024 08:00:00x", "2024-01-15T08:00+5"] {
+        for bad in [
+            "",
+            "15.01.2024",
+            "32.01.2024 08:00",
+            "15.13.2024 08:00",
+            "15.01.24 08:00",
+            "15-01-2024 08:00",
+            "15.01.2024 25:00",
+            "15.01.2024 08:00:61",
+            "2024-01-15T08",
+            "abc",
+            "15.01.2024 08:00:00x",
+            "2024-01-15T08:00+5",
+        ] {
             assert_eq!(parse_datetime(bad), Err(TimeParseError), "{bad:?}");
         }
     }
@@ -339,8 +384,14 @@ mod tests {
     #[test]
     fn spring_forward_gap_shifts_one_hour() {
         // 31 March 2024: 02:00 local jumps to 03:00; 02:30 does not exist.
-        assert_eq!(parse_datetime("31.03.2024 02:30:00"), Ok(LocalResolution::Shifted(utc("2024-03-31T01:30:00Z"))));
-        assert_eq!(parse_datetime("31.03.2024 03:30:00"), Ok(LocalResolution::Exact(utc("2024-03-31T01:30:00Z"))));
+        assert_eq!(
+            parse_datetime("31.03.2024 02:30:00"),
+            Ok(LocalResolution::Shifted(utc("2024-03-31T01:30:00Z")))
+        );
+        assert_eq!(
+            parse_datetime("31.03.2024 03:30:00"),
+            Ok(LocalResolution::Exact(utc("2024-03-31T01:30:00Z")))
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@
 use crate::record::PcrRecord;
 
 /// A condition of the common benchmark set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     Stemi,
@@ -66,7 +68,8 @@ fn any_code(r: &PcrRecord, prefixes: &[&str]) -> bool {
 pub fn is_stemi(r: &PcrRecord) -> bool {
     any_code(r, &["I21.0", "I21.1", "I21.2", "I21.3"])
         || r.ecg.iter().any(|c| STEMI_ECG.contains(&c.as_str()))
-        || (r.symptoms_impressions.iter().any(|c| matches!(c.as_str(), "I20" | "I20.0" | "I20.9")) && r.ecg.iter().any(|c| c == ECG_OTHER))
+        || (r.symptoms_impressions.iter().any(|c| matches!(c.as_str(), "I20" | "I20.0" | "I20.9"))
+            && r.ecg.iter().any(|c| c == ECG_OTHER))
         || r.protocols.iter().any(|c| c == PROTOCOL_STEMI)
         || r.team_activation.iter().any(|c| c == ACTIVATION_STEMI)
 }
@@ -109,9 +112,15 @@ mod tests {
     fn stemi_by_each_route() {
         assert!(is_stemi(&rec(|r| r.symptoms_impressions = vec!["I21.3".into()])));
         assert!(is_stemi(&rec(|r| r.symptoms_impressions = vec!["I21.09".into()])));
-        assert!(!is_stemi(&rec(|r| r.symptoms_impressions = vec!["I21.4".into()])), "NSTEMI is not STEMI");
+        assert!(
+            !is_stemi(&rec(|r| r.symptoms_impressions = vec!["I21.4".into()])),
+            "NSTEMI is not STEMI"
+        );
         assert!(is_stemi(&rec(|r| r.ecg = vec!["9901055".into()])));
-        assert!(!is_stemi(&rec(|r| r.ecg = vec!["9901021".into()])), "'other' ECG alone is not enough");
+        assert!(
+            !is_stemi(&rec(|r| r.ecg = vec!["9901021".into()])),
+            "'other' ECG alone is not enough"
+        );
         assert!(is_stemi(&rec(|r| {
             r.ecg = vec!["9901021".into()];
             r.symptoms_impressions = vec!["I20.9".into()];
@@ -125,7 +134,10 @@ mod tests {
     fn stroke_prefixes_are_all_anchored() {
         assert!(is_stroke(&rec(|r| r.symptoms_impressions = vec!["I63.9".into()])));
         assert!(is_stroke(&rec(|r| r.symptoms_impressions = vec!["G45.9".into()])));
-        assert!(!is_stroke(&rec(|r| r.symptoms_impressions = vec!["Z86.I63".into()])), "I63 inside a code is not a stroke");
+        assert!(
+            !is_stroke(&rec(|r| r.symptoms_impressions = vec!["Z86.I63".into()])),
+            "I63 inside a code is not a stroke"
+        );
         assert!(is_stroke(&rec(|r| r.stroke_scale = vec!["3329005".into()])));
         assert!(!is_stroke(&rec(|r| r.stroke_scale = vec!["3329001".into()])));
     }

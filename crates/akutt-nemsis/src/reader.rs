@@ -143,11 +143,18 @@ fn finding(code: RuleCode, line: u64, nb: impl AsRef<str>, en: impl AsRef<str>) 
 pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRecord)) -> Summary {
     let mut summary = Summary::default();
     let tripped = std::rc::Rc::new(std::cell::Cell::new(false));
-    let guarded = Guarded { inner: input, run: 0, limit: limits.max_run_bytes, tripped: tripped.clone() };
+    let guarded =
+        Guarded { inner: input, run: 0, limit: limits.max_run_bytes, tripped: tripped.clone() };
     let mut r = NsReader::from_reader(guarded);
     r.config_mut().expand_empty_elements = true;
     r.config_mut().check_end_names = true;
-    let mut st = State { stack: Vec::new(), text: String::new(), in_pcr: None, uuids: HashSet::new(), line: 1 };
+    let mut st = State {
+        stack: Vec::new(),
+        text: String::new(),
+        in_pcr: None,
+        uuids: HashSet::new(),
+        line: 1,
+    };
     let mut buf = Vec::new();
     let mut root_seen = false;
     let fail = |summary: &mut Summary, line: u64, nb: String, en: String| {
@@ -158,14 +165,24 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
         let event = r.read_resolved_event_into(&mut buf);
         if tripped.get() {
             let l = limits.max_run_bytes;
-            fail(&mut summary, st.line, format!("tekst eller tagg lengre enn {l} byte"), format!("a text or tag longer than {l} bytes"));
+            fail(
+                &mut summary,
+                st.line,
+                format!("tekst eller tagg lengre enn {l} byte"),
+                format!("a text or tag longer than {l} bytes"),
+            );
             return summary;
         }
         let (ns, ev) = match event {
             Ok(x) => x,
             Err(e) => {
                 let msg = e.to_string();
-                fail(&mut summary, st.line, format!("XML-feil: {msg}"), format!("XML error: {msg}"));
+                fail(
+                    &mut summary,
+                    st.line,
+                    format!("XML-feil: {msg}"),
+                    format!("XML error: {msg}"),
+                );
                 return summary;
             }
         };
@@ -173,22 +190,35 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
         st.line += bytecount_newlines(&ev);
         match ev {
             Event::DocType(_) => {
-                fail(&mut summary, event_line, "DOCTYPE er ikke tillatt".into(), "DOCTYPE is not allowed".into());
+                fail(
+                    &mut summary,
+                    event_line,
+                    "DOCTYPE er ikke tillatt".into(),
+                    "DOCTYPE is not allowed".into(),
+                );
                 return summary;
             }
             Event::Start(e) => {
                 if st.stack.len() >= limits.max_depth {
                     let d = limits.max_depth;
-                    fail(&mut summary, event_line, format!("elementene er nøstet dypere enn {d} nivåer"), format!("elements nested deeper than {d} levels"));
+                    fail(
+                        &mut summary,
+                        event_line,
+                        format!("elementene er nøstet dypere enn {d} nivåer"),
+                        format!("elements nested deeper than {d} levels"),
+                    );
                     return summary;
                 }
                 let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let in_nemsis = matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == NAMESPACE.as_bytes());
+                let in_nemsis =
+                    matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == NAMESPACE.as_bytes());
                 if !root_seen {
                     root_seen = true;
                     if local != "EMSDataSet" || !in_nemsis {
                         let nsname = match &ns {
-                            ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
+                            ResolveResult::Bound(n) => {
+                                String::from_utf8_lossy(n.as_ref()).into_owned()
+                            }
                             _ => "(intet navnerom / no namespace)".into(),
                         };
                         summary.findings.push(
@@ -209,14 +239,20 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
                     let a = match a {
                         Ok(a) => a,
                         Err(err) => {
-                            fail(&mut summary, event_line, format!("ugyldig attributt: {err}"), format!("invalid attribute: {err}"));
+                            fail(
+                                &mut summary,
+                                event_line,
+                                format!("ugyldig attributt: {err}"),
+                                format!("invalid attribute: {err}"),
+                            );
                             return summary;
                         }
                     };
                     let (ans, key) = r.resolve_attribute(a.key);
                     let key = key.as_ref();
                     let value = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
-                    let is_xsi = matches!(&ans, ResolveResult::Bound(n) if n.as_ref() == XSI.as_bytes());
+                    let is_xsi =
+                        matches!(&ans, ResolveResult::Bound(n) if n.as_ref() == XSI.as_bytes());
                     match key {
                         b"nil" if is_xsi => missing |= value == "true" || value == "1",
                         b"NV" => missing = true,
@@ -230,17 +266,28 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
                 }
                 if local == "PatientCareReport" && st.in_pcr.is_none() {
                     summary.reports_seen += 1;
-                    st.in_pcr = Some(PcrRecord { uuid: uuid.unwrap_or_default(), line: event_line, ..PcrRecord::default() });
+                    st.in_pcr = Some(PcrRecord {
+                        uuid: uuid.unwrap_or_default(),
+                        line: event_line,
+                        ..PcrRecord::default()
+                    });
                 }
                 st.text.clear();
                 st.stack.push(Frame { name: local, missing, negative, has_children: false });
             }
             Event::End(_) => {
                 let Some(frame) = st.stack.pop() else {
-                    fail(&mut summary, event_line, "sluttagg uten starttagg".into(), "end tag without a start tag".into());
+                    fail(
+                        &mut summary,
+                        event_line,
+                        "sluttagg uten starttagg".into(),
+                        "end tag without a start tag".into(),
+                    );
                     return summary;
                 };
-                if frame.name == "PatientCareReport" && st.stack.iter().all(|f| f.name != "PatientCareReport") {
+                if frame.name == "PatientCareReport"
+                    && st.stack.iter().all(|f| f.name != "PatientCareReport")
+                {
                     if let Some(mut rec) = st.in_pcr.take() {
                         if rec.agency.is_none() {
                             rec.agency = summary.agency.clone();
@@ -261,7 +308,12 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
                     match t.unescape() {
                         Ok(s) => st.text.push_str(&s),
                         Err(e) => {
-                            fail(&mut summary, event_line, format!("ugyldig tekst: {e}"), format!("invalid text: {e}"));
+                            fail(
+                                &mut summary,
+                                event_line,
+                                format!("ugyldig tekst: {e}"),
+                                format!("invalid text: {e}"),
+                            );
                             return summary;
                         }
                     }
@@ -276,8 +328,13 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
                 if !st.stack.is_empty() {
                     let open = st.stack.last().map(|f| f.name.clone()).unwrap_or_default();
                     summary.findings.push(
-                        finding(RuleCode::F101, st.line, format!("filen slutter før <{open}> er lukket (avkortet fil?)"), format!("the file ends before <{open}> is closed (truncated file?)"))
-                            .column(open),
+                        finding(
+                            RuleCode::F101,
+                            st.line,
+                            format!("filen slutter før <{open}> er lukket (avkortet fil?)"),
+                            format!("the file ends before <{open}> is closed (truncated file?)"),
+                        )
+                        .column(open),
                     );
                     return summary;
                 }
@@ -287,7 +344,12 @@ pub fn read(input: impl BufRead, limits: Limits, mut on_record: impl FnMut(PcrRe
         }
     }
     if !root_seen {
-        summary.findings.push(finding(RuleCode::F101, 1, "filen har ikke noe rotelement", "the file has no root element"));
+        summary.findings.push(finding(
+            RuleCode::F101,
+            1,
+            "filen har ikke noe rotelement",
+            "the file has no root element",
+        ));
     } else if summary.reports_seen == 0 {
         summary.findings.push(finding(RuleCode::F104, 1, "", ""));
     }
@@ -313,8 +375,16 @@ pub fn parse_time(s: &str) -> Option<Instant> {
     chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp())
 }
 
-fn take_value(element: &str, value: &str, line: u64, st: &mut State, summary: &mut Summary, limits: Limits) {
-    let in_header_group = st.in_pcr.is_none() && st.stack.iter().any(|f| f.name == "DemographicGroup");
+fn take_value(
+    element: &str,
+    value: &str,
+    line: u64,
+    st: &mut State,
+    summary: &mut Summary,
+    limits: Limits,
+) {
+    let in_header_group =
+        st.in_pcr.is_none() && st.stack.iter().any(|f| f.name == "DemographicGroup");
     if in_header_group && element == "dAgency.02" && summary.agency.is_none() {
         summary.agency = Some(value.to_string());
         return;
@@ -341,7 +411,9 @@ fn take_value(element: &str, value: &str, line: u64, st: &mut State, summary: &m
         "eDisposition.27" => set(&mut rec.unit_disposition),
         "eArrest.01" => set(&mut rec.arrest),
         "eArrest.02" => set(&mut rec.arrest_etiology),
-        "eSituation.09" | "eSituation.10" | "eSituation.11" | "eSituation.12" => push(&mut rec.symptoms_impressions),
+        "eSituation.09" | "eSituation.10" | "eSituation.11" | "eSituation.12" => {
+            push(&mut rec.symptoms_impressions)
+        }
         "eVitals.03" => push(&mut rec.ecg),
         "eVitals.29" => push(&mut rec.stroke_scale),
         "eProtocols.01" => push(&mut rec.protocols),
@@ -350,10 +422,15 @@ fn take_value(element: &str, value: &str, line: u64, st: &mut State, summary: &m
             let t = parse_time(value);
             if t.is_none() {
                 summary.findings.push(
-                    finding(RuleCode::W252, line, format!("{e} = {value:?} er ikke en ISO 8601-tid med UTC-forskyvning"), format!("{e} = {value:?} is not an ISO 8601 time with a UTC offset"))
-                        .incident(rec.uuid.clone())
-                        .column(e)
-                        .value(value),
+                    finding(
+                        RuleCode::W252,
+                        line,
+                        format!("{e} = {value:?} er ikke en ISO 8601-tid med UTC-forskyvning"),
+                        format!("{e} = {value:?} is not an ISO 8601 time with a UTC offset"),
+                    )
+                    .incident(rec.uuid.clone())
+                    .column(e)
+                    .value(value),
                 );
             }
             rec.times.set(e, t);
@@ -362,13 +439,23 @@ fn take_value(element: &str, value: &str, line: u64, st: &mut State, summary: &m
     }
 }
 
-fn finish_record(rec: PcrRecord, uuids: &mut HashSet<String>, summary: &mut Summary, on_record: &mut impl FnMut(PcrRecord)) {
+fn finish_record(
+    rec: PcrRecord,
+    uuids: &mut HashSet<String>,
+    summary: &mut Summary,
+    on_record: &mut impl FnMut(PcrRecord),
+) {
     if !uuids.insert(rec.uuid.clone()) {
         summary.findings.push(
-            finding(RuleCode::E151, rec.line, format!("UUID {} er allerede brukt i filen", rec.uuid), format!("UUID {} is already used in this file", rec.uuid))
-                .incident(rec.uuid.clone())
-                .column("PatientCareReport/@UUID")
-                .value(rec.uuid.clone()),
+            finding(
+                RuleCode::E151,
+                rec.line,
+                format!("UUID {} er allerede brukt i filen", rec.uuid),
+                format!("UUID {} is already used in this file", rec.uuid),
+            )
+            .incident(rec.uuid.clone())
+            .column("PatientCareReport/@UUID")
+            .value(rec.uuid.clone()),
         );
         return;
     }
@@ -379,9 +466,14 @@ fn finish_record(rec: PcrRecord, uuids: &mut HashSet<String>, summary: &mut Summ
         if let Some((before, tb)) = latest {
             if t < tb {
                 summary.findings.push(
-                    finding(RuleCode::W251, rec.line, format!("{name} ligger {} s før {before}", tb - t), format!("{name} lies {} s before {before}", tb - t))
-                        .incident(rec.uuid.clone())
-                        .column(name),
+                    finding(
+                        RuleCode::W251,
+                        rec.line,
+                        format!("{name} ligger {} s før {before}", tb - t),
+                        format!("{name} lies {} s before {before}", tb - t),
+                    )
+                    .incident(rec.uuid.clone())
+                    .column(name),
                 );
                 continue;
             }

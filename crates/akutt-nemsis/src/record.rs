@@ -111,7 +111,8 @@ pub const MODE_EMERGENT: [&str; 2] = ["2223001", "2223007"];
 impl PcrRecord {
     /// The benchmark's emergency population: a 911 response driven in emergent mode.
     pub fn is_emergency_response(&self) -> bool {
-        self.type_of_service.as_deref() == Some(SERVICE_EMERGENCY) && self.response_mode.as_deref().is_some_and(|m| MODE_EMERGENT.contains(&m))
+        self.type_of_service.as_deref() == Some(SERVICE_EMERGENCY)
+            && self.response_mode.as_deref().is_some_and(|m| MODE_EMERGENT.contains(&m))
     }
 
     /// The key grouping the units of one incident: agency + `eResponse.03` (a record

@@ -8,7 +8,11 @@ use akutt_nemsis::{read, read_all, Condition, Limits, PcrRecord};
 
 fn samples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xml")).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
     v.sort();
     assert!(v.len() >= 28, "the 28 compliance samples are in data/nemsis/samples");
     v
@@ -53,13 +57,18 @@ fn every_sample_reads_and_its_times_are_those_written() {
         for (tag, got) in r.times.in_order() {
             assert_eq!(got, seconds(&xml, tag), "{name}: {tag}");
         }
-        assert_eq!(r.agency, element_text(&xml, "eResponse.01"), "{name}: the agency is eResponse.01");
+        assert_eq!(
+            r.agency,
+            element_text(&xml, "eResponse.01"),
+            "{name}: the agency is eResponse.01"
+        );
     }
 }
 
 #[test]
 fn cardiac_transport_sample_gives_133_and_180_seconds() {
-    let p = samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-1-Cardiac")).unwrap();
+    let p =
+        samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-1-Cardiac")).unwrap();
     let (_, recs) = read_file(&p);
     let r = &recs[0];
     assert!(r.is_emergency_response());
@@ -75,7 +84,8 @@ fn case_definitions_classify_the_samples() {
     for p in samples().into_iter().filter(|p| is_valid_case(p)) {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let (_, recs) = read_file(&p);
-        let got: Vec<Condition> = Condition::ALL.into_iter().filter(|c| c.matches(&recs[0])).collect();
+        let got: Vec<Condition> =
+            Condition::ALL.into_iter().filter(|c| c.matches(&recs[0])).collect();
         let want: Vec<Condition> = if name.contains("STEMI") {
             vec![Condition::Stemi]
         } else if name.contains("Stroke") {
@@ -91,12 +101,20 @@ fn case_definitions_classify_the_samples() {
 
 #[test]
 fn pertinent_negatives_and_not_values_are_not_codes() {
-    let p = samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-3-Trauma")).unwrap();
+    let p =
+        samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-3-Trauma")).unwrap();
     let (_, recs) = read_file(&p);
     // eSituation.10 R51 carries PN="8801031" (symptom not present): left out.
-    assert!(!recs[0].symptoms_impressions.iter().any(|c| c == "R51"), "{:?}", recs[0].symptoms_impressions);
+    assert!(
+        !recs[0].symptoms_impressions.iter().any(|c| c == "R51"),
+        "{:?}",
+        recs[0].symptoms_impressions
+    );
     assert!(recs[0].symptoms_impressions.iter().any(|c| c == "R53.1"));
-    let p = samples().into_iter().find(|p| p.to_string_lossy().contains("2020-EMS-1-NoPatient")).unwrap();
+    let p = samples()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("2020-EMS-1-NoPatient"))
+        .unwrap();
     let (_, recs) = read_file(&p);
     assert!(recs[0].symptoms_impressions.is_empty(), "xsi:nil with NV is missing");
     assert_eq!(recs[0].arrest, None);
@@ -125,17 +143,29 @@ fn check_inputs() {
     let times = "<eTimes><eTimes.01>2024-03-01T10:00:00+01:00</eTimes.01><eTimes.03>2024-03-01T10:01:00+01:00</eTimes.03><eTimes.06>2024-03-01T09:59:00+01:00</eTimes.06></eTimes>";
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("valid", doc(&pcr("u1", "")), vec![]),
-        ("wrong namespace", doc(&pcr("u1", "")).replace("http://www.nemsis.org", "http://example.org"), vec!["F102"]),
+        (
+            "wrong namespace",
+            doc(&pcr("u1", "")).replace("http://www.nemsis.org", "http://example.org"),
+            vec!["F102"],
+        ),
         ("other data set", "<DEMDataSet xmlns=\"http://www.nemsis.org\"/>".into(), vec!["F102"]),
         ("truncated", doc(&pcr("u1", ""))[..HEAD.len() + 30].to_string(), vec!["F101"]),
         ("mismatched end tag", doc(&pcr("u1", "<eRecord></eResponse>")), vec!["F101"]),
-        ("doctype", format!("<!DOCTYPE x [<!ENTITY a \"aaaa\">]>{}", doc(&pcr("u1", ""))), vec!["F101"]),
+        (
+            "doctype",
+            format!("<!DOCTYPE x [<!ENTITY a \"aaaa\">]>{}", doc(&pcr("u1", ""))),
+            vec!["F101"],
+        ),
         ("not xml", "kommune;år\n0301;2024\n".into(), vec!["F101"]),
         ("empty", String::new(), vec!["F101"]),
         ("no records", doc(""), vec!["F104"]),
         ("duplicate uuid", doc(&(pcr("u1", "") + &pcr("u1", ""))), vec!["E151"]),
         ("times out of order", doc(&pcr("u1", times)), vec!["W251"]),
-        ("unreadable time", doc(&pcr("u1", "<eTimes><eTimes.01>yesterday</eTimes.01></eTimes>")), vec!["W252"]),
+        (
+            "unreadable time",
+            doc(&pcr("u1", "<eTimes><eTimes.01>yesterday</eTimes.01></eTimes>")),
+            vec!["W252"],
+        ),
     ];
     for (name, input, want) in cases {
         let (s, recs) = read_all(input.as_bytes());
@@ -155,14 +185,16 @@ fn check_inputs() {
 fn findings_name_the_line() {
     let input = doc(&(pcr("u1", "") + &pcr("u1", "")));
     let (s, _) = read_all(input.as_bytes());
-    let line_of_second = input.lines().position(|l| l.contains("<PatientCareReport")).unwrap() as u64 + 2;
+    let line_of_second =
+        input.lines().position(|l| l.contains("<PatientCareReport")).unwrap() as u64 + 2;
     assert_eq!(s.findings[0].line, Some(line_of_second));
 }
 
 #[test]
 fn hostile_inputs_are_bounded() {
     // A text node far over the limit is refused without buffering it.
-    let huge = format!("{HEAD}<PatientCareReport UUID=\"u\"><eRecord><eRecord.01>{}", "x".repeat(9 << 20));
+    let huge =
+        format!("{HEAD}<PatientCareReport UUID=\"u\"><eRecord><eRecord.01>{}", "x".repeat(9 << 20));
     let (s, _) = read_all(huge.as_bytes());
     assert_eq!(codes(&s), vec!["F101"]);
     assert!(s.findings[0].message_en.contains("longer than"), "{}", s.findings[0].message_en);
@@ -176,10 +208,15 @@ fn hostile_inputs_are_bounded() {
 #[test]
 fn many_records_stream_through_a_callback() {
     // 20,000 records, read without keeping them: the callback sees every one.
-    let body: String = (0..20_000).map(|i| pcr(&format!("u{i}"), "<eResponse><eResponse.03>x</eResponse.03></eResponse>")).collect();
+    let body: String = (0..20_000)
+        .map(|i| pcr(&format!("u{i}"), "<eResponse><eResponse.03>x</eResponse.03></eResponse>"))
+        .collect();
     let input = doc(&body);
     let mut n = 0u64;
-    let s = read(std::io::BufReader::with_capacity(4096, input.as_bytes()), Limits::default(), |_| n += 1);
+    let s =
+        read(std::io::BufReader::with_capacity(4096, input.as_bytes()), Limits::default(), |_| {
+            n += 1
+        });
     assert_eq!((n, s.records_accepted, s.reports_seen), (20_000, 20_000, 20_000));
     assert!(s.findings.is_empty());
 }

@@ -51,7 +51,9 @@ pub struct Pseudonymiser {
 
 impl Pseudonymiser {
     pub fn new(key: &[u8]) -> Pseudonymiser {
-        Pseudonymiser { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length") }
+        Pseudonymiser {
+            mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
+        }
     }
 
     pub fn pseudonym(&self, fnr: &str) -> String {
@@ -89,14 +91,20 @@ mod tests {
         assert!(!is_valid_fnr("1234567890"));
         assert!(!is_valid_fnr("1234567890a"));
         // A documented valid synthetic test number.
-        assert!(is_valid_fnr("01010150053") == (complete_fnr("010101500").as_deref() == Some("01010150053")));
+        assert!(
+            is_valid_fnr("01010150053")
+                == (complete_fnr("010101500").as_deref() == Some("01010150053"))
+        );
     }
 
     #[test]
     fn pseudonym_is_hex_hmac_sha256() {
         // The published HMAC-SHA-256 example (RFC 4231 style test vector from Wikipedia).
         let p = Pseudonymiser::new(b"key");
-        assert_eq!(p.pseudonym("The quick brown fox jumps over the lazy dog"), "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+        assert_eq!(
+            p.pseudonym("The quick brown fox jumps over the lazy dog"),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
     }
 
     #[test]

@@ -58,7 +58,9 @@ fn slot(list: CodeList) -> usize {
 
 impl MappingTable {
     /// Builds a table from entries; rejects a local code mapped twice for overlapping dates.
-    pub fn from_entries(entries: impl IntoIterator<Item = MappingEntry>) -> Result<MappingTable, String> {
+    pub fn from_entries(
+        entries: impl IntoIterator<Item = MappingEntry>,
+    ) -> Result<MappingTable, String> {
         let mut t = MappingTable::default();
         for e in entries {
             MappingTable::from_entries_into(&mut t, e)?;
@@ -69,17 +71,25 @@ impl MappingTable {
     /// Parses a mapping-table file. All problems are reported, each with its line.
     pub fn parse(text: &str) -> Result<MappingTable, Vec<MappingError>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut rdr = csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(true).from_reader(text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let mut errors = Vec::new();
         let headers: Vec<String> = match rdr.headers() {
             Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
             Err(e) => return Err(vec![MappingError { line: 1, message: e.to_string() }]),
         };
         let col = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(c_list), Some(c_local), Some(c_nat)) = (col("kodeverk"), col("lokal_kode"), col("nasjonal_kode")) else {
+        let (Some(c_list), Some(c_local), Some(c_nat)) =
+            (col("kodeverk"), col("lokal_kode"), col("nasjonal_kode"))
+        else {
             return Err(vec![MappingError {
                 line: 1,
-                message: "the header must name kodeverk;lokal_kode;nasjonal_kode[;gyldig_fra;gyldig_til]".into(),
+                message:
+                    "the header must name kodeverk;lokal_kode;nasjonal_kode[;gyldig_fra;gyldig_til]"
+                        .into(),
             }]);
         };
         let (c_from, c_to) = (col("gyldig_fra"), col("gyldig_til"));
@@ -88,7 +98,10 @@ impl MappingTable {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(MappingError { line: e.position().map_or(0, |p| p.line()), message: e.to_string() });
+                    errors.push(MappingError {
+                        line: e.position().map_or(0, |p| p.line()),
+                        message: e.to_string(),
+                    });
                     continue;
                 }
             };
@@ -110,7 +123,10 @@ impl MappingTable {
                 continue;
             }
             if !list.is_national_code(national) {
-                errors.push(MappingError { line, message: format!("«{national}» is not a national code of {list}") });
+                errors.push(MappingError {
+                    line,
+                    message: format!("«{national}» is not a national code of {list}"),
+                });
                 continue;
             }
             let mut date = |i: Option<usize>, name: &str| -> Option<NaiveDate> {
@@ -118,10 +134,26 @@ impl MappingTable {
                 if v.is_empty() {
                     return None;
                 }
-                parse_date(v).map_err(|_| errors.push(MappingError { line, message: format!("{name} «{v}» is not a date") })).ok()
+                parse_date(v)
+                    .map_err(|_| {
+                        errors.push(MappingError {
+                            line,
+                            message: format!("{name} «{v}» is not a date"),
+                        })
+                    })
+                    .ok()
             };
             let (valid_from, valid_to) = (date(c_from, "gyldig_fra"), date(c_to, "gyldig_til"));
-            entries.push((line, MappingEntry { list, local: local.into(), national: national.into(), valid_from, valid_to }));
+            entries.push((
+                line,
+                MappingEntry {
+                    list,
+                    local: local.into(),
+                    national: national.into(),
+                    valid_from,
+                    valid_to,
+                },
+            ));
         }
         let mut table = MappingTable::default();
         for (line, e) in entries {
@@ -139,7 +171,10 @@ impl MappingTable {
     fn from_entries_into(table: &mut MappingTable, e: MappingEntry) -> Result<(), String> {
         let bucket = table.by_list[slot(e.list)].entry(e.local.clone()).or_default();
         if let Some(other) = bucket.iter().find(|o| o.overlaps(&e)) {
-            return Err(format!("{} «{}» is mapped to both «{}» and «{}» for overlapping dates", e.list, e.local, other.national, e.national));
+            return Err(format!(
+                "{} «{}» is mapped to both «{}» and «{}» for overlapping dates",
+                e.list, e.local, other.national, e.national
+            ));
         }
         bucket.push(e);
         Ok(())
@@ -154,17 +189,27 @@ impl MappingTable {
     ///
     /// A centre whose table has no entry at all for a code list is taken to report that list
     /// in national codes; otherwise only mapped codes are accepted (rule E105).
-    pub fn lookup<'a>(&'a self, list: CodeList, local: &'a str, date: Option<NaiveDate>) -> Option<&'a str> {
+    pub fn lookup<'a>(
+        &'a self,
+        list: CodeList,
+        local: &'a str,
+        date: Option<NaiveDate>,
+    ) -> Option<&'a str> {
         let bucket = &self.by_list[slot(list)];
         if bucket.is_empty() {
             return list.is_national_code(local).then_some(local);
         }
-        bucket.get(local)?.iter().find(|e| date.is_none_or(|d| e.valid_on(d))).map(|e| e.national.as_str())
+        bucket
+            .get(local)?
+            .iter()
+            .find(|e| date.is_none_or(|d| e.valid_on(d)))
+            .map(|e| e.national.as_str())
     }
 
     /// All entries, sorted by list and local code.
     pub fn entries(&self) -> Vec<&MappingEntry> {
-        let mut v: Vec<&MappingEntry> = self.by_list.iter().flat_map(|m| m.values().flatten()).collect();
+        let mut v: Vec<&MappingEntry> =
+            self.by_list.iter().flat_map(|m| m.values().flatten()).collect();
         v.sort_by(|a, b| (a.list, &a.local, a.valid_from).cmp(&(b.list, &b.local, b.valid_from)));
         v
     }

@@ -9,8 +9,8 @@ use akutt_model::codes::is_valid_criterion;
 use akutt_model::municipality::{is_valid_home_municipality, is_valid_place_municipality};
 use akutt_model::time::{format_oslo, parse_datetime, Instant, LocalResolution};
 use akutt_model::{
-    Action, CodeList, Contact, Finding, Hastegrad, Hendelsestype, Incident, Innringer, Kjonn, Patient, RuleCode,
-    Sambandsvei, Severity, Sted, Tiltak,
+    Action, CodeList, Contact, Finding, Hastegrad, Hendelsestype, Incident, Innringer, Kjonn,
+    Patient, RuleCode, Sambandsvei, Severity, Sted, Tiltak,
 };
 use chrono::{DateTime, NaiveDate};
 
@@ -49,7 +49,12 @@ impl MappingStats {
 
     /// Share of looked-up codes that mapped, per list (lists never looked up are left out).
     pub fn coverage(&self) -> Vec<(CodeList, u64, u64)> {
-        CodeList::ALL.iter().enumerate().filter(|(i, _)| self.looked_up[*i] > 0).map(|(i, l)| (*l, self.looked_up[i], self.mapped[i])).collect()
+        CodeList::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.looked_up[*i] > 0)
+            .map(|(i, l)| (*l, self.looked_up[i], self.mapped[i]))
+            .collect()
     }
 }
 
@@ -70,7 +75,15 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn push(&mut self, code: RuleCode, line: u64, column: Option<Column>, value: Option<&str>, nb: String, en: String) {
+    fn push(
+        &mut self,
+        code: RuleCode,
+        line: u64,
+        column: Option<Column>,
+        value: Option<&str>,
+        nb: String,
+        en: String,
+    ) {
         let mut f = Finding::new(code, nb, en).at_line(line).incident(self.id);
         if let Some(c) = column {
             f = f.column(c.name());
@@ -87,7 +100,14 @@ impl Checker<'_> {
 
     fn unparseable(&mut self, row: &RawRow, c: Column, v: &str, what_nb: &str, what_en: &str) {
         let shown = if c == Column::Fodselsnummer { MASKED } else { v };
-        self.push(RuleCode::E102, row.line, Some(c), Some(v), format!("«{shown}» i «{}» er ikke {what_nb}", c.name()), format!("«{shown}» in «{}» is not {what_en}", c.name()));
+        self.push(
+            RuleCode::E102,
+            row.line,
+            Some(c),
+            Some(v),
+            format!("«{shown}» i «{}» er ikke {what_nb}", c.name()),
+            format!("«{shown}» in «{}» is not {what_en}", c.name()),
+        );
     }
 
     fn time(&mut self, row: &RawRow, c: Column) -> Option<(LocalResolution, u64)> {
@@ -95,7 +115,13 @@ impl Checker<'_> {
         match parse_datetime(v) {
             Ok(r) => Some((r, row.line)),
             Err(_) => {
-                self.unparseable(row, c, v, "et tidspunkt (dd.mm.åååå tt:mm:ss)", "a date-time (dd.mm.yyyy hh:mm:ss)");
+                self.unparseable(
+                    row,
+                    c,
+                    v,
+                    "et tidspunkt (dd.mm.åååå tt:mm:ss)",
+                    "a date-time (dd.mm.yyyy hh:mm:ss)",
+                );
                 None
             }
         }
@@ -154,7 +180,11 @@ impl Checker<'_> {
             let reference = self.get(first, c);
             if let Some(row) = rows.iter().skip(1).find(|r| self.get(r, c) != reference) {
                 let v = self.get(row, c).unwrap_or("");
-                let (shown, ref_shown) = if c == Column::Fodselsnummer { (MASKED, MASKED) } else { (v, reference.unwrap_or("")) };
+                let (shown, ref_shown) = if c == Column::Fodselsnummer {
+                    (MASKED, MASKED)
+                } else {
+                    (v, reference.unwrap_or(""))
+                };
                 self.push(
                     RuleCode::E106,
                     row.line,
@@ -193,7 +223,8 @@ fn level_columns() -> &'static LevelColumns {
     static COLS: std::sync::OnceLock<LevelColumns> = std::sync::OnceLock::new();
     COLS.get_or_init(|| {
         let of = |l: Level| Column::of_level(l).collect::<Vec<_>>();
-        let without = |l: Level, key: Column| Column::of_level(l).filter(|c| *c != key).collect::<Vec<_>>();
+        let without =
+            |l: Level, key: Column| Column::of_level(l).filter(|c| *c != key).collect::<Vec<_>>();
         LevelColumns {
             incident: without(Level::Incident, Column::Hendelsesnummer),
             contact: without(Level::Contact, Column::Henvendelsesnummer),
@@ -219,29 +250,43 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     let cols = level_columns();
     let incident_cols = &cols.incident;
     ck.agree(&rows, incident_cols, "hendelsen", "the incident");
-    let contact_groups = group(&rows, |r| r.get(ctx.header, Column::Henvendelsesnummer), |r| {
-        cols.contact_all.iter().any(|c| ck.get(r, *c).is_some())
-    });
+    let contact_groups = group(
+        &rows,
+        |r| r.get(ctx.header, Column::Henvendelsesnummer),
+        |r| cols.contact_all.iter().any(|c| ck.get(r, *c).is_some()),
+    );
     let contact_cols = &cols.contact;
     for (_, g) in &contact_groups {
         ck.agree(g, contact_cols, "henvendelsen", "the contact");
     }
-    let patient_groups = group(&rows, |r| r.get(ctx.header, Column::Pasientnummer), |r| {
-        cols.patient_all.iter().any(|c| ck.get(r, *c).is_some())
-    });
+    let patient_groups = group(
+        &rows,
+        |r| r.get(ctx.header, Column::Pasientnummer),
+        |r| cols.patient_all.iter().any(|c| ck.get(r, *c).is_some()),
+    );
     let patient_cols = &cols.patient;
     for (_, g) in &patient_groups {
         ck.agree(g, patient_cols, "pasientkontakten", "the patient");
     }
     // Actions: one per key; a repeated key must repeat the same content (E107).
     let action_cols = &cols.action;
-    let action_groups = group(&rows, |r| r.get(ctx.header, Column::Tiltaksnummer), |r| {
-        action_cols.iter().any(|c| ck.get(r, *c).is_some())
-    });
+    let action_groups = group(
+        &rows,
+        |r| r.get(ctx.header, Column::Tiltaksnummer),
+        |r| action_cols.iter().any(|c| ck.get(r, *c).is_some()),
+    );
     for (key, g) in &action_groups {
         let reference = g[0];
-        if let Some(row) = g.iter().skip(1).find(|r| action_cols.iter().any(|c| ck.get(r, *c) != ck.get(reference, *c))) {
-            let col = action_cols.iter().copied().find(|c| ck.get(row, *c) != ck.get(reference, *c)).unwrap_or(Column::Tiltaksnummer);
+        if let Some(row) = g
+            .iter()
+            .skip(1)
+            .find(|r| action_cols.iter().any(|c| ck.get(r, *c) != ck.get(reference, *c)))
+        {
+            let col = action_cols
+                .iter()
+                .copied()
+                .find(|c| ck.get(row, *c) != ck.get(reference, *c))
+                .unwrap_or(Column::Tiltaksnummer);
             let key = key.unwrap_or_default();
             let v = ck.get(row, col).unwrap_or("").to_string();
             ck.push(
@@ -250,7 +295,10 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
                 Some(col),
                 Some(&v),
                 format!("tiltak «{key}» står også på linje {} med annet innhold", reference.line),
-                format!("action «{key}» also stands on line {} with different content", reference.line),
+                format!(
+                    "action «{key}» also stands on line {} with different content",
+                    reference.line
+                ),
             );
         }
     }
@@ -264,13 +312,16 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
         contacts.push((key.unwrap_or_default().to_string(), r));
     }
     let t0_guess = contact_times.iter().flatten().map(|(t, _)| t.default_instant()).min();
-    ck.date = t0_guess.and_then(|t| DateTime::from_timestamp(t, 0)).map(|d| d.with_timezone(&chrono_tz::Europe::Oslo).date_naive());
+    ck.date = t0_guess
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .map(|d| d.with_timezone(&chrono_tz::Europe::Oslo).date_naive());
 
     // Incident-level values (from the first row; disagreement is E106 above).
     let created = ck.time(first, Column::HendelseOpprettet);
     let execute = ck.time(first, Column::Utfores);
     let ready = ck.time(first, Column::Klar);
-    let hendelsestype = ck.map(first, Column::TypeHendelse, CodeList::Hendelsestype).and_then(Hendelsestype::parse);
+    let hendelsestype =
+        ck.map(first, Column::TypeHendelse, CodeList::Hendelsestype).and_then(Hendelsestype::parse);
     let pickup_place = ck.map(first, Column::TypeHentested, CodeList::Sted).and_then(Sted::parse);
     let pickup_municipality = ck.municipality(first, Column::KommuneHentested, false);
     let urban = match ck.get(first, Column::HentestedTettbygd) {
@@ -288,7 +339,13 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
         if v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit()) {
             Some(v.to_string())
         } else {
-            ck.unparseable(first, Column::Bydel, v, "en sekssifret bydelskode", "a 6-digit city-district code");
+            ck.unparseable(
+                first,
+                Column::Bydel,
+                v,
+                "en sekssifret bydelskode",
+                "a 6-digit city-district code",
+            );
             None
         }
     });
@@ -309,9 +366,17 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     // Contacts.
     for ((id, r), _) in contacts.iter().zip(&contact_times) {
         let sequence = ck.number(r, Column::HenvendelseSekvens);
-        let innringer = ck.map(r, Column::TypeInnringer, CodeList::Innringer).and_then(Innringer::parse);
-        let sambandsvei = ck.map(r, Column::TypeSambandsvei, CodeList::Sambandsvei).and_then(Sambandsvei::parse);
-        incident.contacts.push(Contact { id: id.clone(), received_at: None, sequence, innringer, sambandsvei });
+        let innringer =
+            ck.map(r, Column::TypeInnringer, CodeList::Innringer).and_then(Innringer::parse);
+        let sambandsvei =
+            ck.map(r, Column::TypeSambandsvei, CodeList::Sambandsvei).and_then(Sambandsvei::parse);
+        incident.contacts.push(Contact {
+            id: id.clone(),
+            received_at: None,
+            sequence,
+            innringer,
+            sambandsvei,
+        });
     }
 
     // Patients.
@@ -325,10 +390,15 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     for (_, g) in &action_groups {
         let r = g[0];
         let number = ck.number(r, Column::Tiltaksnummer);
-        let code_col = if ck.get(r, Column::TiltakKategori).is_some() { Column::TiltakKategori } else { Column::Tiltak };
+        let code_col = if ck.get(r, Column::TiltakKategori).is_some() {
+            Column::TiltakKategori
+        } else {
+            Column::Tiltak
+        };
         let tiltak = ck.map(r, code_col, CodeList::Tiltak).and_then(Tiltak::parse);
         let patient_number = ck.number(r, Column::TiltakPasient);
-        let delivery_place = ck.map(r, Column::TypeLeveringssted, CodeList::Sted).and_then(Sted::parse);
+        let delivery_place =
+            ck.map(r, Column::TypeLeveringssted, CodeList::Sted).and_then(Sted::parse);
         let delivery_municipality = ck.municipality(r, Column::KommuneLeveringssted, false);
         let times = [
             ck.time(r, Column::TiltakOpprettet),
@@ -359,23 +429,42 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     }
 
     // Times along the axis (§3), resolving ambiguous local times (W208/W209).
-    let resolve = |ck: &mut Checker<'_>, p: &Pending, c: Column, floor: Option<Instant>| -> Option<Instant> {
-        let (r, line) = (*p)?;
-        let t = r.resolve_after(floor);
-        match r {
-            LocalResolution::Ambiguous { earlier, .. } => {
-                let which = if t == earlier { ("den tidligste", "the earlier") } else { ("den seneste", "the later") };
-                let v = ck.get_line_value(&raw.rows, line, c);
-                ck.push(RuleCode::W208, line, Some(c), v.as_deref(), format!("tolket som {} ({})", which.0, format_oslo(t)), format!("read as {} ({})", which.1, format_oslo(t)));
+    let resolve =
+        |ck: &mut Checker<'_>, p: &Pending, c: Column, floor: Option<Instant>| -> Option<Instant> {
+            let (r, line) = (*p)?;
+            let t = r.resolve_after(floor);
+            match r {
+                LocalResolution::Ambiguous { earlier, .. } => {
+                    let which = if t == earlier {
+                        ("den tidligste", "the earlier")
+                    } else {
+                        ("den seneste", "the later")
+                    };
+                    let v = ck.get_line_value(&raw.rows, line, c);
+                    ck.push(
+                        RuleCode::W208,
+                        line,
+                        Some(c),
+                        v.as_deref(),
+                        format!("tolket som {} ({})", which.0, format_oslo(t)),
+                        format!("read as {} ({})", which.1, format_oslo(t)),
+                    );
+                }
+                LocalResolution::Shifted(_) => {
+                    let v = ck.get_line_value(&raw.rows, line, c);
+                    ck.push(
+                        RuleCode::W209,
+                        line,
+                        Some(c),
+                        v.as_deref(),
+                        format!("flyttet til {}", format_oslo(t)),
+                        format!("moved to {}", format_oslo(t)),
+                    );
+                }
+                LocalResolution::Exact(_) => {}
             }
-            LocalResolution::Shifted(_) => {
-                let v = ck.get_line_value(&raw.rows, line, c);
-                ck.push(RuleCode::W209, line, Some(c), v.as_deref(), format!("flyttet til {}", format_oslo(t)), format!("moved to {}", format_oslo(t)));
-            }
-            LocalResolution::Exact(_) => {}
-        }
-        Some(t)
-    };
+            Some(t)
+        };
     for (contact, p) in incident.contacts.iter_mut().zip(&contact_times) {
         contact.received_at = resolve(&mut ck, p, Column::HenvendelseTid, None);
     }
@@ -386,26 +475,61 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     let incident_floor = max_opt(t0, incident.created_at);
     for (action, times) in incident.actions.iter_mut().zip(&action_times) {
         action.created_at = resolve(&mut ck, &times[0], Column::TiltakOpprettet, incident_floor);
-        let chain = [Column::Varslet, Column::RykkerUt, Column::Fremme, Column::Avreist, Column::Levert, Column::Ledig, Column::LedigStasjon];
+        let chain = [
+            Column::Varslet,
+            Column::RykkerUt,
+            Column::Fremme,
+            Column::Avreist,
+            Column::Levert,
+            Column::Ledig,
+            Column::LedigStasjon,
+        ];
         let mut floor = incident_floor;
         let mut resolved = [None; 7];
         for (k, c) in chain.iter().enumerate() {
             resolved[k] = resolve(&mut ck, &times[k + 1], *c, floor);
             floor = max_opt(floor, resolved[k]);
         }
-        [action.alerted_at, action.departed_at, action.at_scene_at, action.left_scene_at, action.delivered_at, action.free_at, action.free_at_station_at] = resolved;
+        [
+            action.alerted_at,
+            action.departed_at,
+            action.at_scene_at,
+            action.left_scene_at,
+            action.delivered_at,
+            action.free_at,
+            action.free_at_station_at,
+        ] = resolved;
         action.wanted_delivered_at = resolve(&mut ck, &times[8], Column::OnskesLevert, t0);
     }
 
     // Incident-level errors that need the times.
-    if contact_times.iter().all(Option::is_none) && !rows.iter().any(|r| ck.get(r, Column::HenvendelseTid).is_some()) {
-        ck.push(RuleCode::E103, first.line, Some(Column::HenvendelseTid), None, String::new(), String::new());
+    if contact_times.iter().all(Option::is_none)
+        && !rows.iter().any(|r| ck.get(r, Column::HenvendelseTid).is_some())
+    {
+        ck.push(
+            RuleCode::E103,
+            first.line,
+            Some(Column::HenvendelseTid),
+            None,
+            String::new(),
+            String::new(),
+        );
     }
     if let (Some(t0), Some((start, end))) = (incident.t0(), ctx.period) {
         if t0 < start || t0 >= end {
-            let line = incident.first_contact().and_then(|c| contacts.iter().find(|(id, _)| *id == c.id)).map_or(first.line, |(_, r)| r.line);
+            let line = incident
+                .first_contact()
+                .and_then(|c| contacts.iter().find(|(id, _)| *id == c.id))
+                .map_or(first.line, |(_, r)| r.line);
             let v = format_oslo(t0);
-            ck.push(RuleCode::E104, line, Some(Column::HenvendelseTid), Some(&v), format!("første henvendelse {v}"), format!("first contact {v}"));
+            ck.push(
+                RuleCode::E104,
+                line,
+                Some(Column::HenvendelseTid),
+                Some(&v),
+                format!("første henvendelse {v}"),
+                format!("first contact {v}"),
+            );
         }
     }
 
@@ -442,7 +566,11 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
     let number = ck.number(r, Column::Pasientnummer);
     // Urgency: exactly one of A/B/C marked (W206); other marks are E102.
     let mut marked = Vec::new();
-    for (c, u) in [(Column::HastegradA, Hastegrad::Rod), (Column::HastegradB, Hastegrad::Gul), (Column::HastegradC, Hastegrad::Gronn)] {
+    for (c, u) in [
+        (Column::HastegradA, Hastegrad::Rod),
+        (Column::HastegradB, Hastegrad::Gul),
+        (Column::HastegradC, Hastegrad::Gronn),
+    ] {
         if let Some(v) = ck.get(r, c) {
             match v {
                 "1" | "X" | "x" | "J" | "j" => marked.push(u),
@@ -454,30 +582,64 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
     let urgency = match marked.as_slice() {
         [u] => Some(*u),
         [] => {
-            ck.push(RuleCode::W206, r.line, Some(Column::HastegradA), None, "ingen hastegrad markert".into(), "no urgency marked".into());
+            ck.push(
+                RuleCode::W206,
+                r.line,
+                Some(Column::HastegradA),
+                None,
+                "ingen hastegrad markert".into(),
+                "no urgency marked".into(),
+            );
             None
         }
         many => {
             let v: Vec<&str> = many.iter().map(|u| u.code()).collect();
-            ck.push(RuleCode::W206, r.line, Some(Column::HastegradA), Some(&v.join(",")), "flere hastegrader markert".into(), "more than one urgency marked".into());
+            ck.push(
+                RuleCode::W206,
+                r.line,
+                Some(Column::HastegradA),
+                Some(&v.join(",")),
+                "flere hastegrader markert".into(),
+                "more than one urgency marked".into(),
+            );
             None
         }
     };
     let criterion = match ck.get(r, Column::Kriterietype) {
         Some(v) if is_valid_criterion(v) => Some(v.to_string()),
         Some(v) => {
-            ck.push(RuleCode::W207, r.line, Some(Column::Kriterietype), Some(v), format!("«{v}» har ikke formen U.KK.NN"), format!("«{v}» is not of the form U.KK.NN"));
+            ck.push(
+                RuleCode::W207,
+                r.line,
+                Some(Column::Kriterietype),
+                Some(v),
+                format!("«{v}» har ikke formen U.KK.NN"),
+                format!("«{v}» is not of the form U.KK.NN"),
+            );
             None
         }
         None => {
-            ck.push(RuleCode::W207, r.line, Some(Column::Kriterietype), None, "kriterium mangler".into(), "criterion missing".into());
+            ck.push(
+                RuleCode::W207,
+                r.line,
+                Some(Column::Kriterietype),
+                None,
+                "kriterium mangler".into(),
+                "criterion missing".into(),
+            );
             None
         }
     };
     let sex = ck.get(r, Column::Kjonn).and_then(|v| {
         let k = Kjonn::parse(v);
         if k.is_none() {
-            ck.unparseable(r, Column::Kjonn, v, "en kjønnskode (1, 2 eller 9)", "a sex code (1, 2 or 9)");
+            ck.unparseable(
+                r,
+                Column::Kjonn,
+                v,
+                "en kjønnskode (1, 2 eller 9)",
+                "a sex code (1, 2 or 9)",
+            );
         }
         k
     });
@@ -485,7 +647,14 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
         if is_valid_fnr(v) {
             Some(ck.ctx.pseudonymiser.pseudonym(v))
         } else {
-            ck.push(RuleCode::W205, r.line, Some(Column::Fodselsnummer), Some(v), String::new(), String::new());
+            ck.push(
+                RuleCode::W205,
+                r.line,
+                Some(Column::Fodselsnummer),
+                Some(v),
+                String::new(),
+                String::new(),
+            );
             None
         }
     });
@@ -514,7 +683,10 @@ fn warnings(
 ) {
     let line = inc.line;
     let t0 = inc.t0();
-    let t0_line = inc.first_contact().and_then(|c| contacts.iter().find(|(id, _)| *id == c.id)).map_or(line, |(_, r)| r.line);
+    let t0_line = inc
+        .first_contact()
+        .and_then(|c| contacts.iter().find(|(id, _)| *id == c.id))
+        .map_or(line, |(_, r)| r.line);
     let order = |ck: &mut Checker<'_>, a: (Column, Instant), b: (Column, Instant), line: u64| {
         if b.1 < a.1 {
             ck.push(
@@ -522,8 +694,20 @@ fn warnings(
                 line,
                 Some(b.0),
                 Some(&format_oslo(b.1)),
-                format!("«{}» ({}) er før «{}» ({})", b.0.name(), format_oslo(b.1), a.0.name(), format_oslo(a.1)),
-                format!("«{}» ({}) is before «{}» ({})", b.0.name(), format_oslo(b.1), a.0.name(), format_oslo(a.1)),
+                format!(
+                    "«{}» ({}) er før «{}» ({})",
+                    b.0.name(),
+                    format_oslo(b.1),
+                    a.0.name(),
+                    format_oslo(a.1)
+                ),
+                format!(
+                    "«{}» ({}) is before «{}» ({})",
+                    b.0.name(),
+                    format_oslo(b.1),
+                    a.0.name(),
+                    format_oslo(a.1)
+                ),
             );
         }
     };
@@ -539,18 +723,42 @@ fn warnings(
         last = Some((Column::HendelseOpprettet, c));
     }
     let prebooked = inc.is_prebooked();
-    let interval = |ck: &mut Checker<'_>, name: (&str, &str), from: Option<Instant>, to: Option<Instant>, col: Column, line: u64| {
+    let interval = |ck: &mut Checker<'_>,
+                    name: (&str, &str),
+                    from: Option<Instant>,
+                    to: Option<Instant>,
+                    col: Column,
+                    line: u64| {
         let (Some(a), Some(b)) = (from, to) else { return };
         let d = b - a;
         if d < 0 || (d > MAX_INTERVAL_S && !prebooked) {
-            let (nb, en) = if d < 0 { ("negativt", "negative") } else { ("over 24 timer", "longer than 24 h") };
-            ck.push(RuleCode::W202, line, Some(col), Some(&d.to_string()), format!("{} er {nb} ({d} s)", name.0), format!("{} is {en} ({d} s)", name.1));
+            let (nb, en) = if d < 0 {
+                ("negativt", "negative")
+            } else {
+                ("over 24 timer", "longer than 24 h")
+            };
+            ck.push(
+                RuleCode::W202,
+                line,
+                Some(col),
+                Some(&d.to_string()),
+                format!("{} er {nb} ({d} s)", name.0),
+                format!("{} is {en} ({d} s)", name.1),
+            );
         }
     };
     // Incident-level intervals of the indicators (§8).
     let first_alert = inc.actions.iter().filter_map(|a| a.alerted_at).min();
-    interval(ck, ("AMK-reaksjonstid", "AMK reaction time"), t0, first_alert, Column::Varslet, t0_line);
-    let first_arrival = inc.actions.iter().filter(|a| a.is_road_mission()).filter_map(|a| a.at_scene_at).min();
+    interval(
+        ck,
+        ("AMK-reaksjonstid", "AMK reaction time"),
+        t0,
+        first_alert,
+        Column::Varslet,
+        t0_line,
+    );
+    let first_arrival =
+        inc.actions.iter().filter(|a| a.is_road_mission()).filter_map(|a| a.at_scene_at).min();
     interval(ck, ("responstid", "response time"), t0, first_arrival, Column::Fremme, t0_line);
 
     for (action, (_, g)) in inc.actions.iter().zip(action_groups) {
@@ -574,20 +782,59 @@ fn warnings(
             }
         }
         // W203 only when the cell is empty (an unreadable one is E102 already).
-        if action.tiltak.is_some_and(Tiltak::is_ambulance) && ck.get(g[0], Column::Varslet).is_none() {
-            ck.push(RuleCode::W203, aline, Some(Column::Varslet), None, String::new(), String::new());
+        if action.tiltak.is_some_and(Tiltak::is_ambulance)
+            && ck.get(g[0], Column::Varslet).is_none()
+        {
+            ck.push(
+                RuleCode::W203,
+                aline,
+                Some(Column::Varslet),
+                None,
+                String::new(),
+                String::new(),
+            );
         }
         if action.is_mission() {
-            interval(ck, ("varslet til fremme", "alert to arrival"), action.alerted_at, action.at_scene_at, Column::Fremme, aline);
-            interval(ck, ("oppdragstid", "mission time"), action.alerted_at, action.free_at, Column::Ledig, aline);
+            interval(
+                ck,
+                ("varslet til fremme", "alert to arrival"),
+                action.alerted_at,
+                action.at_scene_at,
+                Column::Fremme,
+                aline,
+            );
+            interval(
+                ck,
+                ("oppdragstid", "mission time"),
+                action.alerted_at,
+                action.free_at,
+                Column::Ledig,
+                aline,
+            );
             if action.at_scene_at.is_none() && !action.is_return_without_patient() {
                 let v = action.delivery_place.map(Sted::code);
-                ck.push(RuleCode::W204, aline, Some(Column::Fremme), v, String::new(), String::new());
+                ck.push(
+                    RuleCode::W204,
+                    aline,
+                    Some(Column::Fremme),
+                    v,
+                    String::new(),
+                    String::new(),
+                );
             }
         }
     }
-    if inc.urgency() == Some(Hastegrad::Rod) && ck.get(first_row, Column::HentestedTettbygd).is_none() {
-        ck.push(RuleCode::W210, line, Some(Column::HentestedTettbygd), None, String::new(), String::new());
+    if inc.urgency() == Some(Hastegrad::Rod)
+        && ck.get(first_row, Column::HentestedTettbygd).is_none()
+    {
+        ck.push(
+            RuleCode::W210,
+            line,
+            Some(Column::HentestedTettbygd),
+            None,
+            String::new(),
+            String::new(),
+        );
     }
 }
 
@@ -607,7 +854,11 @@ fn group<'r>(
             continue;
         }
         let k = key(r);
-        let found = if out.len() <= LINEAR { out.iter().position(|(g, _)| *g == k) } else { index.get(&k).copied() };
+        let found = if out.len() <= LINEAR {
+            out.iter().position(|(g, _)| *g == k)
+        } else {
+            index.get(&k).copied()
+        };
         match found {
             Some(i) => out[i].1.push(r),
             None => {

@@ -32,11 +32,18 @@ pub struct IndicatorParams {
 }
 
 fn month(s: &str, name: &str) -> Result<i32, AppError> {
-    akutt_synth::parse_month(s).map(|(y, m)| y * 100 + m as i32).ok_or_else(|| AppError::BadRequest(format!("{name} must be YYYY-MM, got «{s}»")))
+    akutt_synth::parse_month(s)
+        .map(|(y, m)| y * 100 + m as i32)
+        .ok_or_else(|| AppError::BadRequest(format!("{name} must be YYYY-MM, got «{s}»")))
 }
 
 fn list(s: &Option<String>) -> Vec<String> {
-    s.as_deref().unwrap_or("").split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+    s.as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 /// The published answer to a query: data version, the query and the suppressed figures.
@@ -57,30 +64,60 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     if from_m > to_m {
         return Err(AppError::BadRequest(format!("from {from} is after to {to}")));
     }
-    let by = list(&p.by).iter().map(|k| Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown grouping key «{k}»")))).collect::<Result<Vec<_>, _>>()?;
+    let by = list(&p.by)
+        .iter()
+        .map(|k| {
+            Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown grouping key «{k}»")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let filters = list(&p.filter)
         .iter()
         .map(|f| {
-            let (k, v) = f.split_once(':').ok_or_else(|| AppError::BadRequest(format!("where takes key:value, got «{f}»")))?;
-            Ok((Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown filter key «{k}»")))?, v.to_string()))
+            let (k, v) = f
+                .split_once(':')
+                .ok_or_else(|| AppError::BadRequest(format!("where takes key:value, got «{f}»")))?;
+            Ok((
+                Key::parse(k)
+                    .ok_or_else(|| AppError::BadRequest(format!("unknown filter key «{k}»")))?,
+                v.to_string(),
+            ))
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let mut ids: Vec<&str> = Vec::new();
     for id in list(&p.indicator) {
-        ids.push(INDICATORS.iter().find(|x| **x == id).ok_or_else(|| AppError::BadRequest(format!("unknown indicator «{id}»")))?);
+        ids.push(
+            INDICATORS
+                .iter()
+                .find(|x| **x == id)
+                .ok_or_else(|| AppError::BadRequest(format!("unknown indicator «{id}»")))?,
+        );
     }
     if ids.is_empty() {
         ids = INDICATORS.to_vec();
     }
     let loaded = state.loaded(p.as_of)?;
-    let q = Query { from: from_m, to: to_m, centre: p.centre.as_ref().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()), by, filters };
+    let q = Query {
+        from: from_m,
+        to: to_m,
+        centre: p.centre.as_ref().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()),
+        by,
+        filters,
+    };
     // Answers are immutable per data version: cache them (bounded).
-    let key = format!("{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", loaded.version, q.from, q.to, q.centre, q.by, q.filters, ids);
+    let key = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        loaded.version, q.from, q.to, q.centre, q.by, q.filters, ids
+    );
     if let Some(a) = state.cached_answer(&key) {
         return Ok(a);
     }
     let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
-    let a = Arc::new(Answer { version: loaded.version, from, to, figures: suppress(figures, state.config.suppression_threshold) });
+    let a = Arc::new(Answer {
+        version: loaded.version,
+        from,
+        to,
+        figures: suppress(figures, state.config.suppression_threshold),
+    });
     state.cache_answer(key, a.clone());
     Ok(a)
 }
@@ -99,13 +136,21 @@ pub fn figure_json(f: &PublicFigure) -> Value {
     v
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// `GET /api/indicators`. The serialized answer is cached per data version and query.
-pub async fn indicators(State(state): State<Arc<AppState>>, uri: axum::http::Uri, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
-    let json_response = |body: axum::body::Bytes| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+pub async fn indicators(
+    State(state): State<Arc<AppState>>,
+    uri: axum::http::Uri,
+    QueryParams(p): QueryParams<IndicatorParams>,
+) -> Result<Response, AppError> {
+    let json_response = |body: axum::body::Bytes| {
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
     let key = match p.as_of {
         None => Some(format!("{}?{}", state.latest_version()?, uri.query().unwrap_or(""))),
         Some(_) => None,
@@ -164,7 +209,10 @@ pub fn to_csv(a: &Answer) -> String {
             }
         }
     }
-    let mut out = format!("data_version,indicator,{}\n", keys.iter().chain(&cols).cloned().collect::<Vec<_>>().join(","));
+    let mut out = format!(
+        "data_version,indicator,{}\n",
+        keys.iter().chain(&cols).cloned().collect::<Vec<_>>().join(",")
+    );
     for r in &rows {
         let mut line = vec![a.version.to_string(), csv_cell(&r["id"])];
         line.extend(keys.iter().map(|k| csv_cell(&r["group"][k])));
@@ -176,9 +224,19 @@ pub fn to_csv(a: &Answer) -> String {
 }
 
 /// `GET /data/indikatorer.csv`: the same parameters as the API.
-pub async fn indicators_csv(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
+pub async fn indicators_csv(
+    State(state): State<Arc<AppState>>,
+    QueryParams(p): QueryParams<IndicatorParams>,
+) -> Result<Response, AppError> {
     let a = blocking(move || answer(&state, &p)).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.csv\"")], to_csv(&a)).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.csv\""),
+        ],
+        to_csv(&a),
+    )
+        .into_response())
 }
 
 /// `GET /api/openapi.json`
@@ -255,7 +313,9 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
             }
         }
         for (k, v) in r.as_object().into_iter().flatten() {
-            if !["id", "group", "suppressed"].contains(&k.as_str()) && (v.is_number() || v.is_null()) {
+            if !["id", "group", "suppressed"].contains(&k.as_str())
+                && (v.is_number() || v.is_null())
+            {
                 push(&mut measures, k.clone());
             }
         }
@@ -296,7 +356,9 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
             let at = idx * measures.len().max(1) + mi;
             if let Some(v) = r.get(m) {
                 value[at] = v.clone();
-                if v.is_null() && r["suppressed"].as_array().is_some_and(|s| s.iter().any(|x| x == m)) {
+                if v.is_null()
+                    && r["suppressed"].as_array().is_some_and(|s| s.iter().any(|x| x == m))
+                {
                     status.insert(at.to_string(), json!(".."));
                 }
             }
@@ -305,7 +367,8 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
     let dimension: serde_json::Map<String, Value> = dims
         .iter()
         .map(|(d, cats)| {
-            let index: serde_json::Map<String, Value> = cats.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect();
+            let index: serde_json::Map<String, Value> =
+                cats.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect();
             (d.clone(), json!({ "label": d, "category": { "index": index } }))
         })
         .collect();
@@ -325,8 +388,18 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
 }
 
 /// `GET /data/indikatorer.json`: JSON-stat 2.0, the same parameters as the API.
-pub async fn indicators_jsonstat(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<IndicatorParams>) -> Result<Response, AppError> {
+pub async fn indicators_jsonstat(
+    State(state): State<Arc<AppState>>,
+    QueryParams(p): QueryParams<IndicatorParams>,
+) -> Result<Response, AppError> {
     let synthetic = state.config.synthetic;
     let a = blocking(move || answer(&state, &p)).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.json\"")], to_jsonstat(&a, synthetic).to_string()).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.json\""),
+        ],
+        to_jsonstat(&a, synthetic).to_string(),
+    )
+        .into_response())
 }

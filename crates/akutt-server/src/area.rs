@@ -31,7 +31,10 @@ impl Sessions {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
         let id = hex::encode(bytes);
-        self.by_id.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?.insert(id.clone(), user);
+        self.by_id
+            .lock()
+            .map_err(|_| AppError::Internal("lock poisoned".into()))?
+            .insert(id.clone(), user);
         Ok(id)
     }
 
@@ -58,11 +61,17 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
 
 /// The user of a request: its session cookie, or a bearer token.
 pub fn user_of(state: &AppState, headers: &HeaderMap) -> Option<User> {
-    session_id(headers).and_then(|id| state.sessions.get(&id)).or_else(|| crate::auth::authenticate(state, headers).ok())
+    session_id(headers)
+        .and_then(|id| state.sessions.get(&id))
+        .or_else(|| crate::auth::authenticate(state, headers).ok())
 }
 
 fn page(state: &AppState, title: &str, user: Option<&User>, body: &str) -> Html<String> {
-    let banner = if state.config.synthetic { "<div class=\"banner\" role=\"note\">SYNTETISKE DATA – ingen virkelige personer eller hendelser</div>" } else { "" };
+    let banner = if state.config.synthetic {
+        "<div class=\"banner\" role=\"note\">SYNTETISKE DATA – ingen virkelige personer eller hendelser</div>"
+    } else {
+        ""
+    };
     let who = user.map_or(String::new(), |u| {
         format!("<form method=\"post\" action=\"/logg-ut\" class=\"who\">{} ({}) <button type=\"submit\">Logg ut</button></form>", esc(&u.name), esc(&u.role.as_string()))
     });
@@ -91,7 +100,12 @@ pub struct LoginForm {
 }
 
 /// `POST /logg-inn`: a valid token gives a session cookie.
-pub async fn login(State(state): State<Arc<AppState>>, method: Method, uri: Uri, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let found = state.catalog()?.user_by_token(&token_hash(&f.token))?;
     let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
     let Some((name, role)) = found else {
@@ -99,7 +113,8 @@ pub async fn login(State(state): State<Arc<AppState>>, method: Method, uri: Uri,
         let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
-    let role_parsed = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    let role_parsed =
+        Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
     let id = state.sessions.create(User { name: name.clone(), role: role_parsed })?;
     catalog.audit(Some((&name, &role)), method.as_str(), uri.path(), 303)?;
     let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800");
@@ -111,13 +126,27 @@ pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
     if let Some(id) = session_id(&headers) {
         state.sessions.remove(&id);
     }
-    ([(header::SET_COOKIE, format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"))], Redirect::to("/")).into_response()
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
+        )],
+        Redirect::to("/"),
+    )
+        .into_response()
 }
 
 /// Runs a restricted page: no session → the login page; otherwise audited like the API.
-fn restricted(state: &AppState, headers: &HeaderMap, method: &Method, uri: &Uri, body: impl FnOnce(&User) -> Result<Response, AppError>) -> Response {
+fn restricted(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+    body: impl FnOnce(&User) -> Result<Response, AppError>,
+) -> Response {
     let Some(user) = user_of(state, headers) else {
-        let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| c.audit(None, method.as_str(), &uri.to_string(), 303));
+        let _ = akutt_store::Catalog::open(&state.data.catalog_path())
+            .and_then(|c| c.audit(None, method.as_str(), &uri.to_string(), 303));
         return Redirect::to("/logg-inn").into_response();
     };
     let result = body(&user);
@@ -125,18 +154,39 @@ fn restricted(state: &AppState, headers: &HeaderMap, method: &Method, uri: &Uri,
         Ok(r) => r.status().as_u16(),
         Err(e) => e.code_and_status().1.as_u16(),
     };
-    let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| c.audit(Some((&user.name, &user.role.as_string())), method.as_str(), &uri.to_string(), status));
+    let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| {
+        c.audit(
+            Some((&user.name, &user.role.as_string())),
+            method.as_str(),
+            &uri.to_string(),
+            status,
+        )
+    });
     match result {
         Ok(r) => r,
         Err(e) => {
             let (code, status) = e.code_and_status();
-            (status, page(state, "Ingen tilgang / no access", Some(&user), &format!("<p class=\"error\" id=\"{code}\">{}</p>", esc(&e.to_string())))).into_response()
+            (
+                status,
+                page(
+                    state,
+                    "Ingen tilgang / no access",
+                    Some(&user),
+                    &format!("<p class=\"error\" id=\"{code}\">{}</p>", esc(&e.to_string())),
+                ),
+            )
+                .into_response()
         }
     }
 }
 
 /// `GET /innsendinger`: the submissions the user may see, and the upload form.
-pub async fn submissions_page(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn submissions_page(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     restricted(&state, &headers, &method, &uri, |user| {
         let subs = state.catalog()?.submissions()?;
         let rows: String = subs
@@ -178,7 +228,13 @@ fn report_html(report: &Value) -> String {
         esc(s["period"]["to"].as_str().unwrap_or("")),
         s["version"]
     );
-    for (k, label) in [("rows", "rader"), ("incidents", "hendelser"), ("incidents_accepted", "godkjent"), ("incidents_rejected", "avvist"), ("missions", "oppdrag")] {
+    for (k, label) in [
+        ("rows", "rader"),
+        ("incidents", "hendelser"),
+        ("incidents_accepted", "godkjent"),
+        ("incidents_rejected", "avvist"),
+        ("missions", "oppdrag"),
+    ] {
         out += &format!("<tr><th>{label} / {k}</th><td id=\"count-{k}\">{}</td></tr>", c[k]);
     }
     out += "</table><h2>Funn per regel / findings per rule</h2><table id=\"rules\">";
@@ -202,21 +258,37 @@ fn report_html(report: &Value) -> String {
 }
 
 /// `GET /innsendinger/{id}`: one report; another centre's is refused (403).
-pub async fn report_page(State(state): State<Arc<AppState>>, Path(id): Path<i64>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn report_page(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     restricted(&state, &headers, &method, &uri, |user| {
         let catalog = state.catalog()?;
-        let sub = catalog.submission(id)?.ok_or_else(|| AppError::NotFound(format!("ingen innsending {id} / no submission {id}")))?;
+        let sub = catalog.submission(id)?.ok_or_else(|| {
+            AppError::NotFound(format!("ingen innsending {id} / no submission {id}"))
+        })?;
         if !user.role.may_see(sub.centre.as_deref()) {
             return Err(AppError::Forbidden(format!("innsending {id} tilhører en annen sentral / submission {id} belongs to another centre")));
         }
-        let report: Value = catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
-        Ok(page(&state, &format!("Datakvalitetsrapport {id}"), Some(user), &report_html(&report)).into_response())
+        let report: Value =
+            catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
+        Ok(page(&state, &format!("Datakvalitetsrapport {id}"), Some(user), &report_html(&report))
+            .into_response())
     })
 }
 
 /// `POST /last-opp`: an extract uploaded in the browser; the answer is its report. A centre
 /// user may only submit its own centre's extract (checked before anything is stored).
-pub async fn upload(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, mut multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
     // Read the file first (async), then do the restricted work.
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {

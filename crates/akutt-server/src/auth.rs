@@ -34,7 +34,10 @@ impl Role {
             "analyst" => Some(Role::Analyst),
             other => {
                 let code = other.strip_prefix("centre:")?.trim().to_uppercase();
-                akutt_synth::world::centres().iter().any(|c| c.code == code).then_some(Role::Centre(code))
+                akutt_synth::world::centres()
+                    .iter()
+                    .any(|c| c.code == code)
+                    .then_some(Role::Centre(code))
             }
         }
     }
@@ -62,7 +65,11 @@ pub fn token_hash(token: &str) -> String {
 
 /// Adds a user; returns the token, shown once and never stored.
 pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppError> {
-    let role = Role::parse(role).ok_or_else(|| AppError::BadRequest(format!("role «{role}» is not admin, analyst or centre:CODE with a known centre code")))?;
+    let role = Role::parse(role).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "role «{role}» is not admin, analyst or centre:CODE with a known centre code"
+        ))
+    })?;
     if name.trim().is_empty() {
         return Err(AppError::BadRequest("a user needs a name".into()));
     }
@@ -79,14 +86,26 @@ pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppErr
 
 /// The user of a request's bearer token.
 pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, AppError> {
-    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or(AppError::Unauthorized)?;
-    let (name, role) = state.catalog()?.user_by_token(&token_hash(token))?.ok_or(AppError::Unauthorized)?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("user {name} has an unknown role {role}")))?;
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized)?;
+    let (name, role) =
+        state.catalog()?.user_by_token(&token_hash(token))?.ok_or(AppError::Unauthorized)?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::Internal(format!("user {name} has an unknown role {role}")))?;
     Ok(User { name, role })
 }
 
 /// Runs a restricted handler body and writes the audit line whatever the outcome.
-pub fn audited<T>(state: &AppState, headers: &HeaderMap, method: &Method, uri: &Uri, body: impl FnOnce(&User) -> Result<T, AppError>) -> Result<T, AppError> {
+pub fn audited<T>(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+    body: impl FnOnce(&User) -> Result<T, AppError>,
+) -> Result<T, AppError> {
     let user = authenticate(state, headers);
     let result = match &user {
         Ok(u) => body(u),
@@ -97,12 +116,22 @@ pub fn audited<T>(state: &AppState, headers: &HeaderMap, method: &Method, uri: &
         Err(e) => e.code_and_status().1.as_u16(),
     };
     let who = user.as_ref().ok().map(|u| (u.name.clone(), u.role.as_string()));
-    Catalog::open(&state.data.catalog_path())?.audit(who.as_ref().map(|(n, r)| (n.as_str(), r.as_str())), method.as_str(), &uri.to_string(), status)?;
+    Catalog::open(&state.data.catalog_path())?.audit(
+        who.as_ref().map(|(n, r)| (n.as_str(), r.as_str())),
+        method.as_str(),
+        &uri.to_string(),
+        status,
+    )?;
     result
 }
 
 /// `GET /api/submissions`: the submissions the user may see.
-pub async fn submissions(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap) -> Result<Json<Value>, AppError> {
+pub async fn submissions(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
     audited(&state, &headers, &method, &uri, |user| {
         let subs = state.catalog()?.submissions()?;
         let list: Vec<Value> = subs
@@ -122,14 +151,24 @@ pub async fn submissions(State(state): State<Arc<AppState>>, method: Method, uri
 }
 
 /// `GET /api/submissions/{id}/report`: one data-quality report, own centre only for centres.
-pub async fn report(State(state): State<Arc<AppState>>, Path(id): Path<i64>, method: Method, uri: Uri, headers: HeaderMap) -> Result<Json<Value>, AppError> {
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
     audited(&state, &headers, &method, &uri, |user| {
         let catalog = state.catalog()?;
-        let sub = catalog.submission(id)?.ok_or_else(|| AppError::NotFound(format!("no submission {id}")))?;
+        let sub = catalog
+            .submission(id)?
+            .ok_or_else(|| AppError::NotFound(format!("no submission {id}")))?;
         if !user.role.may_see(sub.centre.as_deref()) {
             return Err(AppError::Forbidden(format!("submission {id} belongs to another centre")));
         }
-        let report = catalog.report(id)?.ok_or_else(|| AppError::NotFound(format!("submission {id} has no report")))?;
+        let report = catalog
+            .report(id)?
+            .ok_or_else(|| AppError::NotFound(format!("submission {id} has no report")))?;
         serde_json::from_str(&report).map(Json).map_err(|e| AppError::Internal(e.to_string()))
     })
 }

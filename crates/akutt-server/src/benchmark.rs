@@ -26,7 +26,10 @@ fn month(s: Option<&str>, what: &str) -> Result<Option<i32>, AppError> {
         None => Ok(None),
         Some(s) => {
             let ok = s.len() == 7 && s.as_bytes()[4] == b'-';
-            let (y, m) = (s.get(..4).and_then(|y| y.parse::<i32>().ok()), s.get(5..).and_then(|m| m.parse::<i32>().ok()));
+            let (y, m) = (
+                s.get(..4).and_then(|y| y.parse::<i32>().ok()),
+                s.get(5..).and_then(|m| m.parse::<i32>().ok()),
+            );
             match (ok, y, m) {
                 (true, Some(y), Some(m)) if (1..=12).contains(&m) => Ok(Some(y * 100 + m)),
                 _ => Err(AppError::BadRequest(format!("{what}={s:?}: expected YYYY-MM"))),
@@ -59,7 +62,11 @@ fn suppress_side(side: &mut Value, threshold: u64) {
 }
 
 /// The public benchmark as JSON, cached per data version and period.
-pub fn public_benchmark(state: &AppState, from: Option<&str>, to: Option<&str>) -> Result<Value, AppError> {
+pub fn public_benchmark(
+    state: &AppState,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Value, AppError> {
     let period = akutt_benchmark::Period { from: month(from, "from")?, to: month(to, "to")? };
     let version = state.latest_version()?;
     let key = format!("benchmark\u{1f}{version}\u{1f}{:?}\u{1f}{:?}", period.from, period.to);
@@ -67,7 +74,8 @@ pub fn public_benchmark(state: &AppState, from: Option<&str>, to: Option<&str>) 
         return serde_json::from_slice(&b).map_err(|e| AppError::Internal(e.to_string()));
     }
     let catalog = state.catalog()?;
-    let (no, version) = akutt_store::facts::load_benchmark_incidents(&state.data, &catalog, Some(version))?;
+    let (no, version) =
+        akutt_store::facts::load_benchmark_incidents(&state.data, &catalog, Some(version))?;
     let (us, _) = akutt_store::nemsis::load_nemsis(&state.data, &catalog, Some(version))?;
     let table = akutt_store::facts::condition_table(&state.data)?;
     let b = akutt_benchmark::compute(&no, &us, period, &table);
@@ -83,13 +91,23 @@ pub fn public_benchmark(state: &AppState, from: Option<&str>, to: Option<&str>) 
     if state.config.synthetic {
         v["synthetic_norway"] = true.into();
     }
-    state.cache_body(key, serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?.into());
+    state.cache_body(
+        key,
+        serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?.into(),
+    );
     Ok(v)
 }
 
 /// `GET /api/benchmark?from=YYYY-MM&to=YYYY-MM`.
-pub async fn api(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<BenchmarkParams>) -> Result<Response, AppError> {
-    let v = tokio::task::spawn_blocking(move || public_benchmark(&state, p.from.as_deref(), p.to.as_deref())).await.map_err(|e| AppError::Internal(e.to_string()))??;
+pub async fn api(
+    State(state): State<Arc<AppState>>,
+    QueryParams(p): QueryParams<BenchmarkParams>,
+) -> Result<Response, AppError> {
+    let v = tokio::task::spawn_blocking(move || {
+        public_benchmark(&state, p.from.as_deref(), p.to.as_deref())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response())
 }
 
@@ -109,33 +127,82 @@ fn count(v: &Value) -> String {
 }
 
 /// `GET /sammenligning`: the benchmark page.
-pub async fn page(State(state): State<Arc<AppState>>, QueryParams(p): QueryParams<BenchmarkParams>) -> Result<Html<String>, AppError> {
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    QueryParams(p): QueryParams<BenchmarkParams>,
+) -> Result<Html<String>, AppError> {
     let en = p.lang.as_deref() == Some("en");
     let t = |nb: &'static str, e: &'static str| if en { e } else { nb };
     let s2 = state.clone();
     let (from, to) = (p.from.clone(), p.to.clone());
-    let v = tokio::task::spawn_blocking(move || public_benchmark(&s2, from.as_deref(), to.as_deref())).await.map_err(|e| AppError::Internal(e.to_string()))??;
+    let v =
+        tokio::task::spawn_blocking(move || public_benchmark(&s2, from.as_deref(), to.as_deref()))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
     let (no, us) = (&v["norway"], &v["nemsis"]);
     let mut rows = String::new();
-    let mut row = |label: &str, a: String, b: String| rows.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(label), esc(&a), esc(&b)));
+    let mut row = |label: &str, a: String, b: String| {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(label),
+            esc(&a),
+            esc(&b)
+        ))
+    };
     row(t("Poster lest", "Records read"), count(&no["records"]), count(&us["records"]));
-    row(t("Hastehendelser (rød / 911 utrykning)", "Emergency incidents (red / 911 emergent)"), count(&no["emergency_incidents"]), count(&us["emergency_incidents"]));
-    for (key, nb, e) in [("call_to_scene", "Anrop til fremme", "Call to scene"), ("notified_to_scene", "Varslet til fremme", "Notified to scene")] {
-        row(&format!("{} – median (m:ss)", t(nb, e)), mmss(&no[key]["median_s"]), mmss(&us[key]["median_s"]));
-        row(&format!("{} – 90-persentil / p90 (m:ss)", t(nb, e)), mmss(&no[key]["p90_s"]), mmss(&us[key]["p90_s"]));
-        row(&format!("{} – n / n_missing", t(nb, e)), format!("{} / {}", count(&no[key]["n"]), count(&no[key]["n_missing"])), format!("{} / {}", count(&us[key]["n"]), count(&us[key]["n_missing"])));
+    row(
+        t("Hastehendelser (rød / 911 utrykning)", "Emergency incidents (red / 911 emergent)"),
+        count(&no["emergency_incidents"]),
+        count(&us["emergency_incidents"]),
+    );
+    for (key, nb, e) in [
+        ("call_to_scene", "Anrop til fremme", "Call to scene"),
+        ("notified_to_scene", "Varslet til fremme", "Notified to scene"),
+    ] {
+        row(
+            &format!("{} – median (m:ss)", t(nb, e)),
+            mmss(&no[key]["median_s"]),
+            mmss(&us[key]["median_s"]),
+        );
+        row(
+            &format!("{} – 90-persentil / p90 (m:ss)", t(nb, e)),
+            mmss(&no[key]["p90_s"]),
+            mmss(&us[key]["p90_s"]),
+        );
+        row(
+            &format!("{} – n / n_missing", t(nb, e)),
+            format!("{} / {}", count(&no[key]["n"]), count(&no[key]["n_missing"])),
+            format!("{} / {}", count(&us[key]["n"]), count(&us[key]["n_missing"])),
+        );
     }
-    let names = [("stemi", "STEMI (mulig hjerteinfarkt)", "STEMI"), ("stroke", "Hjerneslag", "Stroke"), ("cardiac_arrest", "Hjertestans", "Cardiac arrest")];
+    let names = [
+        ("stemi", "STEMI (mulig hjerteinfarkt)", "STEMI"),
+        ("stroke", "Hjerneslag", "Stroke"),
+        ("cardiac_arrest", "Hjertestans", "Cardiac arrest"),
+    ];
     for (i, (_, nb, e)) in names.iter().enumerate() {
         let (a, b) = (&no["conditions"][i], &us["conditions"][i]);
-        row(&format!("{} – {}", t(nb, e), t("hendelser (per 1000)", "incidents (per 1000)")), format!("{} ({})", count(&a["incidents"]), count(&a["per_1000"])), format!("{} ({})", count(&b["incidents"]), count(&b["per_1000"])));
+        row(
+            &format!("{} – {}", t(nb, e), t("hendelser (per 1000)", "incidents (per 1000)")),
+            format!("{} ({})", count(&a["incidents"]), count(&a["per_1000"])),
+            format!("{} ({})", count(&b["incidents"]), count(&b["per_1000"])),
+        );
     }
     let mut defs = String::new();
     for d in v["definitions"].as_array().into_iter().flatten() {
         let get = |k: &str| esc(d[k].as_str().unwrap_or(""));
-        defs.push_str(&format!("<dt><code>{}</code></dt><dd><b>{}</b> {}<br><b>NEMSIS:</b> {}</dd>", get("id"), t("Norge:", "Norway:"), get("norway"), get("nemsis")));
+        defs.push_str(&format!(
+            "<dt><code>{}</code></dt><dd><b>{}</b> {}<br><b>NEMSIS:</b> {}</dd>",
+            get("id"),
+            t("Norge:", "Norway:"),
+            get("norway"),
+            get("nemsis")
+        ));
     }
-    let caveats: String = v["caveats"].as_array().map(|c| c.iter().map(|c| format!("<li>{}</li>", esc(c.as_str().unwrap_or("")))).collect()).unwrap_or_default();
+    let caveats: String = v["caveats"]
+        .as_array()
+        .map(|c| c.iter().map(|c| format!("<li>{}</li>", esc(c.as_str().unwrap_or("")))).collect())
+        .unwrap_or_default();
     let lang_hidden = if en { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" };
     let body = format!(
         r#"<p>{intro}</p>
@@ -158,5 +225,11 @@ pub async fn page(State(state): State<Arc<AppState>>, QueryParams(p): QueryParam
         ch = t("Forbehold om sammenlignbarhet", "Caveats on comparability"),
     );
     let query = if en { "lang=en".to_string() } else { String::new() };
-    Ok(layout_page(&state, en, t("Nordisk-amerikansk sammenligning", "Nordic-American benchmark"), &query, &body))
+    Ok(layout_page(
+        &state,
+        en,
+        t("Nordisk-amerikansk sammenligning", "Nordic-American benchmark"),
+        &query,
+        &body,
+    ))
 }

@@ -5,9 +5,9 @@
 //! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
 
 pub mod api;
-pub mod benchmark;
 pub mod area;
 pub mod auth;
+pub mod benchmark;
 pub mod error;
 pub mod map;
 pub mod pages;
@@ -32,7 +32,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { suppression_threshold: akutt_indicators::disclosure::DEFAULT_THRESHOLD, synthetic: false }
+        Config {
+            suppression_threshold: akutt_indicators::disclosure::DEFAULT_THRESHOLD,
+            synthetic: false,
+        }
     }
 }
 
@@ -68,7 +71,16 @@ impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
         // Creates the catalog (and its tables) when the directory is new.
         Catalog::open(&data.catalog_path())?;
-        Ok(AppState { data, config, latest: Mutex::new(None), answers: Mutex::new(Default::default()), bodies: Mutex::new(Default::default()), version_seen: Mutex::new(None), sessions: Default::default(), key: None })
+        Ok(AppState {
+            data,
+            config,
+            latest: Mutex::new(None),
+            answers: Mutex::new(Default::default()),
+            bodies: Mutex::new(Default::default()),
+            version_seen: Mutex::new(None),
+            sessions: Default::default(),
+            key: None,
+        })
     }
 
     /// Gives the server the pseudonymisation key, so extracts can be uploaded.
@@ -96,7 +108,8 @@ impl AppState {
 
     /// The latest data version, asking the catalog at most once a second.
     pub fn latest_version(&self) -> Result<i64, AppError> {
-        let mut seen = self.version_seen.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        let mut seen =
+            self.version_seen.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
         if let Some((at, v)) = *seen {
             if at.elapsed() < std::time::Duration::from_secs(1) {
                 return Ok(v);
@@ -124,23 +137,36 @@ impl AppState {
     pub fn loaded(&self, as_of: Option<i64>) -> Result<Loaded, AppError> {
         let latest = self.latest_version()?;
         if as_of.is_none() || as_of == Some(latest) {
-            if let Some(l) = self.latest.lock().ok().and_then(|c| c.as_ref().filter(|l| l.version == latest).cloned()) {
+            if let Some(l) = self
+                .latest
+                .lock()
+                .ok()
+                .and_then(|c| c.as_ref().filter(|l| l.version == latest).cloned())
+            {
                 return Ok(l);
             }
         }
         let catalog = self.catalog()?;
         let load = |v: i64| -> Result<Loaded, AppError> {
-            let (dataset, version) = akutt_store::facts::load_dataset(&self.data, &catalog, Some(v))?;
-            let population = catalog
-                .population_at(version)?
-                .map(|rows| Arc::new(Population { by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect() }));
+            let (dataset, version) =
+                akutt_store::facts::load_dataset(&self.data, &catalog, Some(v))?;
+            let population = catalog.population_at(version)?.map(|rows| {
+                Arc::new(Population {
+                    by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
+                })
+            });
             Ok(Loaded { version, dataset: Arc::new(dataset), population })
         };
         match as_of {
-            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!("as_of {v}: data versions run from 1 to {latest}"))),
+            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!(
+                "as_of {v}: data versions run from 1 to {latest}"
+            ))),
             Some(v) if v != latest => load(v),
             _ => {
-                let mut cache = self.latest.lock().map_err(|_| AppError::Internal("cache lock poisoned".into()))?;
+                let mut cache = self
+                    .latest
+                    .lock()
+                    .map_err(|_| AppError::Internal("cache lock poisoned".into()))?;
                 if let Some(l) = cache.as_ref().filter(|l| l.version == latest) {
                     return Ok(l.clone());
                 }
@@ -169,7 +195,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/logg-ut", axum::routing::post(area::logout))
         .route("/innsendinger", get(area::submissions_page))
         .route("/innsendinger/{id}", get(area::report_page))
-        .route("/last-opp", axum::routing::post(area::upload).layer(axum::extract::DefaultBodyLimit::max(2 << 30)))
+        .route(
+            "/last-opp",
+            axum::routing::post(area::upload).layer(axum::extract::DefaultBodyLimit::max(2 << 30)),
+        )
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
         .with_state(state)
@@ -178,8 +207,9 @@ pub fn app(state: Arc<AppState>) -> Router {
 /// Serves `app` on an address until Ctrl-C.
 pub async fn serve(state: Arc<AppState>, addr: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app(state)).with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
 }

@@ -38,8 +38,10 @@ pub fn shapes() -> &'static (Vec<Shape>, f64) {
             for p in polygons(&f["geometry"]) {
                 for ring in p.as_array().into_iter().flatten() {
                     for pt in ring.as_array().into_iter().flatten() {
-                        let (x, y) = (pt[0].as_f64().unwrap_or(0.0) * k, pt[1].as_f64().unwrap_or(0.0));
-                        (minx, maxx, miny, maxy) = (minx.min(x), maxx.max(x), miny.min(y), maxy.max(y));
+                        let (x, y) =
+                            (pt[0].as_f64().unwrap_or(0.0) * k, pt[1].as_f64().unwrap_or(0.0));
+                        (minx, maxx, miny, maxy) =
+                            (minx.min(x), maxx.max(x), miny.min(y), maxy.max(y));
                     }
                 }
             }
@@ -55,12 +57,19 @@ pub fn shapes() -> &'static (Vec<Shape>, f64) {
                         for (i, pt) in ring.as_array().into_iter().flatten().enumerate() {
                             let x = (pt[0].as_f64().unwrap_or(0.0) * k - minx) * scale;
                             let y = (maxy - pt[1].as_f64().unwrap_or(0.0)) * scale;
-                            path.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
+                            path.push_str(&format!(
+                                "{}{x:.1} {y:.1}",
+                                if i == 0 { "M" } else { "L" }
+                            ));
                         }
                         path.push('Z');
                     }
                 }
-                Shape { number: f["properties"]["kommunenummer"].as_str().unwrap_or("").to_string(), name: f["properties"]["navn"].as_str().unwrap_or("").to_string(), path }
+                Shape {
+                    number: f["properties"]["kommunenummer"].as_str().unwrap_or("").to_string(),
+                    name: f["properties"]["navn"].as_str().unwrap_or("").to_string(),
+                    path,
+                }
             })
             .collect();
         (shapes, height)
@@ -72,11 +81,16 @@ const PALETTE: [&str; 5] = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c
 
 /// A choropleth: `values` by municipality number (`None` = withheld or no data), class
 /// breaks at the quintiles of the values shown; returns the SVG and the legend's breaks.
-pub fn choropleth(values: &HashMap<String, Option<f64>>, title: &str, format: impl Fn(f64) -> String) -> String {
+pub fn choropleth(
+    values: &HashMap<String, Option<f64>>,
+    title: &str,
+    format: impl Fn(f64) -> String,
+) -> String {
     let (shapes, height) = shapes();
     let mut sorted: Vec<f64> = values.values().flatten().copied().collect();
     sorted.sort_by(f64::total_cmp);
-    let breaks: Vec<f64> = (1..5).map(|q| sorted.get(q * sorted.len() / 5).copied().unwrap_or(0.0)).collect();
+    let breaks: Vec<f64> =
+        (1..5).map(|q| sorted.get(q * sorted.len() / 5).copied().unwrap_or(0.0)).collect();
     let class = |v: f64| breaks.iter().position(|b| v < *b).unwrap_or(4);
     let mut out = format!(
         r##"<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{t}" class="map"><title>{t}</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6L6 0" stroke="#999"/></pattern></defs>"##,

@@ -42,7 +42,10 @@ impl Lang {
 
 fn default_period(state: &AppState) -> (String, String) {
     // The last twelve months that have data.
-    let latest = state.loaded(None).ok().and_then(|l| l.dataset.rows.iter().map(|r| r.month).filter(|m| *m > 0).max());
+    let latest = state
+        .loaded(None)
+        .ok()
+        .and_then(|l| l.dataset.rows.iter().map(|r| r.month).filter(|m| *m > 0).max());
     let to = latest.unwrap_or(202412);
     let from = if to % 100 == 12 { to - 11 } else { to - 100 + 1 };
     (format!("{:04}-{:02}", from / 100, from % 100), format!("{:04}-{:02}", to / 100, to % 100))
@@ -50,11 +53,18 @@ fn default_period(state: &AppState) -> (String, String) {
 
 fn layout(state: &AppState, lang: &Lang, title: &str, query: &str, body: &str) -> Html<String> {
     let banner = if state.config.synthetic {
-        format!("<div class=\"banner\" role=\"note\">{}</div>", lang.t("SYNTETISKE DATA – ingen virkelige personer eller hendelser", "SYNTHETIC DATA – no real persons or incidents"))
+        format!(
+            "<div class=\"banner\" role=\"note\">{}</div>",
+            lang.t(
+                "SYNTETISKE DATA – ingen virkelige personer eller hendelser",
+                "SYNTHETIC DATA – no real persons or incidents"
+            )
+        )
     } else {
         String::new()
     };
-    let other = if lang.en { query.replace("lang=en", "lang=nb") } else { format!("{query}&lang=en") };
+    let other =
+        if lang.en { query.replace("lang=en", "lang=nb") } else { format!("{query}&lang=en") };
     Html(format!(
         r##"<!doctype html><html lang="{l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} – Akutt</title><style>
@@ -81,7 +91,13 @@ th:first-child,td:first-child{{text-align:left}} .kpi{{display:inline-block;bord
 }
 
 /// The page frame for pages outside this module.
-pub(crate) fn layout_page(state: &AppState, en: bool, title: &str, query: &str, body: &str) -> Html<String> {
+pub(crate) fn layout_page(
+    state: &AppState,
+    en: bool,
+    title: &str,
+    query: &str,
+    body: &str,
+) -> Html<String> {
     layout(state, &Lang { en }, title, query, body)
 }
 
@@ -121,13 +137,27 @@ fn month_chart(title: &str, points: &[(String, Option<f64>)]) -> String {
     let (w, h, pad) = (720.0, 220.0, 40.0);
     let max = points.iter().filter_map(|p| p.1).fold(0.0f64, f64::max).max(1.0);
     let n = points.len().max(2) as f64 - 1.0;
-    let xy = |i: usize, v: f64| (pad + i as f64 * (w - 2.0 * pad) / n, h - pad - v / max * (h - 2.0 * pad));
-    let path: Vec<String> = points.iter().enumerate().filter_map(|(i, (_, v))| v.map(|v| xy(i, v))).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let xy = |i: usize, v: f64| {
+        (pad + i as f64 * (w - 2.0 * pad) / n, h - pad - v / max * (h - 2.0 * pad))
+    };
+    let path: Vec<String> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, v))| v.map(|v| xy(i, v)))
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
     let labels: String = points
         .iter()
         .enumerate()
         .filter(|(i, _)| i % 3 == 0)
-        .map(|(i, (m, _))| format!("<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", xy(i, 0.0).0, h - 20.0, esc(m)))
+        .map(|(i, (m, _))| {
+            format!(
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+                xy(i, 0.0).0,
+                h - 20.0,
+                esc(m)
+            )
+        })
         .collect();
     format!(
         r##"<svg viewBox="0 0 {w} {h}" role="img" aria-label="{t}"><title>{t}</title><line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><text x="4" y="{top}" font-size="11">{max:.0}</text><polyline fill="none" stroke="#0b5394" stroke-width="2" points="{p}"/>{labels}</svg>"##,
@@ -144,18 +174,27 @@ fn find<'a>(figs: &'a [Value], id: &str, key: &str, value: &str) -> Option<&'a V
 }
 
 async fn figures(state: Arc<AppState>, p: IndicatorParams) -> Result<(i64, Vec<Value>), AppError> {
-    tokio::task::spawn_blocking(move || answer(&state, &p).map(|a| (a.version, a.figures.iter().map(figure_json).collect())))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        answer(&state, &p).map(|a| (a.version, a.figures.iter().map(figure_json).collect()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// `GET /`: the national overview.
-pub async fn overview(State(state): State<Arc<AppState>>, QueryParams(pp): QueryParams<PageParams>) -> Result<Html<String>, AppError> {
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    QueryParams(pp): QueryParams<PageParams>,
+) -> Result<Html<String>, AppError> {
     centre_or_nation(state, pp, None).await
 }
 
 /// `GET /sentral/{code}`: one centre.
-pub async fn centre(State(state): State<Arc<AppState>>, Path(code): Path<String>, QueryParams(pp): QueryParams<PageParams>) -> Result<Html<String>, AppError> {
+pub async fn centre(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    QueryParams(pp): QueryParams<PageParams>,
+) -> Result<Html<String>, AppError> {
     let code = code.to_uppercase();
     if !akutt_synth::world::centres().iter().any(|c| c.code == code) {
         return Err(AppError::NotFound(format!("no centre {code}")));
@@ -163,23 +202,55 @@ pub async fn centre(State(state): State<Arc<AppState>>, Path(code): Path<String>
     centre_or_nation(state, pp, Some(code)).await
 }
 
-async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<String>) -> Result<Html<String>, AppError> {
+async fn centre_or_nation(
+    state: Arc<AppState>,
+    pp: PageParams,
+    centre: Option<String>,
+) -> Result<Html<String>, AppError> {
     let lang = Lang { en: pp.lang.as_deref() == Some("en") };
     let (df, dt) = {
         let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || default_period(&s))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
     };
     let (from, to) = (pp.from.clone().unwrap_or(df), pp.to.clone().unwrap_or(dt));
-    let base = IndicatorParams { from: Some(from.clone()), to: Some(to.clone()), centre: centre.clone(), ..IndicatorParams::default() };
+    let base = IndicatorParams {
+        from: Some(from.clone()),
+        to: Some(to.clone()),
+        centre: centre.clone(),
+        ..IndicatorParams::default()
+    };
     let (version, total) = figures(state.clone(), base.clone()).await?;
-    let (_, monthly) = figures(state.clone(), IndicatorParams { by: Some("month".into()), indicator: Some("volume,response_time".into()), ..base.clone() }).await?;
+    let (_, monthly) = figures(
+        state.clone(),
+        IndicatorParams {
+            by: Some("month".into()),
+            indicator: Some("volume,response_time".into()),
+            ..base.clone()
+        },
+    )
+    .await?;
     let (_, centres) = if centre.is_none() {
-        figures(state.clone(), IndicatorParams { by: Some("centre".into()), indicator: Some("volume,response_time,response_within_target".into()), ..base.clone() }).await?
+        figures(
+            state.clone(),
+            IndicatorParams {
+                by: Some("centre".into()),
+                indicator: Some("volume,response_time,response_within_target".into()),
+                ..base.clone()
+            },
+        )
+        .await?
     } else {
         (version, Vec::new())
     };
     let query = format!("from={}&to={}{}", from, to, if lang.en { "&lang=en" } else { "" });
-    let mut body = period_form(&lang, &from, &to, &centre.as_ref().map_or("/".to_string(), |c| format!("/sentral/{c}")));
+    let mut body = period_form(
+        &lang,
+        &from,
+        &to,
+        &centre.as_ref().map_or("/".to_string(), |c| format!("/sentral/{c}")),
+    );
     body += &format!("<p>{} {version}. <a id=\"download-csv\" href=\"/data/indikatorer.csv?from={from}&to={to}{c}&by=month\">CSV</a> · <a href=\"/data/indikatorer.json?from={from}&to={to}{c}&by=month\">JSON-stat</a> · <a href=\"/api/indicators?from={from}&to={to}{c}\">API</a></p>",
         lang.t("Dataversjon", "Data version"), c = centre.as_ref().map_or(String::new(), |c| format!("&centre={c}")));
 
@@ -219,15 +290,37 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
         .filter(|f| f["id"] == "volume")
         .map(|f| {
             let m = f["group"]["month"].as_str().unwrap_or("").to_string();
-            let median = find(&monthly, "response_time", "month", &m).and_then(|r| r["median_s"].as_f64());
+            let median =
+                find(&monthly, "response_time", "month", &m).and_then(|r| r["median_s"].as_f64());
             (m, f["incidents"].as_f64(), median)
         })
         .collect();
     let title = lang.t("Hendelser per måned", "Incidents per month");
-    body += &format!("<h2>{title}</h2>{}", month_chart(title, &months.iter().map(|(m, v, _)| (m.clone(), *v)).collect::<Vec<_>>()));
-    let rows: String = months.iter().map(|(m, v, r)| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m), v.map_or("–".into(), |v| format!("{v:.0}")), r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0)))).collect();
-    let headers = [lang.t("Måned", "Month"), lang.t("Hendelser", "Incidents"), lang.t("Responstid rød, median", "Response time red, median")];
-    body += &format!("<details><summary>{}</summary>{}</details>", lang.t("Tabell", "Table"), html_table("monthly", &headers, &rows));
+    body += &format!(
+        "<h2>{title}</h2>{}",
+        month_chart(title, &months.iter().map(|(m, v, _)| (m.clone(), *v)).collect::<Vec<_>>())
+    );
+    let rows: String = months
+        .iter()
+        .map(|(m, v, r)| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(m),
+                v.map_or("–".into(), |v| format!("{v:.0}")),
+                r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0))
+            )
+        })
+        .collect();
+    let headers = [
+        lang.t("Måned", "Month"),
+        lang.t("Hendelser", "Incidents"),
+        lang.t("Responstid rød, median", "Response time red, median"),
+    ];
+    body += &format!(
+        "<details><summary>{}</summary>{}</details>",
+        lang.t("Tabell", "Table"),
+        html_table("monthly", &headers, &rows)
+    );
 
     // Centres compared.
     if !centres.is_empty() {
@@ -236,7 +329,15 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
             let c = f["group"]["centre"].as_str().unwrap_or("");
             let r = find(&centres, "response_time", "centre", c);
             let within = |area: &str| {
-                centres.iter().find(|x| x["id"] == "response_within_target" && x["group"]["centre"] == c && x["group"]["area"] == area).and_then(|x| x["share"].as_f64()).map_or("–".into(), |s| format!("{:.1} %", s * 100.0))
+                centres
+                    .iter()
+                    .find(|x| {
+                        x["id"] == "response_within_target"
+                            && x["group"]["centre"] == c
+                            && x["group"]["area"] == area
+                    })
+                    .and_then(|x| x["share"].as_f64())
+                    .map_or("–".into(), |s| format!("{:.1} %", s * 100.0))
             };
             rows += &format!(
                 "<tr><td><a href=\"/sentral/{c}?{q}\">{c}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -257,23 +358,42 @@ async fn centre_or_nation(state: Arc<AppState>, pp: PageParams, centre: Option<S
             lang.t("Innen 12 min (tettbygd)", "Within 12 min (urban)"),
             lang.t("Innen 25 min (spredtbygd)", "Within 25 min (rural)"),
         ];
-        let dl = esc(&format!("from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target"));
+        let dl = esc(&format!(
+            "from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target"
+        ));
         body += &format!(
             "<h2>{}</h2>{}<p><a href=\"/data/indikatorer.csv?{dl}\">CSV</a> · <a href=\"/data/indikatorer.json?{dl}\">JSON-stat</a></p>",
             lang.t("Sentralene", "The centres"),
             html_table("centres", &headers, &rows)
         );
     }
-    body += &format!("<p><small>{}</small></p>", lang.t("Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.", "Cells under 5 are withheld (–), also where a total would otherwise reveal them."));
+    body += &format!(
+        "<p><small>{}</small></p>",
+        lang.t(
+            "Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.",
+            "Cells under 5 are withheld (–), also where a total would otherwise reveal them."
+        )
+    );
     let title = match &centre {
-        Some(c) => akutt_synth::world::centres().into_iter().find(|x| &x.code == c).map_or(c.clone(), |x| x.name),
-        None => lang.t("Akuttmedisinsk kommunikasjon – nasjonal oversikt", "Emergency medical dispatch – national overview").to_string(),
+        Some(c) => akutt_synth::world::centres()
+            .into_iter()
+            .find(|x| &x.code == c)
+            .map_or(c.clone(), |x| x.name),
+        None => lang
+            .t(
+                "Akuttmedisinsk kommunikasjon – nasjonal oversikt",
+                "Emergency medical dispatch – national overview",
+            )
+            .to_string(),
     };
     Ok(layout(&state, &lang, &title, &query, &body))
 }
 
 /// `GET /definisjoner`: the indicator definitions in plain language.
-pub async fn definitions(State(state): State<Arc<AppState>>, QueryParams(pp): QueryParams<PageParams>) -> Html<String> {
+pub async fn definitions(
+    State(state): State<Arc<AppState>>,
+    QueryParams(pp): QueryParams<PageParams>,
+) -> Html<String> {
     let lang = Lang { en: pp.lang.as_deref() == Some("en") };
     let items: &[(&str, &str, &str)] = &[
         ("response_time", "Fra første henvendelse til første bilambulanse er fremme, røde hendelser, ikke bestilte turer eller feilringinger. Median og 90-persentil (nærmeste rang).", "From the first contact to the first road ambulance at the scene, red incidents, not pre-booked transports or misdials. Median and 90th percentile (nearest rank)."),
@@ -283,7 +403,12 @@ pub async fn definitions(State(state): State<Arc<AppState>>, QueryParams(pp): Qu
         ("volume", "Henvendelser, hendelser og ambulanseoppdrag; per 1000 innbyggere og endring fra samme periode året før.", "Contacts, incidents and ambulance missions; per 1000 inhabitants and change from the same period a year earlier."),
         ("mission_time", "Fra varslet til ledig per oppdrag, og sum ambulansetimer.", "From alert to free per mission, and total unit-hours."),
     ];
-    let body: String = items.iter().map(|(id, nb, en)| format!("<h2 id=\"{id}\"><code>{id}</code></h2><p>{}</p>", lang.t(nb, en))).collect();
+    let body: String = items
+        .iter()
+        .map(|(id, nb, en)| {
+            format!("<h2 id=\"{id}\"><code>{id}</code></h2><p>{}</p>", lang.t(nb, en))
+        })
+        .collect();
     let query = if lang.en { "lang=en".to_string() } else { String::new() };
     layout(&state, &lang, lang.t("Definisjoner", "Definitions"), &query, &body)
 }
@@ -298,11 +423,16 @@ pub struct MapParams {
 }
 
 /// `GET /kart`: a choropleth of municipalities.
-pub async fn map(State(state): State<Arc<AppState>>, QueryParams(mp): QueryParams<MapParams>) -> Result<Html<String>, AppError> {
+pub async fn map(
+    State(state): State<Arc<AppState>>,
+    QueryParams(mp): QueryParams<MapParams>,
+) -> Result<Html<String>, AppError> {
     let lang = Lang { en: mp.lang.as_deref() == Some("en") };
     let (df, dt) = {
         let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || default_period(&s))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
     };
     let (from, to) = (mp.from.clone().unwrap_or(df), mp.to.clone().unwrap_or(dt));
     let measure = match mp.measure.as_deref() {
@@ -312,30 +442,64 @@ pub async fn map(State(state): State<Arc<AppState>>, QueryParams(mp): QueryParam
     };
     let (version, figs) = figures(
         state.clone(),
-        IndicatorParams { from: Some(from.clone()), to: Some(to.clone()), by: Some("kommune".into()), indicator: Some("volume,response_time,response_within_target".into()), ..IndicatorParams::default() },
+        IndicatorParams {
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+            by: Some("kommune".into()),
+            indicator: Some("volume,response_time,response_within_target".into()),
+            ..IndicatorParams::default()
+        },
     )
     .await?;
-    let mut values: std::collections::HashMap<String, Option<f64>> = std::collections::HashMap::new();
+    let mut values: std::collections::HashMap<String, Option<f64>> =
+        std::collections::HashMap::new();
     for f in figs.iter().filter(|f| f["id"] == "volume") {
         let Some(k) = f["group"]["kommune"].as_str() else { continue };
         let v = match measure {
-            "median" => find(&figs, "response_time", "kommune", k).and_then(|r| r["median_s"].as_f64()).map(|s| s / 60.0),
+            "median" => find(&figs, "response_time", "kommune", k)
+                .and_then(|r| r["median_s"].as_f64())
+                .map(|s| s / 60.0),
             "per1000" => f["per_1000"]["missions"].as_f64(),
             _ => {
-                let parts: Vec<&Value> = figs.iter().filter(|x| x["id"] == "response_within_target" && x["group"]["kommune"] == k).collect();
-                let (n, w): (f64, f64) = parts.iter().fold((0.0, 0.0), |(n, w), x| (n + x["n"].as_f64().unwrap_or(f64::NAN), w + x["within"].as_f64().unwrap_or(f64::NAN)));
+                let parts: Vec<&Value> = figs
+                    .iter()
+                    .filter(|x| x["id"] == "response_within_target" && x["group"]["kommune"] == k)
+                    .collect();
+                let (n, w): (f64, f64) = parts.iter().fold((0.0, 0.0), |(n, w), x| {
+                    (
+                        n + x["n"].as_f64().unwrap_or(f64::NAN),
+                        w + x["within"].as_f64().unwrap_or(f64::NAN),
+                    )
+                });
                 (!parts.is_empty() && n > 0.0 && w.is_finite()).then(|| w / n * 100.0)
             }
         };
         values.insert(k.to_string(), v);
     }
     let (title, unit): (&str, &str) = match measure {
-        "median" => (lang.t("Responstid rød, median (minutter)", "Response time red, median (minutes)"), "min"),
-        "per1000" => (lang.t("Ambulanseoppdrag per 1000 innbyggere", "Ambulance missions per 1000 inhabitants"), ""),
-        _ => (lang.t("Andel røde hendelser innen 12/25 min (%)", "Share of red incidents within 12/25 min (%)"), "%"),
+        "median" => (
+            lang.t("Responstid rød, median (minutter)", "Response time red, median (minutes)"),
+            "min",
+        ),
+        "per1000" => (
+            lang.t(
+                "Ambulanseoppdrag per 1000 innbyggere",
+                "Ambulance missions per 1000 inhabitants",
+            ),
+            "",
+        ),
+        _ => (
+            lang.t(
+                "Andel røde hendelser innen 12/25 min (%)",
+                "Share of red incidents within 12/25 min (%)",
+            ),
+            "%",
+        ),
     };
     let svg = crate::map::choropleth(&values, title, |v| format!("{v:.1} {unit}"));
-    let q = |m: &str| format!("/kart?from={from}&to={to}&measure={m}{}", if lang.en { "&lang=en" } else { "" });
+    let q = |m: &str| {
+        format!("/kart?from={from}&to={to}&measure={m}{}", if lang.en { "&lang=en" } else { "" })
+    };
     let mut body = period_form(&lang, &from, &to, "/kart");
     body += &format!(
         "<p>{}: <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a>. {} {version}.</p>",
@@ -349,11 +513,34 @@ pub async fn map(State(state): State<Arc<AppState>>, QueryParams(mp): QueryParam
         lang.t("Dataversjon", "Data version"),
     );
     body += &format!("<h2>{}</h2>{svg}", esc(title));
-    let mut rows: Vec<(&str, &str, Option<f64>)> = crate::map::shapes().0.iter().map(|s| (s.number.as_str(), s.name.as_str(), values.get(&s.number).copied().flatten())).collect();
+    let mut rows: Vec<(&str, &str, Option<f64>)> = crate::map::shapes()
+        .0
+        .iter()
+        .map(|s| (s.number.as_str(), s.name.as_str(), values.get(&s.number).copied().flatten()))
+        .collect();
     rows.sort_by(|a, b| a.0.cmp(b.0));
-    let body_rows: String = rows.iter().map(|(n, name, v)| format!("<tr><td>{n} {}</td><td>{}</td></tr>", esc(name), v.map_or("–".into(), |v| format!("{v:.1}")))).collect();
-    body += &format!("<details><summary>{}</summary>{}</details>", lang.t("Tabell", "Table"), html_table("map-table", &[lang.t("Kommune", "Municipality"), title], &body_rows));
-    body += &format!("<p><small>{}</small></p>", lang.t("Skravert: ingen data eller skjult (færre enn 5). Kart: Kartverket, CC BY 4.0.", "Hatched: no data or withheld (under 5). Map: Kartverket, CC BY 4.0."));
+    let body_rows: String = rows
+        .iter()
+        .map(|(n, name, v)| {
+            format!(
+                "<tr><td>{n} {}</td><td>{}</td></tr>",
+                esc(name),
+                v.map_or("–".into(), |v| format!("{v:.1}"))
+            )
+        })
+        .collect();
+    body += &format!(
+        "<details><summary>{}</summary>{}</details>",
+        lang.t("Tabell", "Table"),
+        html_table("map-table", &[lang.t("Kommune", "Municipality"), title], &body_rows)
+    );
+    body += &format!(
+        "<p><small>{}</small></p>",
+        lang.t(
+            "Skravert: ingen data eller skjult (færre enn 5). Kart: Kartverket, CC BY 4.0.",
+            "Hatched: no data or withheld (under 5). Map: Kartverket, CC BY 4.0."
+        )
+    );
     let query = format!("from={from}&to={to}{}", if lang.en { "&lang=en" } else { "" });
     Ok(layout(&state, &lang, lang.t("Kart", "Map"), &query, &body))
 }

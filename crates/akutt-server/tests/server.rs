@@ -30,18 +30,40 @@ fn build_world() -> World {
     {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("world");
-        let cfg = akutt_synth::Config { out: out.clone(), from: (2024, 3), to: (2024, 4), centres: Some(vec!["OSL".into(), "KKN".into()]), scale: 0.02, seed: 4, error_rate: 0.0 };
+        let cfg = akutt_synth::Config {
+            out: out.clone(),
+            from: (2024, 3),
+            to: (2024, 4),
+            centres: Some(vec!["OSL".into(), "KKN".into()]),
+            scale: 0.02,
+            seed: 4,
+            error_rate: 0.0,
+        };
         akutt_synth::generate(&cfg, &|_| {}).unwrap();
         let data = DataDir::open(dir.path().join("data")).unwrap();
         for c in ["OSL", "KKN"] {
-            akutt_ingest::load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c).unwrap();
+            akutt_ingest::load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c)
+                .unwrap();
             for m in ["03", "04"] {
-                assert!(akutt_ingest::ingest(&data, b"test key", &out.join(format!("extracts/{c}-2024-{m}.csv")), |_, _| {}).unwrap().accepted);
+                assert!(
+                    akutt_ingest::ingest(
+                        &data,
+                        b"test key",
+                        &out.join(format!("extracts/{c}-2024-{m}.csv")),
+                        |_, _| {}
+                    )
+                    .unwrap()
+                    .accepted
+                );
             }
         }
         let kkn_token = auth::add_user(&data, "kkn-user", "centre:KKN").unwrap();
         let admin_token = auth::add_user(&data, "admin", "admin").unwrap();
-        let state = Arc::new(AppState::new(data, Config { synthetic: true, ..Config::default() }).unwrap().with_key(b"test key".to_vec()));
+        let state = Arc::new(
+            AppState::new(data, Config { synthetic: true, ..Config::default() })
+                .unwrap()
+                .with_key(b"test key".to_vec()),
+        );
         World { _dir: dir, state, kkn_token, admin_token }
     }
 }
@@ -53,16 +75,22 @@ async fn get(uri: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
     }
     let res = app(world().state.clone()).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
     let status = res.status();
-    let ctype = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ctype =
+        res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     (status, ctype, res.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
 
 async fn get_json(uri: &str, token: Option<&str>) -> (StatusCode, Value) {
     let (s, _, body) = get(uri, token).await;
-    (s, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body))))
+    (
+        s,
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body))),
+    )
 }
 
-const COUNTS: [&str; 6] = ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
+const COUNTS: [&str; 6] =
+    ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
 
 #[tokio::test]
 async fn public_indicators_never_show_a_count_from_1_to_4() {
@@ -97,7 +125,10 @@ async fn public_indicators_never_show_a_count_from_1_to_4() {
         e.1 += 1;
     }
     // (A line of one cell is its own total, suppressed there too.)
-    assert!(by_kommune.values().all(|(hidden, cells)| *hidden != 1 || *cells == 1), "{by_kommune:?}");
+    assert!(
+        by_kommune.values().all(|(hidden, cells)| *hidden != 1 || *cells == 1),
+        "{by_kommune:?}"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +158,12 @@ async fn openapi_describes_the_api() {
     let (s, v) = get_json("/api/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["openapi"], "3.1.0");
-    for path in ["/api/indicators", "/api/submissions", "/api/submissions/{id}/report", "/data/indikatorer.csv"] {
+    for path in [
+        "/api/indicators",
+        "/api/submissions",
+        "/api/submissions/{id}/report",
+        "/data/indikatorer.csv",
+    ] {
         assert!(v["paths"][path].is_object(), "{path}");
     }
 }
@@ -190,7 +226,9 @@ async fn restricted_area_access_rules_and_audit() {
     let log = catalog().audit_log().unwrap();
     let mine: Vec<_> = log[before..].iter().filter(|l| l.method == "GET").collect();
     assert!(mine.len() >= 7, "{mine:?}");
-    assert!(mine.iter().any(|l| l.user.as_deref() == Some("kkn-user") && l.status == 403 && l.path == format!("/api/submissions/{other}/report")));
+    assert!(mine.iter().any(|l| l.user.as_deref() == Some("kkn-user")
+        && l.status == 403
+        && l.path == format!("/api/submissions/{other}/report")));
     assert!(mine.iter().any(|l| l.user.is_none() && l.status == 401));
     // The token itself is never stored.
     let db = std::fs::read(w.state.data.catalog_path()).unwrap();
@@ -208,16 +246,32 @@ async fn json_stat_download_is_a_consistent_dataset() {
     assert_eq!(v["class"], "dataset");
     let ids: Vec<&str> = v["id"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
     assert_eq!(ids, ["indicator", "centre", "urgency", "measure"]);
-    let size: Vec<u64> = v["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let size: Vec<u64> =
+        v["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
     assert_eq!(v["value"].as_array().unwrap().len() as u64, size.iter().product::<u64>());
     for (d, n) in ids.iter().zip(&size) {
-        assert_eq!(v["dimension"][d]["category"]["index"].as_object().unwrap().len() as u64, *n, "{d}");
+        assert_eq!(
+            v["dimension"][d]["category"]["index"].as_object().unwrap().len() as u64,
+            *n,
+            "{d}"
+        );
     }
     // The value at (volume, KKN, R, incidents) is the API's number.
     let (_, api) = get_json(&format!("/api/indicators?{q}"), None).await;
-    let want = api["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "volume" && f["group"]["centre"] == "KKN" && f["group"]["urgency"] == "R").unwrap()["incidents"].clone();
+    let want = api["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["id"] == "volume" && f["group"]["centre"] == "KKN" && f["group"]["urgency"] == "R"
+        })
+        .unwrap()["incidents"]
+        .clone();
     let idx = |d: &str, c: &str| v["dimension"][d]["category"]["index"][c].as_u64().unwrap();
-    let at = ((idx("indicator", "volume") * size[1] + idx("centre", "KKN")) * size[2] + idx("urgency", "R")) * size[3] + idx("measure", "incidents");
+    let at = ((idx("indicator", "volume") * size[1] + idx("centre", "KKN")) * size[2]
+        + idx("urgency", "R"))
+        * size[3]
+        + idx("measure", "incidents");
     assert_eq!(v["value"][at as usize], want);
     // Withheld cells carry the status "..".
     for (k, st) in v["status"].as_object().unwrap() {
@@ -229,7 +283,8 @@ async fn json_stat_download_is_a_consistent_dataset() {
 #[tokio::test]
 async fn the_map_draws_every_municipality_with_a_table_alternative() {
     for measure in ["median", "share", "per1000"] {
-        let (s, _, body) = get(&format!("/kart?from=2024-03&to=2024-04&measure={measure}"), None).await;
+        let (s, _, body) =
+            get(&format!("/kart?from=2024-03&to=2024-04&measure={measure}"), None).await;
         assert_eq!(s, StatusCode::OK);
         let html = String::from_utf8(body).unwrap();
         assert_eq!(html.matches("data-kommune=").count(), 356, "{measure}");
@@ -241,7 +296,11 @@ async fn the_map_draws_every_municipality_with_a_table_alternative() {
 async fn send(w: &World, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
     let res = app(w.state.clone()).oneshot(req).await.unwrap();
     let (status, headers) = (res.status(), res.headers().clone());
-    (status, headers, String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned(),
+    )
 }
 
 fn multipart(file: &[u8]) -> (String, Vec<u8>) {
@@ -254,7 +313,12 @@ fn multipart(file: &[u8]) -> (String, Vec<u8>) {
 #[tokio::test]
 async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     let w = build_world();
-    let form = |token: &str| Request::post("/logg-inn").header("content-type", "application/x-www-form-urlencoded").body(Body::from(format!("token={token}"))).unwrap();
+    let form = |token: &str| {
+        Request::post("/logg-inn")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
     let (s, _, _) = send(&w, form("akutt_wrong")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, headers, _) = send(&w, form(&w.kkn_token)).await;
@@ -270,21 +334,38 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     let (s, h, _) = send(&w, Request::get("/innsendinger").body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h.get("location").unwrap(), "/logg-inn");
-    let (s, _, html) = send(&w, with_cookie(Request::get("/innsendinger")).body(Body::empty()).unwrap()).await;
+    let (s, _, html) =
+        send(&w, with_cookie(Request::get("/innsendinger")).body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<td>KKN</td>") && !html.contains("<td>OSL</td>"), "{html}");
 
     // Another centre's extract is refused before anything is stored.
-    let count = || Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().submissions().unwrap().len();
+    let count = || {
+        Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().submissions().unwrap().len()
+    };
     let before = count();
     let out = w._dir.path().join("world/extracts");
     let (ctype, body) = multipart(&std::fs::read(out.join("OSL-2024-03.csv")).unwrap());
-    let (s, _, html) = send(&w, with_cookie(Request::post("/last-opp")).header("content-type", ctype).body(Body::from(body)).unwrap()).await;
+    let (s, _, html) = send(
+        &w,
+        with_cookie(Request::post("/last-opp"))
+            .header("content-type", ctype)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
     assert_eq!(count(), before);
     // The own centre's extract is ingested (a new version) and its report is the answer.
     let (ctype, body) = multipart(&std::fs::read(out.join("KKN-2024-03.csv")).unwrap());
-    let (s, _, html) = send(&w, with_cookie(Request::post("/last-opp")).header("content-type", ctype).body(Body::from(body)).unwrap()).await;
+    let (s, _, html) = send(
+        &w,
+        with_cookie(Request::post("/last-opp"))
+            .header("content-type", ctype)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("<b>accepted</b>") && html.contains("versjon 2"), "{html}");
     assert_eq!(count(), before + 1);
@@ -295,22 +376,43 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
 async fn benchmark_is_public_and_withholds_small_counts() {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::open(dir.path().join("data")).unwrap();
-    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
+    let samples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
     for e in std::fs::read_dir(&samples).unwrap() {
         let p = e.unwrap().path();
         if !p.to_string_lossy().contains("Fail") {
-            assert!(akutt_ingest::ingest(&data, b"k", &p, |_, _| {}).unwrap().accepted, "{}", p.display());
+            assert!(
+                akutt_ingest::ingest(&data, b"k", &p, |_, _| {}).unwrap().accepted,
+                "{}",
+                p.display()
+            );
         }
     }
     let call = |threshold: u64| {
-        let state = Arc::new(AppState::new(data.clone(), Config { suppression_threshold: threshold, ..Config::default() }).unwrap());
+        let state = Arc::new(
+            AppState::new(
+                data.clone(),
+                Config { suppression_threshold: threshold, ..Config::default() },
+            )
+            .unwrap(),
+        );
         async move {
-            let res = app(state.clone()).oneshot(Request::get("/api/benchmark").body(Body::empty()).unwrap()).await.unwrap();
+            let res = app(state.clone())
+                .oneshot(Request::get("/api/benchmark").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
             assert_eq!(res.status(), StatusCode::OK);
-            let v: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
-            let page = app(state).oneshot(Request::get("/sammenligning?lang=en").body(Body::empty()).unwrap()).await.unwrap();
+            let v: Value =
+                serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes())
+                    .unwrap();
+            let page = app(state)
+                .oneshot(Request::get("/sammenligning?lang=en").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
             assert_eq!(page.status(), StatusCode::OK);
-            let html = String::from_utf8(page.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+            let html =
+                String::from_utf8(page.into_body().collect().await.unwrap().to_bytes().to_vec())
+                    .unwrap();
             (v, html)
         }
     };
@@ -323,11 +425,17 @@ async fn benchmark_is_public_and_withholds_small_counts() {
         assert_eq!(c["incidents"], Value::Null, "one case each: withheld");
         assert_eq!(c["suppressed"], true);
     }
-    assert!(html.contains("Caveats on comparability") && html.contains("<table id=\"benchmark\">"), "{html}");
+    assert!(
+        html.contains("Caveats on comparability") && html.contains("<table id=\"benchmark\">"),
+        "{html}"
+    );
     let (v, _) = call(1).await;
     for c in v["nemsis"]["conditions"].as_array().unwrap() {
         assert_eq!(c["incidents"], 1, "{c}");
     }
-    let bad = app(Arc::new(AppState::new(data.clone(), Config::default()).unwrap())).oneshot(Request::get("/api/benchmark?from=2024-13").body(Body::empty()).unwrap()).await.unwrap();
+    let bad = app(Arc::new(AppState::new(data.clone(), Config::default()).unwrap()))
+        .oneshot(Request::get("/api/benchmark?from=2024-13").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

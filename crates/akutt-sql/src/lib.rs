@@ -14,7 +14,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
@@ -39,7 +41,13 @@ pub enum Format {
 }
 
 /// Runs one read-only query (no DDL, DML or statements) and formats the result.
-pub fn run(data: &DataDir, catalog: &Catalog, query: &str, as_of: Option<i64>, format: Format) -> Result<String, SqlError> {
+pub fn run(
+    data: &DataDir,
+    catalog: &Catalog,
+    query: &str,
+    as_of: Option<i64>,
+    format: Format,
+) -> Result<String, SqlError> {
     let rt = tokio::runtime::Builder::new_current_thread().build()?;
     let batches = rt.block_on(query_batches(data, catalog, query, as_of))?;
     Ok(match format {
@@ -48,7 +56,12 @@ pub fn run(data: &DataDir, catalog: &Catalog, query: &str, as_of: Option<i64>, f
     })
 }
 
-async fn query_batches(data: &DataDir, catalog: &Catalog, query: &str, as_of: Option<i64>) -> Result<Vec<RecordBatch>, SqlError> {
+async fn query_batches(
+    data: &DataDir,
+    catalog: &Catalog,
+    query: &str,
+    as_of: Option<i64>,
+) -> Result<Vec<RecordBatch>, SqlError> {
     let ctx = SessionContext::new();
     let visible = catalog.visible_at(as_of)?;
     for table in TABLES {
@@ -56,17 +69,25 @@ async fn query_batches(data: &DataDir, catalog: &Catalog, query: &str, as_of: Op
         let urls = visible
             .iter()
             .filter_map(|s| s.store_dir.as_deref())
-            .map(|d| ListingTableUrl::parse(data.store_dir(d).join(format!("{table}.parquet")).to_string_lossy().as_ref()))
+            .map(|d| {
+                ListingTableUrl::parse(
+                    data.store_dir(d).join(format!("{table}.parquet")).to_string_lossy().as_ref(),
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if urls.is_empty() {
             ctx.register_table(table, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
             continue;
         }
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(schema);
         ctx.register_table(table, Arc::new(ListingTable::try_new(config)?))?;
     }
-    let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+    let options =
+        SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
     let df = ctx.sql_with_options(query, options).await?;
     Ok(df.collect().await?)
 }
@@ -78,7 +99,9 @@ fn schema(table: &str) -> SchemaRef {
         .into_iter()
         .map(|(name, ty)| {
             let dt = match ty {
-                "timestamp_ms_utc" => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                "timestamp_ms_utc" => {
+                    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+                }
                 "int32" => DataType::Int32,
                 "int64" => DataType::Int64,
                 "bool" => DataType::Boolean,
@@ -98,9 +121,14 @@ fn to_csv(batches: &[RecordBatch]) -> Result<String, SqlError> {
     out.push('\n');
     let opts = FormatOptions::default();
     for b in batches {
-        let fmts = b.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts)).collect::<Result<Vec<_>, _>>()?;
+        let fmts = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
+            .collect::<Result<Vec<_>, _>>()?;
         for row in 0..b.num_rows() {
-            let cells: Vec<String> = fmts.iter().map(|f| quote(&f.value(row).to_string())).collect();
+            let cells: Vec<String> =
+                fmts.iter().map(|f| quote(&f.value(row).to_string())).collect();
             let _ = writeln!(out, "{}", cells.join(","));
         }
     }

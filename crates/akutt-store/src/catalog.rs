@@ -252,9 +252,15 @@ impl Catalog {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
         // Catalogs from before NEMSIS import: every submission was an AMK extract.
-        let has_kind: bool = conn.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('submissions') WHERE name = 'kind'", [], |r| r.get(0))?;
+        let has_kind: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('submissions') WHERE name = 'kind'",
+            [],
+            |r| r.get(0),
+        )?;
         if !has_kind {
-            conn.execute_batch("ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'")?;
+            conn.execute_batch(
+                "ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'",
+            )?;
         }
         Ok(Catalog { conn })
     }
@@ -269,7 +275,9 @@ impl Catalog {
     /// Marks submissions left in `writing` by a crashed process as `aborted`. Call with the
     /// write lock held.
     pub fn abort_unfinished(&self) -> Result<usize> {
-        Ok(self.conn.execute("UPDATE submissions SET status = 'aborted' WHERE status = 'writing'", [])?)
+        Ok(self
+            .conn
+            .execute("UPDATE submissions SET status = 'aborted' WHERE status = 'writing'", [])?)
     }
 
     /// Registers an ingest before its files are written; returns its id and version.
@@ -302,9 +310,16 @@ impl Catalog {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut data_version = None;
         if c.accepted {
-            let (centre, from, to): (Option<String>, Option<String>, Option<String>) =
-                tx.query_row("SELECT centre, period_from, period_to FROM submissions WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            let dv: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
+            let (centre, from, to): (Option<String>, Option<String>, Option<String>) = tx
+                .query_row(
+                    "SELECT centre, period_from, period_to FROM submissions WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+            let dv: i64 =
+                tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
+                    r.get(0)
+                })?;
             tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, ?3)", params![dv, now(), id])?;
             tx.execute(
                 "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL AND kind = 'amk'
@@ -330,12 +345,17 @@ impl Catalog {
     /// Records the SHA-256 and size of a submission's file, known only once it has been
     /// read whole.
     pub fn set_file_digest(&mut self, id: i64, sha256: &str, bytes: i64) -> Result<()> {
-        self.conn.execute("UPDATE submissions SET sha256 = ?1, bytes = ?2 WHERE id = ?3", params![sha256, bytes, id])?;
+        self.conn.execute(
+            "UPDATE submissions SET sha256 = ?1, bytes = ?2 WHERE id = ?3",
+            params![sha256, bytes, id],
+        )?;
         Ok(())
     }
 
     pub fn submissions(&self) -> Result<Vec<Submission>> {
-        let mut st = self.conn.prepare(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions ORDER BY id"))?;
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions ORDER BY id"))?;
         let rows = st.query_map([], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -343,19 +363,38 @@ impl Catalog {
     pub fn submission(&self, id: i64) -> Result<Option<Submission>> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?1"), [id], submission_from_row)
+            .query_row(
+                &format!("SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?1"),
+                [id],
+                submission_from_row,
+            )
             .optional()?)
     }
 
     pub fn report(&self, id: i64) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT report FROM submissions WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+        Ok(self
+            .conn
+            .query_row("SELECT report FROM submissions WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .flatten())
     }
 
     /// Stores a population table as a new data version; returns that data version.
-    pub fn save_population(&mut self, entries: &[(String, i32, u64)], sha256: &str, source: &str) -> Result<i64> {
+    pub fn save_population(
+        &mut self,
+        entries: &[(String, i32, u64)],
+        sha256: &str,
+        source: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let dv: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
-        tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)", params![dv, now()])?;
+        let dv: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
+                r.get(0)
+            })?;
+        tx.execute(
+            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
+            params![dv, now()],
+        )?;
         tx.execute("INSERT INTO population_versions (data_version, source, sha256, loaded_at) VALUES (?1, ?2, ?3, ?4)", params![dv, source, sha256, now()])?;
         let id = tx.last_insert_rowid();
         {
@@ -376,7 +415,11 @@ impl Catalog {
             .optional()?;
         let Some(id) = id else { return Ok(None) };
         let mut st = self.conn.prepare("SELECT kommune, year, inhabitants FROM population_entries WHERE population_version_id = ?1")?;
-        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(rows))
     }
 
@@ -384,9 +427,16 @@ impl Catalog {
     /// token (the token itself is never stored).
     pub fn add_user(&mut self, name: &str, role: &str, token_sha256: &str) -> Result<()> {
         self.conn
-            .execute("INSERT INTO users (name, role, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)", params![name, role, token_sha256, now()])
+            .execute(
+                "INSERT INTO users (name, role, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, role, token_sha256, now()],
+            )
             .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => StoreError::Invalid(format!("a user named «{name}» exists already")),
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Invalid(format!("a user named «{name}» exists already"))
+                }
                 e => e.into(),
             })?;
         Ok(())
@@ -394,11 +444,24 @@ impl Catalog {
 
     /// The user (name, role) holding a token, by the token's SHA-256.
     pub fn user_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>> {
-        Ok(self.conn.query_row("SELECT name, role FROM users WHERE token_sha256 = ?1", [token_sha256], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name, role FROM users WHERE token_sha256 = ?1",
+                [token_sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     /// Writes one line of the audit log.
-    pub fn audit(&self, user: Option<(&str, &str)>, method: &str, path: &str, status: u16) -> Result<()> {
+    pub fn audit(
+        &self,
+        user: Option<(&str, &str)>,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO audit_log (at, user_name, role, method, path, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![now(), user.map(|u| u.0), user.map(|u| u.1), method, path, status],
@@ -408,16 +471,29 @@ impl Catalog {
 
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let mut st = self.conn.prepare("SELECT at, user_name, role, method, path, status FROM audit_log ORDER BY id")?;
+        let mut st = self.conn.prepare(
+            "SELECT at, user_name, role, method, path, status FROM audit_log ORDER BY id",
+        )?;
         let rows = st
-            .query_map([], |r| Ok(AuditEntry { at: r.get(0)?, user: r.get(1)?, role: r.get(2)?, method: r.get(3)?, path: r.get(4)?, status: r.get(5)? }))?
+            .query_map([], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    role: r.get(2)?,
+                    method: r.get(3)?,
+                    path: r.get(4)?,
+                    status: r.get(5)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     /// The latest data version (0 when nothing has been accepted).
     pub fn latest_data_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM data_versions", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(version), 0) FROM data_versions", [], |r| r.get(0))?)
     }
 
     /// Submission versions visible at a data version (default: the latest).
@@ -450,15 +526,26 @@ impl Catalog {
 
     /// Store directories any submission still names (everything else may be collected).
     pub fn referenced_store_dirs(&self) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare("SELECT store_dir FROM submissions WHERE store_dir IS NOT NULL")?;
+        let mut st =
+            self.conn.prepare("SELECT store_dir FROM submissions WHERE store_dir IS NOT NULL")?;
         let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(rows)
     }
 
     /// Saves a new mapping-table version for a centre; returns its version number.
-    pub fn save_mapping(&mut self, centre: &str, table: &MappingTable, sha256: &str, source: &str) -> Result<i64> {
+    pub fn save_mapping(
+        &mut self,
+        centre: &str,
+        table: &MappingTable,
+        sha256: &str,
+        source: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM mapping_versions WHERE centre = ?1", [centre], |r| r.get(0))?;
+        let version: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM mapping_versions WHERE centre = ?1",
+            [centre],
+            |r| r.get(0),
+        )?;
         tx.execute(
             "INSERT INTO mapping_versions (centre, version, sha256, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![centre, version, sha256, source, now()],
@@ -470,7 +557,14 @@ impl Catalog {
             )?;
             for e in table.entries() {
                 let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.format("%Y-%m-%d").to_string());
-                st.execute(params![mv, e.list.name(), e.local, e.national, d(e.valid_from), d(e.valid_to)])?;
+                st.execute(params![
+                    mv,
+                    e.list.name(),
+                    e.local,
+                    e.national,
+                    d(e.valid_from),
+                    d(e.valid_to)
+                ])?;
             }
         }
         tx.commit()?;
@@ -491,15 +585,29 @@ impl Catalog {
         let mut st = self.conn.prepare(
             "SELECT kodeverk, local_code, national_code, valid_from, valid_to FROM mapping_entries WHERE mapping_version_id = ?1",
         )?;
-        let date = |s: Option<String>| s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let date = |s: Option<String>| {
+            s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+        };
         let entries = st
             .query_map([id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
             .filter_map(|(l, local, national, f, t)| {
-                Some(MappingEntry { list: CodeList::parse(&l)?, local, national, valid_from: date(f), valid_to: date(t) })
+                Some(MappingEntry {
+                    list: CodeList::parse(&l)?,
+                    local,
+                    national,
+                    valid_from: date(f),
+                    valid_to: date(t),
+                })
             });
         let table = MappingTable::from_entries(entries).map_err(StoreError::Invalid)?;
         Ok(Some((version, table)))
@@ -526,9 +634,17 @@ impl Catalog {
     }
 
     pub fn data_versions(&self) -> Result<Vec<DataVersion>> {
-        let mut st = self.conn.prepare("SELECT version, created_at, submission_id FROM data_versions ORDER BY version")?;
+        let mut st = self.conn.prepare(
+            "SELECT version, created_at, submission_id FROM data_versions ORDER BY version",
+        )?;
         let rows = st
-            .query_map([], |r| Ok(DataVersion { version: r.get(0)?, created_at: r.get(1)?, submission_id: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(DataVersion {
+                    version: r.get(0)?,
+                    created_at: r.get(1)?,
+                    submission_id: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -8,8 +8,8 @@ use std::fs::File;
 use akutt_indicators::{Dataset, Row};
 use akutt_model::{Hastegrad, Hendelsestype, Sambandsvei};
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
 use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
@@ -56,7 +56,11 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
 
 /// The dataset of the submissions visible at `as_of` (latest when `None`), and that data
 /// version.
-pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Result<(Dataset, i64)> {
+pub fn load_dataset(
+    data: &DataDir,
+    catalog: &Catalog,
+    as_of: Option<i64>,
+) -> Result<(Dataset, i64)> {
     let version = match as_of {
         Some(v) => v,
         None => catalog.latest_data_version()?,
@@ -71,13 +75,34 @@ pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Re
             let i32s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int32Type>());
             let i64s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int64Type>());
             let b = |n: &str| column(&batch, n).map(|a| a.as_boolean());
-            let (centre, id, month, kommune, urgency, typ, channel) =
-                (s("centre")?, s("incident_id")?, i32s("t0_month")?, s("pickup_municipality")?, s("urgency")?, s("hendelsestype")?, s("first_channel")?);
+            let (centre, id, month, kommune, urgency, typ, channel) = (
+                s("centre")?,
+                s("incident_id")?,
+                i32s("t0_month")?,
+                s("pickup_municipality")?,
+                s("urgency")?,
+                s("hendelsestype")?,
+                s("first_channel")?,
+            );
             let (urban, prebooked) = (b("urban")?, b("prebooked")?);
-            let (contacts, missions, road, air, amb) = (i32s("n_contacts")?, i32s("n_missions")?, i32s("n_road_missions")?, i32s("n_air_missions")?, i32s("n_ambulance_actions")?);
-            let (reaction, response, alert) = (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
-            let opt_i64 = |a: &arrow_array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
-            let count = |a: &arrow_array::Int32Array, i: usize| if a.is_null(i) { 0 } else { a.value(i).max(0) as u32 };
+            let (contacts, missions, road, air, amb) = (
+                i32s("n_contacts")?,
+                i32s("n_missions")?,
+                i32s("n_road_missions")?,
+                i32s("n_air_missions")?,
+                i32s("n_ambulance_actions")?,
+            );
+            let (reaction, response, alert) =
+                (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
+            let opt_i64 =
+                |a: &arrow_array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+            let count = |a: &arrow_array::Int32Array, i: usize| {
+                if a.is_null(i) {
+                    0
+                } else {
+                    a.value(i).max(0) as u32
+                }
+            };
             for i in 0..batch.num_rows() {
                 let row = Row {
                     centre: out.dict.centre(centre.value(i)),
@@ -120,8 +145,23 @@ pub fn load_dataset(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Re
 
 /// The Norwegian side of the NEMSIS benchmark: per incident the facts the common set needs
 /// and its patients' index criteria, for the submissions visible at `as_of`.
-pub fn load_benchmark_incidents(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Result<(Vec<akutt_benchmark::NoIncident>, i64)> {
-    const FIELDS: &[&str] = &["centre", "incident_id", "t0_month", "urgency", "hendelsestype", "first_channel", "prebooked", "n_ambulance_actions", "response_s", "alert_to_arrival_s"];
+pub fn load_benchmark_incidents(
+    data: &DataDir,
+    catalog: &Catalog,
+    as_of: Option<i64>,
+) -> Result<(Vec<akutt_benchmark::NoIncident>, i64)> {
+    const FIELDS: &[&str] = &[
+        "centre",
+        "incident_id",
+        "t0_month",
+        "urgency",
+        "hendelsestype",
+        "first_channel",
+        "prebooked",
+        "n_ambulance_actions",
+        "response_s",
+        "alert_to_arrival_s",
+    ];
     let version = match as_of {
         Some(v) => v,
         None => catalog.latest_data_version()?,
@@ -133,11 +173,20 @@ pub fn load_benchmark_incidents(data: &DataDir, catalog: &Catalog, as_of: Option
         let mut index: HashMap<String, usize> = HashMap::new();
         for batch in read(&dir.join("incidents.parquet"), FIELDS)? {
             let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
-            let (centre, id, urgency, typ, channel) = (s("centre")?, s("incident_id")?, s("urgency")?, s("hendelsestype")?, s("first_channel")?);
+            let (centre, id, urgency, typ, channel) = (
+                s("centre")?,
+                s("incident_id")?,
+                s("urgency")?,
+                s("hendelsestype")?,
+                s("first_channel")?,
+            );
             let month = column(&batch, "t0_month")?.as_primitive::<Int32Type>();
             let amb = column(&batch, "n_ambulance_actions")?.as_primitive::<Int32Type>();
             let prebooked = column(&batch, "prebooked")?.as_boolean();
-            let (response, alert) = (column(&batch, "response_s")?.as_primitive::<Int64Type>(), column(&batch, "alert_to_arrival_s")?.as_primitive::<Int64Type>());
+            let (response, alert) = (
+                column(&batch, "response_s")?.as_primitive::<Int64Type>(),
+                column(&batch, "alert_to_arrival_s")?.as_primitive::<Int64Type>(),
+            );
             for i in 0..batch.num_rows() {
                 let ambulance_actions = if amb.is_null(i) { 0 } else { amb.value(i).max(0) as u32 };
                 let hendelsestype = opt_s(typ, i).and_then(Hendelsestype::parse);
@@ -148,7 +197,10 @@ pub fn load_benchmark_incidents(data: &DataDir, catalog: &Catalog, as_of: Option
                     urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
                     prebooked: !prebooked.is_null(i) && prebooked.value(i),
                     misdial: akutt_indicators::facts::is_misdial(hendelsestype),
-                    reported: akutt_indicators::facts::is_reported(opt_s(channel, i).and_then(Sambandsvei::parse), ambulance_actions),
+                    reported: akutt_indicators::facts::is_reported(
+                        opt_s(channel, i).and_then(Sambandsvei::parse),
+                        ambulance_actions,
+                    ),
                     response_s: (!response.is_null(i)).then(|| response.value(i)),
                     alert_to_arrival_s: (!alert.is_null(i)).then(|| alert.value(i)),
                     criteria: Vec::new(),
@@ -173,8 +225,11 @@ pub fn load_benchmark_incidents(data: &DataDir, catalog: &Catalog, as_of: Option
 pub fn condition_table(data: &DataDir) -> Result<akutt_benchmark::ConditionTable> {
     let path = data.root().join("benchmark-conditions.csv");
     match std::fs::read_to_string(&path) {
-        Ok(text) => akutt_benchmark::ConditionTable::parse(&text).map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(akutt_benchmark::ConditionTable::default_table()),
+        Ok(text) => akutt_benchmark::ConditionTable::parse(&text)
+            .map_err(|e| StoreError::Invalid(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(akutt_benchmark::ConditionTable::default_table())
+        }
         Err(e) => Err(io_err(&path)(e)),
     }
 }

@@ -10,7 +10,11 @@ use crate::{Result, StoreError};
 const KEY_BYTES: usize = 32;
 
 fn absolute(p: &Path) -> PathBuf {
-    let base = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let base = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     // Resolve what exists (symlinks, ..) and keep the rest as written.
     let mut existing = base.clone();
     let mut rest = Vec::new();
@@ -44,17 +48,24 @@ pub fn load_or_create(path: &Path, data_dir: &Path) -> Result<Vec<u8>> {
     if !path.exists() {
         create(path)?;
     }
-    let text = fs::read_to_string(path).map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
-    let key = hex::decode(text.trim()).map_err(|_| StoreError::Key(format!("{}: not a hex-encoded key", path.display())))?;
+    let text = fs::read_to_string(path)
+        .map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
+    let key = hex::decode(text.trim())
+        .map_err(|_| StoreError::Key(format!("{}: not a hex-encoded key", path.display())))?;
     if key.len() < 16 {
         return Err(StoreError::Key(format!("{}: a key needs at least 16 bytes", path.display())));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path).map_err(|e| StoreError::Key(e.to_string()))?.permissions().mode();
+        let mode =
+            fs::metadata(path).map_err(|e| StoreError::Key(e.to_string()))?.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(StoreError::Key(format!("{} is readable by others (mode {:o}); chmod 600 it", path.display(), mode & 0o777)));
+            return Err(StoreError::Key(format!(
+                "{} is readable by others (mode {:o}); chmod 600 it",
+                path.display(),
+                mode & 0o777
+            )));
         }
     }
     Ok(key)
@@ -75,7 +86,9 @@ fn create(path: &Path) -> Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(path).map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
-    f.write_all(hex::encode(key).as_bytes()).and_then(|_| f.sync_all()).map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
+    f.write_all(hex::encode(key).as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| StoreError::Key(format!("{}: {e}", path.display())))?;
     Ok(())
 }
 

@@ -52,14 +52,21 @@ impl DataDir {
     /// Takes the exclusive writer lock (blocks while another writer holds it).
     pub fn lock(&self) -> Result<WriteLock> {
         let path = self.root.join(".lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(io_err(&path))?;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
         file.lock().map_err(io_err(&path))?;
         Ok(WriteLock { _file: file })
     }
 
     /// A fresh, empty work directory under `tmp/`.
     pub fn new_work_dir(&self, label: &str) -> Result<PathBuf> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let path = self.tmp_dir().join(format!("{label}-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&path).map_err(io_err(&path))?;
         Ok(path)

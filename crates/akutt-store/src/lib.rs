@@ -15,7 +15,9 @@ pub mod layout;
 pub mod nemsis;
 pub mod tables;
 
-pub use catalog::{Catalog, DataVersion, MappingVersion, Submission, SubmissionStatus, KIND_AMK, KIND_NEMSIS};
+pub use catalog::{
+    Catalog, DataVersion, MappingVersion, Submission, SubmissionStatus, KIND_AMK, KIND_NEMSIS,
+};
 pub use layout::DataDir;
 pub use tables::{NemsisWriter, TableSet, NEMSIS_TABLE, TABLES};
 

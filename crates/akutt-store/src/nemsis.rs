@@ -17,7 +17,11 @@ use crate::{io_err, Result, StoreError};
 
 /// The NEMSIS records visible at `as_of` (latest when `None`), one per agency + UUID (the
 /// latest submission's), in submission and file order; and that data version.
-pub fn load_nemsis(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Result<(Vec<PcrRecord>, i64)> {
+pub fn load_nemsis(
+    data: &DataDir,
+    catalog: &Catalog,
+    as_of: Option<i64>,
+) -> Result<(Vec<PcrRecord>, i64)> {
     let version = match as_of {
         Some(v) => v,
         None => catalog.latest_data_version()?,
@@ -28,27 +32,76 @@ pub fn load_nemsis(data: &DataDir, catalog: &Catalog, as_of: Option<i64>) -> Res
         let Some(dir) = sub.store_dir.as_deref() else { continue };
         let path = data.store_dir(dir).join(format!("{NEMSIS_TABLE}.parquet"));
         let file = File::open(&path).map_err(io_err(&path))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(16 * 1024).build()?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(16 * 1024).build()?;
         for batch in reader {
             let batch = batch?;
-            let col = |n: &str| batch.column_by_name(n).ok_or_else(|| StoreError::Invalid(format!("{}: column {n} missing", path.display())));
-            let wrong = |n: &str, what: &str| StoreError::Invalid(format!("{}: column {n} is not {what}", path.display()));
-            let s = |n: &str| col(n).and_then(|a| a.as_string_opt::<i32>().ok_or_else(|| wrong(n, "text")));
-            let ts = |n: &str| col(n).and_then(|a| InstantColumn::new(a.as_ref()).ok_or_else(|| wrong(n, "a timestamp")));
-            let line = col("source_line")?.as_primitive_opt::<Int64Type>().ok_or_else(|| wrong("source_line", "a 64-bit integer"))?;
+            let col = |n: &str| {
+                batch.column_by_name(n).ok_or_else(|| {
+                    StoreError::Invalid(format!("{}: column {n} missing", path.display()))
+                })
+            };
+            let wrong = |n: &str, what: &str| {
+                StoreError::Invalid(format!("{}: column {n} is not {what}", path.display()))
+            };
+            let s = |n: &str| {
+                col(n).and_then(|a| a.as_string_opt::<i32>().ok_or_else(|| wrong(n, "text")))
+            };
+            let ts = |n: &str| {
+                col(n).and_then(|a| {
+                    InstantColumn::new(a.as_ref()).ok_or_else(|| wrong(n, "a timestamp"))
+                })
+            };
+            let line = col("source_line")?
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| wrong("source_line", "a 64-bit integer"))?;
             let (agency, uuid) = (s("agency")?, s("uuid")?);
-            let texts: Vec<_> = ["pcr_number", "incident_number", "response_number", "type_of_service", "unit_capability", "response_mode", "unit_disposition", "arrest", "arrest_etiology"]
-                .iter()
-                .map(|n| s(n))
-                .collect::<Result<_>>()?;
-            let lists: Vec<_> = ["symptoms_impressions", "ecg", "stroke_scale", "protocols", "team_activation"].iter().map(|n| s(n)).collect::<Result<_>>()?;
-            let times: Vec<_> = ["psap_call_at", "unit_notified_at", "en_route_at", "on_scene_at", "at_patient_at", "left_scene_at", "at_destination_at", "back_in_service_at"]
-                .iter()
-                .map(|n| ts(n))
-                .collect::<Result<_>>()?;
+            let texts: Vec<_> = [
+                "pcr_number",
+                "incident_number",
+                "response_number",
+                "type_of_service",
+                "unit_capability",
+                "response_mode",
+                "unit_disposition",
+                "arrest",
+                "arrest_etiology",
+            ]
+            .iter()
+            .map(|n| s(n))
+            .collect::<Result<_>>()?;
+            let lists: Vec<_> =
+                ["symptoms_impressions", "ecg", "stroke_scale", "protocols", "team_activation"]
+                    .iter()
+                    .map(|n| s(n))
+                    .collect::<Result<_>>()?;
+            let times: Vec<_> = [
+                "psap_call_at",
+                "unit_notified_at",
+                "en_route_at",
+                "on_scene_at",
+                "at_patient_at",
+                "left_scene_at",
+                "at_destination_at",
+                "back_in_service_at",
+            ]
+            .iter()
+            .map(|n| ts(n))
+            .collect::<Result<_>>()?;
             for i in 0..batch.num_rows() {
-                let opt = |a: &arrow_array::StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());
-                let list = |a: &arrow_array::StringArray| if a.is_null(i) { Vec::new() } else { a.value(i).split(' ').filter(|c| !c.is_empty()).map(str::to_string).collect() };
+                let opt =
+                    |a: &arrow_array::StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());
+                let list = |a: &arrow_array::StringArray| {
+                    if a.is_null(i) {
+                        Vec::new()
+                    } else {
+                        a.value(i)
+                            .split(' ')
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    }
+                };
                 let t = |k: usize| times[k].get(i);
                 let mut r = PcrRecord {
                     uuid: uuid.value(i).to_string(),

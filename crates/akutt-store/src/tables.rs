@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use akutt_model::{Incident, Instant};
-use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::builder::{
+    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMillisecondType, TimestampSecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch, TimestampMillisecondArray, TimestampSecondArray};
@@ -198,7 +200,9 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, &'static str)>> {
 
 fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {
     let nullable = |n: &str| !matches!(n, "submission_id" | "centre" | "incident_id" | "uuid");
-    Arc::new(Schema::new(cols.iter().map(|(n, k)| Field::new(*n, data_type(*k), nullable(n))).collect::<Vec<_>>()))
+    Arc::new(Schema::new(
+        cols.iter().map(|(n, k)| Field::new(*n, data_type(*k), nullable(n))).collect::<Vec<_>>(),
+    ))
 }
 
 enum Builder {
@@ -229,10 +233,21 @@ impl Builder {
                 let bytes = a.value_data().len();
                 (Arc::new(a), Builder::Str(StringBuilder::with_capacity(BATCH_ROWS, bytes)))
             }
-            Builder::Ts(b) => (Arc::new(b.finish()), Builder::Ts(TimestampMillisecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"))),
-            Builder::I32(b) => (Arc::new(b.finish()), Builder::I32(Int32Builder::with_capacity(BATCH_ROWS))),
-            Builder::I64(b) => (Arc::new(b.finish()), Builder::I64(Int64Builder::with_capacity(BATCH_ROWS))),
-            Builder::Bool(b) => (Arc::new(b.finish()), Builder::Bool(BooleanBuilder::with_capacity(BATCH_ROWS))),
+            Builder::Ts(b) => (
+                Arc::new(b.finish()),
+                Builder::Ts(
+                    TimestampMillisecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"),
+                ),
+            ),
+            Builder::I32(b) => {
+                (Arc::new(b.finish()), Builder::I32(Int32Builder::with_capacity(BATCH_ROWS)))
+            }
+            Builder::I64(b) => {
+                (Arc::new(b.finish()), Builder::I64(Int64Builder::with_capacity(BATCH_ROWS)))
+            }
+            Builder::Bool(b) => {
+                (Arc::new(b.finish()), Builder::Bool(BooleanBuilder::with_capacity(BATCH_ROWS)))
+            }
         };
         *self = fresh;
         array
@@ -268,7 +283,18 @@ impl<'a> InstantColumn<'a> {
 fn is_near_unique(name: &str, kind: Kind) -> bool {
     matches!(kind, Kind::Ts)
         || name.ends_with("_s")
-        || matches!(name, "incident_id" | "contact_id" | "mission_id" | "pseudonym" | "source_line" | "uuid" | "pcr_number" | "incident_number" | "response_number")
+        || matches!(
+            name,
+            "incident_id"
+                | "contact_id"
+                | "mission_id"
+                | "pseudonym"
+                | "source_line"
+                | "uuid"
+                | "pcr_number"
+                | "incident_number"
+                | "response_number"
+        )
 }
 
 /// One Parquet file being written: values are appended column by column, row by row.
@@ -308,7 +334,15 @@ impl TableWriter {
         }
         let props = props.build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
-        Ok(TableWriter { path, schema, builders: cols.iter().map(|(_, k)| Builder::new(*k)).collect(), col: 0, rows: 0, total: 0, writer })
+        Ok(TableWriter {
+            path,
+            schema,
+            builders: cols.iter().map(|(_, k)| Builder::new(*k)).collect(),
+            col: 0,
+            rows: 0,
+            total: 0,
+            writer,
+        })
     }
 
     fn next(&mut self) -> &mut Builder {
@@ -348,7 +382,12 @@ impl TableWriter {
     }
 
     fn end_row(&mut self) -> Result<()> {
-        debug_assert_eq!(self.col, self.builders.len(), "{}: row has the wrong number of values", self.path.display());
+        debug_assert_eq!(
+            self.col,
+            self.builders.len(),
+            "{}: row has the wrong number of values",
+            self.path.display()
+        );
         self.col = 0;
         self.rows += 1;
         if self.rows >= BATCH_ROWS {
@@ -385,7 +424,13 @@ pub struct NemsisWriter {
 
 impl NemsisWriter {
     pub fn create(dir: &Path, submission_id: i64) -> Result<NemsisWriter> {
-        Ok(NemsisWriter { submission_id, table: TableWriter::create(dir.join(format!("{NEMSIS_TABLE}.parquet")), NEMSIS_COLUMNS)? })
+        Ok(NemsisWriter {
+            submission_id,
+            table: TableWriter::create(
+                dir.join(format!("{NEMSIS_TABLE}.parquet")),
+                NEMSIS_COLUMNS,
+            )?,
+        })
     }
 
     pub fn push(&mut self, r: &akutt_nemsis::PcrRecord) -> Result<()> {
@@ -395,13 +440,23 @@ impl NemsisWriter {
         w.str(r.agency.as_deref());
         w.str(Some(&r.uuid));
         w.i64(Some(r.line as i64));
-        for v in [&r.pcr_number, &r.incident_number, &r.response_number, &r.type_of_service, &r.unit_capability, &r.response_mode, &r.unit_disposition] {
+        for v in [
+            &r.pcr_number,
+            &r.incident_number,
+            &r.response_number,
+            &r.type_of_service,
+            &r.unit_capability,
+            &r.response_mode,
+            &r.unit_disposition,
+        ] {
             w.str(v.as_deref());
         }
         for (_, t) in r.times.in_order() {
             w.ts(t);
         }
-        for v in [&r.symptoms_impressions, &r.ecg, &r.stroke_scale, &r.protocols, &r.team_activation] {
+        for v in
+            [&r.symptoms_impressions, &r.ecg, &r.stroke_scale, &r.protocols, &r.team_activation]
+        {
             w.str(join(v).as_deref());
         }
         w.str(r.arrest.as_deref());
@@ -543,7 +598,9 @@ impl TableSet {
             w.ts(a.wanted_delivered_at);
             w.str(a.delivery_municipality.as_deref());
             w.str(a.delivery_place.map(|x| x.code()));
-            w.i64(a.is_mission().then(|| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).flatten());
+            w.i64(
+                a.is_mission().then(|| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).flatten(),
+            );
             w.end_row()?;
         }
         Ok(())
@@ -566,8 +623,10 @@ mod tests {
 
     #[test]
     fn instant_columns_of_either_unit_read_as_seconds() {
-        let ms = TimestampMillisecondArray::from(vec![Some(1_709_629_220_000), None, Some(-1_500)]).with_timezone("UTC");
-        let s = TimestampSecondArray::from(vec![Some(1_709_629_220), None, Some(-2)]).with_timezone("UTC");
+        let ms = TimestampMillisecondArray::from(vec![Some(1_709_629_220_000), None, Some(-1_500)])
+            .with_timezone("UTC");
+        let s = TimestampSecondArray::from(vec![Some(1_709_629_220), None, Some(-2)])
+            .with_timezone("UTC");
         for array in [&ms as &dyn Array, &s] {
             let c = InstantColumn::new(array).unwrap();
             assert_eq!((c.get(0), c.get(1), c.get(2)), (Some(1_709_629_220), None, Some(-2)));
@@ -580,10 +639,16 @@ mod tests {
     fn data_md_documents_every_column() {
         let doc = include_str!("../../../docs/DATA.md");
         for table in TABLES.into_iter().chain([NEMSIS_TABLE]) {
-            let section = doc.split(&format!("### `{table}`")).nth(1).unwrap_or_else(|| panic!("no section for {table}"));
+            let section = doc
+                .split(&format!("### `{table}`"))
+                .nth(1)
+                .unwrap_or_else(|| panic!("no section for {table}"));
             let section = section.split("\n### ").next().unwrap_or("");
             for (name, _) in columns(table).unwrap() {
-                assert!(section.contains(&format!("| `{name}` |")), "docs/DATA.md: {table}.{name} is not documented");
+                assert!(
+                    section.contains(&format!("| `{name}` |")),
+                    "docs/DATA.md: {table}.{name} is not documented"
+                );
             }
         }
     }

@@ -118,37 +118,67 @@ fn is_mission(inc: &SynthIncident, k: usize) -> bool {
 }
 
 /// Chooses where `fault` goes in `inc`, or `None` when the incident cannot host it.
-pub fn plan(fault: Fault, inc: &SynthIncident, spring_forward: Option<NaiveDate>) -> Option<Planned> {
+pub fn plan(
+    fault: Fault,
+    inc: &SynthIncident,
+    spring_forward: Option<NaiveDate>,
+) -> Option<Planned> {
     let action = |pred: &dyn Fn(usize) -> bool| (0..inc.actions.len()).find(|&k| pred(k));
     let p = |target, column| Some(Planned { fault, target, column });
     match fault {
-        Fault::E101 => (rows_needed(inc) == 1).then_some(()).and(p(Target::FirstRow, Column::Hendelsesnummer)),
-        Fault::E102 => action(&|k| inc.actions[k].times[DEPARTED].is_some()).and_then(|k| p(Target::Action(k), Column::RykkerUt)),
-        Fault::E103 => (inc.contacts.len() == 1).then_some(()).and(p(Target::FirstRow, Column::HenvendelseTid)),
+        Fault::E101 => {
+            (rows_needed(inc) == 1).then_some(()).and(p(Target::FirstRow, Column::Hendelsesnummer))
+        }
+        Fault::E102 => action(&|k| inc.actions[k].times[DEPARTED].is_some())
+            .and_then(|k| p(Target::Action(k), Column::RykkerUt)),
+        Fault::E103 => {
+            (inc.contacts.len() == 1).then_some(()).and(p(Target::FirstRow, Column::HenvendelseTid))
+        }
         Fault::E104 => p(Target::Contact(0), Column::HenvendelseTid),
         Fault::E105 => p(Target::FirstRow, Column::TypeHendelse),
-        Fault::E106 => (rows_needed(inc) >= 2).then_some(()).and(p(Target::LastRow, Column::TypeHentested)),
-        Fault::E107 => (!inc.actions.is_empty()).then_some(()).and(p(Target::LastRow, Column::TiltakOpprettet)),
+        Fault::E106 => {
+            (rows_needed(inc) >= 2).then_some(()).and(p(Target::LastRow, Column::TypeHentested))
+        }
+        Fault::E107 => {
+            (!inc.actions.is_empty()).then_some(()).and(p(Target::LastRow, Column::TiltakOpprettet))
+        }
         Fault::E108 => p(Target::FirstRow, Column::KommuneHentested),
-        Fault::W201 => action(&|k| inc.actions[k].times[FREE].is_some() && inc.actions[k].times[FREE_AT_STATION].is_some())
-            .and_then(|k| p(Target::Action(k), Column::LedigStasjon)),
+        Fault::W201 => action(&|k| {
+            inc.actions[k].times[FREE].is_some() && inc.actions[k].times[FREE_AT_STATION].is_some()
+        })
+        .and_then(|k| p(Target::Action(k), Column::LedigStasjon)),
         Fault::W202 => (inc.kind != Kind::Prebooked)
             .then(|| action(&|k| is_mission(inc, k) && inc.actions[k].times[FREE].is_some()))
             .flatten()
             .and_then(|k| p(Target::Action(k), Column::Ledig)),
-        Fault::W203 => action(&|k| matches!(inc.actions[k].tiltak, Tiltak::AmbulanseBil | Tiltak::AmbulanseLuft) && inc.actions[k].times[ALERTED].is_some())
-            .and_then(|k| p(Target::Action(k), Column::Varslet)),
+        Fault::W203 => action(&|k| {
+            matches!(inc.actions[k].tiltak, Tiltak::AmbulanseBil | Tiltak::AmbulanseLuft)
+                && inc.actions[k].times[ALERTED].is_some()
+        })
+        .and_then(|k| p(Target::Action(k), Column::Varslet)),
         Fault::W204 => action(&|k| {
-            is_mission(inc, k) && inc.actions[k].times[AT_SCENE].is_some() && inc.actions[k].delivery.as_ref().is_some_and(|(s, _)| *s != Sted::Retur)
+            is_mission(inc, k)
+                && inc.actions[k].times[AT_SCENE].is_some()
+                && inc.actions[k].delivery.as_ref().is_some_and(|(s, _)| *s != Sted::Retur)
         })
         .and_then(|k| p(Target::Action(k), Column::Fremme)),
-        Fault::W205 => (!inc.patients.is_empty()).then_some(()).and(p(Target::Patient(0), Column::Fodselsnummer)),
-        Fault::W206 => (!inc.patients.is_empty()).then_some(()).and(p(Target::Patient(0), Column::HastegradA)),
-        Fault::W207 => (!inc.patients.is_empty()).then_some(()).and(p(Target::Patient(0), Column::Kriterietype)),
-        Fault::W209 => (spring_forward.is_some() && local_date(inc.t0()) == spring_forward && inc.contacts.len() == 1)
+        Fault::W205 => (!inc.patients.is_empty())
+            .then_some(())
+            .and(p(Target::Patient(0), Column::Fodselsnummer)),
+        Fault::W206 => {
+            (!inc.patients.is_empty()).then_some(()).and(p(Target::Patient(0), Column::HastegradA))
+        }
+        Fault::W207 => (!inc.patients.is_empty())
+            .then_some(())
+            .and(p(Target::Patient(0), Column::Kriterietype)),
+        Fault::W209 => (spring_forward.is_some()
+            && local_date(inc.t0()) == spring_forward
+            && inc.contacts.len() == 1)
             .then_some(())
             .and(p(Target::Contact(0), Column::HenvendelseTid)),
-        Fault::W210 => (inc.urgency() == Some(akutt_model::Hastegrad::Rod)).then_some(()).and(p(Target::FirstRow, Column::HentestedTettbygd)),
+        Fault::W210 => (inc.urgency() == Some(akutt_model::Hastegrad::Rod))
+            .then_some(())
+            .and(p(Target::FirstRow, Column::HentestedTettbygd)),
     }
 }
 
@@ -191,7 +221,8 @@ fn rows_of(r: &Rendered, column: Column, value: &str) -> Vec<usize> {
 
 /// The part of a fault that changes cells, after rendering; returns the row of the finding.
 pub fn apply_to_cells(plan: &Planned, r: &mut Rendered, rng_value: u32) -> usize {
-    let patient_rows = |r: &Rendered, p: usize| rows_of(r, Column::Pasientnummer, &(p + 1).to_string());
+    let patient_rows =
+        |r: &Rendered, p: usize| rows_of(r, Column::Pasientnummer, &(p + 1).to_string());
     let all = |r: &mut Rendered, c: Column, v: &str| {
         for row in &mut r.rows {
             row[c.index()] = v.to_string();
@@ -203,8 +234,13 @@ pub fn apply_to_cells(plan: &Planned, r: &mut Rendered, rng_value: u32) -> usize
             if let Target::Action(k) = plan.target {
                 let row = r.action_row[k];
                 let v = &r.rows[row][Column::RykkerUt.index()];
-                let year = v.get(6..10).filter(|y| y.bytes().all(|b| b.is_ascii_digit())).unwrap_or("2024").to_string();
-                r.rows[row][Column::RykkerUt.index()] = format!("31.02.{year} 12:{:02}:00", rng_value % 60);
+                let year = v
+                    .get(6..10)
+                    .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
+                    .unwrap_or("2024")
+                    .to_string();
+                r.rows[row][Column::RykkerUt.index()] =
+                    format!("31.02.{year} 12:{:02}:00", rng_value % 60);
             }
         }
         Fault::E103 => all(r, Column::HenvendelseTid, ""),
@@ -228,7 +264,10 @@ pub fn apply_to_cells(plan: &Planned, r: &mut Rendered, rng_value: u32) -> usize
         Fault::W205 => {
             if let Target::Patient(p) = plan.target {
                 let rows = patient_rows(r, p);
-                let current = rows.first().map(|&i| r.rows[i][Column::Fodselsnummer.index()].clone()).unwrap_or_default();
+                let current = rows
+                    .first()
+                    .map(|&i| r.rows[i][Column::Fodselsnummer.index()].clone())
+                    .unwrap_or_default();
                 let bad = if current.len() == 11 {
                     let (head, last) = current.split_at(10);
                     let d = last.as_bytes()[0] - b'0';
@@ -236,7 +275,11 @@ pub fn apply_to_cells(plan: &Planned, r: &mut Rendered, rng_value: u32) -> usize
                 } else {
                     "12345678900".to_string()
                 };
-                let bad = if akutt_rules::fnr::is_valid_fnr(&bad) { format!("{}9", &bad[..10]) } else { bad };
+                let bad = if akutt_rules::fnr::is_valid_fnr(&bad) {
+                    format!("{}9", &bad[..10])
+                } else {
+                    bad
+                };
                 for i in rows {
                     r.rows[i][Column::Fodselsnummer.index()] = bad.clone();
                 }
@@ -298,7 +341,12 @@ pub fn natural_ambiguities(r: &Rendered) -> Vec<(usize, Column)> {
     let mut out = Vec::new();
     let mut check = |row: usize, c: Column| {
         let v = &r.rows[row][c.index()];
-        if !v.is_empty() && matches!(akutt_model::time::parse_datetime(v), Ok(akutt_model::LocalResolution::Ambiguous { .. })) {
+        if !v.is_empty()
+            && matches!(
+                akutt_model::time::parse_datetime(v),
+                Ok(akutt_model::LocalResolution::Ambiguous { .. })
+            )
+        {
             out.push((row, c));
         }
     };

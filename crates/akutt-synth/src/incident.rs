@@ -120,7 +120,12 @@ impl SynthIncident {
         if self.urgency() != Some(Hastegrad::Rod) || self.execute.is_some_and(|e| e > self.t0()) {
             return None;
         }
-        let first = self.actions.iter().filter(|a| a.is_mission() && a.tiltak == Tiltak::AmbulanseBil).filter_map(|a| a.times[AT_SCENE]).min()?;
+        let first = self
+            .actions
+            .iter()
+            .filter(|a| a.is_mission() && a.tiltak == Tiltak::AmbulanseBil)
+            .filter_map(|a| a.times[AT_SCENE])
+            .min()?;
         Some(first - self.t0())
     }
 }
@@ -159,9 +164,33 @@ fn criterion(rng: &mut ChaCha8Rng, t: Hendelsestype, u: Hastegrad, prebooked: bo
         _ => 'V',
     };
     let chapters: &[(u32, f64)] = match (t, u) {
-        (Hendelsestype::Sykdom, Hastegrad::Rod) => &[(10, 30.0), (1, 4.0), (27, 12.0), (29, 20.0), (23, 10.0), (6, 12.0), (2, 1.0), (32, 4.0), (7, 3.0), (8, 4.0)],
-        (Hendelsestype::Sykdom, _) => &[(10, 15.0), (29, 15.0), (25, 20.0), (27, 8.0), (6, 15.0), (15, 8.0), (36, 6.0), (11, 5.0), (19, 4.0), (32, 4.0)],
-        (Hendelsestype::Skade, _) => &[(34, 25.0), (35, 30.0), (33, 35.0), (9, 3.0), (12, 2.0), (37, 5.0)],
+        (Hendelsestype::Sykdom, Hastegrad::Rod) => &[
+            (10, 30.0),
+            (1, 4.0),
+            (27, 12.0),
+            (29, 20.0),
+            (23, 10.0),
+            (6, 12.0),
+            (2, 1.0),
+            (32, 4.0),
+            (7, 3.0),
+            (8, 4.0),
+        ],
+        (Hendelsestype::Sykdom, _) => &[
+            (10, 15.0),
+            (29, 15.0),
+            (25, 20.0),
+            (27, 8.0),
+            (6, 15.0),
+            (15, 8.0),
+            (36, 6.0),
+            (11, 5.0),
+            (19, 4.0),
+            (32, 4.0),
+        ],
+        (Hendelsestype::Skade, _) => {
+            &[(34, 25.0), (35, 30.0), (33, 35.0), (9, 3.0), (12, 2.0), (37, 5.0)]
+        }
         (Hendelsestype::RusPsykisk, _) => &[(30, 55.0), (28, 40.0), (24, 5.0)],
         (Hendelsestype::Fodsel, _) => &[(17, 70.0), (18, 30.0)],
         _ => &[(31, 40.0), (6, 40.0), (4, 5.0), (24, 15.0)],
@@ -171,9 +200,21 @@ fn criterion(rng: &mut ChaCha8Rng, t: Hendelsestype, u: Hastegrad, prebooked: bo
 }
 
 /// A patient: age-shaped sex and a synthetic fødselsnummer with valid check digits for some.
-fn patient(rng: &mut ChaCha8Rng, urgency: Hastegrad, criterion: String, home: &str, year: i32) -> SynthPatient {
-    let age: i32 = if rng.random_bool(0.7) { (70.0 + 15.0 * (rng.random::<f64>() - rng.random::<f64>()) * 2.0).round().clamp(0.0, 104.0) as i32 } else { rng.random_range(0..60) };
-    let sex = pick(rng, &[(Kjonn::Mann, 0.495), (Kjonn::Kvinne, 0.495), (Kjonn::IkkeSpesifisert, 0.01)]);
+fn patient(
+    rng: &mut ChaCha8Rng,
+    urgency: Hastegrad,
+    criterion: String,
+    home: &str,
+    year: i32,
+) -> SynthPatient {
+    let age: i32 = if rng.random_bool(0.7) {
+        (70.0 + 15.0 * (rng.random::<f64>() - rng.random::<f64>()) * 2.0).round().clamp(0.0, 104.0)
+            as i32
+    } else {
+        rng.random_range(0..60)
+    };
+    let sex =
+        pick(rng, &[(Kjonn::Mann, 0.495), (Kjonn::Kvinne, 0.495), (Kjonn::IkkeSpesifisert, 0.01)]);
     let fnr = if rng.random_bool(SHARE_FNR) {
         let born = year - age;
         let (day, month) = (rng.random_range(1..=28), rng.random_range(1..=12));
@@ -184,7 +225,10 @@ fn patient(rng: &mut ChaCha8Rng, urgency: Hastegrad, criterion: String, home: &s
             if (individual % 2 == 1) != (sex == Kjonn::Mann) {
                 individual = if individual % 10 == 9 { individual - 1 } else { individual + 1 };
             }
-            akutt_rules::fnr::complete_fnr(&format!("{day:02}{month:02}{:02}{individual:03}", born.rem_euclid(100)))
+            akutt_rules::fnr::complete_fnr(&format!(
+                "{day:02}{month:02}{:02}{individual:03}",
+                born.rem_euclid(100)
+            ))
         })
     } else {
         None
@@ -227,7 +271,13 @@ impl Scene<'_> {
     }
 
     /// Draws one incident whose first contact is `t0`.
-    pub fn draw(&self, rng: &mut ChaCha8Rng, t0: Instant, prebooked: bool, cumulative: &[f64]) -> SynthIncident {
+    pub fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+        t0: Instant,
+        prebooked: bool,
+        cumulative: &[f64],
+    ) -> SynthIncident {
         let place = self.pick_place(rng, cumulative);
         let p = &self.world.places[place];
         let urban = rng.random_bool(p.urban_share);
@@ -245,11 +295,29 @@ impl Scene<'_> {
             ],
         );
         let created = t0 + lognormal(rng, 30.0, 0.6, 1).min(600);
-        let caller = pick(rng, &[(Innringer::Publikum, 0.7), (Innringer::Helsepersonell, 0.2), (Innringer::BrannPolitiHrs, 0.1)]);
+        let caller = pick(
+            rng,
+            &[
+                (Innringer::Publikum, 0.7),
+                (Innringer::Helsepersonell, 0.2),
+                (Innringer::BrannPolitiHrs, 0.1),
+            ],
+        );
         let channel = match caller {
-            Innringer::Publikum => pick(rng, &[(Sambandsvei::Nodlinje113, 0.96), (Sambandsvei::Andre, 0.04)]),
-            Innringer::Helsepersonell => pick(rng, &[(Sambandsvei::Nodlinje113, 0.5), (Sambandsvei::AnnenRodLinje, 0.4), (Sambandsvei::Andre, 0.1)]),
-            Innringer::BrannPolitiHrs => pick(rng, &[(Sambandsvei::AnnenNodetat, 0.8), (Sambandsvei::Nodlinje113, 0.2)]),
+            Innringer::Publikum => {
+                pick(rng, &[(Sambandsvei::Nodlinje113, 0.96), (Sambandsvei::Andre, 0.04)])
+            }
+            Innringer::Helsepersonell => pick(
+                rng,
+                &[
+                    (Sambandsvei::Nodlinje113, 0.5),
+                    (Sambandsvei::AnnenRodLinje, 0.4),
+                    (Sambandsvei::Andre, 0.1),
+                ],
+            ),
+            Innringer::BrannPolitiHrs => {
+                pick(rng, &[(Sambandsvei::AnnenNodetat, 0.8), (Sambandsvei::Nodlinje113, 0.2)])
+            }
         };
         let mut inc = SynthIncident {
             kind,
@@ -257,7 +325,16 @@ impl Scene<'_> {
             municipality: p.number(),
             urban,
             hendelsestype: Hendelsestype::Sykdom,
-            pickup: pick(rng, &[(Sted::Hjem, 0.65), (Sted::Offentlig, 0.2), (Sted::Sykehjem, 0.07), (Sted::Lege, 0.04), (Sted::Annet, 0.04)]),
+            pickup: pick(
+                rng,
+                &[
+                    (Sted::Hjem, 0.65),
+                    (Sted::Offentlig, 0.2),
+                    (Sted::Sykehjem, 0.07),
+                    (Sted::Lege, 0.04),
+                    (Sted::Annet, 0.04),
+                ],
+            ),
             created,
             execute: None,
             contacts: vec![SynthContact { at: t0, innringer: caller, sambandsvei: channel }],
@@ -268,25 +345,57 @@ impl Scene<'_> {
         match kind {
             Kind::Misdial => {
                 inc.hendelsestype = Hendelsestype::Feil;
-                inc.contacts[0] = SynthContact { at: t0, innringer: Innringer::Publikum, sambandsvei: Sambandsvei::Nodlinje113 };
+                inc.contacts[0] = SynthContact {
+                    at: t0,
+                    innringer: Innringer::Publikum,
+                    sambandsvei: Sambandsvei::Nodlinje113,
+                };
             }
             Kind::Advice => {
-                inc.hendelsestype = pick(rng, &[(Hendelsestype::Sykdom, 0.7), (Hendelsestype::RusPsykisk, 0.1), (Hendelsestype::Annet, 0.1), (Hendelsestype::Skade, 0.1)]);
+                inc.hendelsestype = pick(
+                    rng,
+                    &[
+                        (Hendelsestype::Sykdom, 0.7),
+                        (Hendelsestype::RusPsykisk, 0.1),
+                        (Hendelsestype::Annet, 0.1),
+                        (Hendelsestype::Skade, 0.1),
+                    ],
+                );
                 let u = urgency_from(rng, URGENCY_ADVICE);
                 let crit = criterion(rng, inc.hendelsestype, u, false);
                 inc.patients.push(patient(rng, u, crit, &home, self.year));
                 let advice_at = created + lognormal(rng, 180.0, 0.7, 5);
-                inc.actions.push(SynthAction { tiltak: Tiltak::Radgiving, created: advice_at, resource: None, mission_type: None, patient: Some(1), times: [None; 7], delivery: None });
+                inc.actions.push(SynthAction {
+                    tiltak: Tiltak::Radgiving,
+                    created: advice_at,
+                    resource: None,
+                    mission_type: None,
+                    patient: Some(1),
+                    times: [None; 7],
+                    delivery: None,
+                });
                 if rng.random_bool(0.4) {
                     let alerted = advice_at + lognormal(rng, 120.0, 0.6, 10);
                     let mut times = [None; 7];
                     times[ALERTED] = Some(alerted);
-                    inc.actions.push(SynthAction { tiltak: Tiltak::Legevakt, created: advice_at, resource: Some("Legevakt".into()), mission_type: None, patient: Some(1), times, delivery: None });
+                    inc.actions.push(SynthAction {
+                        tiltak: Tiltak::Legevakt,
+                        created: advice_at,
+                        resource: Some("Legevakt".into()),
+                        mission_type: None,
+                        patient: Some(1),
+                        times,
+                        delivery: None,
+                    });
                 }
             }
             Kind::Ambulance | Kind::LvAmbulance => {
                 if kind == Kind::LvAmbulance {
-                    inc.contacts[0] = SynthContact { at: t0, innringer: Innringer::Helsepersonell, sambandsvei: Sambandsvei::Legevakt };
+                    inc.contacts[0] = SynthContact {
+                        at: t0,
+                        innringer: Innringer::Helsepersonell,
+                        sambandsvei: Sambandsvei::Legevakt,
+                    };
                 }
                 inc.hendelsestype = pick(
                     rng,
@@ -299,51 +408,88 @@ impl Scene<'_> {
                         (Hendelsestype::Beredskap, 0.02),
                     ],
                 );
-                let mix = if kind == Kind::LvAmbulance { [0.0, 0.5, 0.5] } else { URGENCY_AMBULANCE };
+                let mix =
+                    if kind == Kind::LvAmbulance { [0.0, 0.5, 0.5] } else { URGENCY_AMBULANCE };
                 let u = urgency_from(rng, mix);
                 self.ambulance(rng, &mut inc, u, &home);
             }
             Kind::Prebooked => unreachable!("handled above"),
         }
         // The incident is created no later than its first alert (§3 time axis, W201).
-        if let Some(first_alert) = inc.actions.iter().filter_map(|a| a.times.iter().flatten().min().copied()).min() {
+        if let Some(first_alert) =
+            inc.actions.iter().filter_map(|a| a.times.iter().flatten().min().copied()).min()
+        {
             inc.created = inc.created.min(first_alert).max(t0);
         }
         inc
     }
 
-    fn prebooked(&self, rng: &mut ChaCha8Rng, t0: Instant, place: usize, urban: bool, home: &str) -> SynthIncident {
+    fn prebooked(
+        &self,
+        rng: &mut ChaCha8Rng,
+        t0: Instant,
+        place: usize,
+        urban: bool,
+        home: &str,
+    ) -> SynthIncident {
         let created = t0 + lognormal(rng, 60.0, 0.5, 5).min(1800);
         let lead = lognormal(rng, 5.0 * 3600.0, 0.9, 3600).min(72 * 3600);
         let execute = t0 + lead;
-        let pickup = pick(rng, &[(Sted::Sykehus, 0.45), (Sted::Hjem, 0.3), (Sted::Sykehjem, 0.15), (Sted::Institusjon, 0.1)]);
+        let pickup = pick(
+            rng,
+            &[
+                (Sted::Sykehus, 0.45),
+                (Sted::Hjem, 0.3),
+                (Sted::Sykehjem, 0.15),
+                (Sted::Institusjon, 0.1),
+            ],
+        );
         let crit = criterion(rng, Hendelsestype::Overforing, Hastegrad::Gronn, true);
         let mut inc = SynthIncident {
             kind: Kind::Prebooked,
             place,
             municipality: self.world.places[place].number(),
             urban,
-            hendelsestype: pick(rng, &[(Hendelsestype::Overforing, 0.7), (Hendelsestype::Innleggelse, 0.3)]),
+            hendelsestype: pick(
+                rng,
+                &[(Hendelsestype::Overforing, 0.7), (Hendelsestype::Innleggelse, 0.3)],
+            ),
             pickup,
             created,
             execute: Some(execute),
-            contacts: vec![SynthContact { at: t0, innringer: Innringer::Helsepersonell, sambandsvei: Sambandsvei::Ambulansebestilling }],
+            contacts: vec![SynthContact {
+                at: t0,
+                innringer: Innringer::Helsepersonell,
+                sambandsvei: Sambandsvei::Ambulansebestilling,
+            }],
             patients: vec![patient(rng, Hastegrad::Gronn, crit, home, self.year)],
             actions: Vec::new(),
             alternative_code: false,
         };
         let here = self.world.places[place].number().to_string();
-        let final_place = if pickup == Sted::Sykehus { pick(rng, &[(Sted::Hjem, 0.5), (Sted::Sykehjem, 0.3), (Sted::Sykehus, 0.2)]) } else { Sted::Sykehus };
+        let final_place = if pickup == Sted::Sykehus {
+            pick(rng, &[(Sted::Hjem, 0.5), (Sted::Sykehjem, 0.3), (Sted::Sykehus, 0.2)])
+        } else {
+            Sted::Sykehus
+        };
         let final_muni = if final_place == Sted::Sykehus { self.hospital() } else { here.clone() };
         let flown = !urban && rng.random_bool(SHARE_PREBOOKED_AIR_RURAL);
-        let stages: Vec<(Sted, String)> = if !flown && rng.random_bool(SHARE_STAGED) { vec![(Sted::Lege, here.clone()), (final_place, final_muni)] } else { vec![(final_place, final_muni)] };
+        let stages: Vec<(Sted, String)> = if !flown && rng.random_bool(SHARE_STAGED) {
+            vec![(Sted::Lege, here.clone()), (final_place, final_muni)]
+        } else {
+            vec![(final_place, final_muni)]
+        };
         let mut start = execute;
         for (delivery, muni) in stages {
             let alerted = (start - lognormal(rng, 1800.0, 0.5, 120)).max(created + 60);
             let departed = alerted + lognormal(rng, 300.0, 0.5, 30);
             let at_scene = (start + rng.random_range(-300..600)).max(departed + 60);
             let left = at_scene + lognormal(rng, 600.0, 0.4, 60);
-            let drive = if muni == here { lognormal(rng, 900.0, 0.5, 120) } else { lognormal(rng, 2700.0, 0.6, 600) };
+            let drive = if muni == here {
+                lognormal(rng, 900.0, 0.5, 120)
+            } else {
+                lognormal(rng, 2700.0, 0.6, 600)
+            };
             let delivered = left + drive;
             let free = delivered + lognormal(rng, 600.0, 0.5, 60);
             let station = free + lognormal(rng, if urban { 900.0 } else { 2400.0 }, 0.5, 60);
@@ -353,7 +499,15 @@ impl Scene<'_> {
                 resource: Some(self.unit(rng, place, flown)),
                 mission_type: Some("Bestilt"),
                 patient: Some(1),
-                times: [Some(alerted), Some(departed), Some(at_scene), Some(left), Some(delivered), Some(free), Some(station)],
+                times: [
+                    Some(alerted),
+                    Some(departed),
+                    Some(at_scene),
+                    Some(left),
+                    Some(delivered),
+                    Some(free),
+                    Some(station),
+                ],
                 delivery: Some((delivery, muni)),
             });
             start = free + lognormal(rng, 1200.0, 0.5, 300);
@@ -369,7 +523,8 @@ impl Scene<'_> {
             Hastegrad::Gul => 1,
             Hastegrad::Gronn => 2,
         };
-        let n_patients = if rng.random_bool(SHARE_SEVERAL_PATIENTS) { rng.random_range(2..=3) } else { 1 };
+        let n_patients =
+            if rng.random_bool(SHARE_SEVERAL_PATIENTS) { rng.random_range(2..=3) } else { 1 };
         if n_patients > 1 {
             inc.hendelsestype = Hendelsestype::Skade;
         }
@@ -379,22 +534,39 @@ impl Scene<'_> {
         }
         if u == Hastegrad::Rod && rng.random_bool(SHARE_SECOND_CONTACT) {
             let at = t0 + lognormal(rng, 90.0, 0.8, 5);
-            inc.contacts.push(SynthContact { at, innringer: Innringer::Publikum, sambandsvei: Sambandsvei::Nodlinje113 });
+            inc.contacts.push(SynthContact {
+                at,
+                innringer: Innringer::Publikum,
+                sambandsvei: Sambandsvei::Nodlinje113,
+            });
         }
         let p = &self.world.places[inc.place];
         // The red response time (t0 → first arrival) is drawn as a whole, then split, so the
         // calibrated distribution is exactly what the incident shows.
         let area = if inc.urban { 0 } else { 1 };
-        let log_factor = self.world.centre_log_factor[self.centre] + if inc.urban { 0.0 } else { p.rural_log_factor };
-        let median = if inc.urban { RED_MEDIAN_URBAN_S * URBAN_SECOND_ARRIVAL_COMPENSATION } else { RED_MEDIAN_RURAL_S } * log_factor.exp() * self.trend;
+        let log_factor = self.world.centre_log_factor[self.centre]
+            + if inc.urban { 0.0 } else { p.rural_log_factor };
+        let median = if inc.urban {
+            RED_MEDIAN_URBAN_S * URBAN_SECOND_ARRIVAL_COMPENSATION
+        } else {
+            RED_MEDIAN_RURAL_S
+        } * log_factor.exp()
+            * self.trend;
         let reaction = lognormal(rng, REACTION_MEDIAN_S[ui], REACTION_SIGMA[ui], 5).min(6 * 3600);
         let first_alert = t0 + reaction;
         let air_only = u == Hastegrad::Rod && !inc.urban && rng.random_bool(SHARE_AIR_ONLY);
         let mission_type = ["Akutt", "Haster", "Vanlig"][ui];
-        let transport = |rng: &mut ChaCha8Rng| if inc.urban { lognormal(rng, 900.0, 0.5, 120) } else { lognormal(rng, 2400.0, 0.6, 300) };
+        let transport = |rng: &mut ChaCha8Rng| {
+            if inc.urban {
+                lognormal(rng, 900.0, 0.5, 120)
+            } else {
+                lognormal(rng, 2400.0, 0.6, 300)
+            }
+        };
         let delivery_muni = self.hospital();
         for patient_no in 1..=n_patients as u32 {
-            let alerted = first_alert + if patient_no == 1 { 0 } else { lognormal(rng, 60.0, 0.6, 5) };
+            let alerted =
+                first_alert + if patient_no == 1 { 0 } else { lognormal(rng, 60.0, 0.6, 5) };
             let (alerted, departed, at_scene) = if u == Hastegrad::Rod && patient_no == 1 {
                 let total = lognormal(rng, median, self.world.red_sigma[area], 60);
                 let reaction = (alerted - t0).min(total * 2 / 5);
@@ -430,7 +602,8 @@ impl Scene<'_> {
                 times[LEFT_SCENE] = Some(left);
                 times[DELIVERED] = Some(delivered);
                 times[FREE] = Some(free);
-                times[FREE_AT_STATION] = Some(free + lognormal(rng, if inc.urban { 900.0 } else { 2400.0 }, 0.5, 60));
+                times[FREE_AT_STATION] =
+                    Some(free + lognormal(rng, if inc.urban { 900.0 } else { 2400.0 }, 0.5, 60));
                 delivery = (Sted::Sykehus, delivery_muni.clone());
             }
             inc.actions.push(SynthAction {
@@ -447,7 +620,8 @@ impl Scene<'_> {
         if u == Hastegrad::Rod && !air_only && rng.random_bool(SHARE_SECOND_AMBULANCE) {
             let alerted = first_alert + lognormal(rng, 90.0, 0.6, 10);
             let departed = alerted + lognormal(rng, 60.0, 0.4, 5);
-            let at_scene = departed + lognormal(rng, if inc.urban { 420.0 } else { 900.0 }, 0.6, 30);
+            let at_scene =
+                departed + lognormal(rng, if inc.urban { 420.0 } else { 900.0 }, 0.6, 30);
             let free = at_scene + lognormal(rng, 1500.0, 0.4, 120);
             inc.actions.push(SynthAction {
                 tiltak: Tiltak::AmbulanseBil,
@@ -455,7 +629,15 @@ impl Scene<'_> {
                 resource: Some(self.unit(rng, inc.place, false)),
                 mission_type: Some("Akutt"),
                 patient: Some(1),
-                times: [Some(alerted), Some(departed), Some(at_scene), None, None, Some(free), Some(free + lognormal(rng, 900.0, 0.5, 60))],
+                times: [
+                    Some(alerted),
+                    Some(departed),
+                    Some(at_scene),
+                    None,
+                    None,
+                    Some(free),
+                    Some(free + lognormal(rng, 900.0, 0.5, 60)),
+                ],
                 delivery: Some((Sted::Retur, inc_place_number(self, inc))),
             });
         }
@@ -473,7 +655,15 @@ impl Scene<'_> {
                 resource: Some(self.unit(rng, inc.place, true)),
                 mission_type: Some("Akutt"),
                 patient: Some(1),
-                times: [Some(alerted), Some(departed), Some(at_scene), Some(left), Some(delivered), Some(free), Some(free + 1800)],
+                times: [
+                    Some(alerted),
+                    Some(departed),
+                    Some(at_scene),
+                    Some(left),
+                    Some(delivered),
+                    Some(free),
+                    Some(free + 1800),
+                ],
                 delivery: Some((Sted::Sykehus, self.hospital())),
             });
         }
@@ -492,7 +682,15 @@ impl Scene<'_> {
         if inc.hendelsestype == Hendelsestype::Skade && rng.random_bool(0.3) {
             let mut times = [None; 7];
             times[ALERTED] = Some(first_alert + lognormal(rng, 60.0, 0.5, 5));
-            inc.actions.push(SynthAction { tiltak: Tiltak::AndreNodetater, created: inc.created + 10, resource: Some("110/112".into()), mission_type: None, patient: None, times, delivery: None });
+            inc.actions.push(SynthAction {
+                tiltak: Tiltak::AndreNodetater,
+                created: inc.created + 10,
+                resource: Some("110/112".into()),
+                mission_type: None,
+                patient: None,
+                times,
+                delivery: None,
+            });
         }
     }
 }

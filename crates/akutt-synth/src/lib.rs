@@ -121,7 +121,11 @@ pub fn parse_month(s: &str) -> Option<(i32, u32)> {
 }
 
 fn last_day(y: i32, m: u32) -> NaiveDate {
-    let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
     next.and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MIN)
 }
 
@@ -133,7 +137,10 @@ pub fn spring_forward(year: i32) -> Option<NaiveDate> {
 
 /// A seed for one stream: the run's seed, a purpose, a centre and a day.
 fn stream(seed: u64, purpose: u64, centre: usize, day: i64) -> ChaCha8Rng {
-    let mut z = seed ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (centre as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (day as u64).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mut z = seed
+        ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (centre as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ (day as u64).wrapping_mul(0x94D0_49BB_1331_11EB);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     ChaCha8Rng::seed_from_u64(z ^ (z >> 31))
@@ -158,7 +165,13 @@ fn style(index: usize) -> Style {
         2 => order.reverse(),
         _ => {}
     }
-    Style { windows_1252: matches!(index, 14 | 15), bom: index == 0, crlf: index % 5 == 1, iso: index == 9, order }
+    Style {
+        windows_1252: matches!(index, 14 | 15),
+        bom: index == 0,
+        crlf: index % 5 == 1,
+        iso: index == 9,
+        order,
+    }
 }
 
 fn pick_hour(rng: &mut ChaCha8Rng, profile: &[f64; 24]) -> u32 {
@@ -193,12 +206,17 @@ fn draw_t0(rng: &mut ChaCha8Rng, date: NaiveDate, profile: &[f64; 24]) -> Instan
 
 fn expected_daily(world: &World, centre: usize, date: NaiveDate, scale: f64) -> (f64, f64) {
     let year = date.year();
-    let annual = INCIDENTS_PER_YEAR * scale * (1.0 + ACTIVITY_GROWTH_PER_YEAR).powi(year - REFERENCE_YEAR) * world.centre_population(centre, year) / world.national_population(year);
+    let annual = INCIDENTS_PER_YEAR
+        * scale
+        * (1.0 + ACTIVITY_GROWTH_PER_YEAR).powi(year - REFERENCE_YEAR)
+        * world.centre_population(centre, year)
+        / world.national_population(year);
     let base = annual / 365.25;
     let wd = date.weekday().num_days_from_monday() as usize;
     let norm = |w: &[f64; 7]| w[wd] / (w.iter().sum::<f64>() / 7.0);
     let doy = f64::from(date.ordinal());
-    let season_acute = 1.0 + SEASON_ACUTE_AMPLITUDE * (2.0 * std::f64::consts::PI * (doy - 15.0) / 365.25).cos();
+    let season_acute =
+        1.0 + SEASON_ACUTE_AMPLITUDE * (2.0 * std::f64::consts::PI * (doy - 15.0) / 365.25).cos();
     let dip = |d: f64| 1.0 - SUMMER_DIP_PREBOOKED * (-((d - 200.0) / 20.0).powi(2)).exp();
     let dip_mean = 1.0 - SUMMER_DIP_PREBOOKED * 20.0 * std::f64::consts::PI.sqrt() / 365.25;
     let acute = base * (1.0 - SHARE_PREBOOKED) * norm(&WEEKDAY_ACUTE) * season_acute;
@@ -208,11 +226,23 @@ fn expected_daily(world: &World, centre: usize, date: NaiveDate, scale: f64) -> 
 
 /// Draws the incidents of one centre and local day, sorted by first contact. The same
 /// call always gives the same incidents (faults use a separate stream).
-pub fn incidents_of_day(world: &World, centre: usize, date: NaiveDate, scale: f64, seed: u64) -> Vec<SynthIncident> {
+pub fn incidents_of_day(
+    world: &World,
+    centre: usize,
+    date: NaiveDate,
+    scale: f64,
+    seed: u64,
+) -> Vec<SynthIncident> {
     let day = date.num_days_from_ce() as i64;
     let mut rng = stream(seed, 1, centre, day);
     let (acute, pre) = expected_daily(world, centre, date, scale);
-    let count = |rng: &mut ChaCha8Rng, mean: f64| if mean > 0.0 { Poisson::new(mean).map_or(0, |p| p.sample(rng) as usize) } else { 0 };
+    let count = |rng: &mut ChaCha8Rng, mean: f64| {
+        if mean > 0.0 {
+            Poisson::new(mean).map_or(0, |p| p.sample(rng) as usize)
+        } else {
+            0
+        }
+    };
     let (n_acute, n_pre) = (count(&mut rng, acute), count(&mut rng, pre));
     let year = date.year();
     let cumulative: Vec<f64> = world.places_of_centre[centre]
@@ -229,19 +259,26 @@ pub fn incidents_of_day(world: &World, centre: usize, date: NaiveDate, scale: f6
         trend: (1.0 + RESPONSE_TREND_PER_YEAR).powi(year - REFERENCE_YEAR),
         centre_code: &world.centres[centre].code,
     };
-    let mut starts: Vec<(Instant, bool)> = (0..n_acute).map(|_| (draw_t0(&mut rng, date, &HOURLY_ACUTE), false)).collect();
+    let mut starts: Vec<(Instant, bool)> =
+        (0..n_acute).map(|_| (draw_t0(&mut rng, date, &HOURLY_ACUTE), false)).collect();
     starts.extend((0..n_pre).map(|_| (draw_t0(&mut rng, date, &HOURLY_BOOKING), true)));
     starts.sort_unstable();
     starts.into_iter().map(|(t0, pre)| scene.draw(&mut rng, t0, pre, &cumulative)).collect()
 }
 
 /// Generates the world described by `cfg`; `progress` hears of each finished file.
-pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Result<Summary, SynthError> {
+pub fn generate(
+    cfg: &Config,
+    progress: &(dyn Fn(&FileSummary) + Sync),
+) -> Result<Summary, SynthError> {
     if !(cfg.scale > 0.0 && cfg.scale <= 100.0) {
         return Err(SynthError::Config(format!("--scale must be in (0, 100], got {}", cfg.scale)));
     }
     if !(0.0..=0.5).contains(&cfg.error_rate) {
-        return Err(SynthError::Config(format!("--error-rate must be in [0, 0.5], got {}", cfg.error_rate)));
+        return Err(SynthError::Config(format!(
+            "--error-rate must be in [0, 0.5], got {}",
+            cfg.error_rate
+        )));
     }
     if cfg.from > cfg.to {
         return Err(SynthError::Config("--from is after --to".into()));
@@ -251,7 +288,14 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
         None => (0..world.centres.len()).collect(),
         Some(codes) => codes
             .iter()
-            .map(|c| world.centre_index(c).ok_or_else(|| SynthError::UnknownCentre(c.clone(), world.centres.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","))))
+            .map(|c| {
+                world.centre_index(c).ok_or_else(|| {
+                    SynthError::UnknownCentre(
+                        c.clone(),
+                        world.centres.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?,
     };
     for dir in ["extracts", "mappings"] {
@@ -262,13 +306,16 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
         let centre = &world.centres[c];
         let rel = format!("mappings/mapping-{}.csv", centre.code);
         let path = cfg.out.join(&rel);
-        std::fs::write(&path, LocalCodes::for_centre(c, &centre.code).mapping_csv()).map_err(io(&path))?;
+        std::fs::write(&path, LocalCodes::for_centre(c, &centre.code).mapping_csv())
+            .map_err(io(&path))?;
         summary.mappings.push(rel);
     }
 
     // One job per centre; two threads take them largest first.
     let mut jobs = chosen.clone();
-    jobs.sort_by(|a, b| world.centre_population(*b, 2020).total_cmp(&world.centre_population(*a, 2020)));
+    jobs.sort_by(|a, b| {
+        world.centre_population(*b, 2020).total_cmp(&world.centre_population(*a, 2020))
+    });
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Result<CentreOutput, SynthError>>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
@@ -305,7 +352,10 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
         let path = cfg.out.join("ground-truth.csv");
         let mut text = String::from("fil;linje;hendelse;regel;kolonne;kilde\n");
         for e in &expected {
-            text.push_str(&format!("{};{};{};{};{};{}\n", e.file, e.line, e.incident, e.code, e.column, e.source));
+            text.push_str(&format!(
+                "{};{};{};{};{};{}\n",
+                e.file, e.line, e.incident, e.code, e.column, e.source
+            ));
         }
         std::fs::write(&path, text).map_err(io(&path))?;
     }
@@ -323,7 +373,12 @@ pub fn generate(cfg: &Config, progress: &(dyn Fn(&FileSummary) + Sync)) -> Resul
 type CentreOutput = (Vec<FileSummary>, Vec<Expected>);
 
 /// All extracts of one centre.
-fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileSummary) + Sync)) -> Result<CentreOutput, SynthError> {
+fn centre_files(
+    cfg: &Config,
+    world: &World,
+    c: usize,
+    progress: &(dyn Fn(&FileSummary) + Sync),
+) -> Result<CentreOutput, SynthError> {
     let centre = &world.centres[c];
     let codes = LocalCodes::for_centre(c, &centre.code);
     let st = style(c);
@@ -333,19 +388,35 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
     // Whose turn it is among the fault kinds, carried across the centre's files.
     let mut robin = 0usize;
     for (y, m) in months(cfg.from, cfg.to) {
-        let from = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| SynthError::Config(format!("bad month {y}-{m}")))?;
+        let from = NaiveDate::from_ymd_opt(y, m, 1)
+            .ok_or_else(|| SynthError::Config(format!("bad month {y}-{m}")))?;
         let to = last_day(y, m);
         let rel = format!("extracts/{}-{y:04}-{m:02}.csv", centre.code);
         let path = cfg.out.join(&rel);
         let file = File::create(&path).map_err(io(&path))?;
-        let mut out = HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hash: Sha256::new() };
-        let ctx = FileContext { centre_code: &centre.code, centre_name: &centre.name, org_number: &centre.org_number, from, to, codes: &codes, iso: st.iso };
+        let mut out =
+            HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hash: Sha256::new() };
+        let ctx = FileContext {
+            centre_code: &centre.code,
+            centre_name: &centre.name,
+            org_number: &centre.org_number,
+            from,
+            to,
+            codes: &codes,
+            iso: st.iso,
+        };
         let mut fs = FileSummary {
             path: rel.clone(),
             centre: centre.code.clone(),
             from: from.to_string(),
             to: to.to_string(),
-            encoding: if st.windows_1252 { "windows-1252" } else if st.bom { "utf-8-bom" } else { "utf-8" },
+            encoding: if st.windows_1252 {
+                "windows-1252"
+            } else if st.bom {
+                "utf-8-bom"
+            } else {
+                "utf-8"
+            },
             ..FileSummary::default()
         };
         let mut text = String::with_capacity(1 << 20);
@@ -372,7 +443,10 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
                     planned = faults::plan(Fault::W209, &inc, spring);
                     forced_w209 = planned.is_none();
                 }
-                if planned.is_none() && cfg.error_rate > 0.0 && fault_rng.random_bool(cfg.error_rate) {
+                if planned.is_none()
+                    && cfg.error_rate > 0.0
+                    && fault_rng.random_bool(cfg.error_rate)
+                {
                     // The kind whose turn it is, when this incident can host it; otherwise
                     // another kind at random, and the turn waits for a suitable incident.
                     planned = faults::plan(ROUND_ROBIN[robin], &inc, spring);
@@ -380,7 +454,9 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
                         robin = (robin + 1) % ROUND_ROBIN.len();
                     } else {
                         let start = fault_rng.random_range(0..ROUND_ROBIN.len());
-                        planned = (0..ROUND_ROBIN.len()).find_map(|k| faults::plan(ROUND_ROBIN[(start + k) % ROUND_ROBIN.len()], &inc, spring));
+                        planned = (0..ROUND_ROBIN.len()).find_map(|k| {
+                            faults::plan(ROUND_ROBIN[(start + k) % ROUND_ROBIN.len()], &inc, spring)
+                        });
                     }
                 }
                 if let Some(p) = &planned {
@@ -403,7 +479,14 @@ fn centre_files(cfg: &Config, world: &World, c: usize, progress: &(dyn Fn(&FileS
                 }
                 if !missing_id {
                     for (row, col) in faults::natural_ambiguities(&r) {
-                        expected.push(Expected { file: rel.clone(), line: line + 1 + row as u64, incident: id.clone(), code: "W208", column: col.name(), source: "natural" });
+                        expected.push(Expected {
+                            file: rel.clone(),
+                            line: line + 1 + row as u64,
+                            incident: id.clone(),
+                            code: "W208",
+                            column: col.name(),
+                            source: "natural",
+                        });
                     }
                 }
                 fs.incidents += 1;
@@ -440,14 +523,21 @@ struct HashingWriter {
 
 impl HashingWriter {
     fn emit(&mut self, text: &str, windows_1252: bool) -> std::io::Result<()> {
-        let bytes: std::borrow::Cow<'_, [u8]> = if windows_1252 { encoding_rs::WINDOWS_1252.encode(text).0 } else { std::borrow::Cow::Borrowed(text.as_bytes()) };
+        let bytes: std::borrow::Cow<'_, [u8]> = if windows_1252 {
+            encoding_rs::WINDOWS_1252.encode(text).0
+        } else {
+            std::borrow::Cow::Borrowed(text.as_bytes())
+        };
         self.hash.update(&bytes);
         self.inner.write_all(&bytes)
     }
 }
 
 /// The file-level faults F001–F004, as small extracts derived from the first file.
-fn file_level_faults(out: &Path, first: &FileSummary) -> Result<(Vec<String>, Vec<Expected>), SynthError> {
+fn file_level_faults(
+    out: &Path,
+    first: &FileSummary,
+) -> Result<(Vec<String>, Vec<Expected>), SynthError> {
     let src = out.join(&first.path);
     let bytes = std::fs::read(&src).map_err(io(&src))?;
     let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').take(4).collect();
@@ -455,11 +545,23 @@ fn file_level_faults(out: &Path, first: &FileSummary) -> Result<(Vec<String>, Ve
     let stem = first.path.trim_start_matches("extracts/").trim_end_matches(".csv").to_string();
     let mut names = Vec::new();
     let mut expected = Vec::new();
-    let mut put = |name: String, content: Vec<u8>, code: &'static str, line: u64, column: &'static str| -> Result<(), SynthError> {
+    let mut put = |name: String,
+                   content: Vec<u8>,
+                   code: &'static str,
+                   line: u64,
+                   column: &'static str|
+     -> Result<(), SynthError> {
         let rel = format!("faults/{name}");
         let path = out.join(&rel);
         std::fs::write(&path, content).map_err(io(&path))?;
-        expected.push(Expected { file: rel.clone(), line, incident: String::new(), code, column, source: "injected" });
+        expected.push(Expected {
+            file: rel.clone(),
+            line,
+            incident: String::new(),
+            code,
+            column,
+            source: "injected",
+        });
         names.push(rel);
         Ok(())
     };
@@ -482,16 +584,31 @@ fn file_level_faults(out: &Path, first: &FileSummary) -> Result<(Vec<String>, Ve
         v
     };
     if let Some(k) = field_index(header_line, Column::TypeHendelse.name()) {
-        put(format!("{stem}-F001.csv"), lines.iter().flat_map(|l| drop_field(l, k)).collect(), "F001", 1, Column::TypeHendelse.name())?;
+        put(
+            format!("{stem}-F001.csv"),
+            lines.iter().flat_map(|l| drop_field(l, k)).collect(),
+            "F001",
+            1,
+            Column::TypeHendelse.name(),
+        )?;
     }
     // F002: `Dato til` differs on the third data row.
     if let (Some(k), true) = (field_index(header_line, Column::DatoTil.name()), lines.len() >= 4) {
         let mut content = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             if i == 3 {
-                let mut fields: Vec<Vec<u8>> = l.split(|b| *b == b';').map(<[u8]>::to_vec).collect();
+                let mut fields: Vec<Vec<u8>> =
+                    l.split(|b| *b == b';').map(<[u8]>::to_vec).collect();
                 if let Some(f) = fields.get_mut(k) {
-                    let keep_end: Vec<u8> = f.iter().rev().take_while(|b| **b == b'\n' || **b == b'\r').copied().collect::<Vec<_>>().into_iter().rev().collect();
+                    let keep_end: Vec<u8> = f
+                        .iter()
+                        .rev()
+                        .take_while(|b| **b == b'\n' || **b == b'\r')
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
                     *f = b"15.01.1999".to_vec();
                     f.extend(keep_end);
                 }
@@ -513,19 +630,29 @@ fn write_population(cfg: &Config, world: &World) -> Result<(), SynthError> {
     let mut text = String::from("kommunenummer;år;folkemengde\n");
     for year in cfg.from.0 - 1..=cfg.to.0 {
         for p in &world.places {
-            text.push_str(&format!("{};{year};{}\n", p.number(), p.population(year).round() as u64));
+            text.push_str(&format!(
+                "{};{year};{}\n",
+                p.number(),
+                p.population(year).round() as u64
+            ));
         }
     }
     std::fs::write(&path, text).map_err(io(&path))
 }
 
-fn write_manifest(cfg: &Config, world: &World, chosen: &[usize], summary: &Summary) -> Result<(), SynthError> {
+fn write_manifest(
+    cfg: &Config,
+    world: &World,
+    chosen: &[usize],
+    summary: &Summary,
+) -> Result<(), SynthError> {
     let path = cfg.out.join("manifest.json");
     let centres: Vec<serde_json::Value> = chosen
         .iter()
         .map(|&c| {
             let centre = &world.centres[c];
-            let municipalities: Vec<&str> = world.places_of_centre[c].iter().map(|&i| world.places[i].number()).collect();
+            let municipalities: Vec<&str> =
+                world.places_of_centre[c].iter().map(|&i| world.places[i].number()).collect();
             serde_json::json!({
                 "code": centre.code, "name": centre.name, "region": centre.region,
                 "mapping": format!("mappings/mapping-{}.csv", centre.code),
@@ -568,7 +695,10 @@ mod tests {
 
     #[test]
     fn months_and_spring_forward() {
-        assert_eq!(months((2024, 11), (2025, 2)), vec![(2024, 11), (2024, 12), (2025, 1), (2025, 2)]);
+        assert_eq!(
+            months((2024, 11), (2025, 2)),
+            vec![(2024, 11), (2024, 12), (2025, 1), (2025, 2)]
+        );
         assert_eq!(spring_forward(2024), NaiveDate::from_ymd_opt(2024, 3, 31));
         assert_eq!(spring_forward(2025), NaiveDate::from_ymd_opt(2025, 3, 30));
         assert_eq!(parse_month("2024-13"), None);

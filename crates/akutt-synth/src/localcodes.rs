@@ -100,20 +100,48 @@ impl LocalCodes {
                         _ => format!("{} ({})", words(list, national), code.to_lowercase()),
                     },
                     // Short letters with a variant prefix.
-                    2 => format!("{}{}", ["k", "x", "y", "z"][variant.min(3)], national.to_lowercase().replace('_', "")),
+                    2 => format!(
+                        "{}{}",
+                        ["k", "x", "y", "z"][variant.min(3)],
+                        national.to_lowercase().replace('_', "")
+                    ),
                     // The national code with the centre's prefix.
                     _ => format!("{code}-{national}"),
                 };
                 let renumbers = index == RENUMBERING_CENTRE && list == CodeList::Hendelsestype;
                 if renumbers {
                     let change = renumbering_date();
-                    entries.push(Entry { list, local: local.clone(), national, valid_from: None, valid_to: change.pred_opt() });
-                    entries.push(Entry { list, local: format!("H{}", k + 1), national, valid_from: Some(change), valid_to: None });
+                    entries.push(Entry {
+                        list,
+                        local: local.clone(),
+                        national,
+                        valid_from: None,
+                        valid_to: change.pred_opt(),
+                    });
+                    entries.push(Entry {
+                        list,
+                        local: format!("H{}", k + 1),
+                        national,
+                        valid_from: Some(change),
+                        valid_to: None,
+                    });
                 } else {
-                    entries.push(Entry { list, local: local.clone(), national, valid_from: None, valid_to: None });
+                    entries.push(Entry {
+                        list,
+                        local: local.clone(),
+                        national,
+                        valid_from: None,
+                        valid_to: None,
+                    });
                 }
                 if list == CodeList::Hendelsestype && national == "SYK" {
-                    entries.push(Entry { list, local: format!("{local}-B"), national, valid_from: None, valid_to: None });
+                    entries.push(Entry {
+                        list,
+                        local: format!("{local}-B"),
+                        national,
+                        valid_from: None,
+                        valid_to: None,
+                    });
                 }
             }
         }
@@ -122,7 +150,13 @@ impl LocalCodes {
 
     /// The local code written for a national code on a date (the first valid entry);
     /// `alternative` picks the second spelling where a list has two (SYK).
-    pub fn local<'a>(&'a self, list: CodeList, national: &'a str, date: NaiveDate, alternative: bool) -> &'a str {
+    pub fn local<'a>(
+        &'a self,
+        list: CodeList,
+        national: &'a str,
+        date: NaiveDate,
+        alternative: bool,
+    ) -> &'a str {
         let mut valid = self.entries.iter().filter(|e| {
             e.list == list
                 && e.national == national
@@ -136,15 +170,26 @@ impl LocalCodes {
 
     /// Another valid local code of the same list than `current` (for E106 faults).
     pub fn other(&self, list: CodeList, current: &str) -> &str {
-        self.entries.iter().find(|e| e.list == list && e.local != current && e.valid_from.is_none()).map_or("?", |e| e.local.as_str())
+        self.entries
+            .iter()
+            .find(|e| e.list == list && e.local != current && e.valid_from.is_none())
+            .map_or("?", |e| e.local.as_str())
     }
 
     /// The mapping table file (`kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til`).
     pub fn mapping_csv(&self) -> String {
         let mut out = String::from("kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til\n");
-        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default();
+        let date =
+            |d: Option<NaiveDate>| d.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default();
         for e in &self.entries {
-            out.push_str(&format!("{};{};{};{};{}\n", e.list.name(), e.local, e.national, date(e.valid_from), date(e.valid_to)));
+            out.push_str(&format!(
+                "{};{};{};{};{}\n",
+                e.list.name(),
+                e.local,
+                e.national,
+                date(e.valid_from),
+                date(e.valid_to)
+            ));
         }
         out
     }
@@ -157,7 +202,8 @@ mod tests {
     #[test]
     fn tables_differ_between_centres_and_cover_every_national_code() {
         let world = crate::world::centres();
-        let books: Vec<LocalCodes> = world.iter().enumerate().map(|(i, c)| LocalCodes::for_centre(i, &c.code)).collect();
+        let books: Vec<LocalCodes> =
+            world.iter().enumerate().map(|(i, c)| LocalCodes::for_centre(i, &c.code)).collect();
         for (i, a) in books.iter().enumerate() {
             for b in &books[i + 1..] {
                 assert_ne!(a.mapping_csv(), b.mapping_csv());
@@ -175,6 +221,9 @@ mod tests {
     fn the_renumbering_centre_changes_codes_on_its_date() {
         let c = LocalCodes::for_centre(RENUMBERING_CENTRE, "BGO");
         let before = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
-        assert_ne!(c.local(CodeList::Hendelsestype, "SKA", before, false), c.local(CodeList::Hendelsestype, "SKA", renumbering_date(), false));
+        assert_ne!(
+            c.local(CodeList::Hendelsestype, "SKA", before, false),
+            c.local(CodeList::Hendelsestype, "SKA", renumbering_date(), false)
+        );
     }
 }

@@ -66,11 +66,13 @@ pub const SHARE_FNR: f64 = 0.4;
 
 /// Relative intensity of acute contacts by hour of day (local time).
 pub const HOURLY_ACUTE: [f64; 24] = [
-    2.6, 2.2, 1.9, 1.7, 1.6, 1.7, 2.2, 3.2, 4.3, 5.0, 5.3, 5.4, 5.3, 5.2, 5.1, 5.1, 5.2, 5.3, 5.2, 5.0, 4.6, 4.1, 3.6, 3.0,
+    2.6, 2.2, 1.9, 1.7, 1.6, 1.7, 2.2, 3.2, 4.3, 5.0, 5.3, 5.4, 5.3, 5.2, 5.1, 5.1, 5.2, 5.3, 5.2,
+    5.0, 4.6, 4.1, 3.6, 3.0,
 ];
 /// Relative intensity of bookings of pre-booked transports by hour (office hours).
 pub const HOURLY_BOOKING: [f64; 24] = [
-    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 2.0, 5.0, 6.0, 6.0, 5.5, 5.0, 5.0, 4.5, 3.0, 1.5, 0.8, 0.5, 0.4, 0.3, 0.2, 0.2, 0.1,
+    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 2.0, 5.0, 6.0, 6.0, 5.5, 5.0, 5.0, 4.5, 3.0, 1.5, 0.8, 0.5,
+    0.4, 0.3, 0.2, 0.2, 0.1,
 ];
 /// Weekday factors, Monday first.
 pub const WEEKDAY_ACUTE: [f64; 7] = [0.97, 0.96, 0.96, 0.97, 1.02, 1.07, 1.05];

@@ -62,8 +62,15 @@ pub const COLUMNS: &[Column] = &[
 ];
 
 /// The mission time columns in the order of [`crate::incident::ALERTED`] … `FREE_AT_STATION`.
-pub const MISSION_TIMES: [Column; 7] =
-    [Column::Varslet, Column::RykkerUt, Column::Fremme, Column::Avreist, Column::Levert, Column::Ledig, Column::LedigStasjon];
+pub const MISSION_TIMES: [Column; 7] = [
+    Column::Varslet,
+    Column::RykkerUt,
+    Column::Fremme,
+    Column::Avreist,
+    Column::Levert,
+    Column::Ledig,
+    Column::LedigStasjon,
+];
 
 /// What every row of one file repeats.
 pub struct FileContext<'a> {
@@ -138,7 +145,9 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
         let t0 = inc.t0();
         DateTime::from_timestamp(t0, 0).map_or(ctx.from, |d| d.with_timezone(&Oslo).date_naive())
     };
-    let code = |list: CodeList, national: &str, alt: bool| ctx.codes.local(list, national, date, alt).to_string();
+    let code = |list: CodeList, national: &str, alt: bool| {
+        ctx.codes.local(list, national, date, alt).to_string()
+    };
     let time = |t: Instant| format_local(t, ctx.iso);
 
     let mut base: Row = vec![String::new(); Column::COUNT];
@@ -154,14 +163,23 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
     if let Some(e) = inc.execute {
         set(&mut base, Column::Utfores, time(e));
     }
-    set(&mut base, Column::TypeHendelse, code(CodeList::Hendelsestype, inc.hendelsestype.code(), inc.alternative_code));
+    set(
+        &mut base,
+        Column::TypeHendelse,
+        code(CodeList::Hendelsestype, inc.hendelsestype.code(), inc.alternative_code),
+    );
     set(&mut base, Column::TypeHentested, code(CodeList::Sted, inc.pickup.code(), false));
     set(&mut base, Column::KommuneHentested, inc.municipality);
     set(&mut base, Column::HentestedTettbygd, if inc.urban { "J" } else { "N" });
 
     let (nc, np, na) = (inc.contacts.len(), inc.patients.len(), inc.actions.len());
     let n = nc.max(np).max(na).max(1);
-    let mut rendered = Rendered { rows: Vec::with_capacity(n), contact_first: vec![usize::MAX; nc], patient_first: vec![usize::MAX; np], action_row: Vec::with_capacity(na) };
+    let mut rendered = Rendered {
+        rows: Vec::with_capacity(n),
+        contact_first: vec![usize::MAX; nc],
+        patient_first: vec![usize::MAX; np],
+        action_row: Vec::with_capacity(na),
+    };
     for i in 0..n {
         let mut row = base.clone();
         if nc > 0 {
@@ -170,8 +188,16 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
             set(&mut row, Column::HenvendelseTid, time(c.at));
             set(&mut row, Column::Henvendelsesnummer, format!("{id}{:02}", ci + 1));
             set(&mut row, Column::HenvendelseSekvens, (ci + 1).to_string());
-            set(&mut row, Column::TypeInnringer, code(CodeList::Innringer, c.innringer.code(), false));
-            set(&mut row, Column::TypeSambandsvei, code(CodeList::Sambandsvei, c.sambandsvei.code(), false));
+            set(
+                &mut row,
+                Column::TypeInnringer,
+                code(CodeList::Innringer, c.innringer.code(), false),
+            );
+            set(
+                &mut row,
+                Column::TypeSambandsvei,
+                code(CodeList::Sambandsvei, c.sambandsvei.code(), false),
+            );
             if rendered.contact_first[ci] == usize::MAX {
                 rendered.contact_first[ci] = i;
             }

@@ -64,7 +64,8 @@ impl Place {
     }
 
     pub fn growth(&self) -> f64 {
-        self.urban_share * POPULATION_GROWTH_URBAN + (1.0 - self.urban_share) * POPULATION_GROWTH_RURAL
+        self.urban_share * POPULATION_GROWTH_URBAN
+            + (1.0 - self.urban_share) * POPULATION_GROWTH_RURAL
     }
 
     /// Synthetic population in a year.
@@ -110,8 +111,10 @@ const LARGE: &[(&str, f64)] = &[
 ];
 
 fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let (la1, lo1, la2, lo2) =
+        (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
@@ -133,13 +136,30 @@ impl World {
                     })
                     .unwrap_or(0);
                 let drawn: f64 = size.sample(&mut rng);
-                let pop = LARGE.iter().find(|(n, _)| *n == m.number).map_or(drawn.exp().clamp(200.0, 60_000.0), |(_, p)| *p);
-                Place { municipality: i, centre, population_2020: pop, urban_share: 0.0, rural_log_factor: 0.0 }
+                let pop = LARGE
+                    .iter()
+                    .find(|(n, _)| *n == m.number)
+                    .map_or(drawn.exp().clamp(200.0, 60_000.0), |(_, p)| *p);
+                Place {
+                    municipality: i,
+                    centre,
+                    population_2020: pop,
+                    urban_share: 0.0,
+                    rural_log_factor: 0.0,
+                }
             })
             .collect();
         // Scale the synthetic sizes (not the pinned large ones) to the national total.
-        let pinned: f64 = places.iter().filter(|p| LARGE.iter().any(|(n, _)| *n == p.number())).map(|p| p.population_2020).sum();
-        let free: f64 = places.iter().filter(|p| !LARGE.iter().any(|(n, _)| *n == p.number())).map(|p| p.population_2020).sum();
+        let pinned: f64 = places
+            .iter()
+            .filter(|p| LARGE.iter().any(|(n, _)| *n == p.number()))
+            .map(|p| p.population_2020)
+            .sum();
+        let free: f64 = places
+            .iter()
+            .filter(|p| !LARGE.iter().any(|(n, _)| *n == p.number()))
+            .map(|p| p.population_2020)
+            .sum();
         let k = (POPULATION_2020 - pinned) / free;
         for p in &mut places {
             if !LARGE.iter().any(|(n, _)| *n == p.number()) {
@@ -148,11 +168,16 @@ impl World {
             let m = &list[p.municipality];
             let density = p.population_2020 / m.area_km2.max(1.0);
             p.urban_share = (0.22 + 0.16 * (density / 5.0).ln()).clamp(0.15, 0.97);
-            p.rural_log_factor = (0.10 * (m.area_km2.max(10.0) / 600.0).ln()).clamp(-0.25, 0.3) + rng.random_range(-0.05..0.05);
+            p.rural_log_factor = (0.10 * (m.area_km2.max(10.0) / 600.0).ln()).clamp(-0.25, 0.3)
+                + rng.random_range(-0.05..0.05);
         }
         // Normalise the rural factors: weighted by rural population, mean zero.
         let rural_w: f64 = places.iter().map(|p| p.population_2020 * (1.0 - p.urban_share)).sum();
-        let mean: f64 = places.iter().map(|p| p.population_2020 * (1.0 - p.urban_share) * p.rural_log_factor).sum::<f64>() / rural_w;
+        let mean: f64 = places
+            .iter()
+            .map(|p| p.population_2020 * (1.0 - p.urban_share) * p.rural_log_factor)
+            .sum::<f64>()
+            / rural_w;
         for p in &mut places {
             p.rural_log_factor -= mean;
         }
@@ -171,7 +196,8 @@ impl World {
                     .min_by(|&a, &b| {
                         let ma = &list[places[a].municipality];
                         let mb = &list[places[b].municipality];
-                        distance_km((ma.lat, ma.lon), (centre.lat, centre.lon)).total_cmp(&distance_km((mb.lat, mb.lon), (centre.lat, centre.lon)))
+                        distance_km((ma.lat, ma.lon), (centre.lat, centre.lon))
+                            .total_cmp(&distance_km((mb.lat, mb.lon), (centre.lat, centre.lon)))
                     })
                     .unwrap_or(0)
             })
@@ -179,20 +205,36 @@ impl World {
 
         // Centre factors: drawn once, then centred on the population-weighted mean.
         let spread = Normal::new(0.0, CENTRE_FACTOR_SD).expect("valid normal");
-        let mut centre_log_factor: Vec<f64> = centres.iter().map(|_| spread.sample(&mut rng)).collect();
-        let pop_of = |c: usize| places_of_centre[c].iter().map(|&i| places[i].population_2020).sum::<f64>();
+        let mut centre_log_factor: Vec<f64> =
+            centres.iter().map(|_| spread.sample(&mut rng)).collect();
+        let pop_of =
+            |c: usize| places_of_centre[c].iter().map(|&i| places[i].population_2020).sum::<f64>();
         let total: f64 = (0..centres.len()).map(pop_of).sum();
-        let mean: f64 = (0..centres.len()).map(|c| pop_of(c) * centre_log_factor[c]).sum::<f64>() / total;
+        let mean: f64 =
+            (0..centres.len()).map(|c| pop_of(c) * centre_log_factor[c]).sum::<f64>() / total;
         for f in &mut centre_log_factor {
             *f -= mean;
         }
         // The factors widen the national distribution: take their variance off the target.
-        let var_centre: f64 = (0..centres.len()).map(|c| pop_of(c) * centre_log_factor[c].powi(2)).sum::<f64>() / total;
-        let var_rural: f64 = places.iter().map(|p| p.population_2020 * (1.0 - p.urban_share) * (p.rural_log_factor + centre_log_factor[p.centre]).powi(2)).sum::<f64>() / rural_w;
+        let var_centre: f64 =
+            (0..centres.len()).map(|c| pop_of(c) * centre_log_factor[c].powi(2)).sum::<f64>()
+                / total;
+        let var_rural: f64 = places
+            .iter()
+            .map(|p| {
+                p.population_2020
+                    * (1.0 - p.urban_share)
+                    * (p.rural_log_factor + centre_log_factor[p.centre]).powi(2)
+            })
+            .sum::<f64>()
+            / rural_w;
         let z90 = 1.281_551_565_5;
         let target_urban = (RED_P90_URBAN_S / RED_MEDIAN_URBAN_S).ln() / z90;
         let target_rural = (RED_P90_RURAL_S / RED_MEDIAN_RURAL_S).ln() / z90;
-        let red_sigma = [(target_urban.powi(2) - var_centre).max(0.01).sqrt(), (target_rural.powi(2) - var_rural).max(0.01).sqrt()];
+        let red_sigma = [
+            (target_urban.powi(2) - var_centre).max(0.01).sqrt(),
+            (target_rural.powi(2) - var_rural).max(0.01).sqrt(),
+        ];
 
         World { centres, places, places_of_centre, hospital_place, centre_log_factor, red_sigma }
     }

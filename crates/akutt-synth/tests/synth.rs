@@ -13,8 +13,24 @@ use akutt_synth::world::World;
 use akutt_synth::{generate, incidents_of_day, Config};
 use chrono::NaiveDate;
 
-fn config(out: &Path, centres: &[&str], from: (i32, u32), to: (i32, u32), scale: f64, seed: u64, error_rate: f64) -> Config {
-    Config { out: out.to_path_buf(), from, to, centres: Some(centres.iter().map(|c| c.to_string()).collect()), scale, seed, error_rate }
+fn config(
+    out: &Path,
+    centres: &[&str],
+    from: (i32, u32),
+    to: (i32, u32),
+    scale: f64,
+    seed: u64,
+    error_rate: f64,
+) -> Config {
+    Config {
+        out: out.to_path_buf(),
+        from,
+        to,
+        centres: Some(centres.iter().map(|c| c.to_string()).collect()),
+        scale,
+        seed,
+        error_rate,
+    }
 }
 
 fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -26,7 +42,10 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -35,8 +54,15 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let run = |d: &Path, seed| generate(&config(d, &["OSL", "KKN", "SOR"], (2024, 3), (2024, 4), 0.02, seed, 0.02), &|_| {}).unwrap();
+    let (a, b, c) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |d: &Path, seed| {
+        generate(
+            &config(d, &["OSL", "KKN", "SOR"], (2024, 3), (2024, 4), 0.02, seed, 0.02),
+            &|_| {},
+        )
+        .unwrap()
+    };
     run(a.path(), 11);
     run(b.path(), 11);
     run(c.path(), 12);
@@ -53,13 +79,20 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
 fn every_output_says_it_is_synthetic() {
     let d = tempfile::tempdir().unwrap();
     generate(&config(d.path(), &["HRS"], (2024, 1), (2024, 1), 0.02, 1, 0.0), &|_| {}).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(d.path().join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["synthetic"], true);
     assert!(manifest["notice"].as_str().unwrap().contains("SYNTHETIC"));
-    assert!(std::fs::read_to_string(d.path().join("LESMEG-SYNTETISK.txt")).unwrap().contains("SYNTETISKE DATA"));
+    assert!(std::fs::read_to_string(d.path().join("LESMEG-SYNTETISK.txt"))
+        .unwrap()
+        .contains("SYNTETISKE DATA"));
     assert!(!d.path().join("ground-truth.csv").exists(), "no ground truth without faults");
     let population = std::fs::read_to_string(d.path().join("population.csv")).unwrap();
-    assert!(population.starts_with("kommunenummer;år;folkemengde\n0301;2023;"), "{}", &population[..60]);
+    assert!(
+        population.starts_with("kommunenummer;år;folkemengde\n0301;2023;"),
+        "{}",
+        &population[..60]
+    );
 }
 
 type Key = (String, u64, String, String, String);
@@ -73,13 +106,22 @@ fn check_ground_truth(out: &Path, centres: &[&str]) -> usize {
         load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c).unwrap();
     }
     let mut found: BTreeSet<Key> = BTreeSet::new();
-    let mut names: Vec<String> = files_of(out).into_keys().filter(|n| n.starts_with("extracts/") || n.starts_with("faults/")).collect();
+    let mut names: Vec<String> = files_of(out)
+        .into_keys()
+        .filter(|n| n.starts_with("extracts/") || n.starts_with("faults/"))
+        .collect();
     names.sort();
     for name in &names {
         let outcome = ingest(&data, b"synthetic test key", &out.join(name), |_, _| {}).unwrap();
         assert_eq!(outcome.report.findings_not_listed, 0);
         for f in &outcome.report.findings {
-            found.insert((name.clone(), f.line.unwrap_or(0), f.incident.clone().unwrap_or_default(), f.code.clone(), f.column.clone().unwrap_or_default()));
+            found.insert((
+                name.clone(),
+                f.line.unwrap_or(0),
+                f.incident.clone().unwrap_or_default(),
+                f.code.clone(),
+                f.column.clone().unwrap_or_default(),
+            ));
         }
     }
     let truth = std::fs::read_to_string(out.join("ground-truth.csv")).unwrap();
@@ -88,7 +130,13 @@ fn check_ground_truth(out: &Path, centres: &[&str]) -> usize {
         .skip(1)
         .map(|l| {
             let f: Vec<&str> = l.split(';').collect();
-            (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string(), f[3].to_string(), f[4].to_string())
+            (
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+                f[2].to_string(),
+                f[3].to_string(),
+                f[4].to_string(),
+            )
         })
         .collect();
     let missed: Vec<_> = expected.difference(&found).take(20).collect();
@@ -103,14 +151,17 @@ fn the_validator_finds_exactly_the_injected_faults() {
     // OSL (UTF-8 with BOM), VTE (CRLF, action columns first), BGO (renumbers its codes on
     // 1 January 2025), TRD (ISO times), KKN (Windows-1252); both daylight-saving months.
     let centres = ["OSL", "VTE", "BGO", "TRD", "KKN"];
-    let summary = generate(&config(d.path(), &centres, (2024, 10), (2025, 3), 0.01, 5, 0.03), &|_| {}).unwrap();
+    let summary =
+        generate(&config(d.path(), &centres, (2024, 10), (2025, 3), 0.01, 5, 0.03), &|_| {})
+            .unwrap();
     assert_eq!(summary.fault_files.len(), 4);
     let n = check_ground_truth(d.path(), &centres);
     let truth = std::fs::read_to_string(d.path().join("ground-truth.csv")).unwrap();
-    let codes: BTreeSet<&str> = truth.lines().skip(1).map(|l| l.split(';').nth(3).unwrap()).collect();
+    let codes: BTreeSet<&str> =
+        truth.lines().skip(1).map(|l| l.split(';').nth(3).unwrap()).collect();
     let all = [
-        "F001", "F002", "F003", "F004", "E101", "E102", "E103", "E104", "E105", "E106", "E107", "E108", "W201", "W202", "W203", "W204", "W205",
-        "W206", "W207", "W208", "W209", "W210",
+        "F001", "F002", "F003", "F004", "E101", "E102", "E103", "E104", "E105", "E106", "E107",
+        "E108", "W201", "W202", "W203", "W204", "W205", "W206", "W207", "W208", "W209", "W210",
     ];
     for code in all {
         assert!(codes.contains(code), "no {code} in the ground truth ({n} entries)");
@@ -134,7 +185,15 @@ struct Year {
 }
 
 fn year(world: &World, y: i32, scale: f64) -> Year {
-    let mut out = Year { incidents: 0, prebooked: 0, missions: 0, air_missions: 0, urban: vec![], rural: vec![], by_centre: vec![vec![]; 16] };
+    let mut out = Year {
+        incidents: 0,
+        prebooked: 0,
+        missions: 0,
+        air_missions: 0,
+        urban: vec![],
+        rural: vec![],
+        by_centre: vec![vec![]; 16],
+    };
     let mut day = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
     while day.year_ce().1 as i32 == y {
         for c in 0..world.centres.len() {
@@ -142,7 +201,11 @@ fn year(world: &World, y: i32, scale: f64) -> Year {
                 out.incidents += 1;
                 out.prebooked += usize::from(inc.kind == Kind::Prebooked);
                 out.missions += inc.actions.iter().filter(|a| a.is_mission()).count();
-                out.air_missions += inc.actions.iter().filter(|a| a.is_mission() && a.tiltak == akutt_model::Tiltak::AmbulanseLuft).count();
+                out.air_missions += inc
+                    .actions
+                    .iter()
+                    .filter(|a| a.is_mission() && a.tiltak == akutt_model::Tiltak::AmbulanseLuft)
+                    .count();
                 if let Some(r) = inc.response_time() {
                     assert_eq!(inc.urgency(), Some(Hastegrad::Rod));
                     if inc.urban { &mut out.urban } else { &mut out.rural }.push(r);
@@ -168,8 +231,15 @@ fn a_generated_year_meets_the_calibration_targets() {
     let scale = 0.25;
     let y = year(&world, 2024, scale);
     let within = |what: &str, got: f64, target: f64, tolerance: f64| {
-        eprintln!("calibration: {what}: {got:.0} (target {target:.0} ± {:.0} %)", tolerance * 100.0);
-        assert!((got - target).abs() <= tolerance * target, "{what}: {got:.0} vs target {target:.0} (±{:.0} %)", tolerance * 100.0);
+        eprintln!(
+            "calibration: {what}: {got:.0} (target {target:.0} ± {:.0} %)",
+            tolerance * 100.0
+        );
+        assert!(
+            (got - target).abs() <= tolerance * target,
+            "{what}: {got:.0} vs target {target:.0} (±{:.0} %)",
+            tolerance * 100.0
+        );
     };
     // Volumes (scaled to a national year): ~900,000 incidents, ~700,000 missions.
     within("incidents per year", y.incidents as f64 / scale, 900_000.0, 0.03);
@@ -184,12 +254,22 @@ fn a_generated_year_meets_the_calibration_targets() {
     within("rural median (s)", percentile(&y.rural, 0.5) as f64, 900.0, 0.05);
     within("rural p90 (s)", percentile(&y.rural, 0.9) as f64, 1860.0, 0.05);
     // Visible differences between centres.
-    let medians: Vec<i64> = y.by_centre.iter().filter(|v| v.len() > 100).map(|v| percentile(v, 0.5)).collect();
+    let medians: Vec<i64> =
+        y.by_centre.iter().filter(|v| v.len() > 100).map(|v| percentile(v, 0.5)).collect();
     let (lo, hi) = (*medians.iter().min().unwrap(), *medians.iter().max().unwrap());
     eprintln!("calibration: pre-booked share {share_pre:.3}, air share {air:.3}, centre medians {lo}–{hi} s");
     assert!(hi as f64 > 1.15 * lo as f64, "centre medians {medians:?}");
     // A slow trend: response times in 2020 are shorter than in 2024.
     let old = year(&world, 2020, 0.1);
-    eprintln!("calibration: urban median 2020 {} s, 2024 {} s", percentile(&old.urban, 0.5), percentile(&y.urban, 0.5));
-    assert!(percentile(&old.urban, 0.5) < percentile(&y.urban, 0.5), "{} vs {}", percentile(&old.urban, 0.5), percentile(&y.urban, 0.5));
+    eprintln!(
+        "calibration: urban median 2020 {} s, 2024 {} s",
+        percentile(&old.urban, 0.5),
+        percentile(&y.urban, 0.5)
+    );
+    assert!(
+        percentile(&old.urban, 0.5) < percentile(&y.urban, 0.5),
+        "{} vs {}",
+        percentile(&old.urban, 0.5),
+        percentile(&y.urban, 0.5)
+    );
 }

@@ -111,13 +111,21 @@ type StructuredErrorFn = unsafe extern "C" fn(user: *mut c_void, error: *const X
 unsafe extern "C" {
     fn xmlInitParser();
     fn xmlSchemaNewParserCtxt(url: *const c_char) -> *mut c_void;
-    fn xmlSchemaSetParserStructuredErrors(ctxt: *mut c_void, f: Option<StructuredErrorFn>, user: *mut c_void);
+    fn xmlSchemaSetParserStructuredErrors(
+        ctxt: *mut c_void,
+        f: Option<StructuredErrorFn>,
+        user: *mut c_void,
+    );
     fn xmlSchemaParse(ctxt: *mut c_void) -> *mut c_void;
     fn xmlSchemaFreeParserCtxt(ctxt: *mut c_void);
     fn xmlSchemaFree(schema: *mut c_void);
     fn xmlSchemaNewValidCtxt(schema: *mut c_void) -> *mut c_void;
     fn xmlSchemaFreeValidCtxt(ctxt: *mut c_void);
-    fn xmlSchemaSetValidStructuredErrors(ctxt: *mut c_void, f: Option<StructuredErrorFn>, user: *mut c_void);
+    fn xmlSchemaSetValidStructuredErrors(
+        ctxt: *mut c_void,
+        f: Option<StructuredErrorFn>,
+        user: *mut c_void,
+    );
     fn xmlSchemaValidateFile(ctxt: *mut c_void, filename: *const c_char, options: c_int) -> c_int;
     fn xmlSetStructuredErrorFunc(user: *mut c_void, f: Option<StructuredErrorFn>);
 }
@@ -141,8 +149,16 @@ unsafe extern "C" fn collect(user: *mut c_void, error: *const XmlError) {
     if c.violations.len() >= MAX_VIOLATIONS {
         return;
     }
-    let raw = if e.message.is_null() { String::new() } else { unsafe { CStr::from_ptr(e.message) }.to_string_lossy().trim().to_string() };
-    c.violations.push(Violation { line: (e.line > 0).then_some(e.line as u64), element: element_of(&raw), message: strip_namespaces(&raw) });
+    let raw = if e.message.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(e.message) }.to_string_lossy().trim().to_string()
+    };
+    c.violations.push(Violation {
+        line: (e.line > 0).then_some(e.line as u64),
+        element: element_of(&raw),
+        message: strip_namespaces(&raw),
+    });
 }
 
 /// `Element '{http://www.nemsis.org}eCrew.02': …` → `eCrew.02`.
@@ -161,7 +177,11 @@ fn strip_namespaces(message: &str) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close) if after[..close].contains("://") && !after[..close].contains([' ', '\'']) => rest = &after[close + 1..],
+            Some(close)
+                if after[..close].contains("://") && !after[..close].contains([' ', '\'']) =>
+            {
+                rest = &after[close + 1..]
+            }
             _ => {
                 out.push('{');
                 rest = after;
@@ -191,7 +211,8 @@ impl Drop for Schema {
 }
 
 fn path_cstring(path: &Path) -> Result<CString, XsdError> {
-    CString::new(path.to_string_lossy().as_bytes()).map_err(|_| XsdError::Internal(format!("{} contains a NUL byte", path.display())))
+    CString::new(path.to_string_lossy().as_bytes())
+        .map_err(|_| XsdError::Internal(format!("{} contains a NUL byte", path.display())))
 }
 
 impl Schema {
@@ -233,7 +254,12 @@ impl Schema {
             schema
         };
         if schema.is_null() {
-            let messages = collector.violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ");
+            let messages = collector
+                .violations
+                .iter()
+                .map(|v| v.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
             return Err(XsdError::Schema { path: path.display().to_string(), messages });
         }
         Ok(Schema { ptr: Mutex::new(schema), path: path.to_path_buf() })
@@ -247,7 +273,8 @@ impl Schema {
     /// (at most [`MAX_VIOLATIONS`]) and their total count; none means valid.
     pub fn validate_file(&self, file: &Path) -> Result<(Vec<Violation>, u64), XsdError> {
         let c_file = path_cstring(file)?;
-        let guard = self.ptr.lock().map_err(|_| XsdError::Internal("schema lock poisoned".into()))?;
+        let guard =
+            self.ptr.lock().map_err(|_| XsdError::Internal("schema lock poisoned".into()))?;
         let mut collector = Collector { violations: Vec::new(), total: 0 };
         let rc = unsafe {
             let ctxt = xmlSchemaNewValidCtxt(*guard);
@@ -264,10 +291,17 @@ impl Schema {
         };
         drop(guard);
         if rc < 0 && collector.total == 0 {
-            return Err(XsdError::Internal(format!("libxml2 could not validate {} (code {rc})", file.display())));
+            return Err(XsdError::Internal(format!(
+                "libxml2 could not validate {} (code {rc})",
+                file.display()
+            )));
         }
         if rc > 0 && collector.total == 0 {
-            collector.violations.push(Violation { line: None, element: None, message: format!("libxml2 reported the file invalid (code {rc})") });
+            collector.violations.push(Violation {
+                line: None,
+                element: None,
+                message: format!("libxml2 reported the file invalid (code {rc})"),
+            });
             collector.total = 1;
         }
         Ok((collector.violations, collector.total))
@@ -280,10 +314,22 @@ mod tests {
 
     #[test]
     fn element_names_come_out_of_messages() {
-        assert_eq!(element_of("Element '{http://www.nemsis.org}eCrew.02': [facet 'enumeration'] x").as_deref(), Some("eCrew.02"));
+        assert_eq!(
+            element_of("Element '{http://www.nemsis.org}eCrew.02': [facet 'enumeration'] x")
+                .as_deref(),
+            Some("eCrew.02")
+        );
         assert_eq!(element_of("Element 'plain': x").as_deref(), Some("plain"));
         assert_eq!(element_of("Something else"), None);
-        assert_eq!(strip_namespaces("Element '{http://www.nemsis.org}a': expected ( {http://www.nemsis.org}b )."), "Element 'a': expected ( b ).");
-        assert_eq!(strip_namespaces("not an element of the set {'1', '2'}."), "not an element of the set {'1', '2'}.");
+        assert_eq!(
+            strip_namespaces(
+                "Element '{http://www.nemsis.org}a': expected ( {http://www.nemsis.org}b )."
+            ),
+            "Element 'a': expected ( b )."
+        );
+        assert_eq!(
+            strip_namespaces("not an element of the set {'1', '2'}."),
+            "not an element of the set {'1', '2'}."
+        );
     }
 }

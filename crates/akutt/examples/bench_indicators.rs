@@ -17,7 +17,8 @@ fn main() {
     }
     let data = DataDir::open(&args[1]).expect("data dir");
     let catalog = Catalog::open_read_only(&data.catalog_path()).expect("catalog");
-    let (from, to, runs): (i32, i32, usize) = (args[2].parse().unwrap(), args[3].parse().unwrap(), args[4].parse().unwrap());
+    let (from, to, runs): (i32, i32, usize) =
+        (args[2].parse().unwrap(), args[3].parse().unwrap(), args[4].parse().unwrap());
     let t = Instant::now();
     let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, None).expect("load");
     let load = t.elapsed();
@@ -34,8 +35,16 @@ fn main() {
     let mut csv = String::from("centre,month,n,p90_s\n");
     for f in &figures {
         if let Values::Times { n, p90_s, .. } = &f.values {
-            let g = |k: &str| serde_json::to_value(&f.group[k]).unwrap().as_str().unwrap_or_default().to_string();
-            csv.push_str(&format!("{},{},{},{}\n", g("centre"), g("month").replace('-', ""), n, p90_s.unwrap_or(-1)));
+            let g = |k: &str| {
+                serde_json::to_value(&f.group[k]).unwrap().as_str().unwrap_or_default().to_string()
+            };
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                g("centre"),
+                g("month").replace('-', ""),
+                n,
+                p90_s.unwrap_or(-1)
+            ));
         }
     }
     std::fs::write(&args[5], csv).expect("write csv");

@@ -15,7 +15,11 @@ use clap::{Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "akutt", version, about = "National registry of emergency medical dispatch activity (AMK)")]
+#[command(
+    name = "akutt",
+    version,
+    about = "National registry of emergency medical dispatch activity (AMK)"
+)]
 struct Cli {
     /// The data directory (catalog, Parquet files).
     #[arg(long, global = true, env = "AKUTT_DATA", default_value = "./akutt-data")]
@@ -228,14 +232,20 @@ fn default_key_file() -> Result<PathBuf> {
     }
     match std::env::var_os("HOME").filter(|x| !x.is_empty()) {
         Some(h) => Ok(PathBuf::from(h).join(".config/akutt/pseudonym.key")),
-        None => bail!("no HOME: give the pseudonymisation key file with --key-file or AKUTT_KEY_FILE"),
+        None => {
+            bail!("no HOME: give the pseudonymisation key file with --key-file or AKUTT_KEY_FILE")
+        }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json),
-        Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json),
+        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => {
+            indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json)
+        }
+        Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => {
+            benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json)
+        }
         Command::Serve { addr, suppression_threshold, synthetic } => {
             let data = DataDir::open(&cli.data)?;
             let config = akutt_server::Config { suppression_threshold, synthetic };
@@ -244,26 +254,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => default_key_file()?,
             };
             let key = akutt_store::key::load_or_create(&key_file, data.root())?;
-            let state = std::sync::Arc::new(akutt_server::AppState::new(data, config).map_err(|e| anyhow::anyhow!("{e}"))?.with_key(key));
+            let state = std::sync::Arc::new(
+                akutt_server::AppState::new(data, config)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .with_key(key),
+            );
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             eprintln!("Akutt: http://{addr}/");
-            rt.block_on(akutt_server::serve(state, &addr)).with_context(|| format!("serving on {addr}"))?;
+            rt.block_on(akutt_server::serve(state, &addr))
+                .with_context(|| format!("serving on {addr}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { dir, addr, scale, no_serve } => demo(&dir, &addr, scale, no_serve),
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
-            let token = akutt_server::auth::add_user(&data, &name, &role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = akutt_server::auth::add_user(&data, &name, &role)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Population { command: PopulationCommand::Load { file } } => {
             let data = DataDir::open(&cli.data)?;
-            let (dv, n) = akutt_ingest::load_population(&data, &file).with_context(|| format!("population load of {}", file.display()))?;
+            let (dv, n) = akutt_ingest::load_population(&data, &file)
+                .with_context(|| format!("population load of {}", file.display()))?;
             println!("Folketall lastet: {n} rader, dataversjon {dv} / population loaded: {n} rows, data version {dv}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => synth(out, &from, &to, &centres, scale, seed, error_rate, json),
+        Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => {
+            synth(out, &from, &to, &centres, scale, seed, error_rate, json)
+        }
         Command::Ingest { file, json } => {
             let data = DataDir::open(&cli.data)?;
             let key_file = match cli.key_file {
@@ -297,9 +316,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Mappings { command: MappingsCommand::List } => {
             let catalog = open_catalog(&cli.data)?;
-            println!("{:<8} {:>7} {:>7}  {:<20}  {:<24} sha256", "centre", "version", "codes", "loaded", "source");
+            println!(
+                "{:<8} {:>7} {:>7}  {:<20}  {:<24} sha256",
+                "centre", "version", "codes", "loaded", "source"
+            );
             for m in catalog.mapping_versions()? {
-                println!("{:<8} {:>7} {:>7}  {:<20}  {:<24} {}", m.centre, m.version, m.entries, m.loaded_at, m.source, m.sha256);
+                println!(
+                    "{:<8} {:>7} {:>7}  {:<20}  {:<24} {}",
+                    m.centre, m.version, m.entries, m.loaded_at, m.source, m.sha256
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -322,7 +347,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"data_version": catalog.latest_data_version()?, "submissions": list}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"data_version": catalog.latest_data_version()?, "submissions": list})
+                    )?
+                );
             } else {
                 println!(
                     "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  sha256",
@@ -333,7 +363,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  {}",
                         s.id,
                         s.centre.as_deref().unwrap_or("-"),
-                        format!("{}..{}", s.period_from.as_deref().unwrap_or("?"), s.period_to.as_deref().unwrap_or("?")),
+                        format!(
+                            "{}..{}",
+                            s.period_from.as_deref().unwrap_or("?"),
+                            s.period_to.as_deref().unwrap_or("?")
+                        ),
                         s.version.map_or("-".into(), |v| v.to_string()),
                         s.status.as_str(),
                         if s.is_current() { "yes" } else { "" },
@@ -369,7 +403,13 @@ fn open_catalog(data: &Path) -> Result<Catalog> {
 fn sql(data: &Path, query: &str, csv: bool, as_of: Option<i64>) -> Result<ExitCode> {
     let d = DataDir::open(data)?;
     let catalog = Catalog::open(&d.catalog_path())?;
-    let out = akutt_sql::run(&d, &catalog, query, as_of, if csv { akutt_sql::Format::Csv } else { akutt_sql::Format::Table })?;
+    let out = akutt_sql::run(
+        &d,
+        &catalog,
+        query,
+        as_of,
+        if csv { akutt_sql::Format::Csv } else { akutt_sql::Format::Table },
+    )?;
     print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
@@ -388,21 +428,44 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u64, error_rate: f64, json: bool) -> Result<ExitCode> {
-    let month = |s: &str, flag: &str| akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"));
+fn synth(
+    out: PathBuf,
+    from: &str,
+    to: &str,
+    centres: &str,
+    scale: f64,
+    seed: u64,
+    error_rate: f64,
+    json: bool,
+) -> Result<ExitCode> {
+    let month = |s: &str, flag: &str| {
+        akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))
+    };
     let centres = if centres.trim().eq_ignore_ascii_case("all") {
         None
     } else {
-        Some(centres.split(',').map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()).collect())
+        Some(
+            centres.split(',').map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()).collect(),
+        )
     };
-    let cfg = akutt_synth::Config { out: out.clone(), from: month(from, "--from")?, to: month(to, "--to")?, centres, scale, seed, error_rate };
+    let cfg = akutt_synth::Config {
+        out: out.clone(),
+        from: month(from, "--from")?,
+        to: month(to, "--to")?,
+        centres,
+        scale,
+        seed,
+        error_rate,
+    };
     if !json {
         eprintln!("{}", akutt_synth::BANNER);
     }
@@ -414,18 +477,21 @@ fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u6
         }
     })?;
     if json {
-        println!("{}", serde_json::json!({
-            "synthetic": true,
-            "notice": akutt_synth::BANNER,
-            "out": out.display().to_string(),
-            "files": summary.files.len(),
-            "rows": summary.total(|f| f.rows),
-            "incidents": summary.total(|f| f.incidents),
-            "missions": summary.total(|f| f.missions),
-            "faults": summary.total(|f| f.faults),
-            "expected_findings": summary.expected_findings,
-            "seconds": started.elapsed().as_secs_f64(),
-        }));
+        println!(
+            "{}",
+            serde_json::json!({
+                "synthetic": true,
+                "notice": akutt_synth::BANNER,
+                "out": out.display().to_string(),
+                "files": summary.files.len(),
+                "rows": summary.total(|f| f.rows),
+                "incidents": summary.total(|f| f.incidents),
+                "missions": summary.total(|f| f.missions),
+                "faults": summary.total(|f| f.faults),
+                "expected_findings": summary.expected_findings,
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        );
     } else {
         println!("{}", akutt_synth::BANNER);
         println!(
@@ -438,7 +504,12 @@ fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u6
             out.display()
         );
         if error_rate > 0.0 {
-            println!("{} injected faults; {} expected findings in {}", summary.total(|f| f.faults) + summary.fault_files.len() as u64, summary.expected_findings, out.join("ground-truth.csv").display());
+            println!(
+                "{} injected faults; {} expected findings in {}",
+                summary.total(|f| f.faults) + summary.fault_files.len() as u64,
+                summary.expected_findings,
+                out.join("ground-truth.csv").display()
+            );
         }
         println!("Load: akutt mappings load {}/mappings/mapping-CODE.csv --centre CODE; akutt ingest {}/extracts/CODE-YYYY-MM.csv", out.display(), out.display());
     }
@@ -446,9 +517,20 @@ fn synth(out: PathBuf, from: &str, to: &str, centres: &str, scale: f64, seed: u6
 }
 
 #[allow(clippy::too_many_arguments)]
-fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by: &[String], filter: &[String], as_of: Option<i64>, only: &[String], json: bool) -> Result<ExitCode> {
+fn indicators(
+    data_dir: &Path,
+    from: &str,
+    to: &str,
+    centre: Option<String>,
+    by: &[String],
+    filter: &[String],
+    as_of: Option<i64>,
+    only: &[String],
+    json: bool,
+) -> Result<ExitCode> {
     let month = |s: &str, flag: &str| -> Result<i32> {
-        let (y, m) = akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))?;
+        let (y, m) = akutt_synth::parse_month(s)
+            .with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))?;
         Ok(y * 100 + m as i32)
     };
     let (from_m, to_m) = (month(from, "--from")?, month(to, "--to")?);
@@ -463,8 +545,10 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
     let filters = filter
         .iter()
         .map(|f| {
-            let (k, v) = f.split_once('=').with_context(|| format!("--where takes KEY=VALUE, got «{f}»"))?;
-            let key = akutt_indicators::Key::parse(k).with_context(|| format!("unknown --where key «{k}»"))?;
+            let (k, v) =
+                f.split_once('=').with_context(|| format!("--where takes KEY=VALUE, got «{f}»"))?;
+            let key = akutt_indicators::Key::parse(k)
+                .with_context(|| format!("unknown --where key «{k}»"))?;
             Ok((key, v.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -472,14 +556,18 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
     for id in only.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         match akutt_indicators::compute::INDICATORS.iter().find(|x| **x == id) {
             Some(x) => ids.push(x),
-            None => bail!("unknown --indicator «{id}» ({})", akutt_indicators::compute::INDICATORS.join(", ")),
+            None => bail!(
+                "unknown --indicator «{id}» ({})",
+                akutt_indicators::compute::INDICATORS.join(", ")
+            ),
         }
     }
     if ids.is_empty() {
         ids = akutt_indicators::compute::INDICATORS.to_vec();
     }
     let data = DataDir::open(data_dir)?;
-    let catalog = Catalog::open_read_only(&data.catalog_path()).with_context(|| format!("no registry at {}", data_dir.display()))?;
+    let catalog = Catalog::open_read_only(&data.catalog_path())
+        .with_context(|| format!("no registry at {}", data_dir.display()))?;
     let latest = catalog.latest_data_version()?;
     if let Some(v) = as_of {
         if v < 1 || v > latest {
@@ -487,17 +575,44 @@ fn indicators(data_dir: &Path, from: &str, to: &str, centre: Option<String>, by:
         }
     }
     let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of)?;
-    let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population { by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect() });
-    let query = akutt_indicators::Query { from: from_m, to: to_m, centre: centre.map(|c| c.trim().to_uppercase()), by: keys, filters };
-    let figures = akutt_indicators::compute::compute_only(&dataset, &query, population.as_ref(), &ids);
+    let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
+        by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
+    });
+    let query = akutt_indicators::Query {
+        from: from_m,
+        to: to_m,
+        centre: centre.map(|c| c.trim().to_uppercase()),
+        by: keys,
+        filters,
+    };
+    let figures =
+        akutt_indicators::compute::compute_only(&dataset, &query, population.as_ref(), &ids);
     if json {
-        println!("{}", serde_json::json!({ "data_version": version, "from": from, "to": to, "indicators": figures }));
+        println!(
+            "{}",
+            serde_json::json!({ "data_version": version, "from": from, "to": to, "indicators": figures })
+        );
     } else {
         println!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}");
         for f in &figures {
-            let group: Vec<String> = f.group.iter().map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default().trim_matches('"'))).collect();
+            let group: Vec<String> = f
+                .group
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        serde_json::to_string(v).unwrap_or_default().trim_matches('"')
+                    )
+                })
+                .collect();
             let values = serde_json::to_value(&f.values).unwrap_or_default();
-            let values: Vec<String> = values.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k}={v}")).collect();
+            let values: Vec<String> = values
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             println!("{:<24} {:<40} {}", f.id, group.join(" "), values.join(" "));
         }
     }
@@ -511,11 +626,23 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     eprintln!("{}", akutt_synth::BANNER);
     let built = Catalog::open(&data.catalog_path())?.latest_data_version()? > 0;
     if built {
-        eprintln!("Demo: bruker verdenen i {} / using the world in {}", dir.display(), dir.display());
+        eprintln!(
+            "Demo: bruker verdenen i {} / using the world in {}",
+            dir.display(),
+            dir.display()
+        );
     } else {
         let world = dir.join("world");
         let this_year = 2025;
-        let cfg = akutt_synth::Config { out: world.clone(), from: (this_year - 1, 1), to: (this_year, 12), centres: None, scale, seed: 2025, error_rate: 0.002 };
+        let cfg = akutt_synth::Config {
+            out: world.clone(),
+            from: (this_year - 1, 1),
+            to: (this_year, 12),
+            centres: None,
+            scale,
+            seed: 2025,
+            error_rate: 0.002,
+        };
         eprintln!("Demo: lager en syntetisk verden 2024–2025 / generating a synthetic world 2024–2025 (scale {scale}) …");
         let summary = akutt_synth::generate(&cfg, &|_| {})?;
         let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
@@ -525,7 +652,10 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         }
         let bar = progress_bar();
         if let Some(b) = &bar {
-            b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
             b.set_length(summary.files.len() as u64);
         }
         for (i, f) in summary.files.iter().enumerate() {
@@ -535,7 +665,8 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             } else if i % 48 == 0 {
                 eprintln!("  ingest {}/{} …", i, summary.files.len());
             }
-            ingest(&data, &key, &world.join(&f.path), |_, _| {}).with_context(|| format!("ingest of {}", f.path))?;
+            ingest(&data, &key, &world.join(&f.path), |_, _| {})
+                .with_context(|| format!("ingest of {}", f.path))?;
         }
         if let Some(b) = bar {
             b.finish_and_clear();
@@ -545,17 +676,28 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         // repository (real test files of the NEMSIS TAC, not synthetic), when run from a clone.
         let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
         if let Ok(entries) = std::fs::read_dir(&samples) {
-            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "xml") && !p.to_string_lossy().contains("Fail")).collect();
+            let mut files: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|e| e == "xml")
+                        && !p.to_string_lossy().contains("Fail")
+                })
+                .collect();
             files.sort();
             for f in &files {
-                ingest(&data, &key, f, |_, _| {}).with_context(|| format!("ingest of {}", f.display()))?;
+                ingest(&data, &key, f, |_, _| {})
+                    .with_context(|| format!("ingest of {}", f.display()))?;
             }
             eprintln!("Demo: {} NEMSIS v3.5-eksempelfiler lest inn / NEMSIS v3.5 sample files ingested (the benchmark page)", files.len());
         }
         // Demo users of the restricted area; their tokens go to a file in the demo folder.
         let mut tokens = String::new();
-        for (name, role) in [("demo-admin", "admin"), ("demo-osl", "centre:OSL"), ("demo-kkn", "centre:KKN")] {
-            let t = akutt_server::auth::add_user(&data, name, role).map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (name, role) in
+            [("demo-admin", "admin"), ("demo-osl", "centre:OSL"), ("demo-kkn", "centre:KKN")]
+        {
+            let t = akutt_server::auth::add_user(&data, name, role)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             tokens.push_str(&format!("{name} {role} {t}\n"));
         }
         std::fs::write(dir.join("tokens.txt"), tokens)?;
@@ -574,12 +716,19 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     }
     let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
     let state = std::sync::Arc::new(
-        akutt_server::AppState::new(data, akutt_server::Config { synthetic: true, ..akutt_server::Config::default() }).map_err(|e| anyhow::anyhow!("{e}"))?.with_key(key),
+        akutt_server::AppState::new(
+            data,
+            akutt_server::Config { synthetic: true, ..akutt_server::Config::default() },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_key(key),
     );
     // Load the facts before the first visitor comes.
     state.loaded(None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    println!("Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)");
+    println!(
+        "Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)"
+    );
     println!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
@@ -595,23 +744,41 @@ fn month_arg(s: Option<String>, what: &str) -> Result<Option<i32>> {
     }
 }
 
-fn benchmark(data: &Path, from: Option<String>, to: Option<String>, as_of: Option<i64>, conditions: Option<PathBuf>, print_conditions: bool, json: bool) -> Result<ExitCode> {
+fn benchmark(
+    data: &Path,
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<i64>,
+    conditions: Option<PathBuf>,
+    print_conditions: bool,
+    json: bool,
+) -> Result<ExitCode> {
     let data = DataDir::open(data)?;
     let table = match &conditions {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            akutt_benchmark::ConditionTable::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            akutt_benchmark::ConditionTable::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
         }
         None => akutt_store::facts::condition_table(&data)?,
     };
     if print_conditions {
         println!("condition;urgency;chapter;criterion;comment");
         for r in &table.rules {
-            println!("{};{};{};{};{}", r.condition.id(), r.urgency.map(String::from).unwrap_or_default(), r.chapter, r.criterion.clone().unwrap_or_default(), r.comment);
+            println!(
+                "{};{};{};{};{}",
+                r.condition.id(),
+                r.urgency.map(String::from).unwrap_or_default(),
+                r.chapter,
+                r.criterion.clone().unwrap_or_default(),
+                r.comment
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let period = akutt_benchmark::Period { from: month_arg(from, "from")?, to: month_arg(to, "to")? };
+    let period =
+        akutt_benchmark::Period { from: month_arg(from, "from")?, to: month_arg(to, "to")? };
     let catalog = Catalog::open(&data.catalog_path())?;
     let (no, version) = akutt_store::facts::load_benchmark_incidents(&data, &catalog, as_of)?;
     let (us, _) = akutt_store::nemsis::load_nemsis(&data, &catalog, Some(version))?;
@@ -634,19 +801,54 @@ fn benchmark(data: &Path, from: Option<String>, to: Option<String>, as_of: Optio
 fn benchmark_text(b: &akutt_benchmark::Benchmark, version: i64) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let t = |v: Option<i64>| v.map_or_else(|| "–".to_string(), |v| format!("{}:{:02}", v / 60, v % 60));
+    let t =
+        |v: Option<i64>| v.map_or_else(|| "–".to_string(), |v| format!("{}:{:02}", v / 60, v % 60));
     let _ = writeln!(s, "Nordisk-amerikansk sammenligning / Nordic-American benchmark (dataversjon / data version {version})");
     let _ = writeln!(s, "{:<46} {:>18} {:>18}", "", "Norge / Norway", "NEMSIS (US)");
-    let _ = writeln!(s, "{:<46} {:>18} {:>18}", "poster / records", b.norway.records, b.nemsis.records);
-    let _ = writeln!(s, "{:<46} {:>18} {:>18}", "hastehendelser / emergency incidents", b.norway.emergency_incidents, b.nemsis.emergency_incidents);
-    for (name, no, us) in [("call_to_scene", &b.norway.call_to_scene, &b.nemsis.call_to_scene), ("notified_to_scene", &b.norway.notified_to_scene, &b.nemsis.notified_to_scene)] {
-        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} median (m:ss)"), t(no.median_s), t(us.median_s));
-        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} p90 (m:ss)"), t(no.p90_s), t(us.p90_s));
-        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{name} n / n_missing"), format!("{} / {}", no.n, no.n_missing), format!("{} / {}", us.n, us.n_missing));
+    let _ =
+        writeln!(s, "{:<46} {:>18} {:>18}", "poster / records", b.norway.records, b.nemsis.records);
+    let _ = writeln!(
+        s,
+        "{:<46} {:>18} {:>18}",
+        "hastehendelser / emergency incidents",
+        b.norway.emergency_incidents,
+        b.nemsis.emergency_incidents
+    );
+    for (name, no, us) in [
+        ("call_to_scene", &b.norway.call_to_scene, &b.nemsis.call_to_scene),
+        ("notified_to_scene", &b.norway.notified_to_scene, &b.nemsis.notified_to_scene),
+    ] {
+        let _ = writeln!(
+            s,
+            "{:<46} {:>18} {:>18}",
+            format!("{name} median (m:ss)"),
+            t(no.median_s),
+            t(us.median_s)
+        );
+        let _ = writeln!(
+            s,
+            "{:<46} {:>18} {:>18}",
+            format!("{name} p90 (m:ss)"),
+            t(no.p90_s),
+            t(us.p90_s)
+        );
+        let _ = writeln!(
+            s,
+            "{:<46} {:>18} {:>18}",
+            format!("{name} n / n_missing"),
+            format!("{} / {}", no.n, no.n_missing),
+            format!("{} / {}", us.n, us.n_missing)
+        );
     }
     for (no, us) in b.norway.conditions.iter().zip(&b.nemsis.conditions) {
         let r = |x: Option<f64>| x.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
-        let _ = writeln!(s, "{:<46} {:>18} {:>18}", format!("{} (per 1000)", no.condition.id()), format!("{} ({})", no.incidents, r(no.per_1000)), format!("{} ({})", us.incidents, r(us.per_1000)));
+        let _ = writeln!(
+            s,
+            "{:<46} {:>18} {:>18}",
+            format!("{} (per 1000)", no.condition.id()),
+            format!("{} ({})", no.incidents, r(no.per_1000)),
+            format!("{} ({})", us.incidents, r(us.per_1000))
+        );
     }
     let _ = writeln!(s, "\nDefinisjoner / definitions:");
     for d in &b.definitions {

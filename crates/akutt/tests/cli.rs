@@ -22,7 +22,10 @@ impl Env {
 
     fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_akutt"));
-        c.arg("--data").arg(self.data()).env("AKUTT_KEY_FILE", self.dir.path().join("key/pseudonym.key")).env_remove("AKUTT_DATA");
+        c.arg("--data")
+            .arg(self.data())
+            .env("AKUTT_KEY_FILE", self.dir.path().join("key/pseudonym.key"))
+            .env_remove("AKUTT_DATA");
         c
     }
 
@@ -42,7 +45,8 @@ fn repo_file(rel: &str) -> String {
 }
 
 fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 #[test]
@@ -61,7 +65,16 @@ fn ingest_json_contract_and_exit_codes() {
     assert_eq!(s["centre"], "OSL");
     assert_eq!(s["period"]["from"], "2024-03-01");
     assert_eq!(s["period"]["to"], "2024-03-31");
-    for k in ["rows", "incidents", "incidents_accepted", "incidents_rejected", "contacts", "patients", "actions", "missions"] {
+    for k in [
+        "rows",
+        "incidents",
+        "incidents_accepted",
+        "incidents_rejected",
+        "contacts",
+        "patients",
+        "actions",
+        "missions",
+    ] {
         assert!(v["counts"][k].is_u64(), "counts.{k}");
     }
     assert_eq!(v["counts"]["missions"], 2);
@@ -79,7 +92,11 @@ fn ingest_json_contract_and_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     let v = json(&o);
     assert_eq!(v["submission"]["status"], "rejected");
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "file" && f["code"] == "F001"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "file" && f["code"] == "F001"));
 
     // The text report and the list of submissions.
     let o = e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]);
@@ -138,7 +155,10 @@ fn visible_ids(e: &Env) -> (Vec<i64>, Vec<Value>) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = json(&o);
     let subs = v["submissions"].as_array().unwrap().clone();
-    (subs.iter().filter(|s| s["current"] == true).map(|s| s["id"].as_i64().unwrap()).collect(), subs)
+    (
+        subs.iter().filter(|s| s["current"] == true).map(|s| s["id"].as_i64().unwrap()).collect(),
+        subs,
+    )
 }
 
 fn parquet_rows(path: &Path) -> i64 {
@@ -161,7 +181,12 @@ fn killed_ingest_leaves_the_store_intact_and_the_next_one_succeeds() {
     // Kill -9 at different moments of the ingest: scanning, writing, publishing.
     let mut killed = 0;
     for delay_ms in [30u64, 120, 300, 600, 1000, 1500] {
-        let mut child = e.cmd().args(["ingest", big.to_str().unwrap()]).stdout(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = e
+            .cmd()
+            .args(["ingest", big.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL on Unix: no destructor runs
@@ -191,7 +216,11 @@ fn killed_ingest_leaves_the_store_intact_and_the_next_one_succeeds() {
     assert_eq!(now.len(), 1, "the big file (same centre and period) superseded the small one");
     assert!(subs.iter().all(|s| s["status"] != "writing"), "killed attempts are marked aborted");
     assert_eq!(std::fs::read_dir(e.data().join("tmp")).unwrap().count(), 0, "no work left behind");
-    let referenced: Vec<String> = subs.iter().filter_map(|s| s["status"].as_str().filter(|s| *s == "accepted").map(|_| ())).map(|_| String::new()).collect();
+    let referenced: Vec<String> = subs
+        .iter()
+        .filter_map(|s| s["status"].as_str().filter(|s| *s == "accepted").map(|_| ()))
+        .map(|_| String::new())
+        .collect();
     let dirs = std::fs::read_dir(e.data().join("store")).unwrap().count();
     assert_eq!(dirs, referenced.len(), "only versions the catalog names are kept");
     eprintln!("final ingest took {:?}", start.elapsed());
@@ -202,14 +231,18 @@ fn killed_ingest_leaves_the_store_intact_and_the_next_one_succeeds() {
 #[test]
 fn sql_reads_the_current_version_and_refuses_writes() {
     let e = Env::new();
-    assert!(e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]).status.success());
+    assert!(e
+        .run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"])
+        .status
+        .success());
     assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
     let o = e.run(&["sql", "--csv", "SELECT count(*) AS n, sum(n_missions) AS m FROM incidents"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "n,m\n2,2\n");
     // A resubmission replaces the first version; --as-of 1 still sees it.
     assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
-    let o = e.run(&["sql", "--csv", "SELECT count(*) AS n, min(submission_id) AS s FROM incidents"]);
+    let o =
+        e.run(&["sql", "--csv", "SELECT count(*) AS n, min(submission_id) AS s FROM incidents"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "n,s\n2,2\n");
     let o = e.run(&["sql", "--csv", "--as-of", "1", "SELECT min(submission_id) AS s FROM actions"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "s\n1\n");
@@ -222,7 +255,23 @@ fn synth_then_ingest_from_the_command_line() {
     let e = Env::new();
     let out = e.dir.path().join("world");
     let out_s = out.to_string_lossy().into_owned();
-    let args = ["synth", "--out", &out_s, "--from", "2024-03", "--to", "2024-03", "--centres", "osl,KKN", "--scale", "0.02", "--seed", "3", "--error-rate", "0.01"];
+    let args = [
+        "synth",
+        "--out",
+        &out_s,
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--centres",
+        "osl,KKN",
+        "--scale",
+        "0.02",
+        "--seed",
+        "3",
+        "--error-rate",
+        "0.01",
+    ];
     let o = e.run(&[&args[..], &["--json"]].concat());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = json(&o);
@@ -235,7 +284,13 @@ fn synth_then_ingest_from_the_command_line() {
 
     let truth = std::fs::read_to_string(out.join("ground-truth.csv")).unwrap();
     for centre in ["OSL", "KKN"] {
-        let m = e.run(&["mappings", "load", &format!("{out_s}/mappings/mapping-{centre}.csv"), "--centre", centre]);
+        let m = e.run(&[
+            "mappings",
+            "load",
+            &format!("{out_s}/mappings/mapping-{centre}.csv"),
+            "--centre",
+            centre,
+        ]);
         assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
         let file = format!("extracts/{centre}-2024-03.csv");
         let o = e.run(&["ingest", &format!("{out_s}/{file}"), "--json"]);
@@ -244,7 +299,17 @@ fn synth_then_ingest_from_the_command_line() {
         let expected = truth.lines().filter(|l| l.starts_with(&format!("{file};"))).count();
         assert_eq!(v["findings"].as_array().unwrap().len(), expected, "{centre}");
     }
-    let bad = e.run(&["synth", "--out", &out_s, "--from", "2024-03", "--to", "2024-03", "--centres", "XYZ"]);
+    let bad = e.run(&[
+        "synth",
+        "--out",
+        &out_s,
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--centres",
+        "XYZ",
+    ]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown centre code «XYZ»"));
 }
@@ -299,7 +364,10 @@ fn nemsis_samples_import_or_are_rejected_naming_the_element() {
 #[test]
 fn nemsis_benchmark_gives_the_sample_times_and_a_resent_record_replaces() {
     let e = Env::new();
-    let cardiac = nemsis_samples().into_iter().find(|p| p.to_string_lossy().contains("2022-EMS-1-Cardiac")).unwrap();
+    let cardiac = nemsis_samples()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("2022-EMS-1-Cardiac"))
+        .unwrap();
     assert_eq!(e.run(&["ingest", &cardiac.to_string_lossy()]).status.code(), Some(0));
     let b = json(&e.run(&["benchmark", "--json"]));
     let us = &b["nemsis"];
@@ -316,7 +384,10 @@ fn nemsis_benchmark_gives_the_sample_times_and_a_resent_record_replaces() {
     // The same record sent again (same agency and UUID) replaces the first: still one record.
     let o = e.run(&["ingest", &cardiac.to_string_lossy(), "--json"]);
     let v = json(&o);
-    assert!(v["notices"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("replace")), "{v}");
+    assert!(
+        v["notices"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("replace")),
+        "{v}"
+    );
     let b2 = json(&e.run(&["benchmark", "--json"]));
     assert_eq!(b2["nemsis"]["records"], 1);
     assert_eq!(b2["data_version"].as_i64(), b["data_version"].as_i64().map(|d| d + 1));
@@ -325,8 +396,14 @@ fn nemsis_benchmark_gives_the_sample_times_and_a_resent_record_replaces() {
     assert_eq!(old["nemsis"]["records"], 1);
 
     // The Norwegian side beside it: the example extract.
-    assert!(e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]).status.success());
-    assert_eq!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.code(), Some(0));
+    assert!(e
+        .run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"])
+        .status
+        .success());
+    assert_eq!(
+        e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.code(),
+        Some(0)
+    );
     let b3 = json(&e.run(&["benchmark", "--json"]));
     assert!(b3["norway"]["records"].as_u64().unwrap() > 0);
     let text = String::from_utf8(e.run(&["benchmark"]).stdout).unwrap();
@@ -356,9 +433,18 @@ fn benchmark_condition_table_is_editable() {
     let e = Env::new();
     let o = e.run(&["benchmark", "--print-conditions"]);
     let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.starts_with("condition;urgency;chapter;criterion;comment\n") && text.contains("stroke;;27;;"), "{text}");
-    let p = e.write("conditions.csv", "condition;urgency;chapter;criterion;comment\nstroke;X;27;;bad\n");
+    assert!(
+        text.starts_with("condition;urgency;chapter;criterion;comment\n")
+            && text.contains("stroke;;27;;"),
+        "{text}"
+    );
+    let p = e
+        .write("conditions.csv", "condition;urgency;chapter;criterion;comment\nstroke;X;27;;bad\n");
     let o = e.run(&["benchmark", "--conditions", &p.to_string_lossy()]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

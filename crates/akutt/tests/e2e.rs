@@ -57,7 +57,15 @@ fn dashboard_and_restricted_area_in_a_real_browser() {
     let demo = dir.path().join("demo");
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_akutt"))
-            .args(["demo", "--dir", &demo.to_string_lossy(), "--scale", "0.02", "--addr", &format!("127.0.0.1:{port}")])
+            .args([
+                "demo",
+                "--dir",
+                &demo.to_string_lossy(),
+                "--scale",
+                "0.02",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -69,7 +77,10 @@ fn dashboard_and_restricted_area_in_a_real_browser() {
         if up && demo.join("tokens.txt").exists() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "the demo did not come up in 10 minutes");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the demo did not come up in 10 minutes"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts");
@@ -82,7 +93,8 @@ fn dashboard_and_restricted_area_in_a_real_browser() {
         .arg(&artifacts)
         .output()
         .unwrap();
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let log =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     eprintln!("{log}\nscreenshots: {}", artifacts.display());
     assert!(out.status.success(), "e2e failed:\n{log}");
     assert!(log.contains("e2e: all steps passed"));

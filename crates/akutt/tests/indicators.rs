@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
 use arrow_array::types::Int32Type;
+use arrow_array::{Array, RecordBatch};
 use chrono::{DateTime, Datelike};
 use chrono_tz::Europe::Oslo;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -47,11 +47,26 @@ fn world() -> Env {
     let e = Env { dir: tempfile::tempdir().unwrap() };
     let out = e.dir.path().join("world");
     let out_s = out.to_string_lossy().into_owned();
-    e.run(&["synth", "--out", &out_s, "--from", "2023-01", "--to", "2024-12", "--centres", "OSL,TRD,KKN", "--scale", "0.03", "--seed", "9"]);
+    e.run(&[
+        "synth",
+        "--out",
+        &out_s,
+        "--from",
+        "2023-01",
+        "--to",
+        "2024-12",
+        "--centres",
+        "OSL,TRD,KKN",
+        "--scale",
+        "0.03",
+        "--seed",
+        "9",
+    ]);
     for c in ["OSL", "TRD", "KKN"] {
         e.run(&["mappings", "load", &format!("{out_s}/mappings/mapping-{c}.csv"), "--centre", c]);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("extracts")).unwrap().map(|d| d.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(out.join("extracts")).unwrap().map(|d| d.unwrap().path()).collect();
     files.sort();
     for f in files {
         e.run(&["ingest", &f.to_string_lossy()]);
@@ -114,7 +129,8 @@ struct Inc {
 /// The second implementation: §7–§8 straight from the stored base columns.
 fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
     let mut incidents: HashMap<(String, String), Inc> = HashMap::new();
-    let mut store_dirs: Vec<PathBuf> = std::fs::read_dir(data.join("store")).unwrap().map(|d| d.unwrap().path()).collect();
+    let mut store_dirs: Vec<PathBuf> =
+        std::fs::read_dir(data.join("store")).unwrap().map(|d| d.unwrap().path()).collect();
     store_dirs.sort();
     for dir in &store_dirs {
         for b in batches(&dir.join("incidents.parquet")) {
@@ -130,15 +146,28 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
                     channel: s(&b, "first_channel", i).map(Into::into),
                     urban: flag(&b, "urban", i),
                     prebooked: flag(&b, "prebooked", i).unwrap(),
-                    contacts: i64::from(b.column_by_name("n_contacts").unwrap().as_primitive::<Int32Type>().value(i)),
+                    contacts: i64::from(
+                        b.column_by_name("n_contacts")
+                            .unwrap()
+                            .as_primitive::<Int32Type>()
+                            .value(i),
+                    ),
                     ..Inc::default()
                 };
-                incidents.insert((dir.display().to_string(), s(&b, "incident_id", i).unwrap().into()), inc);
+                incidents.insert(
+                    (dir.display().to_string(), s(&b, "incident_id", i).unwrap().into()),
+                    inc,
+                );
             }
         }
         for b in batches(&dir.join("actions.parquet")) {
             for i in 0..b.num_rows() {
-                let inc = incidents.get_mut(&(dir.display().to_string(), s(&b, "incident_id", i).unwrap().to_string())).unwrap();
+                let inc = incidents
+                    .get_mut(&(
+                        dir.display().to_string(),
+                        s(&b, "incident_id", i).unwrap().to_string(),
+                    ))
+                    .unwrap();
                 let tiltak = s(&b, "tiltak", i);
                 let alerted = ts(&b, "alerted_at", i);
                 if let Some(a) = alerted {
@@ -146,8 +175,16 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
                 }
                 let ambulance = matches!(tiltak, Some("AMB_BIL") | Some("AMB_LUFT"));
                 inc.ambulance_actions += usize::from(ambulance);
-                if ambulance && alerted.is_some() && s(&b, "resource", i) != Some("Ukjent ambulanse") {
-                    inc.missions.push(Mission { road: tiltak == Some("AMB_BIL"), alerted, at_scene: ts(&b, "at_scene_at", i), free: ts(&b, "free_at", i) });
+                if ambulance
+                    && alerted.is_some()
+                    && s(&b, "resource", i) != Some("Ukjent ambulanse")
+                {
+                    inc.missions.push(Mission {
+                        road: tiltak == Some("AMB_BIL"),
+                        alerted,
+                        at_scene: ts(&b, "at_scene_at", i),
+                        free: ts(&b, "free_at", i),
+                    });
                 }
             }
         }
@@ -164,8 +201,19 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
             .filter(|i| !(i.channel.as_deref() == Some("LV") && i.ambulance_actions == 0))
             .collect();
         let missions: usize = sel.iter().map(|i| i.missions.len()).sum();
-        out.insert(format!("volume {c}"), serde_json::json!([sel.len(), sel.iter().map(|i| i.contacts).sum::<i64>(), missions]));
-        let red: Vec<&&Inc> = sel.iter().filter(|i| i.urgency.as_deref() == Some("R") && !i.prebooked && i.typ.as_deref() != Some("FEIL") && i.missions.iter().any(|m| m.road)).collect();
+        out.insert(
+            format!("volume {c}"),
+            serde_json::json!([sel.len(), sel.iter().map(|i| i.contacts).sum::<i64>(), missions]),
+        );
+        let red: Vec<&&Inc> = sel
+            .iter()
+            .filter(|i| {
+                i.urgency.as_deref() == Some("R")
+                    && !i.prebooked
+                    && i.typ.as_deref() != Some("FEIL")
+                    && i.missions.iter().any(|m| m.road)
+            })
+            .collect();
         let mut times = Vec::new();
         let mut missing = 0;
         let (mut within, mut n_area) = ([0; 2], [0; 2]);
@@ -183,20 +231,55 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
                 _ => missing += 1,
             }
         }
-        out.insert(format!("response_time {c}"), serde_json::json!([times.len(), missing, nearest_rank(&mut times, 0.5), nearest_rank(&mut times.clone(), 0.9)]));
+        out.insert(
+            format!("response_time {c}"),
+            serde_json::json!([
+                times.len(),
+                missing,
+                nearest_rank(&mut times, 0.5),
+                nearest_rank(&mut times.clone(), 0.9)
+            ]),
+        );
         out.insert(format!("within {c} urban"), serde_json::json!([n_area[0], within[0]]));
         out.insert(format!("within {c} rural"), serde_json::json!([n_area[1], within[1]]));
         for u in ["R", "G", "N"] {
             let pop: Vec<&&Inc> = sel
                 .iter()
-                .filter(|i| i.channel.as_deref() == Some("113") && i.typ.as_deref() != Some("FEIL") && i.urgency.as_deref() == Some(u))
+                .filter(|i| {
+                    i.channel.as_deref() == Some("113")
+                        && i.typ.as_deref() != Some("FEIL")
+                        && i.urgency.as_deref() == Some(u)
+                })
                 .filter(|i| i.ambulance_actions > 0 || i.first_alert.is_some())
                 .collect();
-            let mut v: Vec<i64> = pop.iter().filter_map(|i| i.first_alert.map(|a| a - i.t0)).filter(|x| *x >= 0).collect();
-            out.insert(format!("reaction {c} {u}"), serde_json::json!([v.len(), nearest_rank(&mut v, 0.5), nearest_rank(&mut v.clone(), 0.9)]));
+            let mut v: Vec<i64> = pop
+                .iter()
+                .filter_map(|i| i.first_alert.map(|a| a - i.t0))
+                .filter(|x| *x >= 0)
+                .collect();
+            out.insert(
+                format!("reaction {c} {u}"),
+                serde_json::json!([
+                    v.len(),
+                    nearest_rank(&mut v, 0.5),
+                    nearest_rank(&mut v.clone(), 0.9)
+                ]),
+            );
         }
-        let mut mt: Vec<i64> = sel.iter().flat_map(|i| i.missions.iter()).filter_map(|m| m.alerted.zip(m.free).map(|(a, f)| f - a)).filter(|x| *x >= 0).collect();
-        out.insert(format!("mission_time {c}"), serde_json::json!([mt.len(), nearest_rank(&mut mt, 0.5), nearest_rank(&mut mt.clone(), 0.9)]));
+        let mut mt: Vec<i64> = sel
+            .iter()
+            .flat_map(|i| i.missions.iter())
+            .filter_map(|m| m.alerted.zip(m.free).map(|(a, f)| f - a))
+            .filter(|x| *x >= 0)
+            .collect();
+        out.insert(
+            format!("mission_time {c}"),
+            serde_json::json!([
+                mt.len(),
+                nearest_rank(&mut mt, 0.5),
+                nearest_rank(&mut mt.clone(), 0.9)
+            ]),
+        );
     }
     out
 }
@@ -207,11 +290,26 @@ fn from_cli(v: &Value) -> BTreeMap<String, Value> {
     for f in v["indicators"].as_array().unwrap() {
         let c = f["group"]["centre"].as_str().unwrap().to_string();
         match f["id"].as_str().unwrap() {
-            "volume" => out.insert(format!("volume {c}"), serde_json::json!([f["incidents"], f["contacts"], f["missions"]])),
-            "response_time" => out.insert(format!("response_time {c}"), serde_json::json!([f["n"], f["n_missing"], f["median_s"], f["p90_s"]])),
-            "response_within_target" => out.insert(format!("within {c} {}", f["group"]["area"].as_str().unwrap()), serde_json::json!([f["n"], f["within"]])),
-            "amk_reaction_time" => out.insert(format!("reaction {c} {}", f["group"]["urgency"].as_str().unwrap()), serde_json::json!([f["n"], f["median_s"], f["p90_s"]])),
-            "mission_time" => out.insert(format!("mission_time {c}"), serde_json::json!([f["n"], f["median_s"], f["p90_s"]])),
+            "volume" => out.insert(
+                format!("volume {c}"),
+                serde_json::json!([f["incidents"], f["contacts"], f["missions"]]),
+            ),
+            "response_time" => out.insert(
+                format!("response_time {c}"),
+                serde_json::json!([f["n"], f["n_missing"], f["median_s"], f["p90_s"]]),
+            ),
+            "response_within_target" => out.insert(
+                format!("within {c} {}", f["group"]["area"].as_str().unwrap()),
+                serde_json::json!([f["n"], f["within"]]),
+            ),
+            "amk_reaction_time" => out.insert(
+                format!("reaction {c} {}", f["group"]["urgency"].as_str().unwrap()),
+                serde_json::json!([f["n"], f["median_s"], f["p90_s"]]),
+            ),
+            "mission_time" => out.insert(
+                format!("mission_time {c}"),
+                serde_json::json!([f["n"], f["median_s"], f["p90_s"]]),
+            ),
             _ => None,
         };
     }
@@ -221,7 +319,8 @@ fn from_cli(v: &Value) -> BTreeMap<String, Value> {
 #[test]
 fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     let e = world();
-    let v = e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let v =
+        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
     let dv = v["data_version"].as_i64().unwrap();
     assert_eq!(dv, 72, "3 centres × 24 months accepted");
     let cli = from_cli(&v);
@@ -238,25 +337,64 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     // A population load is a new data version; the earlier one still gives the old answer.
     let pop = e.dir.path().join("world/population.csv");
     e.run(&["population", "load", &pop.to_string_lossy()]);
-    let after = e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let after =
+        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
     assert_eq!(after["data_version"], dv + 1);
     let vol = after["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "volume").unwrap();
     assert!(vol["per_1000"]["incidents"].as_f64().unwrap() > 1.0, "{vol}");
-    let before = e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--as-of", &dv.to_string(), "--json"]);
+    let before = e.json(&[
+        "indicators",
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-12",
+        "--by",
+        "centre",
+        "--as-of",
+        &dv.to_string(),
+        "--json",
+    ]);
     assert_eq!(before, v, "--as-of {dv} recomputes exactly what was published then");
 
     // An earlier data version sees fewer submissions: TRD 2024-12 arrived last.
-    let earlier = e.json(&["indicators", "--from", "2024-12", "--to", "2024-12", "--by", "centre", "--as-of", &(dv - 1).to_string(), "--json"]);
-    let centres: Vec<&str> = earlier["indicators"].as_array().unwrap().iter().filter(|f| f["id"] == "volume").map(|f| f["group"]["centre"].as_str().unwrap()).collect();
+    let earlier = e.json(&[
+        "indicators",
+        "--from",
+        "2024-12",
+        "--to",
+        "2024-12",
+        "--by",
+        "centre",
+        "--as-of",
+        &(dv - 1).to_string(),
+        "--json",
+    ]);
+    let centres: Vec<&str> = earlier["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "volume")
+        .map(|f| f["group"]["centre"].as_str().unwrap())
+        .collect();
     assert_eq!(centres, ["KKN", "OSL"]);
 }
 
 #[test]
 fn indicators_reject_bad_arguments_with_a_clear_message() {
     let e = Env { dir: tempfile::tempdir().unwrap() };
-    let o = Command::new(env!("CARGO_BIN_EXE_akutt")).arg("--data").arg(e.data()).args(["indicators", "--from", "2024-13", "--to", "2024-12"]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_akutt"))
+        .arg("--data")
+        .arg(e.data())
+        .args(["indicators", "--from", "2024-13", "--to", "2024-12"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--from must be YYYY-MM"));
-    let o = Command::new(env!("CARGO_BIN_EXE_akutt")).arg("--data").arg(e.data()).args(["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "weekday"]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_akutt"))
+        .arg("--data")
+        .arg(e.data())
+        .args(["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "weekday"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --by key «weekday»"));
 }
