@@ -9,37 +9,20 @@ pub mod conditions;
 use std::collections::HashMap;
 
 use akutt_indicators::percentile::summarise;
-use akutt_model::Hastegrad;
+use akutt_model::time::utc_month;
+use akutt_model::{Hastegrad, Month};
 use akutt_nemsis::{Condition, Instant, PcrRecord};
-use chrono_month::month_of;
 use serde::Serialize;
 
 pub use conditions::{ConditionRule, ConditionTable, TableError, DEFAULT_CONDITIONS};
-
-mod chrono_month {
-    /// `yyyymm` of an instant in UTC (the NEMSIS side: agencies span many time zones).
-    pub fn month_of(t: i64) -> i32 {
-        let days = t.div_euclid(86_400);
-        // Civil-from-days (Howard Hinnant's algorithm), exact for the proleptic Gregorian calendar.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        (y * 100 + m) as i32
-    }
-}
 
 /// What the benchmark needs of one Norwegian incident (from the stored incident facts,
 /// DOMAIN.md §7–§8, and its patients' index criteria).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NoIncident {
     pub centre: String,
-    /// `t0`'s month (Oslo), `yyyymm`.
-    pub month: i32,
+    /// `t0`'s month (Oslo); `None` without t0.
+    pub month: Option<Month>,
     pub urgency: Option<Hastegrad>,
     pub prebooked: bool,
     pub misdial: bool,
@@ -53,16 +36,20 @@ pub struct NoIncident {
     pub criteria: Vec<String>,
 }
 
-/// An inclusive month range, `yyyymm`; `None` = open.
+/// An inclusive month range; `None` = open at that end.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Period {
-    pub from: Option<i32>,
-    pub to: Option<i32>,
+    pub from: Option<Month>,
+    pub to: Option<Month>,
 }
 
 impl Period {
-    pub fn contains(&self, month: i32) -> bool {
-        self.from.is_none_or(|f| month >= f) && self.to.is_none_or(|t| month <= t)
+    /// Whether a month lies in the period (a missing month only in the open period).
+    pub fn contains(&self, month: Option<Month>) -> bool {
+        match month {
+            Some(m) => self.from.is_none_or(|f| m >= f) && self.to.is_none_or(|t| m <= t),
+            None => *self == Period::default(),
+        }
     }
 }
 
@@ -193,14 +180,8 @@ pub fn incident_times(units: &[&PcrRecord]) -> (Option<i64>, Option<i64>) {
 /// The NEMSIS side: 911 responses in emergent mode, grouped into incidents by agency +
 /// `eResponse.03`, for times; all 911 responses for conditions.
 pub fn nemsis(records: &[PcrRecord], period: Period) -> Side {
-    let month = |r: &PcrRecord| r.times.psap_call.or(r.times.unit_notified).map(month_of);
-    let in_period: Vec<&PcrRecord> = records
-        .iter()
-        .filter(|r| {
-            month(r).is_some_and(|m| period.contains(m))
-                || (month(r).is_none() && period == Period::default())
-        })
-        .collect();
+    let month = |r: &PcrRecord| r.times.psap_call.or(r.times.unit_notified).and_then(utc_month);
+    let in_period: Vec<&PcrRecord> = records.iter().filter(|r| period.contains(month(r))).collect();
     let mut emergency: HashMap<String, Vec<&PcrRecord>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut responses: HashMap<String, [bool; 3]> = HashMap::new();
@@ -285,10 +266,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn month_of_utc() {
-        assert_eq!(month_of(0), 197001);
-        assert_eq!(month_of(1_633_542_473), 202110); // 2021-10-06T17:47:53Z
-        assert_eq!(month_of(951_782_400), 200002); // 2000-02-29T00:00:00Z
-        assert_eq!(month_of(-1), 196912);
+    fn periods_are_inclusive_and_open_ends_take_everything() {
+        let m = |s: &str| Month::parse(s).ok();
+        let p = Period { from: m("2024-01"), to: m("2024-03") };
+        assert!(p.contains(m("2024-01")) && p.contains(m("2024-03")));
+        assert!(!p.contains(m("2023-12")) && !p.contains(m("2024-04")));
+        assert!(!p.contains(None), "a record without a month is in no bounded period");
+        assert!(Period::default().contains(None));
+        assert!(Period { from: m("2024-01"), to: None }.contains(m("2031-07")));
+        // The NEMSIS side's months are UTC months (2021-10-06T17:47:53Z).
+        assert_eq!(utc_month(1_633_542_473), m("2021-10"));
     }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use akutt_model::{Hastegrad, Hendelsestype, Incident, Sambandsvei};
+use akutt_model::{Hastegrad, Hendelsestype, Incident, Month, MonthRange, Sambandsvei};
 use serde::Serialize;
 
 use crate::facts::{facts, is_misdial, is_reported};
+use crate::indicator::Indicator;
 use crate::percentile::{summarise, Summary};
 
 /// `response_within_target` thresholds (§8): 12 min urban, 25 min rural.
@@ -25,6 +26,9 @@ pub struct Dict {
 
 /// The id of an unknown municipality.
 pub const UNKNOWN: u16 = u16::MAX;
+
+/// The group code of a row without a month (and so without a year).
+const NO_MONTH: u32 = u32::MAX - 1;
 
 impl Dict {
     pub fn centre(&mut self, code: &str) -> u16 {
@@ -57,8 +61,8 @@ impl Dict {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Row {
     pub centre: u16,
-    /// `yyyymm` of t0 in Oslo time.
-    pub month: i32,
+    /// t0's month in Oslo time (`None`: the incident has no t0).
+    pub month: Option<Month>,
     pub kommune: u16,
     pub urgency: Option<Hastegrad>,
     pub hendelsestype: Option<Hendelsestype>,
@@ -112,8 +116,9 @@ pub struct Dataset {
     /// [`Dataset::push_row`] side by side, so response-only queries stream through them
     /// instead of missing the cache on every row.
     pub response_rows: Vec<Row>,
-    /// Row indices by month (`yyyymm`), in row order: a period's rows without a full scan.
-    pub by_month: std::collections::BTreeMap<i32, Vec<u32>>,
+    /// Row indices by month, in row order: a period's rows without a full scan (rows
+    /// without a month are in no period).
+    pub by_month: std::collections::BTreeMap<Month, Vec<u32>>,
 }
 
 impl Dataset {
@@ -123,7 +128,9 @@ impl Dataset {
         if row.in_response_population() {
             self.response_rows.push(row);
         }
-        self.by_month.entry(row.month).or_default().push(index);
+        if let Some(m) = row.month {
+            self.by_month.entry(m).or_default().push(index);
+        }
         self.rows.push(row);
         index
     }
@@ -135,7 +142,7 @@ impl Dataset {
         let first = inc.first_contact();
         let row = Row {
             centre: self.dict.centre(centre),
-            month: f.month.unwrap_or(0),
+            month: f.month,
             kommune: self.dict.kommune(inc.pickup_municipality.as_deref()),
             urgency: inc.urgency(),
             hendelsestype: inc.hendelsestype,
@@ -201,8 +208,8 @@ impl Key {
     fn code(self, r: &Row) -> u32 {
         match self {
             Key::Centre => u32::from(r.centre),
-            Key::Month => r.month as u32,
-            Key::Year => (r.month / 100) as u32,
+            Key::Month => r.month.map_or(NO_MONTH, Month::ordinal),
+            Key::Year => r.month.map_or(NO_MONTH, |m| m.year() as u32),
             Key::Kommune => u32::from(r.kommune),
             Key::Urgency => r.urgency.map_or(9, |u| u as u32),
             Key::Hendelsestype => r.hendelsestype.map_or(99, |t| t as u32),
@@ -217,7 +224,10 @@ impl Key {
                 .centres
                 .get(code as usize)
                 .map_or(GroupValue::Null, |c| GroupValue::Text(c.clone())),
-            Key::Month => GroupValue::Text(format!("{:04}-{:02}", code / 100, code % 100)),
+            Key::Month => Month::from_ordinal(code)
+                .filter(|_| code != NO_MONTH)
+                .map_or(GroupValue::Null, |m| GroupValue::Text(m.to_string())),
+            Key::Year if code == NO_MONTH => GroupValue::Null,
             Key::Year => GroupValue::Number(i64::from(code)),
             Key::Kommune => dict
                 .kommuner
@@ -253,9 +263,8 @@ pub enum GroupValue {
 /// What to compute.
 #[derive(Debug, Clone)]
 pub struct Query {
-    /// First and last month, `yyyymm`, inclusive.
-    pub from: i32,
-    pub to: i32,
+    /// The months, inclusive.
+    pub months: MonthRange,
     pub centre: Option<String>,
     pub by: Vec<Key>,
     /// Further filters, each a key and the value it must have (`("urgency", "R")`,
@@ -270,10 +279,7 @@ impl Key {
         match self {
             Key::Centre => dict.centre_id(&v.to_uppercase()).map(u32::from),
             Key::Kommune => dict.kommune_ids.get(v).map(|k| u32::from(*k)),
-            Key::Month => {
-                let (y, m) = v.split_once('-')?;
-                Some(y.parse::<u32>().ok()? * 100 + m.parse::<u32>().ok()?)
-            }
+            Key::Month => Month::parse(v).ok().map(Month::ordinal),
             Key::Year => v.parse().ok(),
             Key::Urgency => {
                 Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32)
@@ -303,7 +309,7 @@ pub struct Population {
 /// One figure of the output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figure {
-    pub id: &'static str,
+    pub id: Indicator,
     pub group: BTreeMap<&'static str, GroupValue>,
     #[serde(flatten)]
     pub values: Values,
@@ -409,20 +415,6 @@ fn group_of(
     g
 }
 
-fn shift_year(month: i32, years: i32) -> i32 {
-    month + 100 * years
-}
-
-/// All indicator ids, in output order.
-pub const INDICATORS: [&str; 6] = [
-    "volume",
-    "response_time",
-    "response_within_target",
-    "amk_reaction_time",
-    "alert_to_arrival",
-    "mission_time",
-];
-
 /// Everything accumulated for one group of the `--by` keys.
 #[derive(Default)]
 struct Acc {
@@ -470,17 +462,17 @@ impl Slots {
 /// Computes the indicators of §8 for the query (all of them, or those named in `only`).
 /// Figures come sorted by indicator and group.
 pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Vec<Figure> {
-    compute_only(data, q, population, &INDICATORS)
+    compute_only(data, q, population, &Indicator::ALL)
 }
 
-/// [`compute`] restricted to some indicator ids.
+/// [`compute`] restricted to some indicators.
 pub fn compute_only(
     data: &Dataset,
     q: &Query,
     population: Option<&Population>,
-    only: &[&str],
+    only: &[Indicator],
 ) -> Vec<Figure> {
-    let want = |id: &str| only.contains(&id);
+    let want = |id: Indicator| only.contains(&id);
     let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
     if centre == Some(None) {
         return Vec::new();
@@ -491,21 +483,20 @@ pub fn compute_only(
     if filters.iter().any(|(_, c)| c.is_none()) {
         return Vec::new();
     }
-    let selected = |r: &Row, from: i32, to: i32| {
-        r.month >= from
-            && r.month <= to
+    let selected = |r: &Row, months: MonthRange| {
+        r.month.is_some_and(|m| months.contains(m))
             && centre.is_none_or(|c| r.centre == c)
             && filters.iter().all(|(k, c)| Some(k.code(r)) == *c)
     };
     let by: Vec<Key> = q.by.iter().copied().take(8).collect();
     let by = &by[..];
     let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) = (
-        want("volume"),
-        want("response_time"),
-        want("response_within_target"),
-        want("amk_reaction_time"),
-        want("alert_to_arrival"),
-        want("mission_time"),
+        want(Indicator::Volume),
+        want(Indicator::ResponseTime),
+        want(Indicator::ResponseWithinTarget),
+        want(Indicator::AmkReactionTime),
+        want(Indicator::AlertToArrival),
+        want(Indicator::MissionTime),
     );
     let needs_all_rows = w_volume || w_reaction || w_missions;
 
@@ -518,7 +509,7 @@ pub fn compute_only(
     let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
         Box::new(
             data.by_month
-                .range(q.from..=q.to)
+                .range(q.months.from()..=q.months.to())
                 .flat_map(|(_, ix)| ix.iter().map(|&i| (i as usize, &data.rows[i as usize]))),
         )
     } else {
@@ -529,7 +520,7 @@ pub fn compute_only(
         if !needs_all_rows && !in_response {
             continue;
         }
-        if !selected(r, q.from, q.to) || !r.reported() {
+        if !selected(r, q.months) || !r.reported() {
             continue;
         }
         let k = key_of(by, r, 0);
@@ -577,19 +568,18 @@ pub fn compute_only(
     // Volumes of the same period a year earlier, for the change.
     let mut last_year: HashMap<GroupKey, Counts> = HashMap::new();
     let mut any_last_year = false;
-    if w_volume {
-        let (from, to) = (shift_year(q.from, -1), shift_year(q.to, -1));
+    if let (true, Some(before)) = (w_volume, q.months.plus_years(-1)) {
         for r in data
             .by_month
-            .range(from..=to)
+            .range(before.from()..=before.to())
             .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]))
         {
-            if !selected(r, from, to) || !r.reported() {
+            if !selected(r, before) || !r.reported() {
                 continue;
             }
             any_last_year = true;
             let mut shifted = *r;
-            shifted.month = shift_year(r.month, 1);
+            shifted.month = r.month.and_then(|m| m.plus_years(1));
             let v = last_year.entry(key_of(by, &shifted, 0)).or_default();
             v.contacts += u64::from(r.contacts);
             v.incidents += 1;
@@ -625,7 +615,7 @@ pub fn compute_only(
                 }
             });
             out.push(Figure {
-                id: "volume",
+                id: Indicator::Volume,
                 group: group(),
                 values: Values::Volume {
                     contacts: c.contacts,
@@ -640,10 +630,18 @@ pub fn compute_only(
         }
         let has = |t: &Times| !t.values.is_empty() || t.missing > 0;
         if w_response && has(&acc.response) {
-            out.push(Figure { id: "response_time", group: group(), values: acc.response.figure() });
+            out.push(Figure {
+                id: Indicator::ResponseTime,
+                group: group(),
+                values: acc.response.figure(),
+            });
         }
         if w_alert && has(&acc.alert) {
-            out.push(Figure { id: "alert_to_arrival", group: group(), values: acc.alert.figure() });
+            out.push(Figure {
+                id: Indicator::AlertToArrival,
+                group: group(),
+                values: acc.alert.figure(),
+            });
         }
         if w_target {
             for (area, (n, within)) in acc.target.into_iter().enumerate() {
@@ -654,7 +652,7 @@ pub fn compute_only(
                         GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()),
                     );
                     out.push(Figure {
-                        id: "response_within_target",
+                        id: Indicator::ResponseWithinTarget,
                         group: g,
                         values: Values::Target {
                             n,
@@ -675,7 +673,11 @@ pub fn compute_only(
                             .get(u)
                             .map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())),
                     );
-                    out.push(Figure { id: "amk_reaction_time", group: g, values: t.figure() });
+                    out.push(Figure {
+                        id: Indicator::AmkReactionTime,
+                        group: g,
+                        values: t.figure(),
+                    });
                 }
             }
         }
@@ -683,7 +685,7 @@ pub fn compute_only(
             let mut v = acc.missions;
             let s = summarise(&mut v);
             out.push(Figure {
-                id: "mission_time",
+                id: Indicator::MissionTime,
                 group: group(),
                 values: Values::Missions {
                     n: s.n,
@@ -694,8 +696,7 @@ pub fn compute_only(
             });
         }
     }
-    let order = |id: &str| INDICATORS.iter().position(|x| *x == id);
-    out.sort_by(|a, b| (order(a.id), &a.group).cmp(&(order(b.id), &b.group)));
+    out.sort_by(|a, b| (a.id, &a.group).cmp(&(b.id, &b.group)));
     out
 }
 
@@ -708,15 +709,12 @@ struct Inhabitants<'a> {
     /// Municipality numbers of each centre's catchment.
     catchment: HashMap<u16, Vec<String>>,
     centre_filter: Option<u16>,
-    months: Vec<i32>,
+    months: MonthRange,
 }
 
 impl<'a> Inhabitants<'a> {
     fn new(population: &'a Population, data: &Dataset, q: &Query) -> Inhabitants<'a> {
-        let months: Vec<i32> = (q.from / 100..=q.to / 100)
-            .flat_map(|y| (1..=12).map(move |m| y * 100 + m))
-            .filter(|m| *m >= q.from && *m <= q.to)
-            .collect();
+        let months = q.months;
         let mut counts: HashMap<(u16, u16), u64> = HashMap::new();
         for r in &data.rows {
             if r.kommune != UNKNOWN {
@@ -743,9 +741,9 @@ impl<'a> Inhabitants<'a> {
             by.iter().position(|x| *x == Key::Month),
             by.iter().position(|x| *x == Key::Year),
         ) {
-            (Some(i), _) => vec![k[i] as i32 / 100],
+            (Some(i), _) => Month::from_ordinal(k[i]).map(Month::year).into_iter().collect(),
             (None, Some(i)) => vec![k[i] as i32],
-            _ => self.months.iter().map(|m| m / 100).collect(),
+            _ => self.months.iter().map(Month::year).collect(),
         };
         let of = |kommune: &str| -> f64 {
             let sum: f64 = years

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::compute::{Figure, GroupValue, Values};
+use crate::indicator::Indicator;
 
 /// The default threshold: counts under 5 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 5;
@@ -88,7 +89,7 @@ const FIELDS: [&str; 6] =
 /// Withheld values become empty (`null` in JSON) and are listed in `suppressed`.
 pub fn suppress(figures: Vec<Figure>, threshold: u64) -> Vec<PublicFigure> {
     let mut hidden: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); figures.len()];
-    let ids: BTreeSet<&str> = figures.iter().map(|f| f.id).collect();
+    let ids: BTreeSet<Indicator> = figures.iter().map(|f| f.id).collect();
     for id in ids {
         for field in FIELDS {
             let members: Vec<usize> = (0..figures.len())

@@ -2,15 +2,14 @@
 //! derived from one validated incident (§3 model) by the counting rules of §7. Computed once
 //! at ingest and stored with the incident, so every later figure uses the same definitions.
 
-use akutt_model::{Hendelsestype, Incident, Instant, Sambandsvei, Tiltak};
-use chrono::{DateTime, Datelike};
-use chrono_tz::Europe::Oslo;
+use akutt_model::time::oslo_month;
+use akutt_model::{Hendelsestype, Incident, Month, Sambandsvei, Tiltak};
 
 /// What the indicators need of one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Facts {
-    /// `t0`'s month in Oslo time as `yyyymm` (e.g. 202403).
-    pub month: Option<i32>,
+    /// `t0`'s month in Oslo time.
+    pub month: Option<Month>,
     /// §8 `amk_reaction_time`: first `Varslet` of any action − t0, seconds.
     pub reaction_s: Option<i64>,
     /// §8 `response_time`: first `Fremme` among the road missions (`AMB_BIL`) − t0.
@@ -27,14 +26,6 @@ pub struct Facts {
     /// §8 `mission_time` per mission: `Ledig` − `Varslet`, in action order; `None` where a
     /// time point is missing.
     pub mission_times_s: Vec<Option<i64>>,
-}
-
-/// `yyyymm` of an instant in Oslo time.
-pub fn oslo_month(t: Instant) -> Option<i32> {
-    DateTime::from_timestamp(t, 0).map(|d| {
-        let local = d.with_timezone(&Oslo);
-        local.year() * 100 + local.month() as i32
-    })
 }
 
 /// The facts of one incident.

@@ -7,9 +7,13 @@
 pub mod compute;
 pub mod disclosure;
 pub mod facts;
+pub mod indicator;
 pub mod percentile;
+pub mod request;
 
 pub use compute::{
     compute, Dataset, Dict, Figure, GroupValue, Key, Population, Query, Row, Values,
 };
-pub use facts::{facts, oslo_month, Facts};
+pub use facts::{facts, Facts};
+pub use indicator::Indicator;
+pub use request::{Param, RawRequest, Request, RequestError};

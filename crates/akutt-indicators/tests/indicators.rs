@@ -1,11 +1,14 @@
 //! Golden tests of the indicators with hand-computed answers, one scenario per counting rule
-//! and exclusion of DOMAIN.md §7–§8. `check(incidents, query, expected)` computes every
-//! figure and compares them, as compact JSON lines, with the expected ones.
+//! and exclusion of DOMAIN.md §7–§8. `check(incidents, query, population, expect)` computes
+//! every figure and compares them, as compact JSON lines, with the snapshot
+//! (`UPDATE_EXPECT=1 cargo test -p akutt-indicators` rewrites the snapshots in place).
 
-use akutt_indicators::{compute, Dataset, Key, Population, Query};
+use akutt_indicators::{compute, Dataset, Figure, Indicator, Key, Population, Query};
 use akutt_model::{
-    Action, Contact, Hastegrad, Hendelsestype, Incident, Patient, Sambandsvei, Sted, Tiltak,
+    Action, Contact, Hastegrad, Hendelsestype, Incident, Month, MonthRange, Patient, Sambandsvei,
+    Sted, Tiltak,
 };
+use expect_test::{expect, Expect};
 
 /// 2024-03-05 10:00:00 Oslo (CET) as an instant.
 const T: i64 = 1_709_629_200;
@@ -47,20 +50,33 @@ fn with(mut inc: Incident, f: impl FnOnce(&mut Incident)) -> Incident {
     inc
 }
 
-fn month_query(by: &[Key]) -> Query {
-    Query { from: 202403, to: 202403, centre: None, by: by.to_vec(), filters: vec![] }
+/// One month's query.
+fn query(month: &str, by: &[Key]) -> Query {
+    let m = Month::parse(month).unwrap();
+    Query { months: MonthRange::single(m), centre: None, by: by.to_vec(), filters: vec![] }
 }
 
-#[track_caller]
-fn check(incidents: &[Incident], q: &Query, population: Option<&Population>, expected: &[&str]) {
+/// March 2024, the month of [`T`].
+fn month_query(by: &[Key]) -> Query {
+    query("2024-03", by)
+}
+
+/// The figures as compact JSON, a line each.
+fn lines<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> String {
+    figures.into_iter().map(|f| serde_json::to_string(f).unwrap() + "\n").collect()
+}
+
+fn dataset(incidents: &[Incident]) -> Dataset {
     let mut data = Dataset::default();
     for inc in incidents {
         data.push_incident("OSL", inc);
     }
-    let got: Vec<String> =
-        compute(&data, q, population).iter().map(|f| serde_json::to_string(f).unwrap()).collect();
-    let want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-    assert_eq!(got, want, "\ngot:\n{}", got.join("\n"));
+    data
+}
+
+#[track_caller]
+fn check(incidents: &[Incident], q: &Query, population: Option<&Population>, expect: Expect) {
+    expect.assert_eq(&lines(&compute(&dataset(incidents), q, population)));
 }
 
 #[test]
@@ -72,14 +88,14 @@ fn one_red_urban_incident() {
         &[a],
         &month_query(&[]),
         None,
-        &[
-            r#"{"id":"volume","group":{},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":540,"p90_s":540,"mean_s":540.0}"#,
-            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}"#,
-            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":90,"p90_s":90,"mean_s":90.0}"#,
-            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":450,"p90_s":450,"mean_s":450.0}"#,
-            r#"{"id":"mission_time","group":{},"n":1,"median_s":2910,"p90_s":2910,"unit_hours":0.81}"#,
-        ],
+        expect![[r#"
+            {"id":"volume","group":{},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+            {"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":540,"p90_s":540,"mean_s":540.0}
+            {"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}
+            {"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":90,"p90_s":90,"mean_s":90.0}
+            {"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":450,"p90_s":450,"mean_s":450.0}
+            {"id":"mission_time","group":{},"n":1,"median_s":2910,"p90_s":2910,"unit_hours":0.81}
+        "#]],
     );
 }
 
@@ -95,19 +111,19 @@ fn first_arrival_counts_not_first_alerted_and_borrowed_units_never() {
             ..road(T, 30, Some(300), 1000)
         });
     });
+    // The first alert of any action counts for the reaction time, the borrowed one too.
     check(
         &[a],
         &month_query(&[]),
         None,
-        &[
-            r#"{"id":"volume","group":{},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":600,"p90_s":600,"mean_s":600.0}"#,
-            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}"#,
-            // The first alert of any action counts for the reaction time, the borrowed one too.
-            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":30,"p90_s":30,"mean_s":30.0}"#,
-            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":480,"p90_s":480,"mean_s":480.0}"#,
-            r#"{"id":"mission_time","group":{},"n":2,"median_s":1940,"p90_s":1980,"unit_hours":1.09}"#,
-        ],
+        expect![[r#"
+            {"id":"volume","group":{},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+            {"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":600,"p90_s":600,"mean_s":600.0}
+            {"id":"response_within_target","group":{"area":"urban"},"n":1,"within":1,"share":1.0}
+            {"id":"amk_reaction_time","group":{"urgency":"R"},"n":1,"n_missing":0,"median_s":30,"p90_s":30,"mean_s":30.0}
+            {"id":"alert_to_arrival","group":{},"n":1,"n_missing":0,"median_s":480,"p90_s":480,"mean_s":480.0}
+            {"id":"mission_time","group":{},"n":2,"median_s":1940,"p90_s":1980,"unit_hours":1.09}
+        "#]],
     );
 }
 
@@ -140,13 +156,13 @@ fn air_only_prebooked_misdial_and_lv_exclusions() {
         &[air, pre, feil, lv_only, lv_amb],
         &month_query(&[Key::Hendelsestype]),
         None,
-        &[
-            r#"{"id":"volume","group":{"hendelsestype":"FEIL"},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"volume","group":{"hendelsestype":"SYK"},"contacts":3,"incidents":3,"missions":3,"road_missions":2,"air_missions":1,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"amk_reaction_time","group":{"hendelsestype":"SYK","urgency":"R"},"n":2,"n_missing":0,"median_s":100,"p90_s":3000,"mean_s":1550.0}"#,
-            r#"{"id":"mission_time","group":{"hendelsestype":"FEIL"},"n":1,"median_s":840,"p90_s":840,"unit_hours":0.23}"#,
-            r#"{"id":"mission_time","group":{"hendelsestype":"SYK"},"n":3,"median_s":3400,"p90_s":4900,"unit_hours":3.14}"#,
-        ],
+        expect![[r#"
+            {"id":"volume","group":{"hendelsestype":"FEIL"},"contacts":1,"incidents":1,"missions":1,"road_missions":1,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+            {"id":"volume","group":{"hendelsestype":"SYK"},"contacts":3,"incidents":3,"missions":3,"road_missions":2,"air_missions":1,"per_1000":null,"change_vs_last_year":null}
+            {"id":"amk_reaction_time","group":{"hendelsestype":"SYK","urgency":"R"},"n":2,"n_missing":0,"median_s":100,"p90_s":3000,"mean_s":1550.0}
+            {"id":"mission_time","group":{"hendelsestype":"FEIL"},"n":1,"median_s":840,"p90_s":840,"unit_hours":0.23}
+            {"id":"mission_time","group":{"hendelsestype":"SYK"},"n":3,"median_s":3400,"p90_s":4900,"unit_hours":3.14}
+        "#]],
     );
 }
 
@@ -167,14 +183,14 @@ fn missing_times_are_counted_as_n_missing_and_returns_without_patient_stay_missi
         &[retur, no_alert, ok],
         &month_query(&[]),
         None,
-        &[
-            r#"{"id":"volume","group":{},"contacts":3,"incidents":3,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"response_time","group":{},"n":1,"n_missing":1,"median_s":1000,"p90_s":1000,"mean_s":1000.0}"#,
-            r#"{"id":"response_within_target","group":{"area":"urban"},"n":1,"within":0,"share":0.0}"#,
-            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":2,"n_missing":1,"median_s":80,"p90_s":100,"mean_s":90.0}"#,
-            r#"{"id":"alert_to_arrival","group":{},"n":1,"n_missing":1,"median_s":900,"p90_s":900,"mean_s":900.0}"#,
-            r#"{"id":"mission_time","group":{},"n":2,"median_s":820,"p90_s":1900,"unit_hours":0.76}"#,
-        ],
+        expect![[r#"
+            {"id":"volume","group":{},"contacts":3,"incidents":3,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+            {"id":"response_time","group":{},"n":1,"n_missing":1,"median_s":1000,"p90_s":1000,"mean_s":1000.0}
+            {"id":"response_within_target","group":{"area":"urban"},"n":1,"within":0,"share":0.0}
+            {"id":"amk_reaction_time","group":{"urgency":"R"},"n":2,"n_missing":1,"median_s":80,"p90_s":100,"mean_s":90.0}
+            {"id":"alert_to_arrival","group":{},"n":1,"n_missing":1,"median_s":900,"p90_s":900,"mean_s":900.0}
+            {"id":"mission_time","group":{},"n":2,"median_s":820,"p90_s":1900,"unit_hours":0.76}
+        "#]],
     );
 }
 
@@ -187,20 +203,13 @@ fn daylight_saving_night_intervals_are_between_instants() {
         i.urban = Some(false);
         i.actions.push(road(t0, 120, Some(900), 2000));
     });
-    let q = Query { from: 202410, to: 202410, centre: None, by: vec![], filters: vec![] };
-    let mut data = Dataset::default();
-    data.push_incident("OSL", &a);
-    let figures = compute(&data, &q, None);
-    let response = figures.iter().find(|f| f.id == "response_time").unwrap();
-    assert_eq!(
-        serde_json::to_string(response).unwrap(),
-        r#"{"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":900,"p90_s":900,"mean_s":900.0}"#
-    );
-    let target = figures.iter().find(|f| f.id == "response_within_target").unwrap();
-    assert_eq!(
-        serde_json::to_string(target).unwrap(),
-        r#"{"id":"response_within_target","group":{"area":"rural"},"n":1,"within":1,"share":1.0}"#
-    );
+    let figures = compute(&dataset(&[a]), &query("2024-10", &[]), None);
+    let of = |id: Indicator| figures.iter().filter(move |f| f.id == id);
+    expect![[r#"
+        {"id":"response_time","group":{},"n":1,"n_missing":0,"median_s":900,"p90_s":900,"mean_s":900.0}
+        {"id":"response_within_target","group":{"area":"rural"},"n":1,"within":1,"share":1.0}
+    "#]]
+    .assert_eq(&lines(of(Indicator::ResponseTime).chain(of(Indicator::ResponseWithinTarget))));
 }
 
 #[test]
@@ -221,15 +230,15 @@ fn target_thresholds_are_inclusive_and_missing_area_is_left_out() {
         ],
         &Query { by: vec![], ..month_query(&[]) },
         None,
-        &[
-            r#"{"id":"volume","group":{},"contacts":5,"incidents":5,"missions":5,"road_missions":5,"air_missions":0,"per_1000":null,"change_vs_last_year":null}"#,
-            r#"{"id":"response_time","group":{},"n":5,"n_missing":0,"median_s":721,"p90_s":1501,"mean_s":908.4}"#,
-            r#"{"id":"response_within_target","group":{"area":"rural"},"n":2,"within":1,"share":0.5}"#,
-            r#"{"id":"response_within_target","group":{"area":"urban"},"n":2,"within":1,"share":0.5}"#,
-            r#"{"id":"amk_reaction_time","group":{"urgency":"R"},"n":5,"n_missing":0,"median_s":60,"p90_s":60,"mean_s":60.0}"#,
-            r#"{"id":"alert_to_arrival","group":{},"n":5,"n_missing":0,"median_s":661,"p90_s":1441,"mean_s":848.4}"#,
-            r#"{"id":"mission_time","group":{},"n":5,"median_s":1261,"p90_s":2041,"unit_hours":2.01}"#,
-        ],
+        expect![[r#"
+            {"id":"volume","group":{},"contacts":5,"incidents":5,"missions":5,"road_missions":5,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+            {"id":"response_time","group":{},"n":5,"n_missing":0,"median_s":721,"p90_s":1501,"mean_s":908.4}
+            {"id":"response_within_target","group":{"area":"rural"},"n":2,"within":1,"share":0.5}
+            {"id":"response_within_target","group":{"area":"urban"},"n":2,"within":1,"share":0.5}
+            {"id":"amk_reaction_time","group":{"urgency":"R"},"n":5,"n_missing":0,"median_s":60,"p90_s":60,"mean_s":60.0}
+            {"id":"alert_to_arrival","group":{},"n":5,"n_missing":0,"median_s":661,"p90_s":1441,"mean_s":848.4}
+            {"id":"mission_time","group":{},"n":5,"median_s":1261,"p90_s":2041,"unit_hours":2.01}
+        "#]],
     );
 }
 
@@ -244,22 +253,12 @@ fn reaction_time_is_113_only_and_split_by_urgency() {
         i.contacts[0].sambandsvei = Some(Sambandsvei::AnnenRodLinje);
         i.actions.push(road(T, 10, Some(600), 1000));
     });
-    let mut data = Dataset::default();
-    for i in [&g, &n, &other_line] {
-        data.push_incident("OSL", i);
-    }
-    let lines: Vec<String> = compute(&data, &month_query(&[]), None)
-        .iter()
-        .filter(|f| f.id == "amk_reaction_time")
-        .map(|f| serde_json::to_string(f).unwrap())
-        .collect();
-    assert_eq!(
-        lines,
-        vec![
-            r#"{"id":"amk_reaction_time","group":{"urgency":"G"},"n":1,"n_missing":0,"median_s":400,"p90_s":400,"mean_s":400.0}"#,
-            r#"{"id":"amk_reaction_time","group":{"urgency":"N"},"n":1,"n_missing":0,"median_s":1200,"p90_s":1200,"mean_s":1200.0}"#,
-        ]
-    );
+    let figures = compute(&dataset(&[g, n, other_line]), &month_query(&[]), None);
+    expect![[r#"
+        {"id":"amk_reaction_time","group":{"urgency":"G"},"n":1,"n_missing":0,"median_s":400,"p90_s":400,"mean_s":400.0}
+        {"id":"amk_reaction_time","group":{"urgency":"N"},"n":1,"n_missing":0,"median_s":1200,"p90_s":1200,"mean_s":1200.0}
+    "#]]
+    .assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::AmkReactionTime)));
 }
 
 #[test]
@@ -274,22 +273,12 @@ fn volumes_per_1000_and_change_against_last_year() {
     let mut population = Population::default();
     population.by_kommune_year.insert(("0301".into(), 2024), 700_000);
     population.by_kommune_year.insert(("0301".into(), 2023), 690_000);
-    let mut data = Dataset::default();
-    for i in &incidents {
-        data.push_incident("OSL", i);
-    }
+    let data = dataset(&incidents);
     let figures = compute(&data, &month_query(&[Key::Kommune, Key::Month]), Some(&population));
-    let volume: Vec<String> = figures
-        .iter()
-        .filter(|f| f.id == "volume")
-        .map(|f| serde_json::to_string(f).unwrap())
-        .collect();
-    assert_eq!(
-        volume,
-        vec![
-            r#"{"id":"volume","group":{"kommune":"0301","month":"2024-03"},"contacts":3,"incidents":3,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0043,"incidents":0.0043,"missions":0.0},"change_vs_last_year":{"contacts":0.5,"incidents":0.5,"missions":null}}"#
-        ]
-    );
+    expect![[r#"
+        {"id":"volume","group":{"kommune":"0301","month":"2024-03"},"contacts":3,"incidents":3,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0043,"incidents":0.0043,"missions":0.0},"change_vs_last_year":{"contacts":0.5,"incidents":0.5,"missions":null}}
+    "#]]
+    .assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::Volume)));
 }
 
 #[test]
@@ -301,9 +290,7 @@ fn filters_select_rows_by_any_key() {
         i.pickup_municipality = Some("5444".into());
         i.actions.push(road(T, 60, Some(1300), 2000));
     });
-    let mut data = Dataset::default();
-    data.push_incident("OSL", &urban);
-    data.push_incident("OSL", &rural);
+    let data = dataset(&[urban, rural]);
     let response = |filters: Vec<(Key, &str)>| {
         let q = Query {
             filters: filters.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
@@ -311,7 +298,7 @@ fn filters_select_rows_by_any_key() {
         };
         compute(&data, &q, None)
             .into_iter()
-            .find(|f| f.id == "response_time")
+            .find(|f| f.id == Indicator::ResponseTime)
             .map(|f| serde_json::to_string(&f.values).unwrap())
     };
     assert_eq!(

@@ -23,13 +23,13 @@ use crate::report::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{path}: {message}")]
     Mapping { path: String, message: String },
-    #[error("XML Schema validation: {0}")]
+    #[error("XML Schema validation")]
     Xsd(#[from] akutt_xsd::XsdError),
 }
 

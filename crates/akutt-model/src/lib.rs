@@ -3,13 +3,17 @@
 //!
 //! Invariant: this crate does no I/O. It knows nothing of CSV, Parquet, SQL or HTTP.
 
+pub mod centre;
 pub mod codes;
 pub mod finding;
+pub mod month;
 pub mod municipality;
 pub mod record;
 pub mod time;
 
+pub use centre::Centre;
 pub use codes::{CodeList, Hastegrad, Hendelsestype, Innringer, Kjonn, Sambandsvei, Sted, Tiltak};
 pub use finding::{Finding, RuleCode, Severity};
+pub use month::{Month, MonthError, MonthRange, ReversedRange};
 pub use record::{Action, Contact, Incident, Patient, UNKNOWN_AMBULANCE};
 pub use time::{Instant, LocalResolution};

@@ -10,6 +10,8 @@ use chrono::{
 };
 use chrono_tz::Europe::Oslo;
 
+use crate::month::Month;
+
 /// Whole seconds since 1970-01-01T00:00:00Z.
 pub type Instant = i64;
 
@@ -266,6 +268,16 @@ pub fn oslo_start_of_day(date: NaiveDate) -> Instant {
     oslo_local(date.and_time(NaiveTime::MIN)).default_instant()
 }
 
+/// The Oslo calendar month of an instant (the month of `t0` that indicators group by, §8).
+pub fn oslo_month(t: Instant) -> Option<Month> {
+    DateTime::<Utc>::from_timestamp(t, 0).map(|d| Month::of(d.with_timezone(&Oslo).date_naive()))
+}
+
+/// The UTC calendar month of an instant (the NEMSIS side, whose agencies span time zones).
+pub fn utc_month(t: Instant) -> Option<Month> {
+    DateTime::<Utc>::from_timestamp(t, 0).map(|d| Month::of(d.date_naive()))
+}
+
 /// Formats an instant as ISO 8601 UTC (`2024-03-31T01:30:00Z`).
 pub fn format_utc(t: Instant) -> String {
     match DateTime::<Utc>::from_timestamp(t, 0) {
@@ -285,6 +297,17 @@ pub fn format_oslo(t: Instant) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_of_instants_in_oslo_and_utc() {
+        // 2024-03-31T22:30:00Z is 00:30 on 1 April in Oslo (summer time).
+        let t = utc("2024-03-31T22:30:00Z");
+        assert_eq!(oslo_month(t).map(|m| m.to_string()).as_deref(), Some("2024-04"));
+        assert_eq!(utc_month(t).map(|m| m.to_string()).as_deref(), Some("2024-03"));
+        assert_eq!(utc_month(0).map(|m| m.yyyymm()), Some(197001));
+        assert_eq!(utc_month(951_782_400).map(|m| m.yyyymm()), Some(200002));
+        assert_eq!(utc_month(-1).map(|m| m.yyyymm()), Some(196912));
+    }
 
     fn utc(s: &str) -> Instant {
         DateTime::parse_from_rfc3339(s).unwrap().timestamp()

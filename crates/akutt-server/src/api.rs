@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use akutt_indicators::compute::{compute_only, INDICATORS};
+use akutt_indicators::compute::compute_only;
 use akutt_indicators::disclosure::{suppress, PublicFigure};
-use akutt_indicators::{Key, Query};
+use akutt_indicators::{RawRequest, Request};
+use akutt_model::MonthRange;
 use axum::extract::{Query as QueryParams, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -31,82 +32,31 @@ pub struct IndicatorParams {
     pub indicator: Option<String>,
 }
 
-fn month(s: &str, name: &str) -> Result<i32, AppError> {
-    akutt_synth::parse_month(s)
-        .map(|(y, m)| y * 100 + m as i32)
-        .ok_or_else(|| AppError::BadRequest(format!("{name} must be YYYY-MM, got «{s}»")))
-}
-
-fn list(s: &Option<String>) -> Vec<String> {
-    s.as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
 /// The published answer to a query: data version, the query and the suppressed figures.
 pub struct Answer {
     pub version: i64,
-    pub from: String,
-    pub to: String,
+    pub months: MonthRange,
     pub figures: Vec<PublicFigure>,
 }
 
 /// Validates the parameters, computes and suppresses (blocking: call off the async threads).
 pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppError> {
-    let (from, to) = match (&p.from, &p.to) {
-        (Some(f), Some(t)) => (f.clone(), t.clone()),
-        _ => return Err(AppError::BadRequest("from and to (YYYY-MM) are required".into())),
+    let raw = RawRequest {
+        from: p.from.as_deref(),
+        to: p.to.as_deref(),
+        centre: p.centre.as_deref(),
+        by: p.by.as_deref().into_iter().collect(),
+        filters: p.filter.as_deref().into_iter().collect(),
+        indicators: p.indicator.as_deref().into_iter().collect(),
+        as_of: p.as_of,
     };
-    let (from_m, to_m) = (month(&from, "from")?, month(&to, "to")?);
-    if from_m > to_m {
-        return Err(AppError::BadRequest(format!("from {from} is after to {to}")));
-    }
-    let by = list(&p.by)
-        .iter()
-        .map(|k| {
-            Key::parse(k).ok_or_else(|| AppError::BadRequest(format!("unknown grouping key «{k}»")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let filters = list(&p.filter)
-        .iter()
-        .map(|f| {
-            let (k, v) = f
-                .split_once(':')
-                .ok_or_else(|| AppError::BadRequest(format!("where takes key:value, got «{f}»")))?;
-            Ok((
-                Key::parse(k)
-                    .ok_or_else(|| AppError::BadRequest(format!("unknown filter key «{k}»")))?,
-                v.to_string(),
-            ))
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
-    let mut ids: Vec<&str> = Vec::new();
-    for id in list(&p.indicator) {
-        ids.push(
-            INDICATORS
-                .iter()
-                .find(|x| **x == id)
-                .ok_or_else(|| AppError::BadRequest(format!("unknown indicator «{id}»")))?,
-        );
-    }
-    if ids.is_empty() {
-        ids = INDICATORS.to_vec();
-    }
-    let loaded = state.loaded(p.as_of)?;
-    let q = Query {
-        from: from_m,
-        to: to_m,
-        centre: p.centre.as_ref().map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()),
-        by,
-        filters,
-    };
+    let Request { query: q, indicators: ids, as_of } =
+        Request::parse(&raw).map_err(|e| AppError::BadRequest(e.for_api().to_string()))?;
+    let loaded = state.loaded(as_of)?;
     // Answers are immutable per data version: cache them (bounded).
     let key = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        loaded.version, q.from, q.to, q.centre, q.by, q.filters, ids
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        loaded.version, q.months, q.centre, q.by, q.filters, ids
     );
     if let Some(a) = state.cached_answer(&key) {
         return Ok(a);
@@ -114,8 +64,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
     let a = Arc::new(Answer {
         version: loaded.version,
-        from,
-        to,
+        months: q.months,
         figures: suppress(figures, state.config.suppression_threshold),
     });
     state.cache_answer(key, a.clone());
@@ -139,7 +88,7 @@ pub fn figure_json(f: &PublicFigure) -> Value {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?
 }
 
 /// `GET /api/indicators`. The serialized answer is cached per data version and query.
@@ -165,8 +114,8 @@ pub async fn indicators(
     let body = axum::body::Bytes::from(
         json!({
             "data_version": a.version,
-            "from": a.from,
-            "to": a.to,
+            "from": a.months.from().to_string(),
+            "to": a.months.to().to_string(),
             "suppression_threshold": threshold,
             "synthetic": synthetic,
             "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
@@ -375,7 +324,7 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
     json!({
         "version": "2.0",
         "class": "dataset",
-        "label": format!("Akutt: indikatorer {} – {}", a.from, a.to),
+        "label": format!("Akutt: indikatorer {} – {}", a.months.from(), a.months.to()),
         "source": if synthetic { "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)" } else { "Akutt" },
         "note": ["Celler under 5 er skjult (status ..). / Cells under 5 are withheld (status ..)."],
         "id": dims.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),

@@ -314,16 +314,16 @@ pub async fn upload(
                 }
             }
             let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
-            let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
+            let dir = tempfile::tempdir().map_err(AppError::internal)?;
             let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
             let path = dir.path().join(if safe.is_empty() { "uttrekk.csv".into() } else { safe });
-            std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).map_err(|e| AppError::Internal(e.to_string()))?;
-            let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(|e| AppError::Internal(e.to_string()))?;
+            std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).map_err(AppError::internal)?;
+            let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(AppError::internal)?;
             let report: Value = serde_json::from_str(&outcome.report.to_json()).unwrap_or(Value::Null);
             let title = format!("Datakvalitetsrapport {}", outcome.report.submission.id);
             Ok(page(&st, &title, Some(user), &report_html(&report)).into_response())
         })
     })
     .await
-    .unwrap_or_else(|e| AppError::Internal(e.to_string()).into_response())
+    .unwrap_or_else(|e| AppError::internal(e).into_response())
 }

@@ -34,10 +34,7 @@ impl Role {
             "analyst" => Some(Role::Analyst),
             other => {
                 let code = other.strip_prefix("centre:")?.trim().to_uppercase();
-                akutt_synth::world::centres()
-                    .iter()
-                    .any(|c| c.code == code)
-                    .then_some(Role::Centre(code))
+                akutt_model::centre::centre(&code).is_some().then_some(Role::Centre(code))
             }
         }
     }
@@ -169,6 +166,6 @@ pub async fn report(
         let report = catalog
             .report(id)?
             .ok_or_else(|| AppError::NotFound(format!("submission {id} has no report")))?;
-        serde_json::from_str(&report).map(Json).map_err(|e| AppError::Internal(e.to_string()))
+        serde_json::from_str(&report).map(Json).map_err(AppError::internal)
     })
 }

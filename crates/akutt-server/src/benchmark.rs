@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use akutt_model::Month;
 use axum::extract::{Query as QueryParams, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -21,20 +22,12 @@ pub struct BenchmarkParams {
     pub lang: Option<String>,
 }
 
-fn month(s: Option<&str>, what: &str) -> Result<Option<i32>, AppError> {
-    match s.filter(|s| !s.is_empty()) {
+fn month(s: Option<&str>, what: &str) -> Result<Option<Month>, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => {
-            let ok = s.len() == 7 && s.as_bytes()[4] == b'-';
-            let (y, m) = (
-                s.get(..4).and_then(|y| y.parse::<i32>().ok()),
-                s.get(5..).and_then(|m| m.parse::<i32>().ok()),
-            );
-            match (ok, y, m) {
-                (true, Some(y), Some(m)) if (1..=12).contains(&m) => Ok(Some(y * 100 + m)),
-                _ => Err(AppError::BadRequest(format!("{what}={s:?}: expected YYYY-MM"))),
-            }
-        }
+        Some(s) => Month::parse(s)
+            .map(Some)
+            .map_err(|e| AppError::BadRequest(format!("{what}={s:?}: expected YYYY-MM ({e})"))),
     }
 }
 
@@ -71,7 +64,7 @@ pub fn public_benchmark(
     let version = state.latest_version()?;
     let key = format!("benchmark\u{1f}{version}\u{1f}{:?}\u{1f}{:?}", period.from, period.to);
     if let Some(b) = state.cached_body(&key) {
-        return serde_json::from_slice(&b).map_err(|e| AppError::Internal(e.to_string()));
+        return serde_json::from_slice(&b).map_err(AppError::internal);
     }
     let catalog = state.catalog()?;
     let (no, version) =
@@ -79,11 +72,11 @@ pub fn public_benchmark(
     let (us, _) = akutt_store::nemsis::load_nemsis(&state.data, &catalog, Some(version))?;
     let table = akutt_store::facts::condition_table(&state.data)?;
     let b = akutt_benchmark::compute(&no, &us, period, &table);
-    let mut v = serde_json::to_value(&b).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut v = serde_json::to_value(&b).map_err(AppError::internal)?;
     let threshold = state.config.suppression_threshold;
     suppress_side(&mut v["norway"], threshold);
     suppress_side(&mut v["nemsis"], threshold);
-    let ym = |m: Option<i32>| m.map(|m| format!("{:04}-{:02}", m / 100, m % 100));
+    let ym = |m: Option<Month>| m.map(|m| m.to_string());
     v["data_version"] = version.into();
     v["from"] = json!(ym(period.from));
     v["to"] = json!(ym(period.to));
@@ -91,10 +84,7 @@ pub fn public_benchmark(
     if state.config.synthetic {
         v["synthetic_norway"] = true.into();
     }
-    state.cache_body(
-        key,
-        serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?.into(),
-    );
+    state.cache_body(key, serde_json::to_vec(&v).map_err(AppError::internal)?.into());
     Ok(v)
 }
 
@@ -107,7 +97,7 @@ pub async fn api(
         public_benchmark(&state, p.from.as_deref(), p.to.as_deref())
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
+    .map_err(AppError::internal)??;
     Ok(([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response())
 }
 
@@ -138,7 +128,7 @@ pub async fn page(
     let v =
         tokio::task::spawn_blocking(move || public_benchmark(&s2, from.as_deref(), to.as_deref()))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            .map_err(AppError::internal)??;
     let (no, us) = (&v["norway"], &v["nemsis"]);
     let mut rows = String::new();
     let mut row = |label: &str, a: String, b: String| {

@@ -36,9 +36,24 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// An internal error with its whole chain of causes on one line (`catalog: disk I/O error`):
+    /// library errors say only their own part and keep the cause as their `source`.
+    pub fn internal(e: impl std::error::Error) -> AppError {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        AppError::Internal(text)
+    }
+}
+
 impl From<akutt_store::StoreError> for AppError {
     fn from(e: akutt_store::StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::internal(e)
     }
 }
 

@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use akutt_indicators::Indicator;
+use akutt_model::{Month, MonthRange};
 use axum::extract::{Path, Query as QueryParams, State};
 use axum::response::Html;
 use serde::Deserialize;
@@ -42,13 +44,11 @@ impl Lang {
 
 fn default_period(state: &AppState) -> (String, String) {
     // The last twelve months that have data.
-    let latest = state
-        .loaded(None)
-        .ok()
-        .and_then(|l| l.dataset.rows.iter().map(|r| r.month).filter(|m| *m > 0).max());
-    let to = latest.unwrap_or(202412);
-    let from = if to % 100 == 12 { to - 11 } else { to - 100 + 1 };
-    (format!("{:04}-{:02}", from / 100, from % 100), format!("{:04}-{:02}", to / 100, to % 100))
+    let latest =
+        state.loaded(None).ok().and_then(|l| l.dataset.rows.iter().filter_map(|r| r.month).max());
+    let to = latest.or(Month::new(2024, 12));
+    let months = to.map(MonthRange::twelve_months_to);
+    months.map_or_else(Default::default, |m| (m.from().to_string(), m.to().to_string()))
 }
 
 fn layout(state: &AppState, lang: &Lang, title: &str, query: &str, body: &str) -> Html<String> {
@@ -169,8 +169,8 @@ fn month_chart(title: &str, points: &[(String, Option<f64>)]) -> String {
     )
 }
 
-fn find<'a>(figs: &'a [Value], id: &str, key: &str, value: &str) -> Option<&'a Value> {
-    figs.iter().find(|f| f["id"] == id && (key.is_empty() || f["group"][key] == value))
+fn find<'a>(figs: &'a [Value], id: Indicator, key: &str, value: &str) -> Option<&'a Value> {
+    figs.iter().find(|f| f["id"] == id.name() && (key.is_empty() || f["group"][key] == value))
 }
 
 async fn figures(state: Arc<AppState>, p: IndicatorParams) -> Result<(i64, Vec<Value>), AppError> {
@@ -178,7 +178,7 @@ async fn figures(state: Arc<AppState>, p: IndicatorParams) -> Result<(i64, Vec<V
         answer(&state, &p).map(|a| (a.version, a.figures.iter().map(figure_json).collect()))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::internal)?
 }
 
 /// `GET /`: the national overview.
@@ -196,7 +196,7 @@ pub async fn centre(
     QueryParams(pp): QueryParams<PageParams>,
 ) -> Result<Html<String>, AppError> {
     let code = code.to_uppercase();
-    if !akutt_synth::world::centres().iter().any(|c| c.code == code) {
+    if akutt_model::centre::centre(&code).is_none() {
         return Err(AppError::NotFound(format!("no centre {code}")));
     }
     centre_or_nation(state, pp, Some(code)).await
@@ -210,9 +210,7 @@ async fn centre_or_nation(
     let lang = Lang { en: pp.lang.as_deref() == Some("en") };
     let (df, dt) = {
         let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(AppError::internal)?
     };
     let (from, to) = (pp.from.clone().unwrap_or(df), pp.to.clone().unwrap_or(dt));
     let base = IndicatorParams {
@@ -255,10 +253,10 @@ async fn centre_or_nation(
         lang.t("Dataversjon", "Data version"), c = centre.as_ref().map_or(String::new(), |c| format!("&centre={c}")));
 
     // Key figures against their targets.
-    let vol = find(&total, "volume", "", "");
-    let resp = find(&total, "response_time", "", "");
-    let urban = find(&total, "response_within_target", "area", "urban");
-    let rural = find(&total, "response_within_target", "area", "rural");
+    let vol = find(&total, Indicator::Volume, "", "");
+    let resp = find(&total, Indicator::ResponseTime, "", "");
+    let urban = find(&total, Indicator::ResponseWithinTarget, "area", "urban");
+    let rural = find(&total, Indicator::ResponseWithinTarget, "area", "rural");
     let share = |f: Option<&Value>| {
         f.and_then(|f| f["share"].as_f64()).map_or("–".to_string(), |s| {
             let class = if s >= 0.9 { "ok" } else { "miss" };
@@ -287,11 +285,11 @@ async fn centre_or_nation(
     // The monthly trend, chart and table.
     let months: Vec<(String, Option<f64>, Option<f64>)> = monthly
         .iter()
-        .filter(|f| f["id"] == "volume")
+        .filter(|f| f["id"] == Indicator::Volume.name())
         .map(|f| {
             let m = f["group"]["month"].as_str().unwrap_or("").to_string();
-            let median =
-                find(&monthly, "response_time", "month", &m).and_then(|r| r["median_s"].as_f64());
+            let median = find(&monthly, Indicator::ResponseTime, "month", &m)
+                .and_then(|r| r["median_s"].as_f64());
             (m, f["incidents"].as_f64(), median)
         })
         .collect();
@@ -325,14 +323,14 @@ async fn centre_or_nation(
     // Centres compared.
     if !centres.is_empty() {
         let mut rows = String::new();
-        for f in centres.iter().filter(|f| f["id"] == "volume") {
+        for f in centres.iter().filter(|f| f["id"] == Indicator::Volume.name()) {
             let c = f["group"]["centre"].as_str().unwrap_or("");
-            let r = find(&centres, "response_time", "centre", c);
+            let r = find(&centres, Indicator::ResponseTime, "centre", c);
             let within = |area: &str| {
                 centres
                     .iter()
                     .find(|x| {
-                        x["id"] == "response_within_target"
+                        x["id"] == Indicator::ResponseWithinTarget.name()
                             && x["group"]["centre"] == c
                             && x["group"]["area"] == area
                     })
@@ -375,10 +373,7 @@ async fn centre_or_nation(
         )
     );
     let title = match &centre {
-        Some(c) => akutt_synth::world::centres()
-            .into_iter()
-            .find(|x| &x.code == c)
-            .map_or(c.clone(), |x| x.name),
+        Some(c) => akutt_model::centre::centre(c).map_or(c.clone(), |x| x.name.clone()),
         None => lang
             .t(
                 "Akuttmedisinsk kommunikasjon – nasjonal oversikt",
@@ -395,13 +390,13 @@ pub async fn definitions(
     QueryParams(pp): QueryParams<PageParams>,
 ) -> Html<String> {
     let lang = Lang { en: pp.lang.as_deref() == Some("en") };
-    let items: &[(&str, &str, &str)] = &[
-        ("response_time", "Fra første henvendelse til første bilambulanse er fremme, røde hendelser, ikke bestilte turer eller feilringinger. Median og 90-persentil (nærmeste rang).", "From the first contact to the first road ambulance at the scene, red incidents, not pre-booked transports or misdials. Median and 90th percentile (nearest rank)."),
-        ("response_within_target", "Andel røde hendelser med responstid inntil 12 minutter i tettbygd og 25 minutter i spredtbygd strøk. Nasjonalt mål: 90 %.", "Share of red incidents reached within 12 minutes (urban) or 25 minutes (rural). National target: 90 %."),
-        ("amk_reaction_time", "Fra første henvendelse på 113 til første varsling av en ressurs, etter hastegrad.", "From the first contact on 113 to the first alert of a resource, by urgency."),
-        ("alert_to_arrival", "Fra varsling til fremme for den bilambulansen som kom først.", "From alert to arrival of the first-arriving road ambulance."),
-        ("volume", "Henvendelser, hendelser og ambulanseoppdrag; per 1000 innbyggere og endring fra samme periode året før.", "Contacts, incidents and ambulance missions; per 1000 inhabitants and change from the same period a year earlier."),
-        ("mission_time", "Fra varslet til ledig per oppdrag, og sum ambulansetimer.", "From alert to free per mission, and total unit-hours."),
+    let items: &[(Indicator, &str, &str)] = &[
+        (Indicator::ResponseTime, "Fra første henvendelse til første bilambulanse er fremme, røde hendelser, ikke bestilte turer eller feilringinger. Median og 90-persentil (nærmeste rang).", "From the first contact to the first road ambulance at the scene, red incidents, not pre-booked transports or misdials. Median and 90th percentile (nearest rank)."),
+        (Indicator::ResponseWithinTarget, "Andel røde hendelser med responstid inntil 12 minutter i tettbygd og 25 minutter i spredtbygd strøk. Nasjonalt mål: 90 %.", "Share of red incidents reached within 12 minutes (urban) or 25 minutes (rural). National target: 90 %."),
+        (Indicator::AmkReactionTime, "Fra første henvendelse på 113 til første varsling av en ressurs, etter hastegrad.", "From the first contact on 113 to the first alert of a resource, by urgency."),
+        (Indicator::AlertToArrival, "Fra varsling til fremme for den bilambulansen som kom først.", "From alert to arrival of the first-arriving road ambulance."),
+        (Indicator::Volume, "Henvendelser, hendelser og ambulanseoppdrag; per 1000 innbyggere og endring fra samme periode året før.", "Contacts, incidents and ambulance missions; per 1000 inhabitants and change from the same period a year earlier."),
+        (Indicator::MissionTime, "Fra varslet til ledig per oppdrag, og sum ambulansetimer.", "From alert to free per mission, and total unit-hours."),
     ];
     let body: String = items
         .iter()
@@ -430,9 +425,7 @@ pub async fn map(
     let lang = Lang { en: mp.lang.as_deref() == Some("en") };
     let (df, dt) = {
         let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(AppError::internal)?
     };
     let (from, to) = (mp.from.clone().unwrap_or(df), mp.to.clone().unwrap_or(dt));
     let measure = match mp.measure.as_deref() {
@@ -453,17 +446,20 @@ pub async fn map(
     .await?;
     let mut values: std::collections::HashMap<String, Option<f64>> =
         std::collections::HashMap::new();
-    for f in figs.iter().filter(|f| f["id"] == "volume") {
+    for f in figs.iter().filter(|f| f["id"] == Indicator::Volume.name()) {
         let Some(k) = f["group"]["kommune"].as_str() else { continue };
         let v = match measure {
-            "median" => find(&figs, "response_time", "kommune", k)
+            "median" => find(&figs, Indicator::ResponseTime, "kommune", k)
                 .and_then(|r| r["median_s"].as_f64())
                 .map(|s| s / 60.0),
             "per1000" => f["per_1000"]["missions"].as_f64(),
             _ => {
                 let parts: Vec<&Value> = figs
                     .iter()
-                    .filter(|x| x["id"] == "response_within_target" && x["group"]["kommune"] == k)
+                    .filter(|x| {
+                        x["id"] == Indicator::ResponseWithinTarget.name()
+                            && x["group"]["kommune"] == k
+                    })
                     .collect();
                 let (n, w): (f64, f64) = parts.iter().fold((0.0, 0.0), |(n, w), x| {
                     (

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use akutt_model::MonthRange;
 use akutt_server::{app, auth, AppState, Config};
 use akutt_store::{Catalog, DataDir};
 use axum::body::Body;
@@ -32,8 +33,8 @@ fn build_world() -> World {
         let out = dir.path().join("world");
         let cfg = akutt_synth::Config {
             out: out.clone(),
-            from: (2024, 3),
-            to: (2024, 4),
+            months: MonthRange::new("2024-03".parse().unwrap(), "2024-04".parse().unwrap())
+                .unwrap(),
             centres: Some(vec!["OSL".into(), "KKN".into()]),
             scale: 0.02,
             seed: 4,

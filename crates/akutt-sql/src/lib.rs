@@ -23,13 +23,13 @@ use datafusion::prelude::SessionContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
-    #[error("{0}")]
+    #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
-    #[error("{0}")]
+    #[error(transparent)]
     Arrow(#[from] datafusion::arrow::error::ArrowError),
     #[error(transparent)]
     Store(#[from] akutt_store::StoreError),
-    #[error("{0}")]
+    #[error("the query runtime")]
     Runtime(#[from] std::io::Error),
 }
 

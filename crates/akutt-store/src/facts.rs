@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fs::File;
 
 use akutt_indicators::{Dataset, Row};
-use akutt_model::{Hastegrad, Hendelsestype, Sambandsvei};
+use akutt_model::{Hastegrad, Hendelsestype, Month, Sambandsvei};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -106,7 +106,7 @@ pub fn load_dataset(
             for i in 0..batch.num_rows() {
                 let row = Row {
                     centre: out.dict.centre(centre.value(i)),
-                    month: if month.is_null(i) { 0 } else { month.value(i) },
+                    month: (!month.is_null(i)).then(|| month.value(i)).and_then(Month::from_yyyymm),
                     kommune: out.dict.kommune(opt_s(kommune, i)),
                     urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
                     hendelsestype: opt_s(typ, i).and_then(Hendelsestype::parse),
@@ -193,7 +193,7 @@ pub fn load_benchmark_incidents(
                 index.insert(id.value(i).to_string(), out.len());
                 out.push(akutt_benchmark::NoIncident {
                     centre: centre.value(i).to_string(),
-                    month: if month.is_null(i) { 0 } else { month.value(i) },
+                    month: (!month.is_null(i)).then(|| month.value(i)).and_then(Month::from_yyyymm),
                     urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
                     prebooked: !prebooked.is_null(i) && prebooked.value(i),
                     misdial: akutt_indicators::facts::is_misdial(hendelsestype),

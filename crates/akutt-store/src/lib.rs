@@ -24,13 +24,13 @@ pub use tables::{NemsisWriter, TableSet, NEMSIS_TABLE, TABLES};
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: String, source: std::io::Error },
-    #[error("catalog: {0}")]
+    #[error("catalog")]
     Catalog(#[from] rusqlite::Error),
-    #[error("parquet: {0}")]
+    #[error("parquet")]
     Parquet(#[from] parquet::errors::ParquetError),
-    #[error("arrow: {0}")]
+    #[error("arrow")]
     Arrow(#[from] arrow_schema::ArrowError),
     #[error("pseudonymisation key: {0}")]
     Key(String),

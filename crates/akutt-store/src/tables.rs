@@ -536,7 +536,8 @@ impl TableSet {
         w.i64(Some(inc.line as i64));
         // The indicator facts (DOMAIN.md §8), derived once by `akutt-indicators`.
         let f = akutt_indicators::facts(inc);
-        w.i32(f.month);
+        // `t0_month` is stored as `yyyymm` (docs/DATA.md).
+        w.i32(f.month.map(akutt_model::Month::yyyymm));
         w.i64(f.reaction_s);
         w.i64(f.response_s);
         w.i64(f.alert_to_arrival_s);

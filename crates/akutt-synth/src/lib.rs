@@ -22,7 +22,7 @@ use std::sync::Mutex;
 
 use akutt_extract::Column;
 use akutt_model::time::{oslo_local, oslo_start_of_day};
-use akutt_model::{Instant, LocalResolution};
+use akutt_model::{Instant, LocalResolution, MonthRange};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -43,9 +43,8 @@ pub const BANNER: &str = "SYNTETISKE DATA: ingen virkelige personer eller hendel
 #[derive(Debug, Clone)]
 pub struct Config {
     pub out: PathBuf,
-    /// First and last month, inclusive (year, month).
-    pub from: (i32, u32),
-    pub to: (i32, u32),
+    /// First and last month, inclusive.
+    pub months: MonthRange,
     /// Centre codes; `None` for all 16.
     pub centres: Option<Vec<String>>,
     /// 1.0 ≈ 900,000 incidents a year nationally.
@@ -61,7 +60,7 @@ pub enum SynthError {
     UnknownCentre(String, String),
     #[error("invalid configuration: {0}")]
     Config(String),
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: String, source: std::io::Error },
 }
 
@@ -100,33 +99,6 @@ impl Summary {
     pub fn total(&self, f: impl Fn(&FileSummary) -> u64) -> u64 {
         self.files.iter().map(f).sum()
     }
-}
-
-/// The months of the range, inclusive.
-pub fn months(from: (i32, u32), to: (i32, u32)) -> Vec<(i32, u32)> {
-    let mut out = Vec::new();
-    let (mut y, mut m) = from;
-    while (y, m) <= to {
-        out.push((y, m));
-        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    }
-    out
-}
-
-/// Parses `YYYY-MM`.
-pub fn parse_month(s: &str) -> Option<(i32, u32)> {
-    let (y, m) = s.trim().split_once('-')?;
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    ((1900..=2200).contains(&y) && (1..=12).contains(&m)).then_some((y, m))
-}
-
-fn last_day(y: i32, m: u32) -> NaiveDate {
-    let next = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    };
-    next.and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MIN)
 }
 
 /// The last Sunday of March (spring forward) of a year, in Europe/Oslo.
@@ -280,9 +252,6 @@ pub fn generate(
             cfg.error_rate
         )));
     }
-    if cfg.from > cfg.to {
-        return Err(SynthError::Config("--from is after --to".into()));
-    }
     let world = World::new();
     let chosen: Vec<usize> = match &cfg.centres {
         None => (0..world.centres.len()).collect(),
@@ -387,11 +356,10 @@ fn centre_files(
     let mut expected = Vec::new();
     // Whose turn it is among the fault kinds, carried across the centre's files.
     let mut robin = 0usize;
-    for (y, m) in months(cfg.from, cfg.to) {
-        let from = NaiveDate::from_ymd_opt(y, m, 1)
-            .ok_or_else(|| SynthError::Config(format!("bad month {y}-{m}")))?;
-        let to = last_day(y, m);
-        let rel = format!("extracts/{}-{y:04}-{m:02}.csv", centre.code);
+    for month in cfg.months.iter() {
+        let (from, to) = (month.first_day(), month.last_day());
+        let (y, m) = (month.year(), month.number());
+        let rel = format!("extracts/{}-{month}.csv", centre.code);
         let path = cfg.out.join(&rel);
         let file = File::create(&path).map_err(io(&path))?;
         let mut out =
@@ -628,7 +596,7 @@ fn file_level_faults(
 fn write_population(cfg: &Config, world: &World) -> Result<(), SynthError> {
     let path = cfg.out.join("population.csv");
     let mut text = String::from("kommunenummer;år;folkemengde\n");
-    for year in cfg.from.0 - 1..=cfg.to.0 {
+    for year in cfg.months.from().year() - 1..=cfg.months.to().year() {
         for p in &world.places {
             text.push_str(&format!(
                 "{};{year};{}\n",
@@ -675,8 +643,8 @@ fn write_manifest(
         "seed": cfg.seed,
         "scale": cfg.scale,
         "error_rate": cfg.error_rate,
-        "from": format!("{:04}-{:02}", cfg.from.0, cfg.from.1),
-        "to": format!("{:04}-{:02}", cfg.to.0, cfg.to.1),
+        "from": cfg.months.from().to_string(),
+        "to": cfg.months.to().to_string(),
         "centres": centres,
         "extracts": summary.files,
         "population": "population.csv",
@@ -694,15 +662,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn months_and_spring_forward() {
-        assert_eq!(
-            months((2024, 11), (2025, 2)),
-            vec![(2024, 11), (2024, 12), (2025, 1), (2025, 2)]
-        );
+    fn spring_forward_is_the_last_sunday_of_march() {
         assert_eq!(spring_forward(2024), NaiveDate::from_ymd_opt(2024, 3, 31));
         assert_eq!(spring_forward(2025), NaiveDate::from_ymd_opt(2025, 3, 30));
-        assert_eq!(parse_month("2024-13"), None);
-        assert_eq!(parse_month("2024-03"), Some((2024, 3)));
     }
 
     #[test]

@@ -10,9 +10,8 @@ use rand_distr::{Distribution, Normal};
 
 use crate::params::*;
 
-const CENTRES_CSV: &str = include_str!("../../../data/amk-sentraler.csv");
-
-/// One dispatch centre (AMK-sentral) of `data/amk-sentraler.csv`.
+/// One dispatch centre of the register (`akutt_model::centre`), with what only the synthetic
+/// world gives it.
 #[derive(Debug, Clone)]
 pub struct Centre {
     pub code: String,
@@ -24,22 +23,18 @@ pub struct Centre {
     pub org_number: String,
 }
 
-/// The 16 centres, in file order.
+/// The 16 centres, in register order.
 pub fn centres() -> Vec<Centre> {
-    CENTRES_CSV
-        .lines()
-        .skip(1)
+    akutt_model::centre::centres()
+        .iter()
         .enumerate()
-        .filter_map(|(i, line)| {
-            let f: Vec<&str> = line.split(';').collect();
-            Some(Centre {
-                code: f.first()?.to_string(),
-                name: f.get(1)?.to_string(),
-                region: f.get(2)?.to_string(),
-                lat: f.get(3)?.parse().ok()?,
-                lon: f.get(4)?.parse().ok()?,
-                org_number: format!("99{:07}", 1_000_000 + i * 37_117),
-            })
+        .map(|(i, c)| Centre {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            region: c.region.clone(),
+            lat: c.lat,
+            lon: c.lon,
+            org_number: format!("99{:07}", 1_000_000 + i * 37_117),
         })
         .collect()
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use akutt_ingest::{ingest, load_mappings};
 use akutt_model::Hastegrad;
+use akutt_model::MonthRange;
 use akutt_store::DataDir;
 use akutt_synth::incident::Kind;
 use akutt_synth::world::World;
@@ -16,16 +17,15 @@ use chrono::NaiveDate;
 fn config(
     out: &Path,
     centres: &[&str],
-    from: (i32, u32),
-    to: (i32, u32),
+    from: &str,
+    to: &str,
     scale: f64,
     seed: u64,
     error_rate: f64,
 ) -> Config {
     Config {
         out: out.to_path_buf(),
-        from,
-        to,
+        months: MonthRange::new(from.parse().unwrap(), to.parse().unwrap()).unwrap(),
         centres: Some(centres.iter().map(|c| c.to_string()).collect()),
         scale,
         seed,
@@ -58,7 +58,7 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
         (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let run = |d: &Path, seed| {
         generate(
-            &config(d, &["OSL", "KKN", "SOR"], (2024, 3), (2024, 4), 0.02, seed, 0.02),
+            &config(d, &["OSL", "KKN", "SOR"], "2024-03", "2024-04", 0.02, seed, 0.02),
             &|_| {},
         )
         .unwrap()
@@ -78,7 +78,7 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
 #[test]
 fn every_output_says_it_is_synthetic() {
     let d = tempfile::tempdir().unwrap();
-    generate(&config(d.path(), &["HRS"], (2024, 1), (2024, 1), 0.02, 1, 0.0), &|_| {}).unwrap();
+    generate(&config(d.path(), &["HRS"], "2024-01", "2024-01", 0.02, 1, 0.0), &|_| {}).unwrap();
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["synthetic"], true);
@@ -152,7 +152,7 @@ fn the_validator_finds_exactly_the_injected_faults() {
     // 1 January 2025), TRD (ISO times), KKN (Windows-1252); both daylight-saving months.
     let centres = ["OSL", "VTE", "BGO", "TRD", "KKN"];
     let summary =
-        generate(&config(d.path(), &centres, (2024, 10), (2025, 3), 0.01, 5, 0.03), &|_| {})
+        generate(&config(d.path(), &centres, "2024-10", "2025-03", 0.01, 5, 0.03), &|_| {})
             .unwrap();
     assert_eq!(summary.fault_files.len(), 4);
     let n = check_ground_truth(d.path(), &centres);

@@ -69,7 +69,7 @@ pub const NEMSIS_ROOT: &str = "EMSDataSet_v3.xsd";
 
 #[derive(Debug, thiserror::Error)]
 pub enum XsdError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: String, source: std::io::Error },
     #[error("the schema {path} could not be compiled: {messages}")]
     Schema { path: String, messages: String },

@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use akutt_indicators::{compute::compute_only, Key, Query, Values};
+use akutt_indicators::{compute::compute_only, Indicator, Key, Query, Values};
+use akutt_model::{Month, MonthRange};
 use akutt_store::{Catalog, DataDir};
 
 fn main() {
@@ -17,17 +18,18 @@ fn main() {
     }
     let data = DataDir::open(&args[1]).expect("data dir");
     let catalog = Catalog::open_read_only(&data.catalog_path()).expect("catalog");
-    let (from, to, runs): (i32, i32, usize) =
-        (args[2].parse().unwrap(), args[3].parse().unwrap(), args[4].parse().unwrap());
+    let month = |s: &str| Month::from_yyyymm(s.parse().expect("yyyymm")).expect("a month");
+    let months = MonthRange::new(month(&args[2]), month(&args[3])).expect("FROM ≤ TO");
+    let runs: usize = args[4].parse().unwrap();
     let t = Instant::now();
     let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, None).expect("load");
     let load = t.elapsed();
-    let q = Query { from, to, centre: None, by: vec![Key::Centre, Key::Month], filters: vec![] };
+    let q = Query { months, centre: None, by: vec![Key::Centre, Key::Month], filters: vec![] };
     let mut times = Vec::new();
     let mut figures = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        figures = compute_only(&dataset, &q, None, &["response_time"]);
+        figures = compute_only(&dataset, &q, None, &[Indicator::ResponseTime]);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let first = times[0];

@@ -6,9 +6,27 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use akutt_ingest::{ingest, load_mappings};
+use akutt_model::{Month, MonthRange};
 use akutt_store::{Catalog, DataDir};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+
+/// Writes a line to standard output, returning the error (a closed pipe: `akutt … | head`)
+/// instead of panicking as `println!` does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// [`outln!`] without the line end.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
 
 /// mimalloc: per-thread heaps; the ingest's threads allocate what another thread frees.
 #[global_allocator]
@@ -219,11 +237,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`akutt indicators … | head`): what it wanted it has; stop
+        // quietly, as other Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            // Each error says only its own part; `:#` joins the chain once.
             eprintln!("akutt: error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn default_key_file() -> Result<PathBuf> {
@@ -240,9 +269,17 @@ fn default_key_file() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => {
-            indicators(&cli.data, &from, &to, centre, &by, &filter, as_of, &indicator, json)
-        }
+        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(
+            &cli.data,
+            &from,
+            &to,
+            centre.as_deref(),
+            &by,
+            &filter,
+            as_of,
+            &indicator,
+            json,
+        ),
         Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => {
             benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json)
         }
@@ -254,11 +291,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => default_key_file()?,
             };
             let key = akutt_store::key::load_or_create(&key_file, data.root())?;
-            let state = std::sync::Arc::new(
-                akutt_server::AppState::new(data, config)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .with_key(key),
-            );
+            let state =
+                std::sync::Arc::new(akutt_server::AppState::new(data, config)?.with_key(key));
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             eprintln!("Akutt: http://{addr}/");
             rt.block_on(akutt_server::serve(state, &addr))
@@ -268,16 +302,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { dir, addr, scale, no_serve } => demo(&dir, &addr, scale, no_serve),
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
-            let token = akutt_server::auth::add_user(&data, &name, &role)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{token}");
+            let token = akutt_server::auth::add_user(&data, &name, &role)?;
+            outln!("{token}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Population { command: PopulationCommand::Load { file } } => {
             let data = DataDir::open(&cli.data)?;
             let (dv, n) = akutt_ingest::load_population(&data, &file)
                 .with_context(|| format!("population load of {}", file.display()))?;
-            println!("Folketall lastet: {n} rader, dataversjon {dv} / population loaded: {n} rows, data version {dv}");
+            outln!("Folketall lastet: {n} rader, dataversjon {dv} / population loaded: {n} rows, data version {dv}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => {
@@ -302,28 +335,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 b.finish_and_clear();
             }
             if json {
-                println!("{}", outcome.report.to_json());
+                outln!("{}", outcome.report.to_json());
             } else {
-                print!("{}", outcome.report.to_text());
+                out!("{}", outcome.report.to_text());
             }
             Ok(if outcome.accepted { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Command::Mappings { command: MappingsCommand::Load { file, centre } } => {
             let data = DataDir::open(&cli.data)?;
             let (version, n) = load_mappings(&data, &file, &centre)?;
-            println!("Kodetabell for {centre} lastet som versjon {version} ({n} koder) / mapping table for {centre} loaded as version {version} ({n} codes)");
+            outln!("Kodetabell for {centre} lastet som versjon {version} ({n} koder) / mapping table for {centre} loaded as version {version} ({n} codes)");
             Ok(ExitCode::SUCCESS)
         }
         Command::Mappings { command: MappingsCommand::List } => {
             let catalog = open_catalog(&cli.data)?;
-            println!(
+            outln!(
                 "{:<8} {:>7} {:>7}  {:<20}  {:<24} sha256",
-                "centre", "version", "codes", "loaded", "source"
+                "centre",
+                "version",
+                "codes",
+                "loaded",
+                "source"
             );
             for m in catalog.mapping_versions()? {
-                println!(
+                outln!(
                     "{:<8} {:>7} {:>7}  {:<20}  {:<24} {}",
-                    m.centre, m.version, m.entries, m.loaded_at, m.source, m.sha256
+                    m.centre,
+                    m.version,
+                    m.entries,
+                    m.loaded_at,
+                    m.source,
+                    m.sha256
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -347,19 +389,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         })
                     })
                     .collect();
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(
                         &serde_json::json!({"data_version": catalog.latest_data_version()?, "submissions": list})
                     )?
                 );
             } else {
-                println!(
+                outln!(
                     "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  sha256",
-                    "id", "centre", "period", "ver", "status", "current", "accepted", "rejected"
+                    "id",
+                    "centre",
+                    "period",
+                    "ver",
+                    "status",
+                    "current",
+                    "accepted",
+                    "rejected"
                 );
                 for s in &subs {
-                    println!(
+                    outln!(
                         "{:>4}  {:<6} {:<23} {:>3}  {:<9} {:<7} {:>9} {:>9}  {}",
                         s.id,
                         s.centre.as_deref().unwrap_or("-"),
@@ -383,10 +432,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let catalog = open_catalog(&cli.data)?;
             let Some(text) = catalog.report(id)? else { bail!("no report for submission {id}") };
             if json {
-                println!("{text}");
+                outln!("{text}");
             } else {
                 let report: akutt_ingest::Report = serde_json::from_str(&text)?;
-                print!("{}", report.to_text());
+                out!("{}", report.to_text());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -410,7 +459,7 @@ fn sql(data: &Path, query: &str, csv: bool, as_of: Option<i64>) -> Result<ExitCo
         as_of,
         if csv { akutt_sql::Format::Csv } else { akutt_sql::Format::Table },
     )?;
-    print!("{out}");
+    out!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -447,9 +496,6 @@ fn synth(
     error_rate: f64,
     json: bool,
 ) -> Result<ExitCode> {
-    let month = |s: &str, flag: &str| {
-        akutt_synth::parse_month(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))
-    };
     let centres = if centres.trim().eq_ignore_ascii_case("all") {
         None
     } else {
@@ -459,8 +505,8 @@ fn synth(
     };
     let cfg = akutt_synth::Config {
         out: out.clone(),
-        from: month(from, "--from")?,
-        to: month(to, "--to")?,
+        months: MonthRange::new(month_flag(from, "--from")?, month_flag(to, "--to")?)
+            .map_err(|e| anyhow::anyhow!("--from {} is after --to {}", e.from, e.to))?,
         centres,
         scale,
         seed,
@@ -477,7 +523,7 @@ fn synth(
         }
     })?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "synthetic": true,
@@ -493,8 +539,8 @@ fn synth(
             })
         );
     } else {
-        println!("{}", akutt_synth::BANNER);
-        println!(
+        outln!("{}", akutt_synth::BANNER);
+        outln!(
             "{} extracts, {} rows, {} incidents, {} missions in {:.1} s → {}",
             summary.files.len(),
             summary.total(|f| f.rows),
@@ -504,14 +550,14 @@ fn synth(
             out.display()
         );
         if error_rate > 0.0 {
-            println!(
+            outln!(
                 "{} injected faults; {} expected findings in {}",
                 summary.total(|f| f.faults) + summary.fault_files.len() as u64,
                 summary.expected_findings,
                 out.join("ground-truth.csv").display()
             );
         }
-        println!("Load: akutt mappings load {}/mappings/mapping-CODE.csv --centre CODE; akutt ingest {}/extracts/CODE-YYYY-MM.csv", out.display(), out.display());
+        outln!("Load: akutt mappings load {}/mappings/mapping-CODE.csv --centre CODE; akutt ingest {}/extracts/CODE-YYYY-MM.csv", out.display(), out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -521,50 +567,24 @@ fn indicators(
     data_dir: &Path,
     from: &str,
     to: &str,
-    centre: Option<String>,
+    centre: Option<&str>,
     by: &[String],
     filter: &[String],
     as_of: Option<i64>,
     only: &[String],
     json: bool,
 ) -> Result<ExitCode> {
-    let month = |s: &str, flag: &str| -> Result<i32> {
-        let (y, m) = akutt_synth::parse_month(s)
-            .with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))?;
-        Ok(y * 100 + m as i32)
+    let raw = akutt_indicators::RawRequest {
+        from: Some(from),
+        to: Some(to),
+        centre: centre.as_deref(),
+        by: by.iter().map(String::as_str).collect(),
+        filters: filter.iter().map(String::as_str).collect(),
+        indicators: only.iter().map(String::as_str).collect(),
+        as_of,
     };
-    let (from_m, to_m) = (month(from, "--from")?, month(to, "--to")?);
-    if from_m > to_m {
-        bail!("--from {from} is after --to {to}");
-    }
-    let keys = by
-        .iter()
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| akutt_indicators::Key::parse(k).with_context(|| format!("unknown --by key «{k}» (centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area)")))
-        .collect::<Result<Vec<_>>>()?;
-    let filters = filter
-        .iter()
-        .map(|f| {
-            let (k, v) =
-                f.split_once('=').with_context(|| format!("--where takes KEY=VALUE, got «{f}»"))?;
-            let key = akutt_indicators::Key::parse(k)
-                .with_context(|| format!("unknown --where key «{k}»"))?;
-            Ok((key, v.to_string()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut ids: Vec<&str> = Vec::new();
-    for id in only.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        match akutt_indicators::compute::INDICATORS.iter().find(|x| **x == id) {
-            Some(x) => ids.push(x),
-            None => bail!(
-                "unknown --indicator «{id}» ({})",
-                akutt_indicators::compute::INDICATORS.join(", ")
-            ),
-        }
-    }
-    if ids.is_empty() {
-        ids = akutt_indicators::compute::INDICATORS.to_vec();
-    }
+    let request =
+        akutt_indicators::Request::parse(&raw).map_err(|e| anyhow::anyhow!("{}", e.for_cli()))?;
     let data = DataDir::open(data_dir)?;
     let catalog = Catalog::open_read_only(&data.catalog_path())
         .with_context(|| format!("no registry at {}", data_dir.display()))?;
@@ -578,22 +598,21 @@ fn indicators(
     let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
         by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
     });
-    let query = akutt_indicators::Query {
-        from: from_m,
-        to: to_m,
-        centre: centre.map(|c| c.trim().to_uppercase()),
-        by: keys,
-        filters,
-    };
-    let figures =
-        akutt_indicators::compute::compute_only(&dataset, &query, population.as_ref(), &ids);
+    let query = &request.query;
+    let figures = akutt_indicators::compute::compute_only(
+        &dataset,
+        query,
+        population.as_ref(),
+        &request.indicators,
+    );
+    let (from, to) = (query.months.from(), query.months.to());
     if json {
-        println!(
+        outln!(
             "{}",
-            serde_json::json!({ "data_version": version, "from": from, "to": to, "indicators": figures })
+            serde_json::json!({ "data_version": version, "from": from.to_string(), "to": to.to_string(), "indicators": figures })
         );
     } else {
-        println!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}");
+        outln!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}");
         for f in &figures {
             let group: Vec<String> = f
                 .group
@@ -613,7 +632,7 @@ fn indicators(
                 .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            println!("{:<24} {:<40} {}", f.id, group.join(" "), values.join(" "));
+            outln!("{:<24} {:<40} {}", f.id, group.join(" "), values.join(" "));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -636,8 +655,10 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         let this_year = 2025;
         let cfg = akutt_synth::Config {
             out: world.clone(),
-            from: (this_year - 1, 1),
-            to: (this_year, 12),
+            months: MonthRange::new(
+                Month::new(this_year - 1, 1).context("the demo's years")?,
+                Month::new(this_year, 12).context("the demo's years")?,
+            )?,
             centres: None,
             scale,
             seed: 2025,
@@ -696,8 +717,7 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         for (name, role) in
             [("demo-admin", "admin"), ("demo-osl", "centre:OSL"), ("demo-kkn", "centre:KKN")]
         {
-            let t = akutt_server::auth::add_user(&data, name, role)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let t = akutt_server::auth::add_user(&data, name, role)?;
             tokens.push_str(&format!("{name} {role} {t}\n"));
         }
         std::fs::write(dir.join("tokens.txt"), tokens)?;
@@ -719,29 +739,27 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         akutt_server::AppState::new(
             data,
             akutt_server::Config { synthetic: true, ..akutt_server::Config::default() },
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?
+        )?
         .with_key(key),
     );
     // Load the facts before the first visitor comes.
-    state.loaded(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    state.loaded(None)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    println!(
+    outln!(
         "Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)"
     );
-    println!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
+    outln!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn month_arg(s: Option<String>, what: &str) -> Result<Option<i32>> {
-    match s {
-        None => Ok(None),
-        Some(s) => match akutt_synth::parse_month(&s) {
-            Some((y, m)) => Ok(Some(y * 100 + m as i32)),
-            None => bail!("--{what} {s:?}: expected YYYY-MM"),
-        },
-    }
+/// A `YYYY-MM` flag's value.
+fn month_flag(s: &str, flag: &str) -> Result<Month> {
+    Month::parse(s).with_context(|| format!("{flag} must be YYYY-MM, got «{s}»"))
+}
+
+fn month_arg(s: Option<String>, what: &str) -> Result<Option<Month>> {
+    s.map(|s| month_flag(&s, &format!("--{what}"))).transpose()
 }
 
 fn benchmark(
@@ -764,9 +782,9 @@ fn benchmark(
         None => akutt_store::facts::condition_table(&data)?,
     };
     if print_conditions {
-        println!("condition;urgency;chapter;criterion;comment");
+        outln!("condition;urgency;chapter;criterion;comment");
         for r in &table.rules {
-            println!(
+            outln!(
                 "{};{};{};{};{}",
                 r.condition.id(),
                 r.urgency.map(String::from).unwrap_or_default(),
@@ -787,14 +805,14 @@ fn benchmark(
         let mut v = serde_json::to_value(&b)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("data_version".into(), version.into());
-            let ym = |m: Option<i32>| m.map(|m| format!("{:04}-{:02}", m / 100, m % 100));
+            let ym = |m: Option<Month>| m.map(|m| m.to_string());
             o.insert("from".into(), serde_json::to_value(ym(period.from))?);
             o.insert("to".into(), serde_json::to_value(ym(period.to))?);
         }
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", benchmark_text(&b, version));
+    out!("{}", benchmark_text(&b, version));
     Ok(ExitCode::SUCCESS)
 }
 
