@@ -636,7 +636,11 @@ impl RawRow {
     /// The trimmed value of a column; `None` when absent or empty.
     pub fn value(&self, column: Column) -> Option<&str> {
         let (a, b) = self.spans[column.index()];
-        (a < b).then(|| &self.text[a as usize..b as usize])
+        if a < b {
+            self.text.get(a as usize..b as usize)
+        } else {
+            None
+        }
     }
 }
 
@@ -646,7 +650,12 @@ fn trimmed_span(text: &str, start: usize, end: usize) -> (u32, u32) {
     let trimmed = trim_field(field);
     let offset = trimmed.as_ptr() as usize - field.as_ptr() as usize;
     let a = start + offset;
-    (a as u32, (a + trimmed.len()) as u32)
+    // A field beyond 4 GiB into its row cannot be addressed: it reads as empty rather than
+    // as some other part of the row.
+    match (u32::try_from(a), u32::try_from(a + trimmed.len())) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => (0, 0),
+    }
 }
 
 /// All rows of one incident, in file order.

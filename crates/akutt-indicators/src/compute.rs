@@ -27,6 +27,16 @@ pub struct Dict {
 /// The id of an unknown municipality.
 pub const UNKNOWN: u16 = u16::MAX;
 
+/// A code list position as a group code (lists have a handful of entries).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// A centre's id from its group code (codes are ids widened to u32).
+fn centre_id(code: u32) -> u16 {
+    u16::try_from(code).unwrap_or(UNKNOWN)
+}
+
 /// The group code of a row without a month (and so without a year).
 const NO_MONTH: u32 = u32::MAX - 1;
 
@@ -35,7 +45,8 @@ impl Dict {
         if let Some(&id) = self.centre_ids.get(code) {
             return id;
         }
-        let id = self.centres.len() as u16;
+        // Past 65,535 distinct codes a new one reads as unknown instead of as another's.
+        let Ok(id) = u16::try_from(self.centres.len()) else { return UNKNOWN };
         self.centres.push(code.to_string());
         self.centre_ids.insert(code.to_string(), id);
         id
@@ -46,7 +57,10 @@ impl Dict {
         if let Some(&id) = self.kommune_ids.get(number) {
             return id;
         }
-        let id = self.kommuner.len() as u16;
+        // Past 65,535 distinct numbers a new one reads as unknown instead of as another's.
+        let Some(id) = u16::try_from(self.kommuner.len()).ok().filter(|id| *id != UNKNOWN) else {
+            return UNKNOWN;
+        };
         self.kommuner.push(number.to_string());
         self.kommune_ids.insert(number.to_string(), id);
         id
@@ -118,11 +132,15 @@ pub struct Dataset {
     pub response_rows: Vec<Row>,
     /// Row indices by month, in row order: a period's rows without a full scan (rows
     /// without a month are in no period).
-    pub by_month: std::collections::BTreeMap<Month, Vec<u32>>,
+    pub by_month: BTreeMap<Month, Vec<u32>>,
 }
 
 impl Dataset {
     /// Adds a row; returns its index.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "row indices are u32 by design: a national decade is ~10 million rows"
+    )]
     pub fn push_row(&mut self, row: Row) -> u32 {
         let index = self.rows.len() as u32;
         if row.in_response_population() {
@@ -149,7 +167,7 @@ impl Dataset {
             sambandsvei: first.and_then(|c| c.sambandsvei),
             urban: inc.urban,
             prebooked: inc.is_prebooked(),
-            contacts: inc.contacts.len() as u32,
+            contacts: u32::try_from(inc.contacts.len()).unwrap_or(u32::MAX),
             missions: f.missions,
             road_missions: f.road_missions,
             air_missions: f.air_missions,
@@ -209,7 +227,7 @@ impl Key {
         match self {
             Key::Centre => u32::from(r.centre),
             Key::Month => r.month.map_or(NO_MONTH, Month::ordinal),
-            Key::Year => r.month.map_or(NO_MONTH, |m| m.year() as u32),
+            Key::Year => r.month.map_or(NO_MONTH, |m| m.year().unsigned_abs()),
             Key::Kommune => u32::from(r.kommune),
             Key::Urgency => r.urgency.map_or(9, |u| u as u32),
             Key::Hendelsestype => r.hendelsestype.map_or(99, |t| t as u32),
@@ -282,14 +300,13 @@ impl Key {
             Key::Month => Month::parse(v).ok().map(Month::ordinal),
             Key::Year => v.parse().ok(),
             Key::Urgency => {
-                Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32)
+                Hastegrad::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
             }
-            Key::Hendelsestype => Hendelsestype::ALL
-                .iter()
-                .position(|h| h.code() == v.to_uppercase())
-                .map(|i| i as u32),
+            Key::Hendelsestype => {
+                Hendelsestype::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
+            }
             Key::Sambandsvei => {
-                Sambandsvei::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(|i| i as u32)
+                Sambandsvei::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
             }
             Key::Area => match v {
                 "urban" => Some(0),
@@ -526,7 +543,7 @@ pub fn compute_only(
         let k = key_of(by, r, 0);
         let slot = slots.get(k);
         if w_missions {
-            row_slot[i] = slot as u32;
+            row_slot[i] = u32::try_from(slot).unwrap_or(u32::MAX);
         }
         let acc = &mut slots.accs[slot];
         if w_volume {
@@ -761,8 +778,11 @@ impl<'a> Inhabitants<'a> {
         if let Some(i) = by.iter().position(|x| *x == Key::Kommune) {
             return dict.kommuner.get(k[i] as usize).map(|n| of(n));
         }
-        let centre =
-            by.iter().position(|x| *x == Key::Centre).map(|i| k[i] as u16).or(self.centre_filter);
+        let centre = by
+            .iter()
+            .position(|x| *x == Key::Centre)
+            .map(|i| centre_id(k[i]))
+            .or(self.centre_filter);
         match centre {
             Some(c) => {
                 Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|n| of(n)).sum()))

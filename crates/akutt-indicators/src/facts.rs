@@ -45,21 +45,26 @@ pub fn facts(inc: &Incident) -> Facts {
         reaction_s: t0.zip(first_alert).map(|(t0, a)| a - t0),
         response_s: t0.zip(first_arrival).map(|(t0, (at, _))| at - t0),
         alert_to_arrival_s: first_arrival.and_then(|(at, a)| a.alerted_at.map(|v| at - v)),
-        missions: missions.len() as u32,
-        road_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseBil)).count()
-            as u32,
-        air_missions: missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseLuft)).count()
-            as u32,
-        ambulance_actions: inc
-            .actions
-            .iter()
-            .filter(|a| a.tiltak.is_some_and(Tiltak::is_ambulance))
-            .count() as u32,
+        missions: count(missions.len()),
+        road_missions: count(
+            missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseBil)).count(),
+        ),
+        air_missions: count(
+            missions.iter().filter(|a| a.tiltak == Some(Tiltak::AmbulanseLuft)).count(),
+        ),
+        ambulance_actions: count(
+            inc.actions.iter().filter(|a| a.tiltak.is_some_and(Tiltak::is_ambulance)).count(),
+        ),
         mission_times_s: missions
             .iter()
             .map(|a| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v))
             .collect(),
     }
+}
+
+/// A count of an incident's actions (saturating: an incident has a handful).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Whether the incident counts at all (§7: an `LV`-line incident without an ambulance action

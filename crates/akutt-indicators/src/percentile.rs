@@ -22,7 +22,7 @@ pub fn of_sorted(sorted: &[i64], p: Fraction) -> Option<i64> {
     if sorted.is_empty() {
         return None;
     }
-    let r = rank(p, sorted.len() as u64) as usize;
+    let r = usize::try_from(rank(p, sorted.len() as u64)).ok()?;
     sorted.get(r - 1).copied()
 }
 
@@ -42,7 +42,9 @@ pub fn summarise(values: &mut [i64]) -> Summary {
     let n = values.len() as u64;
     let (mut median, mut p90) = (None, None);
     if n > 0 {
-        let (m, p) = (rank(MEDIAN, n) as usize - 1, rank(P90, n) as usize - 1);
+        // A rank is at most n, the length of a slice: it fits in usize.
+        let at = |p| usize::try_from(rank(p, n)).map_or(values.len() - 1, |r| r - 1);
+        let (m, p) = (at(MEDIAN), at(P90));
         let (_, &mut mv, right) = values.select_nth_unstable(m);
         median = Some(mv);
         p90 = Some(if p == m {
@@ -90,7 +92,7 @@ mod tests {
             let s = summarise(&mut v);
             assert_eq!(
                 (s.median, s.p90, s.n),
-                (of_sorted(&sorted, MEDIAN), of_sorted(&sorted, P90), n as u64),
+                (of_sorted(&sorted, MEDIAN), of_sorted(&sorted, P90), n.unsigned_abs()),
                 "n = {n}"
             );
         }

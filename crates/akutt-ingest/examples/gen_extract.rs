@@ -94,7 +94,7 @@ fn main() {
         let start = rng.below(30 * 24 * 60);
         let actions = 1 + rng.below(3);
         let red = rng.below(3) == 0;
-        let kommune = kommuner[rng.below(kommuner.len() as u64) as usize];
+        let kommune = kommuner[usize::try_from(rng.below(kommuner.len() as u64)).unwrap()];
         let urgency = if red {
             "X;;"
         } else if rng.below(2) == 0 {

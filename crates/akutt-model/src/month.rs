@@ -60,8 +60,9 @@ impl Month {
     /// The month of a date.
     pub fn of(date: NaiveDate) -> Month {
         // chrono's dates reach beyond 0–9999: clamp rather than fail on absurd dates.
-        let year = date.year().clamp(0, 9999) as u16;
-        Month { year, month: NonZeroU8::new(date.month() as u8).unwrap_or(NonZeroU8::MIN) }
+        let year = u16::try_from(date.year().clamp(0, 9999)).unwrap_or(0);
+        let month = u8::try_from(date.month()).ok().and_then(NonZeroU8::new);
+        Month { year, month: month.unwrap_or(NonZeroU8::MIN) }
     }
 
     pub fn year(self) -> i32 {
@@ -111,10 +112,7 @@ impl Month {
 
     /// The month of a stored `yyyymm`; `None` for anything that is not one.
     pub fn from_yyyymm(n: i32) -> Option<Month> {
-        if n < 0 {
-            return None;
-        }
-        Month::new(n / 100, (n % 100) as u32)
+        Month::new(n / 100, u32::try_from(n % 100).ok()?).filter(|_| n >= 0)
     }
 
     pub fn first_day(self) -> NaiveDate {
@@ -273,7 +271,7 @@ mod tests {
         assert_eq!(m("2024-02").last_day(), d);
         assert_eq!(m("2023-02").last_day().to_string(), "2023-02-28");
         assert_eq!(m("2023-12").first_day().to_string(), "2023-12-01");
-        assert_eq!(std::mem::size_of::<Option<Month>>(), 4);
+        assert_eq!(size_of::<Option<Month>>(), 4);
     }
 
     #[test]

@@ -58,15 +58,15 @@ pub struct TimeParseError;
 /// collisions), since extracts hold many times of the same days.
 fn day_offset(date: NaiveDate) -> Option<i64> {
     use std::cell::RefCell;
-    const SLOTS: usize = 4096;
+    const SLOTS: u16 = 4096;
     /// A slot: the day it holds (days from the common era; 0 never used by real dates
     /// here) and its offset, `i64::MIN` meaning "has a clock change".
     type Slot = (i32, i64);
     thread_local! {
-        static CACHE: RefCell<Vec<Slot>> = RefCell::new(vec![(0, 0); SLOTS]);
+        static CACHE: RefCell<Vec<Slot>> = RefCell::new(vec![(0, 0); usize::from(SLOTS)]);
     }
     let day = date.num_days_from_ce();
-    let slot = day.rem_euclid(SLOTS as i32) as usize;
+    let slot = day.rem_euclid(i32::from(SLOTS)).unsigned_abs() as usize;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         let (held, v) = c[slot];

@@ -38,7 +38,7 @@ pub fn complete_fnr(first_nine: &str) -> Option<String> {
     let mut d: Vec<u32> = b.iter().map(|c| u32::from(c - b'0')).collect();
     d.push(check_digit(&d, &W1)?);
     d.push(check_digit(&d, &W2)?);
-    Some(d.iter().map(|x| char::from(b'0' + *x as u8)).collect())
+    d.iter().map(|x| char::from_digit(*x, 10)).collect()
 }
 
 /// Replaces a fødselsnummer by a keyed pseudonym: HMAC-SHA-256 under a secret key kept

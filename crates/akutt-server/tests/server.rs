@@ -273,7 +273,7 @@ async fn json_stat_download_is_a_consistent_dataset() {
         + idx("urgency", "R"))
         * size[3]
         + idx("measure", "incidents");
-    assert_eq!(v["value"][at as usize], want);
+    assert_eq!(v["value"][usize::try_from(at).unwrap()], want);
     // Withheld cells carry the status "..".
     for (k, st) in v["status"].as_object().unwrap() {
         assert_eq!(st, "..");

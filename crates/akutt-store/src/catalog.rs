@@ -417,7 +417,11 @@ impl Catalog {
         let mut st = self.conn.prepare("SELECT kommune, year, inhabitants FROM population_entries WHERE population_version_id = ?1")?;
         let rows = st
             .query_map([id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i32>(1)?,
+                    r.get::<_, i64>(2)?.max(0).unsigned_abs(),
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(rows))
@@ -626,7 +630,7 @@ impl Catalog {
                     sha256: r.get(2)?,
                     source: r.get(3)?,
                     loaded_at: r.get(4)?,
-                    entries: r.get::<_, i64>(5)? as usize,
+                    entries: usize::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -100,7 +100,7 @@ pub fn load_dataset(
                 if a.is_null(i) {
                     0
                 } else {
-                    a.value(i).max(0) as u32
+                    a.value(i).max(0).unsigned_abs()
                 }
             };
             for i in 0..batch.num_rows() {
@@ -188,7 +188,8 @@ pub fn load_benchmark_incidents(
                 column(&batch, "alert_to_arrival_s")?.as_primitive::<Int64Type>(),
             );
             for i in 0..batch.num_rows() {
-                let ambulance_actions = if amb.is_null(i) { 0 } else { amb.value(i).max(0) as u32 };
+                let ambulance_actions =
+                    if amb.is_null(i) { 0 } else { amb.value(i).max(0).unsigned_abs() };
                 let hendelsestype = opt_s(typ, i).and_then(Hendelsestype::parse);
                 index.insert(id.value(i).to_string(), out.len());
                 out.push(akutt_benchmark::NoIncident {

@@ -105,7 +105,7 @@ pub fn load_nemsis(
                 let t = |k: usize| times[k].get(i);
                 let mut r = PcrRecord {
                     uuid: uuid.value(i).to_string(),
-                    line: line.value(i).max(0) as u64,
+                    line: line.value(i).max(0).unsigned_abs(),
                     agency: opt(agency),
                     pcr_number: opt(texts[0]),
                     incident_number: opt(texts[1]),

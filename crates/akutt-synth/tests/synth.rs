@@ -170,6 +170,11 @@ fn the_validator_finds_exactly_the_injected_faults() {
 
 /// Nearest-rank percentile (DOMAIN.md §8).
 fn percentile(sorted: &[i64], p: f64) -> i64 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a rank between 1 and the sample's length"
+    )]
     let rank = ((p * sorted.len() as f64).ceil() as usize).max(1);
     sorted[rank - 1]
 }

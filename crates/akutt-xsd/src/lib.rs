@@ -155,7 +155,7 @@ unsafe extern "C" fn collect(user: *mut c_void, error: *const XmlError) {
         unsafe { CStr::from_ptr(e.message) }.to_string_lossy().trim().to_string()
     };
     c.violations.push(Violation {
-        line: (e.line > 0).then_some(e.line as u64),
+        line: u64::try_from(e.line).ok().filter(|l| *l > 0),
         element: element_of(&raw),
         message: strip_namespaces(&raw),
     });

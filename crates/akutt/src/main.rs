@@ -577,7 +577,7 @@ fn indicators(
     let raw = akutt_indicators::RawRequest {
         from: Some(from),
         to: Some(to),
-        centre: centre.as_deref(),
+        centre,
         by: by.iter().map(String::as_str).collect(),
         filters: filter.iter().map(String::as_str).collect(),
         indicators: only.iter().map(String::as_str).collect(),

@@ -98,6 +98,11 @@ fn nearest_rank(v: &mut [i64], p: f64) -> Value {
     if v.is_empty() {
         return Value::Null;
     }
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a rank between 1 and the sample's length"
+    )]
     let rank = (p * v.len() as f64 - 1e-9).ceil().max(1.0) as usize;
     Value::from(v[rank - 1])
 }
