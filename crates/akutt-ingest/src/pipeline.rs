@@ -6,14 +6,14 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
 use akutt_extract::{fold, scan, scan_and_fold, scan_head, Column, Event, Folded, Scan};
-use akutt_model::time::{format_oslo, oslo_start_of_day};
-use akutt_model::{Finding, RuleCode, Severity};
+use akutt_model::time::format_oslo;
+use akutt_model::{Finding, Severity};
 use akutt_rules::{
-    is_valid_fnr, validate, Context, MappingStats, MappingTable, Pseudonymiser, MASKED,
+    is_valid_fnr, missing_incident_id, reporting_period, validate, Context, MappingStats,
+    MappingTable, Pseudonymiser, MASKED,
 };
 use akutt_store::catalog::{Completion, NewSubmission};
 use akutt_store::{Catalog, DataDir, StoreError, TableSet};
-use chrono::Days;
 use sha2::Digest;
 
 use crate::archive::ArchiveWriter;
@@ -322,13 +322,7 @@ fn write_version(
         .filter_map(|c| header.position(c).map(|p| (p, c.name().to_string())))
         .collect();
     let mut filled = vec![0u64; present.len()];
-    let period = match (known.submission.period_from, known.submission.period_to) {
-        (Some(f), Some(t)) => Some((
-            oslo_start_of_day(f),
-            oslo_start_of_day(t.checked_add_days(Days::new(1)).unwrap_or(t)),
-        )),
-        _ => None,
-    };
+    let period = reporting_period(known.submission.period_from, known.submission.period_to);
     let pseudonymiser = job.pseudonymiser;
     let ctx = Context { header, mapping: job.mapping, pseudonymiser, period };
     let mut failure: Option<IngestError> = None;
@@ -545,10 +539,7 @@ fn validate_and_write(
             for work in batch {
                 let raw = match work {
                     Work::MissingId(line) => {
-                        let f = Finding::new(RuleCode::E101, "", "")
-                            .at_line(line)
-                            .column(Column::Hendelsesnummer.name());
-                        add_finding(report, &f);
+                        add_finding(report, &missing_incident_id(line));
                         continue;
                     }
                     Work::Incident(raw) => raw,

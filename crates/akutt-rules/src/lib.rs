@@ -10,4 +10,6 @@ pub mod validate;
 
 pub use fnr::{is_valid_fnr, Pseudonymiser};
 pub use mapping::{MappingEntry, MappingError, MappingTable};
-pub use validate::{validate, Context, MappingStats, Outcome, MASKED};
+pub use validate::{
+    missing_incident_id, reporting_period, validate, Context, MappingStats, Outcome, MASKED,
+};

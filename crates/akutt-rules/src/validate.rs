@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use akutt_extract::{Column, Header, Level, RawIncident, RawRow};
 use akutt_model::codes::is_valid_criterion;
 use akutt_model::municipality::{is_valid_home_municipality, is_valid_place_municipality};
-use akutt_model::time::{format_oslo, parse_datetime, Instant, LocalResolution};
+use akutt_model::time::{format_oslo, oslo_start_of_day, parse_datetime, Instant, LocalResolution};
 use akutt_model::{
     Action, CodeList, Contact, Finding, Hastegrad, Hendelsestype, Incident, Innringer, Kjonn,
     Patient, RuleCode, Sambandsvei, Severity, Sted, Tiltak,
@@ -31,6 +31,22 @@ pub struct Context<'a> {
     /// The reporting period as instants: `[start, end)` (Dato fra 00:00 to the day after
     /// Dato til 00:00, Oslo time).
     pub period: Option<(Instant, Instant)>,
+}
+
+/// The reporting period of `Dato fra` and `Dato til` as instants: `[Dato fra 00:00, the day
+/// after Dato til 00:00)`, Oslo time (rule E104, DOMAIN.md §6).
+pub fn reporting_period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Option<(Instant, Instant)> {
+    let (from, to) = (from?, to?);
+    let after = to.checked_add_days(chrono::Days::new(1)).unwrap_or(to);
+    Some((oslo_start_of_day(from), oslo_start_of_day(after)))
+}
+
+/// Rule E101: a row without `Hendelsesnummer` belongs to no incident and is rejected alone.
+pub fn missing_incident_id(line: u64) -> Finding {
+    Finding::new(RuleCode::E101, "", "").at_line(line).column(Column::Hendelsesnummer.name())
 }
 
 /// Mapping coverage: per code list, codes looked up and codes mapped.
