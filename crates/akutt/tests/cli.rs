@@ -119,6 +119,18 @@ fn ingest_json_contract_and_exit_codes() {
 }
 
 #[test]
+fn an_error_names_each_cause_once() {
+    let e = Env::new();
+    let missing = e.dir.path().join("no-such-extract.csv");
+    let o = e.run(&["ingest", &missing.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("akutt: error: "), "{stderr}");
+    assert!(stderr.contains("no-such-extract.csv"), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}
+
+#[test]
 fn sql_without_the_feature_explains_itself() {
     if cfg!(feature = "sql") {
         return;

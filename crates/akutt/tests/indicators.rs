@@ -382,6 +382,25 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
         .map(|f| f["group"]["centre"].as_str().unwrap())
         .collect();
     assert_eq!(centres, ["KKN", "OSL"]);
+
+    // A reader that stops early (`akutt indicators … | head`) ends the command quietly:
+    // no panic, no error, exit 0. The reading end is closed before the answer is written.
+    for format in [&["--json"][..], &[]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_akutt"))
+            .arg("--data")
+            .arg(e.data())
+            .args(["indicators", "--from", "2023-01", "--to", "2024-12"])
+            .args(["--by", "centre,month,kommune"])
+            .args(format)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && stderr.is_empty(), "{format:?}: {:?} {stderr}", o.status);
+    }
 }
 
 #[test]
