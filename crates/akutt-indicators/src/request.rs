@@ -84,7 +84,6 @@ pub enum RequestError {
     Missing(Param),
     Month { param: Param, value: String, error: MonthError },
     Reversed(ReversedRange),
-    UnknownCentre(String),
     UnknownKey { param: Param, key: String },
     NotAFilter(String),
     UnknownIndicator(String),
@@ -118,11 +117,6 @@ impl fmt::Display for Named<'_> {
             }
             RequestError::Reversed(r) => {
                 write!(f, "{} {} is after {} {}", n(Param::From), r.from, n(Param::To), r.to)
-            }
-            RequestError::UnknownCentre(c) => {
-                let known: Vec<&str> =
-                    akutt_model::centre::centres().iter().map(|c| c.code.as_str()).collect();
-                write!(f, "unknown {} «{c}» (known: {})", n(Param::Centre), known.join(", "))
             }
             RequestError::UnknownKey { param, key } => {
                 let keys: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
@@ -169,16 +163,10 @@ impl Request {
         let from = month(Param::From, raw.from)?;
         let to = month(Param::To, raw.to)?;
         let months = MonthRange::new(from, to).map_err(RequestError::Reversed)?;
-        let centre = match raw.centre.map(str::trim).filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => {
-                let code = c.to_uppercase();
-                if akutt_model::centre::centre(&code).is_none() {
-                    return Err(RequestError::UnknownCentre(c.into()));
-                }
-                Some(code)
-            }
-        };
+        // Any code: stored submissions name their centre as the extract does, so a code
+        // outside the register of 16 can still have data (and one without data answers
+        // with no figures).
+        let centre = raw.centre.map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase);
         let key = |param: Param, k: &str| {
             Key::parse(k).ok_or_else(|| RequestError::UnknownKey { param, key: k.into() })
         };
@@ -271,8 +259,6 @@ mod tests {
         assert!(e.1.starts_with("unknown where key «colour»"), "{}", e.1);
         let e = err(RawRequest { indicators: vec!["speed"], ..raw("2024-01", "2024-01") });
         assert!(e.0.starts_with("unknown --indicator «speed» (volume, "), "{}", e.0);
-        let e = err(RawRequest { centre: Some("XYZ"), ..raw("2024-01", "2024-01") });
-        assert!(e.0.starts_with("unknown --centre «XYZ» (known: OSL, "), "{}", e.0);
         let e = err(RawRequest { as_of: Some(0), ..raw("2024-01", "2024-01") });
         assert_eq!(e.1, "as_of must be a data version of 1 or more, got 0");
     }

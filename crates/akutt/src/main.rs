@@ -95,8 +95,8 @@ enum Command {
         /// Compute from the data as it was at this data version.
         #[arg(long)]
         as_of: Option<i64>,
-        /// Filter on any grouping key, e.g. `--where urgency=R --where area=rural`.
-        #[arg(long = "where", value_name = "KEY=VALUE")]
+        /// Filter on any grouping key, e.g. `--where urgency:R,area:rural` (docs/INDICATORS.md).
+        #[arg(long = "where", value_name = "KEY:VALUE")]
         filter: Vec<String>,
         /// Only these indicators (comma-separated ids; default all).
         #[arg(long, value_delimiter = ',')]
