@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use akutt_model::Month;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, RecordBatch};
-use chrono::{DateTime, Datelike};
+use chrono::DateTime;
 use chrono_tz::Europe::Oslo;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
@@ -118,7 +119,7 @@ struct Mission {
 #[derive(Default)]
 struct Inc {
     centre: String,
-    month: i32,
+    month: Option<Month>,
     t0: i64,
     urgency: Option<String>,
     typ: Option<String>,
@@ -132,7 +133,7 @@ struct Inc {
 }
 
 /// The second implementation: §7–§8 straight from the stored base columns.
-fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
+fn independent(data: &Path, from: Month, to: Month) -> BTreeMap<String, Value> {
     let mut incidents: HashMap<(String, String), Inc> = HashMap::new();
     let mut store_dirs: Vec<PathBuf> =
         std::fs::read_dir(data.join("store")).unwrap().map(|d| d.unwrap().path()).collect();
@@ -144,7 +145,7 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
                 let local = DateTime::from_timestamp(t0, 0).unwrap().with_timezone(&Oslo);
                 let inc = Inc {
                     centre: s(&b, "centre", i).unwrap().into(),
-                    month: local.year() * 100 + local.month() as i32,
+                    month: Some(Month::of(local.date_naive())),
                     t0,
                     urgency: s(&b, "urgency", i).map(Into::into),
                     typ: s(&b, "hendelsestype", i).map(Into::into),
@@ -202,7 +203,7 @@ fn independent(data: &Path, from: i32, to: i32) -> BTreeMap<String, Value> {
     for c in centres {
         let sel: Vec<&Inc> = incidents
             .values()
-            .filter(|i| i.centre == c && i.month >= from && i.month <= to)
+            .filter(|i| i.centre == c && i.month.is_some_and(|m| from <= m && m <= to))
             .filter(|i| !(i.channel.as_deref() == Some("LV") && i.ambulance_actions == 0))
             .collect();
         let missions: usize = sel.iter().map(|i| i.missions.len()).sum();
@@ -329,7 +330,8 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     let dv = v["data_version"].as_i64().unwrap();
     assert_eq!(dv, 72, "3 centres × 24 months accepted");
     let cli = from_cli(&v);
-    let ours = independent(&e.data(), 202401, 202412);
+    let m = |s: &str| Month::parse(s).unwrap();
+    let ours = independent(&e.data(), m("2024-01"), m("2024-12"));
     assert_eq!(cli.len(), ours.len(), "{:?}\n{:?}", cli.keys(), ours.keys());
     for (k, want) in &ours {
         assert_eq!(cli.get(k), Some(want), "{k}");
