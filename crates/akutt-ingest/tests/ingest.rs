@@ -17,7 +17,7 @@ use sha2::Digest;
 #[path = "../../akutt-rules/tests/fixture/mod.rs"]
 mod fixture;
 
-use fixture::{extract, fnr, MAPPING};
+use fixture::{extract, finding_line, fnr, MAPPING};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -50,15 +50,7 @@ fn summary(o: &IngestOutcome) -> String {
         .report
         .findings
         .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {}\n",
-                f.code,
-                f.line.map_or("-".into(), |l| l.to_string()),
-                f.incident.as_deref().unwrap_or("-"),
-                f.column.as_deref().unwrap_or("-")
-            )
-        })
+        .map(|f| finding_line(&f.code, f.line, f.incident.as_deref(), f.column.as_deref()))
         .collect();
     lines.sort();
     lines.concat()

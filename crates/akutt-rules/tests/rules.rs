@@ -17,7 +17,7 @@ use akutt_rules::{
     Pseudonymiser,
 };
 use expect_test::{expect, Expect};
-use fixture::{extract, fnr};
+use fixture::{extract, finding_line, fnr};
 
 /// What validation made of an extract.
 struct Checked {
@@ -69,15 +69,7 @@ fn check(csv: impl AsRef<[u8]>, expect: Expect) -> Checked {
     let mut lines: Vec<String> = o
         .findings
         .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {}\n",
-                f.code.code(),
-                f.line.map_or("-".into(), |l| l.to_string()),
-                f.incident.as_deref().unwrap_or("-"),
-                f.column.as_deref().unwrap_or("-")
-            )
-        })
+        .map(|f| finding_line(f.code.code(), f.line, f.incident.as_deref(), f.column.as_deref()))
         .collect();
     lines.sort();
     expect.assert_eq(&lines.concat());
