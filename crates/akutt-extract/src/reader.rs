@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
 use std::rc::Rc;
 
+use akutt_model::fnr::{find_fnr, mask_fnr_in_place};
 use akutt_model::time::parse_date;
 use akutt_model::{Finding, RuleCode};
 use chrono::NaiveDate;
@@ -624,7 +625,7 @@ impl RawRow {
                 text
             }
         };
-        RawRow { line, text, spans }
+        RawRow { line, text: screened(text, &spans), spans }
     }
 
     /// The trimmed value of a column; `None` when the column is absent or the cell empty
@@ -642,6 +643,32 @@ impl RawRow {
             None
         }
     }
+}
+
+/// The row's text with every valid fødselsnummer outside the `Fødselsnummer` column masked
+/// (DOMAIN.md §9): the one place every value of a row passes, so a number that slid into
+/// another column (a stray `;`) reaches no rule, finding, report or table in clear. Masking
+/// keeps lengths, so the spans stay right.
+fn screened(text: String, spans: &[(u32, u32); Column::COUNT]) -> String {
+    let fnr = Column::Fodselsnummer.index();
+    let hit = |i: usize, (a, b): (u32, u32)| {
+        i != fnr
+            && a < b
+            && text.get(a as usize..b as usize).is_some_and(|v| find_fnr(v.as_bytes()).is_some())
+    };
+    if !spans.iter().enumerate().any(|(i, s)| hit(i, *s)) {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for (i, (a, b)) in spans.iter().enumerate() {
+        if i != fnr {
+            if let Some(v) = bytes.get_mut(*a as usize..*b as usize) {
+                mask_fnr_in_place(v);
+            }
+        }
+    }
+    // Only ASCII digits became ASCII `*`: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The byte range of `text[start..end]` without surrounding white space (`str::trim`).

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use akutt_model::fnr::{find_fnr, mask_fnr_in_place};
 use csv::ByteRecord;
 
 /// Writes records byte for byte as the csv crate's writer would (`;` between fields, a field
@@ -60,6 +61,28 @@ impl<W: Write> ArchiveWriter<W> {
     }
 }
 
+/// The record with every valid fødselsnummer masked in every field but `fnr_column` (which
+/// the caller pseudonymises): `None` when there is none, the usual case, found by one pass
+/// over each field's bytes (fields, not the record's joined bytes, whose digit runs merge) (DOMAIN.md §9: a number in another column, or in a column the
+/// registry does not read, is not archived in clear).
+pub(crate) fn screened(record: &ByteRecord, fnr_column: Option<usize>) -> Option<ByteRecord> {
+    let hit = |i: usize, f: &[u8]| Some(i) != fnr_column && find_fnr(f).is_some();
+    if !record.iter().enumerate().any(|(i, f)| hit(i, f)) {
+        return None;
+    }
+    let mut out = ByteRecord::with_capacity(record.as_slice().len(), record.len());
+    let mut field = Vec::new();
+    for (i, f) in record.iter().enumerate() {
+        field.clear();
+        field.extend_from_slice(f);
+        if Some(i) != fnr_column {
+            mask_fnr_in_place(&mut field);
+        }
+        out.push_field(&field);
+    }
+    Some(out)
+}
+
 /// What the csv crate's writer makes of the record (with the replacement applied): the
 /// reference [`ArchiveWriter`] is checked against in tests and by the fuzz target.
 pub(crate) fn written_by_csv_writer(
@@ -97,6 +120,23 @@ fn needs_quotes(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn valid_numbers_outside_the_fnr_column_are_masked_in_the_archive() {
+        let n = akutt_model::fnr::complete_fnr("150388100").unwrap_or_default();
+        assert_eq!(n.len(), 11, "a valid synthetic number");
+        let dashed = format!("{}-{}", &n[..6], &n[6..]);
+        let rec = ByteRecord::from(vec!["H1", "", n.as_str(), "0301", dashed.as_str()]);
+        let out = screened(&rec, Some(1)).unwrap();
+        let fields: Vec<&[u8]> = out.iter().collect();
+        assert_eq!(fields, [&b"H1"[..], b"", b"***********", b"0301", b"******-*****"]);
+        // The fødselsnummer column itself is left to the caller (it pseudonymises it).
+        let own = ByteRecord::from(vec!["H1", n.as_str()]);
+        assert_eq!(screened(&own, Some(1)), None);
+        // Digits that merely run together across fields are no number.
+        let apart = ByteRecord::from(vec!["1503", "8810062"]);
+        assert_eq!(screened(&apart, None), None);
+    }
 
     fn check(fields: &[&[u8]], replace: Option<(usize, &[u8])>) {
         let record = ByteRecord::from(fields.to_vec());

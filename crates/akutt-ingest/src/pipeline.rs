@@ -315,7 +315,8 @@ fn write_version(
         1 << 20,
         File::create(&archive_path).map_err(io(&archive_path))?,
     ));
-    archive.write(&header.raw, None).map_err(io(&archive_path))?;
+    let raw_header = crate::archive::screened(&header.raw, None);
+    archive.write(raw_header.as_ref().unwrap_or(&header.raw), None).map_err(io(&archive_path))?;
     let fnr_pos = header.position(Column::Fodselsnummer);
     let present: Vec<(usize, String)> = header
         .columns()
@@ -357,7 +358,10 @@ fn write_version(
                             filled[k] += 1;
                         }
                     }
-                    // The archive copy: the original row with the fødselsnummer pseudonymised.
+                    // The archive copy: the original row with the fødselsnummer pseudonymised
+                    // and any valid number in another field masked.
+                    let masked = crate::archive::screened(record, fnr_pos);
+                    let record = masked.as_ref().unwrap_or(record);
                     let result = match fnr_pos
                         .and_then(|p| record.get(p))
                         .filter(|v| v.iter().any(|b| !b.is_ascii_whitespace()))

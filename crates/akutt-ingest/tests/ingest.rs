@@ -417,6 +417,43 @@ fn clear_fnr_reaches_no_file_in_the_data_directory() {
     assert!(archived.contains("PSEUDONYM:") && archived.contains(akutt_rules::MASKED));
 }
 
+/// The attack of issue 14: a stray `;` moves a valid fødselsnummer into
+/// `Folkeregisterkommune` (and every later cell one column on); others stand in a free-text
+/// cell with a dash, and past the last column. None may reach a file, the report or a finding
+/// in clear (DOMAIN.md §9).
+#[test]
+fn a_shifted_fodselsnummer_is_masked_everywhere() {
+    let e = env();
+    let clear = fnr();
+    let (birth, person) = clear.split_at(6);
+    let dashed = format!("{birth}-{person}");
+    let shifted = format!(";{clear}");
+    let text = extract(&[
+        &[("Fødselsnummer", &shifted)],
+        &[("Hendelsesnummer", "H2"), ("Navn på tiltakets ressurs (VaktID)", &dashed)],
+        &[("Hendelsesnummer", "H3"), ("Type leveringssted (gruppering)", &format!("SH;{clear}"))],
+    ]);
+    let o = e.ingest_bytes("extract.csv", text.as_bytes());
+    assert!(o.report.findings.iter().any(|f| f.value.as_deref() == Some("***********")));
+    let (json, report) = (o.report.to_json(), o.report.to_text());
+    let mut files = Vec::new();
+    all_files(e.data.root(), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("archive.csv")));
+    let mut places: Vec<(String, Vec<u8>)> =
+        files.iter().map(|f| (f.display().to_string(), std::fs::read(f).unwrap())).collect();
+    places.push(("the report (JSON)".into(), json.into_bytes()));
+    places.push(("the report (text)".into(), report.into_bytes()));
+    let spaced = format!("{birth} {person}");
+    for (place, bytes) in &places {
+        for needle in [&clear, &dashed, &spaced] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{place} shows the fødselsnummer in clear as {needle}"
+            );
+        }
+    }
+}
+
 #[test]
 fn resubmission_supersedes_and_keeps_the_old_version() {
     let e = env();

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::fnr::mask_fnr;
+
 /// How serious a finding is; fixed per rule code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
@@ -115,9 +117,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding whose messages are the rule's title followed by the given detail.
+    /// A finding whose messages are the rule's title followed by the given detail. A valid
+    /// fødselsnummer in the detail is masked (§9), whatever put it there.
     pub fn new(code: RuleCode, detail_nb: impl AsRef<str>, detail_en: impl AsRef<str>) -> Finding {
-        let (nb, en) = (detail_nb.as_ref(), detail_en.as_ref());
+        let (nb, en) = (mask_fnr(detail_nb.as_ref()), mask_fnr(detail_en.as_ref()));
         Finding {
             code,
             line: None,
@@ -147,7 +150,8 @@ impl Finding {
     }
 
     pub fn incident(mut self, id: impl Into<String>) -> Self {
-        self.incident = Some(id.into());
+        let id = id.into();
+        self.incident = Some(mask_fnr(&id).into_owned());
         self
     }
 
@@ -156,8 +160,10 @@ impl Finding {
         self
     }
 
+    /// The offending value; a valid fødselsnummer in it is masked (§9).
     pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        let value = value.into();
+        self.value = Some(mask_fnr(&value).into_owned());
         self
     }
 }

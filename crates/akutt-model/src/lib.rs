@@ -6,6 +6,7 @@
 pub mod centre;
 pub mod codes;
 pub mod finding;
+pub mod fnr;
 pub mod month;
 pub mod municipality;
 pub mod record;

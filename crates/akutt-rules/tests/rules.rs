@@ -591,3 +591,27 @@ fn w208_fall_back_hour_resolved_on_the_time_axis() {
     let r = parse_datetime("27.10.2024 02:05:00").unwrap();
     assert_eq!(r.resolve_after(None), utc("2024-10-27T00:05:00Z"));
 }
+
+// ---- privacy: a valid fødselsnummer outside its column (DOMAIN.md §9) ----
+
+#[test]
+fn a_fodselsnummer_shifted_by_a_stray_semicolon_reaches_no_finding_in_clear() {
+    let clear = fnr();
+    let o = check(
+        extract(&[&[("Fødselsnummer", &format!(";{clear}"))]]),
+        expect![[r#"
+        E102 2 H1 Varslet dato/tid
+        E105 2 H1 Tiltak kategori
+        E105 2 H1 Type leveringssted (gruppering)
+        E108 2 H1 Folkeregisterkommune
+        E108 2 H1 Kommunenummer leveringssted
+    "#]],
+    );
+    for f in &o.findings {
+        let text = format!("{f:?}");
+        assert!(!text.contains(&clear), "{text}");
+    }
+    assert!(o.findings.iter().any(|f| f.value.as_deref() == Some("***********")));
+    // Stored values are masked too: the incident holds no clear number either.
+    assert!(!format!("{:?}", o.accepted).contains(&clear));
+}
