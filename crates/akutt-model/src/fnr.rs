@@ -46,38 +46,43 @@ pub const MASK_BYTE: u8 = b'*';
 
 /// Where the first valid fødselsnummer in `text` stands, as a byte range: 11 digits, or 6
 /// digits, one space or dash, and 5 digits, with no digit right before or after.
+///
+/// One pass with a digit-run counter: this runs over every cell of every row at ingest, so
+/// the check digits are computed only where a run of the right length ends.
 pub fn find_fnr(text: &[u8]) -> Option<std::ops::Range<usize>> {
-    let digits_at = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
-    let mut i = 0;
-    while i < text.len() {
-        if !digits_at(i) {
-            i += 1;
+    if text.len() < 11 {
+        return None;
+    }
+    // `run` digits end before `i`; `prev` digits ended before a space or dash that ended
+    // right where this run began (the birth-date half of a split number).
+    let (mut run, mut prev) = (0usize, 0usize);
+    for i in 0..=text.len() {
+        let b = text.get(i).copied().unwrap_or(b'x');
+        if b.is_ascii_digit() {
+            run += 1;
             continue;
         }
-        let run = text[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let candidate = match run {
-            11 => Some(i..i + 11),
-            6 if matches!(text.get(i + 6), Some(b' ' | b'-'))
-                && (i + 7..i + 12).all(digits_at)
-                && !digits_at(i + 12) =>
-            {
-                Some(i..i + 12)
-            }
-            _ => None,
-        };
-        if let Some(r) = candidate {
+        if run == 11 && is_valid_fnr_bytes(&text[i - 11..i]) {
+            return Some(i - 11..i);
+        }
+        if run == 5 && prev == 6 {
+            let start = i - 12;
             let mut number = [0u8; 11];
-            let digits = text[r.clone()].iter().filter(|b| b.is_ascii_digit());
-            for (d, b) in number.iter_mut().zip(digits) {
-                *d = *b;
-            }
-            if std::str::from_utf8(&number).is_ok_and(is_valid_fnr) {
-                return Some(r);
+            number[..6].copy_from_slice(&text[start..start + 6]);
+            number[6..].copy_from_slice(&text[start + 7..i]);
+            if is_valid_fnr_bytes(&number) {
+                return Some(start..i);
             }
         }
-        i += run;
+        prev = if run > 0 && matches!(b, b' ' | b'-') { run } else { 0 };
+        run = 0;
     }
     None
+}
+
+/// [`is_valid_fnr`] over 11 ASCII digits.
+fn is_valid_fnr_bytes(b: &[u8]) -> bool {
+    std::str::from_utf8(b).is_ok_and(is_valid_fnr)
 }
 
 /// Masks every valid fødselsnummer in `text` in place; returns whether it masked any.
