@@ -9,6 +9,6 @@ mod pipeline;
 mod population;
 mod report;
 
-pub use pipeline::{ingest, load_mappings, IngestError, IngestOutcome};
+pub use pipeline::{ingest, load_mappings, FileKind, IngestError, IngestOutcome};
 pub use population::{load_population, parse_population};
 pub use report::{Counts, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};

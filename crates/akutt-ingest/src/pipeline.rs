@@ -37,6 +37,23 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_
     move |source| IngestError::Io { path: path.display().to_string(), source }
 }
 
+/// What a submitted file is, decided once by its first bytes: every path that takes a file
+/// (the CLI, the server's upload and its access rule) asks this, so a file cannot be judged
+/// as one kind and ingested as another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A centre extract, import format v1 (DOMAIN.md §5).
+    Extract,
+    /// A NEMSIS v3.5 EMSDataSet (XML: the first byte that is not white space is `<`).
+    Nemsis,
+}
+
+impl FileKind {
+    pub fn of(path: &Path) -> Result<FileKind, IngestError> {
+        Ok(if crate::nemsis::looks_like_xml(path)? { FileKind::Nemsis } else { FileKind::Extract })
+    }
+}
+
 /// The result of an ingest: the report, and whether the file was accepted.
 #[derive(Debug)]
 pub struct IngestOutcome {
@@ -52,7 +69,7 @@ pub fn ingest(
     path: &Path,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<IngestOutcome, IngestError> {
-    if crate::nemsis::looks_like_xml(path)? {
+    if FileKind::of(path)? == FileKind::Nemsis {
         return crate::nemsis::ingest_nemsis(data, path);
     }
     let _lock = data.lock()?;

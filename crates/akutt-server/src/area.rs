@@ -4,7 +4,6 @@
 //! its own centre; every request here is written to the audit log.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Multipart, Path, State};
@@ -280,44 +279,165 @@ pub async fn report_page(
     })
 }
 
-/// `POST /last-opp`: an extract uploaded in the browser; the answer is its report. A centre
-/// user may only submit its own centre's extract (checked before anything is stored).
+/// Writes an audit row; a failed write is an internal error (no audit, no answer).
+fn audit(
+    state: &AppState,
+    user: Option<&User>,
+    method: &Method,
+    uri: &Uri,
+    status: StatusCode,
+) -> Result<(), AppError> {
+    let role = user.map(|u| u.role.as_string());
+    akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
+        user.map(|u| u.name.as_str()).zip(role.as_deref()),
+        method.as_str(),
+        &uri.to_string(),
+        status.as_u16(),
+    )?;
+    Ok(())
+}
+
+/// An upload refused before its body is read: audited, answered with the JSON error.
+fn refuse(state: &AppState, user: &User, method: &Method, uri: &Uri, e: AppError) -> Response {
+    match audit(state, Some(user), method, uri, e.code_and_status().1) {
+        Ok(()) => e.into_response(),
+        Err(audit_failed) => audit_failed.into_response(),
+    }
+}
+
+/// The name an uploaded file is kept under: letters, digits, `-`, `_` and `.` of the name
+/// the browser sent, no leading dot, at most 100 characters (`uttrekk.csv` when nothing is
+/// left), so it can be neither a path nor too long for the file system.
+fn safe_file_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let kept: String = kept.trim_start_matches('.').chars().take(100).collect();
+    if kept.is_empty() {
+        "uttrekk.csv".into()
+    } else {
+        kept
+    }
+}
+
+/// A multipart error as the user's: too large (413) or malformed (400).
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("filen er for stor / the file is too large".into())
+    } else {
+        AppError::BadRequest(format!("ugyldig opplasting / malformed upload: {}", e.body_text()))
+    }
+}
+
+/// Streams the `file` field to a new file under `dir`; returns its path.
+async fn receive(
+    mut multipart: Multipart,
+    dir: &std::path::Path,
+    limit: u64,
+) -> Result<std::path::PathBuf, AppError> {
+    use tokio::io::AsyncWriteExt;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let path = dir.join(safe_file_name(field.file_name().unwrap_or("")));
+        let mut out = tokio::fs::File::create(&path).await.map_err(AppError::internal)?;
+        let mut written = 0u64;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            written += chunk.len() as u64;
+            if written > limit {
+                return Err(AppError::PayloadTooLarge(format!(
+                    "filen er større enn {limit} byte / the file is larger than {limit} bytes"
+                )));
+            }
+            out.write_all(&chunk).await.map_err(AppError::internal)?;
+        }
+        out.sync_all().await.map_err(AppError::internal)?;
+        return Ok(path);
+    }
+    Err(AppError::BadRequest("ingen fil / no file".into()))
+}
+
+/// `POST /last-opp`: a file uploaded in the browser; the answer is its report.
+///
+/// Who asks is settled before a byte of the body is read: no session, no upload; an analyst
+/// reads but never submits. The file is then streamed to `DATA/tmp/uploads/` (never whole in
+/// memory) up to [`crate::Config::upload_limit`], with at most
+/// [`crate::Config::concurrent_uploads`] at once. Its kind is decided once
+/// ([`akutt_ingest::FileKind`]) and the access rule of that kind applied: a centre user
+/// submits only its own centre's extracts, NEMSIS files only an admin.
 pub async fn upload(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    // Read the file first (async), then do the restricted work.
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("uttrekk.csv").to_string();
-            if let Ok(bytes) = field.bytes().await {
-                file = Some((name, bytes.to_vec()));
-            }
-        }
+    let Some(user) = user_of(&state, &headers) else {
+        return match audit(&state, None, &method, &uri, StatusCode::SEE_OTHER) {
+            Ok(()) => Redirect::to("/logg-inn").into_response(),
+            Err(e) => e.into_response(),
+        };
+    };
+    if user.role == Role::Analyst {
+        let e = AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into());
+        return refuse(&state, &user, &method, &uri, e);
     }
+    let Ok(_slot) = state.upload_slots.try_acquire() else {
+        let e = AppError::Busy(
+            "for mange opplastinger nå, prøv igjen / too many uploads at once, try again".into(),
+        );
+        return refuse(&state, &user, &method, &uri, e);
+    };
+    let multipart = match multipart {
+        Ok(m) => m,
+        Err(r) => {
+            let e = AppError::BadRequest(format!(
+                "ugyldig opplasting / malformed upload: {}",
+                r.body_text()
+            ));
+            return refuse(&state, &user, &method, &uri, e);
+        }
+    };
+    let dir = match state.data.uploads_dir().and_then(|d| {
+        tempfile::Builder::new()
+            .prefix("upload-")
+            .tempdir_in(d)
+            .map_err(|e| akutt_store::StoreError::Io { path: "tmp/uploads".into(), source: e })
+    }) {
+        Ok(d) => d,
+        Err(e) => return refuse(&state, &user, &method, &uri, AppError::from(e)),
+    };
+    let path = match receive(multipart, dir.path(), state.config.upload_limit).await {
+        Ok(p) => p,
+        Err(e) => return refuse(&state, &user, &method, &uri, e),
+    };
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
+        // The temporary folder (and the file) is removed when this closure ends.
+        let _dir = dir;
         restricted(&st, &headers, &method, &uri, |user| {
-            let (name, bytes) = file.ok_or_else(|| AppError::BadRequest("ingen fil / no file".into()))?;
-            let scan = akutt_extract::scan(bytes.as_slice());
-            if let Role::Centre(c) = &user.role {
-                if scan.submission.centre() != Some(c.as_str()) {
-                    return Err(AppError::Forbidden(format!(
-                        "uttrekket gjelder {} – du kan bare sende inn for {c} / the extract is for {}, you may only submit for {c}",
-                        scan.submission.centre().unwrap_or("?"),
-                        scan.submission.centre().unwrap_or("?")
-                    )));
+            let kind = akutt_ingest::FileKind::of(&path).map_err(AppError::internal)?;
+            match (&user.role, kind) {
+                (Role::Admin, _) => {}
+                (Role::Centre(_), akutt_ingest::FileKind::Nemsis) => {
+                    return Err(AppError::Forbidden("NEMSIS-filer sendes inn av en administrator / NEMSIS files are submitted by an admin".into()));
                 }
+                (Role::Centre(c), akutt_ingest::FileKind::Extract) => {
+                    let file = std::fs::File::open(&path).map_err(AppError::internal)?;
+                    let head = akutt_extract::scan_head(std::io::BufReader::new(file));
+                    let centre = head.submission.centre();
+                    if centre != Some(c.as_str()) {
+                        let of = centre.unwrap_or("?");
+                        return Err(AppError::Forbidden(format!(
+                            "uttrekket gjelder {of} – du kan bare sende inn for {c} / the extract is for {of}, you may only submit for {c}"
+                        )));
+                    }
+                }
+                (Role::Analyst, _) => return Err(AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into())),
             }
             let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
-            let dir = tempfile::tempdir().map_err(AppError::internal)?;
-            let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
-            let path = dir.path().join(if safe.is_empty() { "uttrekk.csv".into() } else { safe });
-            std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).map_err(AppError::internal)?;
             let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(AppError::internal)?;
             let report: Value = serde_json::from_str(&outcome.report.to_json()).unwrap_or(Value::Null);
             let title = format!("Datakvalitetsrapport {}", outcome.report.submission.id);

@@ -18,6 +18,12 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The upload is larger than the server takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The server is receiving as many uploads as it takes at once.
+    #[error("{0}")]
+    Busy(String),
     /// A bug or a broken data directory: not the user's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -31,6 +37,8 @@ impl AppError {
             AppError::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
             AppError::Forbidden(_) => ("forbidden", StatusCode::FORBIDDEN),
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
+            AppError::PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
+            AppError::Busy(_) => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }

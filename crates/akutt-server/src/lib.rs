@@ -28,13 +28,22 @@ pub struct Config {
     pub suppression_threshold: u64,
     /// Show the "synthetic data" banner on every page (set by `akutt demo`). Default false.
     pub synthetic: bool,
+    /// The largest file `/last-opp` takes, in bytes; a larger one is refused with 413.
+    pub upload_limit: u64,
+    /// Uploads received at once; one more is refused with 503 until one ends.
+    pub concurrent_uploads: usize,
 }
+
+/// 256 MiB: about 750,000 rows of import format v1, a large centre's year.
+pub const DEFAULT_UPLOAD_LIMIT: u64 = 256 << 20;
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             suppression_threshold: akutt_indicators::disclosure::DEFAULT_THRESHOLD,
             synthetic: false,
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
+            concurrent_uploads: 2,
         }
     }
 }
@@ -62,6 +71,8 @@ pub struct AppState {
     pub sessions: area::Sessions,
     /// The pseudonymisation key, for uploads (none: uploads are refused).
     pub key: Option<Vec<u8>>,
+    /// One permit per upload being received ([`Config::concurrent_uploads`]).
+    pub upload_slots: tokio::sync::Semaphore,
 }
 
 /// Most answers kept; the cache starts over when full (answers are cheap to recompute).
@@ -73,13 +84,14 @@ impl AppState {
         Catalog::open(&data.catalog_path())?;
         Ok(AppState {
             data,
-            config,
             latest: Mutex::new(None),
             answers: Mutex::new(Default::default()),
             bodies: Mutex::new(Default::default()),
             version_seen: Mutex::new(None),
             sessions: Default::default(),
             key: None,
+            upload_slots: tokio::sync::Semaphore::new(config.concurrent_uploads.max(1)),
+            config,
         })
     }
 
@@ -180,6 +192,9 @@ impl AppState {
 
 /// The whole application.
 pub fn app(state: Arc<AppState>) -> Router {
+    // Room for the multipart framing around a file of the largest size taken.
+    let body_limit =
+        usize::try_from(state.config.upload_limit).unwrap_or(usize::MAX).saturating_add(64 << 10);
     Router::new()
         .route("/", get(pages::overview))
         .route("/sentral/{code}", get(pages::centre))
@@ -197,7 +212,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/innsendinger/{id}", get(area::report_page))
         .route(
             "/last-opp",
-            axum::routing::post(area::upload).layer(axum::extract::DefaultBodyLimit::max(2 << 30)),
+            axum::routing::post(area::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(body_limit)),
         )
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))

@@ -372,6 +372,115 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     assert_eq!(count(), before + 1);
 }
 
+fn multipart_named(name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let mut body = format!("--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--XBOUNDARYX--\r\n");
+    ("multipart/form-data; boundary=XBOUNDARYX".into(), body)
+}
+
+/// A 300 MB upload produced lazily, with a count of the 64 KiB chunks the server pulled.
+fn huge_upload() -> (Body, Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::StreamExt;
+    let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(
+        b"--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n",
+    ))]);
+    let filler = futures_util::stream::iter(0..4800).map(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(axum::body::Bytes::from(vec![b'a'; 64 << 10]))
+    });
+    (Body::from_stream(head.chain(filler)), pulled)
+}
+
+fn upload_request(token: &str, body: Body) -> Request<Body> {
+    Request::post("/last-opp")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "multipart/form-data; boundary=XBOUNDARYX")
+        .body(body)
+        .unwrap()
+}
+
+fn submissions(w: &World) -> usize {
+    Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().submissions().unwrap().len()
+}
+
+#[tokio::test]
+async fn an_unauthenticated_300_mb_upload_is_refused_before_its_body_is_read() {
+    let w = world();
+    let (body, pulled) = huge_upload();
+    let req = Request::post("/last-opp")
+        .header("content-type", "multipart/form-data; boundary=XBOUNDARYX")
+        .body(body)
+        .unwrap();
+    let (s, h, _) = send(w, req).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h.get("location").unwrap(), "/logg-inn");
+    let read = pulled.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(read <= 1, "the server read {read} chunks of 64 KiB before asking who sent them");
+}
+
+#[tokio::test]
+async fn an_analyst_upload_is_refused_unread() {
+    let w = world();
+    let token = auth::add_user(&w.state.data, "analyst-upload", "analyst").unwrap();
+    let (body, pulled) = huge_upload();
+    let (s, _, text) = send(w, upload_request(&token, body)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"]["code"], "forbidden");
+    assert!(pulled.load(std::sync::atomic::Ordering::SeqCst) <= 1);
+}
+
+#[tokio::test]
+async fn an_oversized_upload_gets_413_and_leaves_nothing_behind() {
+    let w = world();
+    let small = Config { upload_limit: 1 << 20, ..Config::default() };
+    let state = Arc::new(
+        AppState::new(DataDir::open(w.state.data.root()).unwrap(), small)
+            .unwrap()
+            .with_key(b"test key".to_vec()),
+    );
+    let (body, pulled) = huge_upload();
+    let res = app(state.clone()).oneshot(upload_request(&w.admin_token, body)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(v["error"]["code"], "payload_too_large");
+    let read = pulled.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(read < 40, "read {read} chunks of 64 KiB for a 1 MiB limit");
+    let left = std::fs::read_dir(state.data.uploads_dir().unwrap()).unwrap().count();
+    assert_eq!(left, 0, "the partial upload is removed");
+}
+
+#[tokio::test]
+async fn a_polyglot_nemsis_file_is_refused_for_a_centre_user() {
+    let w = build_world();
+    let before = submissions(&w);
+    // Whatever a CSV reader would make of it, a file starting with `<` is ingested as XML.
+    let out = w._dir.path().join("world/extracts");
+    let csv = std::fs::read(out.join("KKN-2024-03.csv")).unwrap();
+    let mut polyglot = b"  <EMSDataSet xmlns=\"http://www.nemsis.org\"/>\n".to_vec();
+    polyglot.extend_from_slice(&csv);
+    let (_, body) = multipart(&polyglot);
+    let (s, _, text) = send(&w, upload_request(&w.kkn_token, Body::from(body))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
+    assert!(text.contains("NEMSIS"), "{text}");
+    assert_eq!(submissions(&w), before);
+}
+
+#[tokio::test]
+async fn hostile_file_names_are_neither_paths_nor_too_long() {
+    let w = build_world();
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    for name in ["..", "../../etc/passwd", &"x".repeat(300), ""] {
+        let (_, body) = multipart_named(name, &csv);
+        let (s, _, text) = send(&w, upload_request(&w.kkn_token, Body::from(body))).await;
+        assert_eq!(s, StatusCode::OK, "{name}: {text}");
+    }
+}
+
 /// The benchmark in public: NEMSIS samples beside the synthetic world, with disclosure control.
 #[tokio::test]
 async fn benchmark_is_public_and_withholds_small_counts() {

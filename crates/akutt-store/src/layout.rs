@@ -62,6 +62,15 @@ impl DataDir {
         Ok(WriteLock { _file: file })
     }
 
+    /// `tmp/uploads/`: files being received by the server, before their ingest. Garbage
+    /// collection leaves them alone while young (an upload streams in without the write
+    /// lock) and removes what a crashed server left after a day.
+    pub fn uploads_dir(&self) -> Result<PathBuf> {
+        let p = self.tmp_dir().join(UPLOADS);
+        fs::create_dir_all(&p).map_err(io_err(&p))?;
+        Ok(p)
+    }
+
     /// A fresh, empty work directory under `tmp/`.
     pub fn new_work_dir(&self, label: &str) -> Result<PathBuf> {
         let nanos = std::time::SystemTime::now()
@@ -87,6 +96,10 @@ impl DataDir {
         let tmp = self.tmp_dir();
         for entry in fs::read_dir(&tmp).map_err(io_err(&tmp))?.flatten() {
             let p = entry.path();
+            if entry.file_name() == UPLOADS {
+                removed += remove_older_than(&p, std::time::Duration::from_secs(24 * 3600));
+                continue;
+            }
             let _ = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
             removed += 1;
         }
@@ -105,4 +118,26 @@ impl DataDir {
 /// Syncs a directory so that renames and new entries in it survive a crash.
 pub fn sync_dir(path: &Path) -> Result<()> {
     File::open(path).and_then(|f| f.sync_all()).map_err(io_err(path))
+}
+
+/// The folder of `tmp/` that holds uploads being received.
+const UPLOADS: &str = "uploads";
+
+/// Removes the entries of `dir` last modified longer ago than `age`; returns how many.
+fn remove_older_than(dir: &Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d > age));
+        if old {
+            let p = entry.path();
+            let _ = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+            removed += 1;
+        }
+    }
+    removed
 }

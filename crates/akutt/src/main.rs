@@ -142,6 +142,12 @@ enum Command {
         /// Show the synthetic-data banner on every page.
         #[arg(long)]
         synthetic: bool,
+        /// The largest upload `/last-opp` takes, in MiB (larger ones get 413).
+        #[arg(long, default_value_t = 256)]
+        upload_limit_mib: u64,
+        /// Uploads received at once (one more gets 503 until one ends).
+        #[arg(long, default_value_t = 2)]
+        concurrent_uploads: usize,
     },
     /// The demo: builds a synthetic two-year national world (SYNTHETIC DATA), ingests it, and
     /// serves the dashboard. A second run reuses what the first built.
@@ -283,9 +289,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => {
             benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json)
         }
-        Command::Serve { addr, suppression_threshold, synthetic } => {
+        Command::Serve {
+            addr,
+            suppression_threshold,
+            synthetic,
+            upload_limit_mib,
+            concurrent_uploads,
+        } => {
             let data = DataDir::open(&cli.data)?;
-            let config = akutt_server::Config { suppression_threshold, synthetic };
+            let config = akutt_server::Config {
+                suppression_threshold,
+                synthetic,
+                upload_limit: upload_limit_mib.saturating_mul(1 << 20),
+                concurrent_uploads,
+            };
             let key_file = match cli.key_file {
                 Some(k) => k,
                 None => default_key_file()?,
