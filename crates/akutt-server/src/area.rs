@@ -144,23 +144,20 @@ fn restricted(
     body: impl FnOnce(&User) -> Result<Response, AppError>,
 ) -> Response {
     let Some(user) = user_of(state, headers) else {
-        let _ = akutt_store::Catalog::open(&state.data.catalog_path())
-            .and_then(|c| c.audit(None, method.as_str(), &uri.to_string(), 303));
-        return Redirect::to("/logg-inn").into_response();
+        return match audit(state, None, method, uri, StatusCode::SEE_OTHER) {
+            Ok(()) => Redirect::to("/logg-inn").into_response(),
+            Err(e) => e.into_response(),
+        };
     };
     let result = body(&user);
     let status = match &result {
-        Ok(r) => r.status().as_u16(),
-        Err(e) => e.code_and_status().1.as_u16(),
+        Ok(r) => r.status(),
+        Err(e) => e.code_and_status().1,
     };
-    let _ = akutt_store::Catalog::open(&state.data.catalog_path()).and_then(|c| {
-        c.audit(
-            Some((&user.name, &user.role.as_string())),
-            method.as_str(),
-            &uri.to_string(),
-            status,
-        )
-    });
+    // Fail closed: an answer whose audit row could not be written is not given.
+    if let Err(e) = audit(state, Some(&user), method, uri, status) {
+        return e.into_response();
+    }
     match result {
         Ok(r) => r,
         Err(e) => {
@@ -291,7 +288,7 @@ fn audit(
     akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
         user.map(|u| u.name.as_str()).zip(role.as_deref()),
         method.as_str(),
-        &uri.to_string(),
+        &crate::auth::audited_target(uri),
         status.as_u16(),
     )?;
     Ok(())

@@ -116,10 +116,33 @@ pub fn audited<T>(
     Catalog::open(&state.data.catalog_path())?.audit(
         who.as_ref().map(|(n, r)| (n.as_str(), r.as_str())),
         method.as_str(),
-        &uri.to_string(),
+        &audited_target(uri),
         status,
     )?;
     result
+}
+
+/// The path and query of a request as the audit log keeps it: the value of any parameter
+/// that could carry a secret (`token`, `access_token`, `key`, `password`, …) is replaced by
+/// `***`, and a valid fødselsnummer anywhere is masked.
+pub fn audited_target(uri: &Uri) -> String {
+    let mut out = uri.path().to_string();
+    if let Some(q) = uri.query() {
+        let secret = |k: &str| {
+            let k = k.to_ascii_lowercase();
+            ["token", "key", "password", "secret", "session"].iter().any(|s| k.contains(s))
+        };
+        let parts: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if secret(k) => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parts.join("&"));
+    }
+    akutt_model::fnr::mask_fnr(&out).into_owned()
 }
 
 /// `GET /api/submissions`: the submissions the user may see.

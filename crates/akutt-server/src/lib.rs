@@ -217,7 +217,46 @@ pub fn app(state: Arc<AppState>) -> Router {
         )
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The pages need nothing from elsewhere and run no script: everything but their own inline
+/// styles, same-origin images and form posts is refused, and no one may frame them.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether a path is of the restricted area (micro-data: never cached anywhere).
+pub fn is_restricted(path: &str) -> bool {
+    ["/logg-inn", "/logg-ut", "/innsendinger", "/last-opp", "/api/submissions"]
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+}
+
+/// Security headers on every answer; `Cache-Control: no-store` on the restricted area's.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let restricted = is_restricted(req.uri().path());
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if restricted {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// An unknown route: the JSON error of the error table.
+async fn not_found(uri: axum::http::Uri) -> AppError {
+    let path = akutt_model::fnr::mask_fnr(uri.path());
+    AppError::NotFound(format!("ingen side {path} / no page {path}"))
 }
 
 /// Serves `app` on an address until Ctrl-C.

@@ -481,6 +481,68 @@ async fn hostile_file_names_are_neither_paths_nor_too_long() {
     }
 }
 
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_restricted_ones_are_never_cached() {
+    let w = world();
+    for (uri, restricted) in [
+        ("/", false),
+        ("/api/indicators?from=2024-03&to=2024-03", false),
+        ("/innsendinger", true),
+        ("/api/submissions", true),
+        ("/no/such/page", false),
+    ] {
+        let (_, h, _) = send(w, Request::get(uri).body(Body::empty()).unwrap()).await;
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{uri}: {csp}"
+        );
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{uri}");
+        assert!(h.get("referrer-policy").is_some(), "{uri}");
+        assert_eq!(h.get("cache-control").is_some_and(|v| v == "no-store"), restricted, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_route_answers_the_json_404() {
+    let (s, _, text) =
+        send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_token_in_the_query_string_is_not_written_to_the_audit_log() {
+    let w = world();
+    let secret = "akutt_query_string_secret_123";
+    let uri = format!("/api/submissions?token={secret}&access_token={secret}");
+    let (s, _, _) = send(w, Request::get(uri.as_str()).body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    let last = log.iter().rev().find(|e| e.path.starts_with("/api/submissions?")).unwrap();
+    assert_eq!(last.path, "/api/submissions?token=***&access_token=***");
+    assert!(!log.iter().any(|e| e.path.contains(secret)));
+}
+
+#[tokio::test]
+async fn a_failed_audit_write_blocks_the_answer() {
+    let w = build_world();
+    let c = rusqlite::Connection::open(w.state.data.catalog_path()).unwrap();
+    c.execute_batch("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit down'); END;").unwrap();
+    let bearer = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", format!("Bearer {}", w.admin_token))
+            .body(Body::empty())
+            .unwrap()
+    };
+    for uri in ["/api/submissions", "/innsendinger", "/innsendinger/1"] {
+        let (s, _, text) = send(&w, bearer(uri)).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {text}");
+        assert!(!text.contains("<td>KKN</td>") && !text.contains("\"centre\""), "{uri}: {text}");
+    }
+}
+
 /// The benchmark in public: NEMSIS samples beside the synthetic world, with disclosure control.
 #[tokio::test]
 async fn benchmark_is_public_and_withholds_small_counts() {
