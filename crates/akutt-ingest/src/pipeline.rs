@@ -330,7 +330,7 @@ fn write_version(
     let archive_path = work.join("archive.csv");
     let mut archive = ArchiveWriter::new(BufWriter::with_capacity(
         1 << 20,
-        File::create(&archive_path).map_err(io(&archive_path))?,
+        akutt_store::private::create_file(&archive_path).map_err(io(&archive_path))?,
     ));
     let raw_header = crate::archive::screened(&header.raw, None);
     archive.write(raw_header.as_ref().unwrap_or(&header.raw), None).map_err(io(&archive_path))?;

@@ -454,6 +454,31 @@ fn a_shifted_fodselsnummer_is_masked_everywhere() {
     }
 }
 
+/// Issue 14: the data directory was world-readable (catalog with audit log and reports,
+/// archive copies, `patients.parquet`: 0644/0755). Now every folder is 0700, every file 0600.
+#[test]
+fn the_data_directory_is_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env();
+    let o = e.ingest_bytes("extract.csv", extract(&[&[], &[("Hendelsesnummer", "H2")]]).as_bytes());
+    assert!(o.accepted);
+    let mut files = Vec::new();
+    all_files(e.data.root(), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("patients.parquet")));
+    assert!(files.iter().any(|f| f.ends_with("catalog.sqlite")));
+    for f in &files {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} is {mode:o}", f.display());
+        let mut dir = f.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(e.data.root())) {
+            let mode = std::fs::metadata(d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{} is {mode:o}", d.display());
+            dir = d.parent();
+        }
+    }
+    assert!(akutt_store::private::wider_than_private(e.data.root()).is_empty());
+}
+
 #[test]
 fn resubmission_supersedes_and_keeps_the_old_version() {
     let e = env();

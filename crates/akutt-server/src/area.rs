@@ -339,7 +339,13 @@ async fn receive(
             continue;
         }
         let path = dir.join(safe_file_name(field.file_name().unwrap_or("")));
-        let mut out = tokio::fs::File::create(&path).await.map_err(AppError::internal)?;
+        let mut out = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(akutt_store::private::FILE_MODE)
+            .open(&path)
+            .await
+            .map_err(AppError::internal)?;
         let mut written = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             written += chunk.len() as u64;

@@ -249,6 +249,12 @@ impl Catalog {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // SQLite creates its files by the umask: the catalog holds the audit log and reports.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            crate::private::restrict_file(Path::new(&p)).map_err(crate::io_err(Path::new(&p)))?;
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
         // Catalogs from before NEMSIS import: every submission was an AMK extract.

@@ -11,7 +11,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use crate::{io_err, Result};
+use crate::{io_err, private, Result};
 
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -28,7 +28,7 @@ impl DataDir {
     pub fn open(root: impl Into<PathBuf>) -> Result<DataDir> {
         let root = root.into();
         for d in [root.clone(), root.join("store"), root.join("tmp")] {
-            fs::create_dir_all(&d).map_err(io_err(&d))?;
+            private::create_dir_all(&d).map_err(io_err(&d))?;
         }
         Ok(DataDir { root })
     }
@@ -52,12 +52,7 @@ impl DataDir {
     /// Takes the exclusive writer lock (blocks while another writer holds it).
     pub fn lock(&self) -> Result<WriteLock> {
         let path = self.root.join(".lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let file = private::open_or_create(&path).map_err(io_err(&path))?;
         file.lock().map_err(io_err(&path))?;
         Ok(WriteLock { _file: file })
     }
@@ -67,7 +62,7 @@ impl DataDir {
     /// lock) and removes what a crashed server left after a day.
     pub fn uploads_dir(&self) -> Result<PathBuf> {
         let p = self.tmp_dir().join(UPLOADS);
-        fs::create_dir_all(&p).map_err(io_err(&p))?;
+        private::create_dir_all(&p).map_err(io_err(&p))?;
         Ok(p)
     }
 
@@ -77,7 +72,7 @@ impl DataDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let path = self.tmp_dir().join(format!("{label}-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&path).map_err(io_err(&path))?;
+        private::create_dir_all(&path).map_err(io_err(&path))?;
         Ok(path)
     }
 

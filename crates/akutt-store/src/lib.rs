@@ -13,6 +13,7 @@ pub mod facts;
 pub mod key;
 pub mod layout;
 pub mod nemsis;
+pub mod private;
 pub mod tables;
 
 pub use catalog::{

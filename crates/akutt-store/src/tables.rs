@@ -311,7 +311,7 @@ struct TableWriter {
 impl TableWriter {
     fn create(path: PathBuf, cols: &[(&str, Kind)]) -> Result<TableWriter> {
         let schema = schema_of(cols);
-        let file = File::create(&path).map_err(io_err(&path))?;
+        let file = crate::private::create_file(&path).map_err(io_err(&path))?;
         // Min/max per row group (what readers prune by), not per page: page statistics cost a
         // comparison per value and no reader of these files uses them.
         let mut props = WriterProperties::builder()

@@ -223,12 +223,17 @@ impl Schema {
             let path = p.display().to_string();
             move |source| XsdError::Io { path, source }
         };
-        fs::create_dir_all(dir).map_err(io(dir))?;
+        // Inside the data directory: private like the rest of it (0700 / 0600).
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io(dir))?;
         for (name, bytes) in NEMSIS_V350 {
             let p = dir.join(name);
             if fs::read(&p).ok().as_deref() != Some(*bytes) {
                 let tmp = dir.join(format!(".{name}.tmp"));
-                fs::write(&tmp, bytes).map_err(io(&tmp))?;
+                let mut opts = fs::OpenOptions::new();
+                opts.write(true).create(true).truncate(true).mode(0o600);
+                std::io::Write::write_all(&mut opts.open(&tmp).map_err(io(&tmp))?, bytes)
+                    .map_err(io(&tmp))?;
                 fs::rename(&tmp, &p).map_err(io(&p))?;
             }
         }

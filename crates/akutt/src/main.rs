@@ -297,6 +297,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             concurrent_uploads,
         } => {
             let data = DataDir::open(&cli.data)?;
+            let wide = akutt_store::private::wider_than_private(data.root());
+            if !wide.is_empty() {
+                eprintln!(
+                    "akutt: warning: {} entries of {} are open to other users (first: {}); \
+                     the data directory should be 0700 and its files 0600: \
+                     chmod -R go-rwx {}",
+                    wide.len(),
+                    data.root().display(),
+                    wide[0].display(),
+                    data.root().display()
+                );
+            }
             let config = akutt_server::Config {
                 suppression_threshold,
                 synthetic,
@@ -737,7 +749,12 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             let t = akutt_server::auth::add_user(&data, name, role)?;
             tokens.push_str(&format!("{name} {role} {t}\n"));
         }
-        std::fs::write(dir.join("tokens.txt"), tokens)?;
+        // The tokens sign in: readable by this user only.
+        let tokens_file = dir.join("tokens.txt");
+        std::io::Write::write_all(
+            &mut akutt_store::private::create_file(&tokens_file)?,
+            tokens.as_bytes(),
+        )?;
         eprintln!(
             "Demo: {} uttrekk, {} hendelser lest inn på {:.0} s / {} extracts, {} incidents ingested in {:.0} s",
             summary.files.len(),
