@@ -3,8 +3,7 @@
 //! upload of an extract with its report as the answer. A centre user sees and submits only
 //! its own centre; every request here is written to the audit log.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
@@ -19,33 +18,36 @@ use crate::{AppError, AppState};
 
 const COOKIE: &str = "akutt_session";
 
-/// Signed-in sessions (in memory: a restart signs everyone out).
-#[derive(Default)]
-pub struct Sessions {
-    by_id: Mutex<HashMap<String, User>>,
+/// A session ends after this long without a request…
+pub const SESSION_IDLE_S: i64 = 30 * 60;
+/// …and this long after sign-in, whatever happens (the cookie's `Max-Age` too).
+pub const SESSION_MAX_S: i64 = 8 * 3600;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-impl Sessions {
-    fn create(&self, user: User) -> Result<String, AppError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-        let id = hex::encode(bytes);
-        self.by_id
-            .lock()
-            .map_err(|_| AppError::Internal("lock poisoned".into()))?
-            .insert(id.clone(), user);
-        Ok(id)
-    }
+/// Starts a session in the catalog (it survives a restart); returns the cookie's id, which
+/// is kept there only as its SHA-256.
+fn create_session(state: &AppState, user: &str) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = hex::encode(bytes);
+    akutt_store::Catalog::open(&state.data.catalog_path())?.create_session(
+        &token_hash(&id),
+        user,
+        unix_now(),
+    )?;
+    Ok(id)
+}
 
-    fn get(&self, id: &str) -> Option<User> {
-        self.by_id.lock().ok()?.get(id).cloned()
-    }
-
-    fn remove(&self, id: &str) {
-        if let Ok(mut m) = self.by_id.lock() {
-            m.remove(id);
-        }
-    }
+/// The user of a live session (idle and absolute lifetime, user not disabled).
+fn session_user(state: &AppState, id: &str) -> Result<Option<User>, AppError> {
+    let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
+    let found = catalog.session_user(&token_hash(id), unix_now(), SESSION_IDLE_S, SESSION_MAX_S)?;
+    Ok(found.and_then(|(name, role)| Role::parse(&role).map(|role| User { name, role })))
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
@@ -61,7 +63,7 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
 /// The user of a request: its session cookie, or a bearer token.
 pub fn user_of(state: &AppState, headers: &HeaderMap) -> Option<User> {
     session_id(headers)
-        .and_then(|id| state.sessions.get(&id))
+        .and_then(|id| session_user(state, &id).ok().flatten())
         .or_else(|| crate::auth::authenticate(state, headers).ok())
 }
 
@@ -112,18 +114,32 @@ pub async fn login(
         let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
-    let role_parsed =
-        Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
-    let id = state.sessions.create(User { name: name.clone(), role: role_parsed })?;
+    Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    let id = create_session(&state, &name)?;
     catalog.audit(Some((&name, &role)), method.as_str(), uri.path(), 303)?;
-    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800");
+    let cookie = format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_MAX_S}"
+    );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/innsendinger")).into_response())
 }
 
 /// `POST /logg-ut`
-pub async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let user = user_of(&state, &headers);
     if let Some(id) = session_id(&headers) {
-        state.sessions.remove(&id);
+        let ended = akutt_store::Catalog::open(&state.data.catalog_path())
+            .and_then(|c| c.end_session(&token_hash(&id)));
+        if let Err(e) = ended {
+            return AppError::from(e).into_response();
+        }
+    }
+    if let Err(e) = audit(&state, user.as_ref(), &method, &uri, StatusCode::SEE_OTHER) {
+        return e.into_response();
     }
     (
         [(

@@ -60,6 +60,30 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
+fn new_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("akutt_{}", hex::encode(bytes)))
+}
+
+/// Disables a user at once: its token and sessions stop working (the row stays, for the
+/// audit log's names).
+pub fn disable_user(data: &DataDir, name: &str) -> Result<(), AppError> {
+    if !Catalog::open(&data.catalog_path())?.disable_user(name.trim())? {
+        return Err(AppError::NotFound(format!("no enabled user named «{}»", name.trim())));
+    }
+    Ok(())
+}
+
+/// Gives a user a new token (returned, shown once); the old one and its sessions end.
+pub fn rotate_token(data: &DataDir, name: &str) -> Result<String, AppError> {
+    let token = new_token()?;
+    if !Catalog::open(&data.catalog_path())?.rotate_token(name.trim(), &token_hash(&token))? {
+        return Err(AppError::NotFound(format!("no enabled user named «{}»", name.trim())));
+    }
+    Ok(token)
+}
+
 /// Adds a user; returns the token, shown once and never stored.
 pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppError> {
     let role = Role::parse(role).ok_or_else(|| {
@@ -70,9 +94,7 @@ pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppErr
     if name.trim().is_empty() {
         return Err(AppError::BadRequest("a user needs a name".into()));
     }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-    let token = format!("akutt_{}", hex::encode(bytes));
+    let token = new_token()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
     catalog.add_user(name.trim(), &role.as_string(), &token_hash(&token)).map_err(|e| match e {
         akutt_store::StoreError::Invalid(m) => AppError::BadRequest(m),

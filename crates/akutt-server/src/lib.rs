@@ -68,7 +68,6 @@ pub struct AppState {
     /// The latest data version and when the catalog was last asked (at most once a second:
     /// a new ingest becomes visible within a second).
     version_seen: Mutex<Option<(std::time::Instant, i64)>>,
-    pub sessions: area::Sessions,
     /// The pseudonymisation key, for uploads (none: uploads are refused).
     pub key: Option<Vec<u8>>,
     /// One permit per upload being received ([`Config::concurrent_uploads`]).
@@ -88,7 +87,6 @@ impl AppState {
             answers: Mutex::new(Default::default()),
             bodies: Mutex::new(Default::default()),
             version_seen: Mutex::new(None),
-            sessions: Default::default(),
             key: None,
             upload_slots: tokio::sync::Semaphore::new(config.concurrent_uploads.max(1)),
             config,

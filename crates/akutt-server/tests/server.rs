@@ -543,6 +543,127 @@ async fn a_failed_audit_write_blocks_the_answer() {
     }
 }
 
+/// Signs in with a token; returns the session cookie (`name=value`).
+async fn sign_in(state: &Arc<AppState>, token: &str) -> String {
+    let req = Request::post("/logg-inn")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("token={token}")))
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn status_of(
+    state: &Arc<AppState>,
+    uri: &str,
+    cookie: Option<&str>,
+    token: Option<&str>,
+) -> StatusCode {
+    let mut req = Request::get(uri);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    app(state.clone()).oneshot(req.body(Body::empty()).unwrap()).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_end_with_logout() {
+    let w = build_world();
+    let cookie = sign_in(&w.state, &w.kkn_token).await;
+    // A new server process on the same data directory knows the session.
+    let restarted = Arc::new(
+        AppState::new(DataDir::open(w.state.data.root()).unwrap(), Config::default()).unwrap(),
+    );
+    assert_eq!(status_of(&restarted, "/innsendinger", Some(&cookie), None).await, StatusCode::OK);
+    let req =
+        Request::post("/logg-ut").header("cookie", cookie.as_str()).body(Body::empty()).unwrap();
+    assert_eq!(app(restarted.clone()).oneshot(req).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_of(&w.state, "/innsendinger", Some(&cookie), None).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn an_idle_or_old_session_expires_on_the_server() {
+    let w = build_world();
+    let idle = sign_in(&w.state, &w.kkn_token).await;
+    let old = sign_in(&w.state, &w.kkn_token).await;
+    let hash = |cookie: &str| auth::token_hash(cookie.split_once('=').unwrap().1);
+    let c = rusqlite::Connection::open(w.state.data.catalog_path()).unwrap();
+    let now = i64::try_from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE sessions SET last_seen = ?1 WHERE id_sha256 = ?2",
+        rusqlite::params![now - 31 * 60, hash(&idle)],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE sessions SET created_at = ?1 WHERE id_sha256 = ?2",
+        rusqlite::params![now - 9 * 3600, hash(&old)],
+    )
+    .unwrap();
+    for cookie in [&idle, &old] {
+        assert_eq!(
+            status_of(&w.state, "/innsendinger", Some(cookie), None).await,
+            StatusCode::SEE_OTHER
+        );
+    }
+    // The catalog keeps no cookie in clear.
+    let ids: Vec<String> = c
+        .prepare("SELECT id_sha256 FROM sessions")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!ids.iter().any(|id| idle.contains(id.as_str())));
+}
+
+#[tokio::test]
+async fn a_disabled_users_cookie_and_token_are_refused_at_once() {
+    let w = build_world();
+    let token = auth::add_user(&w.state.data, "leaving", "centre:KKN").unwrap();
+    let cookie = sign_in(&w.state, &token).await;
+    assert_eq!(status_of(&w.state, "/innsendinger", Some(&cookie), None).await, StatusCode::OK);
+    assert_eq!(status_of(&w.state, "/api/submissions", None, Some(&token)).await, StatusCode::OK);
+    auth::disable_user(&w.state.data, "leaving").unwrap();
+    assert_eq!(
+        status_of(&w.state, "/innsendinger", Some(&cookie), None).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        status_of(&w.state, "/api/submissions", None, Some(&token)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(auth::disable_user(&w.state.data, "leaving").is_err(), "disabled once");
+}
+
+#[tokio::test]
+async fn a_rotated_token_kills_the_old_one_and_its_sessions() {
+    let w = build_world();
+    let old = auth::add_user(&w.state.data, "rotating", "analyst").unwrap();
+    let cookie = sign_in(&w.state, &old).await;
+    let new = auth::rotate_token(&w.state.data, "rotating").unwrap();
+    assert_ne!(old, new);
+    assert_eq!(
+        status_of(&w.state, "/api/submissions", None, Some(&old)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status_of(&w.state, "/innsendinger", Some(&cookie), None).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(status_of(&w.state, "/api/submissions", None, Some(&new)).await, StatusCode::OK);
+}
+
 /// The benchmark in public: NEMSIS samples beside the synthetic world, with disclosure control.
 #[tokio::test]
 async fn benchmark_is_public_and_withholds_small_counts() {

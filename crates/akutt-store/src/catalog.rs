@@ -73,6 +73,15 @@ CREATE TABLE IF NOT EXISTS users (
     token_sha256 TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
+-- Signed-in sessions of the restricted area: the cookie's id is kept only as its SHA-256.
+-- Times are Unix seconds; a session ends when idle or old (the server decides), at logout,
+-- and with its user's disabling or token rotation.
+CREATE TABLE IF NOT EXISTS sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+);
 -- Every restricted request.
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
@@ -153,6 +162,15 @@ impl Submission {
     pub fn is_current(&self) -> bool {
         self.status == SubmissionStatus::Accepted && self.superseded_at.is_none()
     }
+}
+
+/// A user of the restricted area (never its token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+    pub disabled_at: Option<String>,
 }
 
 /// One restricted request as the audit log keeps it.
@@ -267,6 +285,15 @@ impl Catalog {
             conn.execute_batch(
                 "ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'",
             )?;
+        }
+        // Catalogs from before users could be disabled.
+        let has_disabled: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('users') WHERE name = 'disabled_at'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_disabled {
+            conn.execute_batch("ALTER TABLE users ADD COLUMN disabled_at TEXT")?;
         }
         Ok(Catalog { conn })
     }
@@ -457,11 +484,101 @@ impl Catalog {
         Ok(self
             .conn
             .query_row(
-                "SELECT name, role FROM users WHERE token_sha256 = ?1",
+                "SELECT name, role FROM users WHERE token_sha256 = ?1 AND disabled_at IS NULL",
                 [token_sha256],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
+    }
+
+    /// Every user: name, role, created, disabled (when), in name order.
+    pub fn users(&self) -> Result<Vec<UserRow>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, role, created_at, disabled_at FROM users ORDER BY name")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(UserRow {
+                    name: r.get(0)?,
+                    role: r.get(1)?,
+                    created_at: r.get(2)?,
+                    disabled_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Disables a user at once: its token and every session of it stop working. Returns
+    /// false when there is no such (enabled) user.
+    pub fn disable_user(&mut self, name: &str) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE users SET disabled_at = ?2 WHERE name = ?1 AND disabled_at IS NULL",
+            params![name, now()],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Gives a user a new token (by its SHA-256): the old token and every session end.
+    /// Returns false when there is no such (enabled) user.
+    pub fn rotate_token(&mut self, name: &str, token_sha256: &str) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE users SET token_sha256 = ?2 WHERE name = ?1 AND disabled_at IS NULL",
+            params![name, token_sha256],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Starts a session of a user (by the SHA-256 of its id) at `now` (Unix seconds).
+    pub fn create_session(&self, id_sha256: &str, user: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sessions (id_sha256, user_name, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+            params![id_sha256, user, now],
+        )?;
+        Ok(())
+    }
+
+    /// The user (name, role) of a live session: not idle longer than `idle` seconds, not
+    /// older than `max_age`, its user enabled. Marks it seen; ends expired sessions.
+    pub fn session_user(
+        &self,
+        id_sha256: &str,
+        now: i64,
+        idle: i64,
+        max_age: i64,
+    ) -> Result<Option<(String, String)>> {
+        self.conn.execute(
+            "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+            params![now - idle, now - max_age],
+        )?;
+        let user: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name \
+                 WHERE s.id_sha256 = ?1 AND u.disabled_at IS NULL",
+                [id_sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if user.is_some() {
+            self.conn.execute(
+                "UPDATE sessions SET last_seen = ?2 WHERE id_sha256 = ?1",
+                params![id_sha256, now],
+            )?;
+        }
+        Ok(user)
+    }
+
+    /// Ends a session (logout).
+    pub fn end_session(&self, id_sha256: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM sessions WHERE id_sha256 = ?1", [id_sha256])?;
+        Ok(())
     }
 
     /// Writes one line of the audit log.

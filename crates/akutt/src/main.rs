@@ -219,6 +219,15 @@ enum UsersCommand {
         #[arg(long)]
         role: String,
     },
+    /// List the users: name, role, created, disabled (never a token).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user at once: its token and every session stop working.
+    Disable { name: String },
+    /// Give a user a new token (printed once); the old token and its sessions end.
+    Rotate { name: String },
 }
 
 #[derive(Subcommand)]
@@ -332,6 +341,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
             let token = akutt_server::auth::add_user(&data, &name, &role)?;
+            outln!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { command: UsersCommand::List { json } } => {
+            let users = open_catalog(&cli.data)?.users()?;
+            if json {
+                let rows: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({ "name": u.name, "role": u.role,
+                            "created_at": u.created_at, "disabled_at": u.disabled_at })
+                    })
+                    .collect();
+                outln!("{}", serde_json::Value::Array(rows));
+            } else {
+                outln!("{:<24} {:<16} {:<20} disabled", "name", "role", "created");
+                for u in users {
+                    let disabled = u.disabled_at.as_deref().unwrap_or("-");
+                    outln!("{:<24} {:<16} {:<20} {disabled}", u.name, u.role, u.created_at);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { command: UsersCommand::Disable { name } } => {
+            akutt_server::auth::disable_user(&DataDir::open(&cli.data)?, &name)?;
+            eprintln!("Bruker {name} er deaktivert / user {name} is disabled");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { command: UsersCommand::Rotate { name } } => {
+            let token = akutt_server::auth::rotate_token(&DataDir::open(&cli.data)?, &name)?;
             outln!("{token}");
             Ok(ExitCode::SUCCESS)
         }
