@@ -47,7 +47,40 @@ fn create_session(state: &AppState, user: &str) -> Result<String, AppError> {
 fn session_user(state: &AppState, id: &str) -> Result<Option<User>, AppError> {
     let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
     let found = catalog.session_user(&token_hash(id), unix_now(), SESSION_IDLE_S, SESSION_MAX_S)?;
-    Ok(found.and_then(|(name, role)| Role::parse(&role).map(|role| User { name, role })))
+    let csrf = Some(token_hash(&format!("csrf:{id}")));
+    Ok(found.and_then(|(name, role)| Role::parse(&role).map(|role| User { name, role, csrf })))
+}
+
+/// The hidden form field a signed-in user's forms carry.
+fn csrf_field(user: &User) -> String {
+    user.csrf.as_deref().map_or(String::new(), |t| {
+        format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(t))
+    })
+}
+
+/// Whether a POST comes from this site: its `Origin` (else its `Referer`) names the host
+/// it was sent to. A request with neither is not from a browser form (browsers send `Origin`
+/// with every POST) and passes; the form token decides for signed-in users.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let of = |name: header::HeaderName| {
+        headers.get(name).and_then(|v| v.to_str().ok()).map(|v| {
+            let rest = v.split_once("://").map_or(v, |(_, r)| r);
+            rest.split('/').next().unwrap_or("").to_string()
+        })
+    };
+    match of(header::ORIGIN).or_else(|| of(header::REFERER)) {
+        None => true,
+        Some(origin) => host.is_some_and(|h| h == origin),
+    }
+}
+
+/// The CSRF refusal.
+fn cross_site() -> AppError {
+    AppError::Forbidden(
+        "forespørselen kom ikke fra dette nettstedet / the request did not come from this site"
+            .into(),
+    )
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
@@ -74,7 +107,7 @@ fn page(state: &AppState, title: &str, user: Option<&User>, body: &str) -> Html<
         ""
     };
     let who = user.map_or(String::new(), |u| {
-        format!("<form method=\"post\" action=\"/logg-ut\" class=\"who\">{} ({}) <button type=\"submit\">Logg ut</button></form>", esc(&u.name), esc(&u.role.as_string()))
+        format!("<form method=\"post\" action=\"/logg-ut\" class=\"who\">{}{} ({}) <button type=\"submit\">Logg ut</button></form>", csrf_field(u), esc(&u.name), esc(&u.role.as_string()))
     });
     Html(format!(
         r##"<!doctype html><html lang="nb"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} – Akutt</title>
@@ -100,13 +133,30 @@ pub struct LoginForm {
     token: String,
 }
 
+/// A form that carries only the form token (`/logg-ut`).
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
 /// `POST /logg-inn`: a valid token gives a session cookie.
 pub async fn login(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    // Login CSRF: another site must not sign a browser in (as the attacker).
+    if !same_origin(&headers) {
+        akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
+            None,
+            method.as_str(),
+            uri.path(),
+            403,
+        )?;
+        return Err(cross_site());
+    }
     let found = state.catalog()?.user_by_token(&token_hash(&f.token))?;
     let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
     let Some((name, role)) = found else {
@@ -129,8 +179,17 @@ pub async fn logout(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let user = user_of(&state, &headers);
+    let token_ok = match user.as_ref().and_then(|u| u.csrf.as_deref()) {
+        Some(t) => form.as_ref().is_ok_and(|f| f.csrf.as_deref() == Some(t)),
+        None => true,
+    };
+    if !same_origin(&headers) || !token_ok {
+        let _ = audit(&state, user.as_ref(), &method, &uri, StatusCode::FORBIDDEN);
+        return cross_site().into_response();
+    }
     if let Some(id) = session_id(&headers) {
         let ended = akutt_store::Catalog::open(&state.data.catalog_path())
             .and_then(|c| c.end_session(&token_hash(&id)));
@@ -220,7 +279,11 @@ pub async fn submissions_page(
                 )
             })
             .collect();
-        let upload = r#"<h2>Send inn uttrekk / submit an extract</h2><form method="post" action="/last-opp" enctype="multipart/form-data"><input type="file" name="file" id="file" accept=".csv,text/csv" required> <button type="submit" id="upload">Send inn</button></form>"#;
+        // The form token comes before the file, so it is checked before the file is read.
+        let upload = format!(
+            r#"<h2>Send inn uttrekk / submit an extract</h2><form method="post" action="/last-opp" enctype="multipart/form-data">{}<input type="file" name="file" id="file" accept=".csv,text/csv" required> <button type="submit" id="upload">Send inn</button></form>"#,
+            csrf_field(user)
+        );
         let body = format!(
             "{upload}<h2>Innsendinger</h2><table id=\"submissions\"><tr><th>Id</th><th>Sentral</th><th>Periode</th><th>Versjon</th><th>Status</th><th>Godkjente hendelser</th><th>Avviste</th></tr>{rows}</table>"
         );
@@ -344,15 +407,32 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
 }
 
 /// Streams the `file` field to a new file under `dir`; returns its path.
+/// A signed-in user's form token must come (as the field `csrf`) before the file.
 async fn receive(
     mut multipart: Multipart,
     dir: &std::path::Path,
     limit: u64,
+    csrf: Option<&str>,
 ) -> Result<std::path::PathBuf, AppError> {
     use tokio::io::AsyncWriteExt;
+    let mut token_seen = csrf.is_none();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("csrf") {
+            let mut value = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                value.extend_from_slice(&chunk);
+                if value.len() > 256 {
+                    return Err(cross_site());
+                }
+            }
+            token_seen = csrf.is_some_and(|t| t.as_bytes() == value.as_slice());
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
+        }
+        if !token_seen {
+            return Err(cross_site());
         }
         let path = dir.join(safe_file_name(field.file_name().unwrap_or("")));
         let mut out = tokio::fs::OpenOptions::new()
@@ -399,6 +479,9 @@ pub async fn upload(
             Err(e) => e.into_response(),
         };
     };
+    if user.csrf.is_some() && !same_origin(&headers) {
+        return refuse(&state, &user, &method, &uri, cross_site());
+    }
     if user.role == Role::Analyst {
         let e = AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into());
         return refuse(&state, &user, &method, &uri, e);
@@ -428,7 +511,9 @@ pub async fn upload(
         Ok(d) => d,
         Err(e) => return refuse(&state, &user, &method, &uri, AppError::from(e)),
     };
-    let path = match receive(multipart, dir.path(), state.config.upload_limit).await {
+    let path = match receive(multipart, dir.path(), state.config.upload_limit, user.csrf.as_deref())
+        .await
+    {
         Ok(p) => p,
         Err(e) => return refuse(&state, &user, &method, &uri, e),
     };

@@ -18,6 +18,9 @@ use crate::{AppError, AppState};
 pub struct User {
     pub name: String,
     pub role: Role,
+    /// The form token of a user signed in by cookie: every POST of theirs must carry it
+    /// (CSRF). `None` for a bearer token, which a browser never sends on its own.
+    pub csrf: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +117,7 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, AppEr
         state.catalog()?.user_by_token(&token_hash(token))?.ok_or(AppError::Unauthorized)?;
     let role = Role::parse(&role)
         .ok_or_else(|| AppError::Internal(format!("user {name} has an unknown role {role}")))?;
-    Ok(User { name, role })
+    Ok(User { name, role, csrf: None })
 }
 
 /// Runs a restricted handler body and writes the audit line whatever the outcome.

@@ -339,6 +339,7 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
         send(&w, with_cookie(Request::get("/innsendinger")).body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<td>KKN</td>") && !html.contains("<td>OSL</td>"), "{html}");
+    let csrf = csrf_of(&html);
 
     // Another centre's extract is refused before anything is stored.
     let count = || {
@@ -346,19 +347,44 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     };
     let before = count();
     let out = w._dir.path().join("world/extracts");
-    let (ctype, body) = multipart(&std::fs::read(out.join("OSL-2024-03.csv")).unwrap());
+    let (ctype, _) = multipart(b"");
+    let body = multipart_with_csrf(&csrf, &std::fs::read(out.join("OSL-2024-03.csv")).unwrap());
     let (s, _, html) = send(
         &w,
         with_cookie(Request::post("/last-opp"))
-            .header("content-type", ctype)
+            .header("content-type", ctype.clone())
             .body(Body::from(body))
             .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("you may only submit for KKN"), "{html}");
     assert_eq!(count(), before);
     // The own centre's extract is ingested (a new version) and its report is the answer.
-    let (ctype, body) = multipart(&std::fs::read(out.join("KKN-2024-03.csv")).unwrap());
+    let kkn = std::fs::read(out.join("KKN-2024-03.csv")).unwrap();
+    // CSRF: a signed-in browser's post without the form token, or from another site.
+    let (s, _, text) = send(
+        &w,
+        with_cookie(Request::post("/last-opp"))
+            .header("content-type", ctype.clone())
+            .body(Body::from(multipart(&kkn).1))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
+    let (s, _, text) = send(
+        &w,
+        with_cookie(Request::post("/last-opp"))
+            .header("content-type", ctype.clone())
+            .header("host", "registry.example")
+            .header("origin", "https://evil.example")
+            .body(Body::from(multipart_with_csrf(&csrf, &kkn)))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
+    assert_eq!(count(), before);
+    let body = multipart_with_csrf(&csrf, &kkn);
     let (s, _, html) = send(
         &w,
         with_cookie(Request::post("/last-opp"))
@@ -370,6 +396,22 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("<b>accepted</b>") && html.contains("versjon 2"), "{html}");
     assert_eq!(count(), before + 1);
+}
+
+/// The form token of the page a signed-in user was shown.
+fn csrf_of(html: &str) -> String {
+    let mark = "name=\"csrf\" value=\"";
+    let at = html.find(mark).expect("a form token") + mark.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// A multipart body with the form token first, as the page's form sends it.
+fn multipart_with_csrf(csrf: &str, file: &[u8]) -> Vec<u8> {
+    let mut body =
+        format!("--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .into_bytes();
+    body.extend_from_slice(&multipart(file).1);
+    body
 }
 
 fn multipart_named(name: &str, file: &[u8]) -> (String, Vec<u8>) {
@@ -504,6 +546,20 @@ async fn every_answer_carries_the_security_headers_and_restricted_ones_are_never
 }
 
 #[tokio::test]
+async fn a_login_posted_from_another_site_is_refused() {
+    let w = world();
+    let req = Request::post("/logg-inn")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "registry.example")
+        .header("origin", "https://evil.example")
+        .body(Body::from(format!("token={}", w.kkn_token)))
+        .unwrap();
+    let (s, h, _) = send(w, req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(h.get("set-cookie").is_none());
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
@@ -580,9 +636,29 @@ async fn sessions_survive_a_restart_and_end_with_logout() {
         AppState::new(DataDir::open(w.state.data.root()).unwrap(), Config::default()).unwrap(),
     );
     assert_eq!(status_of(&restarted, "/innsendinger", Some(&cookie), None).await, StatusCode::OK);
-    let req =
-        Request::post("/logg-ut").header("cookie", cookie.as_str()).body(Body::empty()).unwrap();
-    assert_eq!(app(restarted.clone()).oneshot(req).await.unwrap().status(), StatusCode::SEE_OTHER);
+    let page = app(restarted.clone())
+        .oneshot(
+            Request::get("/innsendinger")
+                .header("cookie", cookie.as_str())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let html =
+        String::from_utf8_lossy(&page.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    let logout = |form: String| {
+        Request::post("/logg-ut")
+            .header("cookie", cookie.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap()
+    };
+    // Without the form token, logging out is refused (no cross-site logout either).
+    let refused = app(restarted.clone()).oneshot(logout(String::new())).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let ok = logout(format!("csrf={}", csrf_of(&html)));
+    assert_eq!(app(restarted.clone()).oneshot(ok).await.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(
         status_of(&w.state, "/innsendinger", Some(&cookie), None).await,
         StatusCode::SEE_OTHER
