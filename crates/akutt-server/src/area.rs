@@ -51,6 +51,48 @@ fn session_user(state: &AppState, id: &str) -> Result<Option<User>, AppError> {
     Ok(found.and_then(|(name, role)| Role::parse(&role).map(|role| User { name, role, csrf })))
 }
 
+/// Failed sign-ins are free up to this many per client address…
+pub const LOGIN_FREE_FAILURES: u32 = 5;
+/// …then each further attempt waits twice as long as the one before, up to this (seconds).
+pub const LOGIN_MAX_WAIT_S: u64 = 15 * 60;
+
+/// Failed sign-ins per client address (in memory: a restart forgets them, which only helps
+/// the patient). A success clears the address.
+#[derive(Default)]
+pub struct LoginFailures {
+    by_client: std::sync::Mutex<
+        std::collections::HashMap<Option<std::net::IpAddr>, (u32, std::time::Instant)>,
+    >,
+}
+
+impl LoginFailures {
+    /// Seconds this client must still wait before its next attempt is looked at.
+    fn wait(&self, client: Option<std::net::IpAddr>) -> u64 {
+        let Ok(m) = self.by_client.lock() else { return LOGIN_MAX_WAIT_S };
+        match m.get(&client) {
+            Some((n, last)) if *n >= LOGIN_FREE_FAILURES => {
+                let exp = (*n - LOGIN_FREE_FAILURES).min(20);
+                let wait = (1u64 << exp).min(LOGIN_MAX_WAIT_S);
+                wait.saturating_sub(last.elapsed().as_secs())
+            }
+            _ => 0,
+        }
+    }
+
+    fn failed(&self, client: Option<std::net::IpAddr>) {
+        if let Ok(mut m) = self.by_client.lock() {
+            let e = m.entry(client).or_insert((0, std::time::Instant::now()));
+            *e = (e.0.saturating_add(1), std::time::Instant::now());
+        }
+    }
+
+    fn succeeded(&self, client: Option<std::net::IpAddr>) {
+        if let Ok(mut m) = self.by_client.lock() {
+            m.remove(&client);
+        }
+    }
+}
+
 /// The hidden form field a signed-in user's forms carry.
 fn csrf_field(user: &User) -> String {
     user.csrf.as_deref().map_or(String::new(), |t| {
@@ -145,8 +187,21 @@ pub async fn login(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    axum::Extension(crate::ClientAddr(client)): axum::Extension<crate::ClientAddr>,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    let wait = state.login_failures.wait(client);
+    if wait > 0 {
+        akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
+            None,
+            method.as_str(),
+            uri.path(),
+            429,
+        )?;
+        return Err(AppError::TooManyRequests(format!(
+            "for mange mislykkede innlogginger, vent {wait} s / too many failed sign-ins, wait {wait} s"
+        )));
+    }
     // Login CSRF: another site must not sign a browser in (as the attacker).
     if !same_origin(&headers) {
         akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
@@ -160,11 +215,13 @@ pub async fn login(
     let found = state.catalog()?.user_by_token(&token_hash(&f.token))?;
     let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
     let Some((name, role)) = found else {
+        state.login_failures.failed(client);
         catalog.audit(None, method.as_str(), uri.path(), 401)?;
         let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
     Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    state.login_failures.succeeded(client);
     let id = create_session(&state, &name)?;
     catalog.audit(Some((&name, &role)), method.as_str(), uri.path(), 303)?;
     let cookie = format!(

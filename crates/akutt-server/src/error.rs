@@ -21,6 +21,9 @@ pub enum AppError {
     /// The upload is larger than the server takes.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many failed attempts from one client: wait (seconds) and try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The server is receiving as many uploads as it takes at once.
     #[error("{0}")]
     Busy(String),
@@ -39,6 +42,7 @@ impl AppError {
             AppError::NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
             AppError::PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             AppError::Busy(_) => ("busy", StatusCode::SERVICE_UNAVAILABLE),
+            AppError::TooManyRequests(_) => ("too_many_requests", StatusCode::TOO_MANY_REQUESTS),
             AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }

@@ -72,6 +72,8 @@ pub struct AppState {
     pub key: Option<Vec<u8>>,
     /// One permit per upload being received ([`Config::concurrent_uploads`]).
     pub upload_slots: tokio::sync::Semaphore,
+    /// Failed sign-ins per client address: the login's rate limit.
+    pub login_failures: area::LoginFailures,
 }
 
 /// Most answers kept; the cache starts over when full (answers are cheap to recompute).
@@ -89,6 +91,7 @@ impl AppState {
             version_seen: Mutex::new(None),
             key: None,
             upload_slots: tokio::sync::Semaphore::new(config.concurrent_uploads.max(1)),
+            login_failures: Default::default(),
             config,
         })
     }
@@ -239,6 +242,12 @@ async fn security_headers(
 ) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     let restricted = is_restricted(req.uri().path());
+    let mut req = req;
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    req.extensions_mut().insert(ClientAddr(client));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
@@ -253,6 +262,11 @@ async fn security_headers(
     res
 }
 
+/// The client's address, when the server knows it (`serve` records it; behind a proxy it
+/// is the proxy's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
 /// An unknown route: the JSON error of the error table.
 async fn not_found(uri: axum::http::Uri) -> AppError {
     let path = akutt_model::fnr::mask_fnr(uri.path());
@@ -262,7 +276,7 @@ async fn not_found(uri: axum::http::Uri) -> AppError {
 /// Serves `app` on an address until Ctrl-C.
 pub async fn serve(state: Arc<AppState>, addr: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -560,6 +560,29 @@ async fn a_login_posted_from_another_site_is_refused() {
 }
 
 #[tokio::test]
+async fn guessing_tokens_is_slowed_down_per_client() {
+    let w = build_world();
+    let login = |token: &str| {
+        Request::post("/logg-inn")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(send(&w, login("akutt_guess")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // The sixth guess, and even the right token, wait: nothing is looked up meanwhile.
+    let (s, _, text) = send(&w, login("akutt_guess")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"]["code"], "too_many_requests");
+    assert_eq!(send(&w, login(&w.kkn_token)).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // Refusals are audited too.
+    let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    assert_eq!(log.iter().filter(|e| e.path == "/logg-inn" && e.status == 429).count(), 2);
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
