@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -184,46 +184,36 @@ pub struct CsrfForm {
 /// `POST /logg-inn`: a valid token gives a session cookie.
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
     axum::Extension(crate::ClientAddr(client)): axum::Extension<crate::ClientAddr>,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let wait = state.login_failures.wait(client);
     if wait > 0 {
-        akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
-            None,
-            method.as_str(),
-            uri.path(),
-            429,
-        )?;
+        crate::auth::write_audit(&state, None, &req, 429, None)?;
         return Err(AppError::TooManyRequests(format!(
             "for mange mislykkede innlogginger, vent {wait} s / too many failed sign-ins, wait {wait} s"
         )));
     }
     // Login CSRF: another site must not sign a browser in (as the attacker).
     if !same_origin(&headers) {
-        akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
-            None,
-            method.as_str(),
-            uri.path(),
-            403,
-        )?;
+        crate::auth::write_audit(&state, None, &req, 403, None)?;
         return Err(cross_site());
     }
     let found = state.catalog()?.user_by_token(&token_hash(&f.token))?;
-    let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
     let Some((name, role)) = found else {
         state.login_failures.failed(client);
-        catalog.audit(None, method.as_str(), uri.path(), 401)?;
+        crate::auth::write_audit(&state, None, &req, 401, None)?;
         let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
-    Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    let role =
+        Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
     state.login_failures.succeeded(client);
     let id = create_session(&state, &name)?;
-    catalog.audit(Some((&name, &role)), method.as_str(), uri.path(), 303)?;
+    let user = User { name: name.clone(), role, csrf: None };
+    crate::auth::write_audit(&state, Some(&user), &req, 303, None)?;
     let cookie = format!(
         "{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_MAX_S}"
     );
@@ -233,8 +223,7 @@ pub async fn login(
 /// `POST /logg-ut`
 pub async fn logout(
     State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -244,7 +233,7 @@ pub async fn logout(
         None => true,
     };
     if !same_origin(&headers) || !token_ok {
-        let _ = audit(&state, user.as_ref(), &method, &uri, StatusCode::FORBIDDEN);
+        let _ = audit(&state, user.as_ref(), &req, StatusCode::FORBIDDEN);
         return cross_site().into_response();
     }
     if let Some(id) = session_id(&headers) {
@@ -254,7 +243,7 @@ pub async fn logout(
             return AppError::from(e).into_response();
         }
     }
-    if let Err(e) = audit(&state, user.as_ref(), &method, &uri, StatusCode::SEE_OTHER) {
+    if let Err(e) = audit(&state, user.as_ref(), &req, StatusCode::SEE_OTHER) {
         return e.into_response();
     }
     (
@@ -271,12 +260,11 @@ pub async fn logout(
 fn restricted(
     state: &AppState,
     headers: &HeaderMap,
-    method: &Method,
-    uri: &Uri,
+    req: &crate::RequestInfo,
     body: impl FnOnce(&User) -> Result<Response, AppError>,
 ) -> Response {
     let Some(user) = user_of(state, headers) else {
-        return match audit(state, None, method, uri, StatusCode::SEE_OTHER) {
+        return match audit(state, None, req, StatusCode::SEE_OTHER) {
             Ok(()) => Redirect::to("/logg-inn").into_response(),
             Err(e) => e.into_response(),
         };
@@ -287,7 +275,7 @@ fn restricted(
         Err(e) => e.code_and_status().1,
     };
     // Fail closed: an answer whose audit row could not be written is not given.
-    if let Err(e) = audit(state, Some(&user), method, uri, status) {
+    if let Err(e) = audit(state, Some(&user), req, status) {
         return e.into_response();
     }
     match result {
@@ -311,11 +299,10 @@ fn restricted(
 /// `GET /innsendinger`: the submissions the user may see, and the upload form.
 pub async fn submissions_page(
     State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
 ) -> Response {
-    restricted(&state, &headers, &method, &uri, |user| {
+    restricted(&state, &headers, &req, |user| {
         let subs = state.catalog()?.submissions()?;
         let rows: String = subs
             .iter()
@@ -393,11 +380,10 @@ fn report_html(report: &Value) -> String {
 pub async fn report_page(
     State(state): State<Arc<AppState>>,
     Path(id): Path<i64>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
 ) -> Response {
-    restricted(&state, &headers, &method, &uri, |user| {
+    restricted(&state, &headers, &req, |user| {
         let catalog = state.catalog()?;
         let sub = catalog.submission(id)?.ok_or_else(|| {
             AppError::NotFound(format!("ingen innsending {id} / no submission {id}"))
@@ -416,23 +402,15 @@ pub async fn report_page(
 fn audit(
     state: &AppState,
     user: Option<&User>,
-    method: &Method,
-    uri: &Uri,
+    req: &crate::RequestInfo,
     status: StatusCode,
 ) -> Result<(), AppError> {
-    let role = user.map(|u| u.role.as_string());
-    akutt_store::Catalog::open(&state.data.catalog_path())?.audit(
-        user.map(|u| u.name.as_str()).zip(role.as_deref()),
-        method.as_str(),
-        &crate::auth::audited_target(uri),
-        status.as_u16(),
-    )?;
-    Ok(())
+    crate::auth::write_audit(state, user, req, status.as_u16(), None)
 }
 
 /// An upload refused before its body is read: audited, answered with the JSON error.
-fn refuse(state: &AppState, user: &User, method: &Method, uri: &Uri, e: AppError) -> Response {
-    match audit(state, Some(user), method, uri, e.code_and_status().1) {
+fn refuse(state: &AppState, user: &User, req: &crate::RequestInfo, e: AppError) -> Response {
+    match audit(state, Some(user), req, e.code_and_status().1) {
         Ok(()) => e.into_response(),
         Err(audit_failed) => audit_failed.into_response(),
     }
@@ -525,29 +503,28 @@ async fn receive(
 /// submits only its own centre's extracts, NEMSIS files only an admin.
 pub async fn upload(
     State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let Some(user) = user_of(&state, &headers) else {
-        return match audit(&state, None, &method, &uri, StatusCode::SEE_OTHER) {
+        return match audit(&state, None, &req, StatusCode::SEE_OTHER) {
             Ok(()) => Redirect::to("/logg-inn").into_response(),
             Err(e) => e.into_response(),
         };
     };
     if user.csrf.is_some() && !same_origin(&headers) {
-        return refuse(&state, &user, &method, &uri, cross_site());
+        return refuse(&state, &user, &req, cross_site());
     }
     if user.role == Role::Analyst {
         let e = AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into());
-        return refuse(&state, &user, &method, &uri, e);
+        return refuse(&state, &user, &req, e);
     }
     let Ok(_slot) = state.upload_slots.try_acquire() else {
         let e = AppError::Busy(
             "for mange opplastinger nå, prøv igjen / too many uploads at once, try again".into(),
         );
-        return refuse(&state, &user, &method, &uri, e);
+        return refuse(&state, &user, &req, e);
     };
     let multipart = match multipart {
         Ok(m) => m,
@@ -556,7 +533,7 @@ pub async fn upload(
                 "ugyldig opplasting / malformed upload: {}",
                 r.body_text()
             ));
-            return refuse(&state, &user, &method, &uri, e);
+            return refuse(&state, &user, &req, e);
         }
     };
     let dir = match state.data.uploads_dir().and_then(|d| {
@@ -566,19 +543,19 @@ pub async fn upload(
             .map_err(|e| akutt_store::StoreError::Io { path: "tmp/uploads".into(), source: e })
     }) {
         Ok(d) => d,
-        Err(e) => return refuse(&state, &user, &method, &uri, AppError::from(e)),
+        Err(e) => return refuse(&state, &user, &req, AppError::from(e)),
     };
     let path = match receive(multipart, dir.path(), state.config.upload_limit, user.csrf.as_deref())
         .await
     {
         Ok(p) => p,
-        Err(e) => return refuse(&state, &user, &method, &uri, e),
+        Err(e) => return refuse(&state, &user, &req, e),
     };
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         // The temporary folder (and the file) is removed when this closure ends.
         let _dir = dir;
-        restricted(&st, &headers, &method, &uri, |user| {
+        restricted(&st, &headers, &req, |user| {
             let kind = akutt_ingest::FileKind::of(&path).map_err(AppError::internal)?;
             match (&user.role, kind) {
                 (Role::Admin, _) => {}
@@ -600,6 +577,16 @@ pub async fn upload(
             }
             let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
             let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(AppError::internal)?;
+            let sub = &outcome.report.submission;
+            let detail = format!(
+                "submission {} ({}), file {}, sha256 {}{}",
+                sub.id,
+                sub.status,
+                sub.file,
+                sub.sha256,
+                if user.role == Role::Admin { ", submitted by an admin" } else { "" }
+            );
+            crate::auth::write_audit(&st, Some(user), &req, 200, Some(&detail))?;
             let report: Value = serde_json::from_str(&outcome.report.to_json()).unwrap_or(Value::Null);
             let title = format!("Datakvalitetsrapport {}", outcome.report.submission.id);
             Ok(page(&st, &title, Some(user), &report_html(&report)).into_response())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use akutt_store::{Catalog, DataDir};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::Json;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -124,8 +124,7 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, AppEr
 pub fn audited<T>(
     state: &AppState,
     headers: &HeaderMap,
-    method: &Method,
-    uri: &Uri,
+    req: &crate::RequestInfo,
     body: impl FnOnce(&User) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     let user = authenticate(state, headers);
@@ -137,14 +136,30 @@ pub fn audited<T>(
         Ok(_) => 200,
         Err(e) => e.code_and_status().1.as_u16(),
     };
-    let who = user.as_ref().ok().map(|u| (u.name.clone(), u.role.as_string()));
-    Catalog::open(&state.data.catalog_path())?.audit(
-        who.as_ref().map(|(n, r)| (n.as_str(), r.as_str())),
-        method.as_str(),
-        &audited_target(uri),
-        status,
-    )?;
+    write_audit(state, user.as_ref().ok(), req, status, None)?;
     result
+}
+
+/// Writes one line of the audit log: user and role, method, path (secrets removed), status,
+/// client address and a detail. Every restricted answer waits for it (fail closed).
+pub fn write_audit(
+    state: &AppState,
+    user: Option<&User>,
+    req: &crate::RequestInfo,
+    status: u16,
+    detail: Option<&str>,
+) -> Result<(), AppError> {
+    let role = user.map(|u| u.role.as_string());
+    let client = req.client.map(|c| c.to_string());
+    Catalog::open(&state.data.catalog_path())?.record(&akutt_store::NewAudit {
+        user: user.map(|u| u.name.as_str()).zip(role.as_deref()),
+        method: req.method.as_str(),
+        path: &audited_target(&req.uri),
+        status,
+        client: client.as_deref(),
+        detail,
+    })?;
+    Ok(())
 }
 
 /// The path and query of a request as the audit log keeps it: the value of any parameter
@@ -173,11 +188,10 @@ pub fn audited_target(uri: &Uri) -> String {
 /// `GET /api/submissions`: the submissions the user may see.
 pub async fn submissions(
     State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
-    audited(&state, &headers, &method, &uri, |user| {
+    audited(&state, &headers, &req, |user| {
         let subs = state.catalog()?.submissions()?;
         let list: Vec<Value> = subs
             .iter()
@@ -199,11 +213,10 @@ pub async fn submissions(
 pub async fn report(
     State(state): State<Arc<AppState>>,
     Path(id): Path<i64>,
-    method: Method,
-    uri: Uri,
+    req: crate::RequestInfo,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
-    audited(&state, &headers, &method, &uri, |user| {
+    audited(&state, &headers, &req, |user| {
         let catalog = state.catalog()?;
         let sub = catalog
             .submission(id)?

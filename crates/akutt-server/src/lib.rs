@@ -267,6 +267,27 @@ async fn security_headers(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
+/// What the audit log records of a request besides its user: method, path and query, and
+/// the client's address.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub method: axum::http::Method,
+    pub uri: axum::http::Uri,
+    pub client: Option<std::net::IpAddr>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let client = parts.extensions.get::<ClientAddr>().and_then(|c| c.0);
+        Ok(RequestInfo { method: parts.method.clone(), uri: parts.uri.clone(), client })
+    }
+}
+
 /// An unknown route: the JSON error of the error table.
 async fn not_found(uri: axum::http::Uri) -> AppError {
     let path = akutt_model::fnr::mask_fnr(uri.path());

@@ -583,6 +583,27 @@ async fn guessing_tokens_is_slowed_down_per_client() {
 }
 
 #[tokio::test]
+async fn an_upload_is_audited_with_its_submission_digest_and_client() {
+    let w = build_world();
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-03.csv")).unwrap();
+    let (_, body) = multipart(&csv);
+    let mut req = upload_request(&w.kkn_token, Body::from(body));
+    let addr: std::net::SocketAddr = "192.0.2.7:40000".parse().unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    let (s, _, text) = send(&w, req).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    let row = log.iter().find(|e| e.detail.is_some()).expect("an upload row with a detail");
+    let detail = row.detail.as_deref().unwrap();
+    assert!(detail.starts_with("submission ") && detail.contains("sha256 "), "{detail}");
+    assert_eq!(row.user.as_deref(), Some("kkn-user"));
+    assert!(log
+        .iter()
+        .filter(|e| e.path == "/last-opp")
+        .all(|e| e.client.as_deref() == Some("192.0.2.7")));
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;

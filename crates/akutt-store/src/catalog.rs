@@ -182,6 +182,22 @@ pub struct AuditEntry {
     pub method: String,
     pub path: String,
     pub status: u16,
+    /// The client's address, when the server knew it.
+    pub client: Option<String>,
+    /// What else the request did (an upload: its submission, file and SHA-256).
+    pub detail: Option<String>,
+}
+
+/// A line to write to the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAudit<'a> {
+    /// Name and role; `None` for an anonymous request.
+    pub user: Option<(&'a str, &'a str)>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub client: Option<&'a str>,
+    pub detail: Option<&'a str>,
 }
 
 /// A data version: the state of the registry after one accepted submission.
@@ -285,6 +301,17 @@ impl Catalog {
             conn.execute_batch(
                 "ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'",
             )?;
+        }
+        // Catalogs from before the audit log kept the client and a detail.
+        for column in ["client", "detail"] {
+            let has: bool = conn.query_row(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('audit_log') WHERE name = ?1",
+                [column],
+                |r| r.get(0),
+            )?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE audit_log ADD COLUMN {column} TEXT"))?;
+            }
         }
         // Catalogs from before users could be disabled.
         let has_disabled: bool = conn.query_row(
@@ -589,9 +616,25 @@ impl Catalog {
         path: &str,
         status: u16,
     ) -> Result<()> {
+        self.record(&NewAudit { user, method, path, status, client: None, detail: None })
+    }
+
+    /// Writes one line of the audit log, with the client's address and a detail (an
+    /// upload's submission and SHA-256).
+    pub fn record(&self, a: &NewAudit<'_>) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO audit_log (at, user_name, role, method, path, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![now(), user.map(|u| u.0), user.map(|u| u.1), method, path, status],
+            "INSERT INTO audit_log (at, user_name, role, method, path, status, client, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                now(),
+                a.user.map(|u| u.0),
+                a.user.map(|u| u.1),
+                a.method,
+                a.path,
+                a.status,
+                a.client,
+                a.detail
+            ],
         )?;
         Ok(())
     }
@@ -599,7 +642,7 @@ impl Catalog {
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         let mut st = self.conn.prepare(
-            "SELECT at, user_name, role, method, path, status FROM audit_log ORDER BY id",
+            "SELECT at, user_name, role, method, path, status, client, detail FROM audit_log ORDER BY id",
         )?;
         let rows = st
             .query_map([], |r| {
@@ -610,6 +653,8 @@ impl Catalog {
                     method: r.get(3)?,
                     path: r.get(4)?,
                     status: r.get(5)?,
+                    client: r.get(6)?,
+                    detail: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -105,6 +105,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read the audit log of the restricted area (every request: time, user, role, client,
+    /// method, path, status, detail), oldest first.
+    Audit {
+        /// Only this user's requests.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only requests at or after this time (UTC, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// The Nordic-American benchmark: the common figures for Norway (the stored extracts) and
     /// NEMSIS (the stored EMSDataSet files) side by side, with definitions and caveats.
     Benchmark {
@@ -295,6 +308,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &indicator,
             json,
         ),
+        Command::Audit { user, since, json } => {
+            let entries: Vec<_> = open_catalog(&cli.data)?
+                .audit_log()?
+                .into_iter()
+                .filter(|e| user.as_ref().is_none_or(|u| e.user.as_deref() == Some(u.as_str())))
+                // Times are ISO 8601 UTC, so text order is time order.
+                .filter(|e| since.as_ref().is_none_or(|s| e.at.as_str() >= s.as_str()))
+                .collect();
+            if json {
+                let rows: Vec<serde_json::Value> = entries
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({ "at": e.at, "user": e.user, "role": e.role,
+                            "client": e.client, "method": e.method, "path": e.path,
+                            "status": e.status, "detail": e.detail })
+                    })
+                    .collect();
+                outln!("{}", serde_json::Value::Array(rows));
+            } else {
+                for e in entries {
+                    outln!(
+                        "{} {:<16} {:<14} {:<15} {:<5} {} {}{}",
+                        e.at,
+                        e.user.as_deref().unwrap_or("-"),
+                        e.role.as_deref().unwrap_or("-"),
+                        e.client.as_deref().unwrap_or("-"),
+                        e.method,
+                        e.status,
+                        e.path,
+                        e.detail.map(|d| format!("  [{d}]")).unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Benchmark { from, to, as_of, conditions, print_conditions, json } => {
             benchmark(&cli.data, from, to, as_of, conditions, print_conditions, json)
         }
