@@ -219,7 +219,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 
@@ -236,11 +236,17 @@ pub fn is_restricted(path: &str) -> bool {
 }
 
 /// Security headers on every answer; `Cache-Control: no-store` on the restricted area's.
+///
+/// Also the edge of the error table: a request the framework refuses before any handler
+/// runs (a path or query parameter of the wrong type, a body that is no form) gets the JSON
+/// error, and on the restricted area its audit row (fail closed).
 async fn security_headers(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
     let restricted = is_restricted(req.uri().path());
     let mut req = req;
     let client = req
@@ -248,7 +254,31 @@ async fn security_headers(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     req.extensions_mut().insert(ClientAddr(client));
+    let info = RequestInfo { method: req.method().clone(), uri: req.uri().clone(), client };
     let mut res = next.run(req).await;
+    // Our own errors are JSON or HTML; a plain-text client error is the framework's.
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if res.status().is_client_error() && plain {
+        let status = res.status();
+        let body = axum::body::to_bytes(std::mem::take(res.body_mut()), 64 << 10)
+            .await
+            .unwrap_or_default();
+        let text = akutt_model::fnr::mask_fnr(&String::from_utf8_lossy(&body)).into_owned();
+        let e = match status {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
+            _ => AppError::BadRequest(format!("ugyldig forespørsel / bad request: {text}")),
+        };
+        if restricted {
+            if let Err(audit) = auth::write_audit(&state, None, &info, status.as_u16(), None) {
+                return audit.into_response();
+            }
+        }
+        res = e.into_response();
+    }
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

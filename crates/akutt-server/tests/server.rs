@@ -604,6 +604,40 @@ async fn an_upload_is_audited_with_its_submission_digest_and_client() {
 }
 
 #[tokio::test]
+async fn malformed_parameters_get_the_json_error_and_are_audited() {
+    let w = build_world();
+    let bearer = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", format!("Bearer {}", w.admin_token))
+            .body(Body::empty())
+            .unwrap()
+    };
+    for uri in [
+        "/api/indicators?from=2024-03&to=2024-03&as_of=abc",
+        "/api/submissions/abc/report",
+        "/innsendinger/abc",
+    ] {
+        let (s, h, text) = send(&w, bearer(uri)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {text}");
+        assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["error"]["code"], "bad_request", "{uri}");
+    }
+    // A body that is no multipart form, on the restricted area.
+    let req = Request::post("/last-opp")
+        .header("authorization", format!("Bearer {}", w.kkn_token))
+        .header("content-type", "text/plain")
+        .body(Body::from("hello"))
+        .unwrap();
+    let (s, _, text) = send(&w, req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{text}");
+    let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    for path in ["/api/submissions/abc/report", "/innsendinger/abc"] {
+        assert!(log.iter().any(|e| e.path == path && e.status == 400), "{path} audited");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
