@@ -638,6 +638,22 @@ async fn malformed_parameters_get_the_json_error_and_are_audited() {
 }
 
 #[tokio::test]
+async fn uploads_beyond_the_concurrent_limit_wait_their_turn() {
+    let w = build_world();
+    // Both slots taken (as by two uploads in progress): the third is refused unread.
+    let taken = w.state.upload_slots.try_acquire_many(2).unwrap();
+    let (body, pulled) = huge_upload();
+    let (s, _, text) = send(&w, upload_request(&w.kkn_token, body)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["error"]["code"], "busy");
+    assert!(pulled.load(std::sync::atomic::Ordering::SeqCst) <= 1);
+    drop(taken);
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    let (s, _, _) = send(&w, upload_request(&w.kkn_token, Body::from(multipart(&csv).1))).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
