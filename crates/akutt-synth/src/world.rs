@@ -11,16 +11,20 @@ use rand_distr::{Distribution, Normal};
 use crate::params::*;
 
 /// One dispatch centre of the register (`akutt_model::centre`), with what only the synthetic
-/// world gives it.
+/// world gives it; reads as the register's centre (`centre.code`, `centre.name`, …).
 #[derive(Debug, Clone)]
 pub struct Centre {
-    pub code: String,
-    pub name: String,
-    pub region: String,
-    pub lat: f64,
-    pub lon: f64,
+    register: &'static akutt_model::Centre,
     /// A synthetic 9-digit organisation number (`Helseforetak/institusjonsnummer`).
     pub org_number: String,
+}
+
+impl std::ops::Deref for Centre {
+    type Target = akutt_model::Centre;
+
+    fn deref(&self) -> &akutt_model::Centre {
+        self.register
+    }
 }
 
 /// The 16 centres, in register order.
@@ -29,11 +33,7 @@ pub fn centres() -> Vec<Centre> {
         .iter()
         .enumerate()
         .map(|(i, c)| Centre {
-            code: c.code.clone(),
-            name: c.name.clone(),
-            region: c.region.clone(),
-            lat: c.lat,
-            lon: c.lon,
+            register: c,
             org_number: format!("99{:07}", 1_000_000 + i * 37_117),
         })
         .collect()
