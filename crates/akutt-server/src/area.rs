@@ -186,9 +186,9 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     req: crate::RequestInfo,
     headers: HeaderMap,
-    axum::Extension(crate::ClientAddr(client)): axum::Extension<crate::ClientAddr>,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    let client = req.client;
     let wait = state.login_failures.wait(client);
     if wait > 0 {
         crate::auth::write_audit(&state, None, &req, 429, None)?;
