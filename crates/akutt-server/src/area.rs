@@ -35,17 +35,19 @@ fn create_session(state: &AppState, user: &str) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = hex::encode(bytes);
-    akutt_store::Catalog::open(&state.data.catalog_path())?.create_session(
+    akutt_store::Catalog::connect(&state.data.catalog_path())?.create_session(
         &token_hash(&id),
         user,
         unix_now(),
+        SESSION_IDLE_S,
+        SESSION_MAX_S,
     )?;
     Ok(id)
 }
 
 /// The user of a live session (idle and absolute lifetime, user not disabled).
 fn session_user(state: &AppState, id: &str) -> Result<Option<User>, AppError> {
-    let catalog = akutt_store::Catalog::open(&state.data.catalog_path())?;
+    let catalog = akutt_store::Catalog::connect(&state.data.catalog_path())?;
     let found = catalog.session_user(&token_hash(id), unix_now(), SESSION_IDLE_S, SESSION_MAX_S)?;
     let csrf = Some(token_hash(&format!("csrf:{id}")));
     Ok(found.and_then(|(name, role)| Role::parse(&role).map(|role| User { name, role, csrf })))
@@ -237,7 +239,7 @@ pub async fn logout(
         return cross_site().into_response();
     }
     if let Some(id) = session_id(&headers) {
-        let ended = akutt_store::Catalog::open(&state.data.catalog_path())
+        let ended = akutt_store::Catalog::connect(&state.data.catalog_path())
             .and_then(|c| c.end_session(&token_hash(&id)));
         if let Err(e) = ended {
             return AppError::from(e).into_response();

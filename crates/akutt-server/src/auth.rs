@@ -151,7 +151,7 @@ pub fn write_audit(
 ) -> Result<(), AppError> {
     let role = user.map(|u| u.role.as_string());
     let client = req.client.map(|c| c.to_string());
-    Catalog::open(&state.data.catalog_path())?.record(&akutt_store::NewAudit {
+    Catalog::connect(&state.data.catalog_path())?.record(&akutt_store::NewAudit {
         user: user.map(|u| u.name.as_str()).zip(role.as_deref()),
         method: req.method.as_str(),
         path: &audited_target(&req.uri),

@@ -332,6 +332,16 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
+    /// Opens a catalog that exists already (an `akutt serve` request: the server created it
+    /// at start), for reading and writing, without creating tables or migrating: what a
+    /// request needs is a connection, not the schema work of [`Catalog::open`].
+    pub fn connect(path: &Path) -> Result<Catalog> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(Catalog { conn })
+    }
+
     /// Marks submissions left in `writing` by a crashed process as `aborted`. Call with the
     /// write lock held.
     pub fn abort_unfinished(&self) -> Result<usize> {
@@ -562,8 +572,20 @@ impl Catalog {
         Ok(n > 0)
     }
 
-    /// Starts a session of a user (by the SHA-256 of its id) at `now` (Unix seconds).
-    pub fn create_session(&self, id_sha256: &str, user: &str, now: i64) -> Result<()> {
+    /// Starts a session of a user (by the SHA-256 of its id) at `now` (Unix seconds), and
+    /// ends the sessions that have expired (`idle`, `max_age` as in [`Catalog::session_user`]).
+    pub fn create_session(
+        &self,
+        id_sha256: &str,
+        user: &str,
+        now: i64,
+        idle: i64,
+        max_age: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+            params![now - idle, now - max_age],
+        )?;
         self.conn.execute(
             "INSERT INTO sessions (id_sha256, user_name, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
             params![id_sha256, user, now],
@@ -572,7 +594,9 @@ impl Catalog {
     }
 
     /// The user (name, role) of a live session: not idle longer than `idle` seconds, not
-    /// older than `max_age`, its user enabled. Marks it seen; ends expired sessions.
+    /// older than `max_age`, its user enabled. A read; the session is marked seen at most
+    /// once a minute, so a signed-in page costs no catalog write (idle time is thus exact
+    /// to a minute).
     pub fn session_user(
         &self,
         id_sha256: &str,
@@ -580,26 +604,25 @@ impl Catalog {
         idle: i64,
         max_age: i64,
     ) -> Result<Option<(String, String)>> {
-        self.conn.execute(
-            "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
-            params![now - idle, now - max_age],
-        )?;
-        let user: Option<(String, String)> = self
+        let found: Option<(String, String, i64)> = self
             .conn
             .query_row(
-                "SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name \
-                 WHERE s.id_sha256 = ?1 AND u.disabled_at IS NULL",
-                [id_sha256],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT u.name, u.role, s.last_seen FROM sessions s \
+                 JOIN users u ON u.name = s.user_name \
+                 WHERE s.id_sha256 = ?1 AND u.disabled_at IS NULL \
+                 AND s.last_seen >= ?2 AND s.created_at >= ?3",
+                params![id_sha256, now - idle, now - max_age],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        if user.is_some() {
+        let Some((name, role, last_seen)) = found else { return Ok(None) };
+        if now - last_seen >= 60 {
             self.conn.execute(
                 "UPDATE sessions SET last_seen = ?2 WHERE id_sha256 = ?1",
                 params![id_sha256, now],
             )?;
         }
-        Ok(user)
+        Ok(Some((name, role)))
     }
 
     /// Ends a session (logout).
