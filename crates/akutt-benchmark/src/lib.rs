@@ -8,6 +8,7 @@ pub mod conditions;
 
 use std::collections::HashMap;
 
+use akutt_disclosure::{CellKey, Count, Disclosure, Public, RecordKey, RecordKeyer, Unit};
 use akutt_indicators::percentile::summarise;
 use akutt_model::time::utc_month;
 use akutt_model::{Hastegrad, Month};
@@ -34,6 +35,8 @@ pub struct NoIncident {
     pub alert_to_arrival_s: Option<i64>,
     /// The patients' index criteria `U.KK.NN`.
     pub criteria: Vec<String>,
+    /// The incident's record key (the same as the indicators', DOMAIN.md §9).
+    pub key: RecordKey,
 }
 
 /// An inclusive month range; `None` = open at that end.
@@ -56,9 +59,9 @@ impl Period {
 /// Median and p90 (nearest rank, DOMAIN.md §8) of an interval over the emergency incidents.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TimeFigure {
-    pub n: u64,
+    pub n: Count,
     /// Incidents without both time points, or with the later one before the earlier.
-    pub n_missing: u64,
+    pub n_missing: Count,
     pub median_s: Option<i64>,
     pub p90_s: Option<i64>,
 }
@@ -67,25 +70,117 @@ pub struct TimeFigure {
 pub struct ConditionFigure {
     pub condition: Condition,
     /// Incidents with at least one patient (record) in the condition.
-    pub incidents: u64,
+    pub incidents: Count,
     /// Per 1000 incidents of the side's condition denominator.
     pub per_1000: Option<f64>,
 }
 
-/// One side of the comparison.
+/// One side of the comparison (exact: the CLI and the restricted area).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Side {
     /// `norway` or `nemsis`.
     pub source: &'static str,
     /// Units of observation read (Norwegian incidents; NEMSIS patient care reports).
-    pub records: u64,
+    pub records: Count,
     /// Incidents in the time population (red / 911 emergent).
-    pub emergency_incidents: u64,
+    pub emergency_incidents: Count,
     pub call_to_scene: TimeFigure,
     pub notified_to_scene: TimeFigure,
     /// Incidents the condition rates are per 1000 of.
-    pub condition_denominator: u64,
+    pub condition_denominator: Count,
     pub conditions: Vec<ConditionFigure>,
+}
+
+/// A time figure as published: percentiles only where `n` was published at the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicTimeFigure {
+    pub n: Public<u64>,
+    pub n_missing: Public<u64>,
+    pub median_s: Public<i64>,
+    pub p90_s: Public<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicConditionFigure {
+    pub condition: Condition,
+    pub incidents: Public<u64>,
+    /// Per 1000 of the published denominator.
+    pub per_1000: Public<f64>,
+}
+
+/// One side as published (DOMAIN.md §9: every count through the cell-key method).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicSide {
+    pub source: &'static str,
+    pub records: Public<u64>,
+    pub emergency_incidents: Public<u64>,
+    pub call_to_scene: PublicTimeFigure,
+    pub notified_to_scene: PublicTimeFigure,
+    pub condition_denominator: Public<u64>,
+    pub conditions: Vec<PublicConditionFigure>,
+}
+
+/// The benchmark as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicBenchmark {
+    pub norway: PublicSide,
+    pub nemsis: PublicSide,
+    pub definitions: Vec<Definition>,
+    pub caveats: Vec<&'static str>,
+    pub conditions_table: ConditionTable,
+}
+
+impl TimeFigure {
+    pub fn publish(&self, d: &Disclosure) -> PublicTimeFigure {
+        let n = d.count(self.n);
+        PublicTimeFigure {
+            n,
+            n_missing: d.count(self.n_missing),
+            median_s: d.statistic(n, self.median_s),
+            p90_s: d.statistic(n, self.p90_s),
+        }
+    }
+}
+
+impl Side {
+    pub fn publish(&self, d: &Disclosure) -> PublicSide {
+        let denominator = d.count(self.condition_denominator);
+        PublicSide {
+            source: self.source,
+            records: d.count(self.records),
+            emergency_incidents: d.count(self.emergency_incidents),
+            call_to_scene: self.call_to_scene.publish(d),
+            notified_to_scene: self.notified_to_scene.publish(d),
+            condition_denominator: denominator,
+            conditions: self
+                .conditions
+                .iter()
+                .map(|c| {
+                    let incidents = d.at_most(d.count(c.incidents), denominator);
+                    PublicConditionFigure {
+                        condition: c.condition,
+                        incidents,
+                        per_1000: d
+                            .share(incidents, denominator)
+                            .map(|x| (x * 1000.0 * 10.0).round() / 10.0),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Benchmark {
+    /// Both sides through disclosure control (the figures of `/sammenligning`).
+    pub fn publish(&self, d: &Disclosure) -> PublicBenchmark {
+        PublicBenchmark {
+            norway: self.norway.publish(d),
+            nemsis: self.nemsis.publish(d),
+            definitions: self.definitions.clone(),
+            caveats: self.caveats.clone(),
+            conditions_table: self.conditions_table.clone(),
+        }
+    }
 }
 
 /// One figure's definition on both sides.
@@ -105,38 +200,48 @@ pub struct Benchmark {
     pub conditions_table: ConditionTable,
 }
 
-fn time_figure(values: Vec<Option<i64>>) -> TimeFigure {
-    let mut ok: Vec<i64> = values.iter().filter_map(|v| v.filter(|s| *s >= 0)).collect();
-    let n_missing = (values.len() - ok.len()) as u64;
+/// Times of incidents with their record keys.
+fn time_figure(values: Vec<(Option<i64>, RecordKey)>) -> TimeFigure {
+    let (mut ok, mut key, mut missing) = (Vec::new(), CellKey::default(), Count::default());
+    for (v, k) in values {
+        match v.filter(|s| *s >= 0) {
+            Some(s) => {
+                ok.push(s);
+                key.add(k);
+            }
+            None => missing.add(k),
+        }
+    }
     let s = summarise(&mut ok);
-    TimeFigure { n: s.n, n_missing, median_s: s.median, p90_s: s.p90 }
+    TimeFigure { n: Count { n: s.n, key }, n_missing: missing, median_s: s.median, p90_s: s.p90 }
 }
 
-fn rate(count: u64, denominator: u64) -> Option<f64> {
-    (denominator > 0).then(|| (count as f64 * 1000.0 / denominator as f64 * 10.0).round() / 10.0)
+fn rate(count: Count, denominator: Count) -> Option<f64> {
+    (denominator.n > 0)
+        .then(|| (count.n as f64 * 1000.0 / denominator.n as f64 * 10.0).round() / 10.0)
 }
 
 /// The Norwegian side: red, not pre-booked, not misdialled, reported incidents for times;
 /// all acute incidents (not pre-booked, not misdials, reported) for conditions.
 pub fn norway(incidents: &[NoIncident], period: Period, table: &ConditionTable) -> Side {
-    let mut records = 0;
+    let mut records = Count::default();
     let (mut call, mut notified) = (Vec::new(), Vec::new());
-    let mut denominator = 0;
-    let mut counts: HashMap<Condition, u64> = HashMap::new();
+    let mut denominator = Count::default();
+    let mut counts: HashMap<Condition, Count> = HashMap::new();
     for inc in incidents.iter().filter(|i| period.contains(i.month)) {
-        records += 1;
+        records.add(inc.key);
         if inc.prebooked || inc.misdial || !inc.reported {
             continue;
         }
-        denominator += 1;
+        denominator.add(inc.key);
         for c in Condition::ALL {
             if inc.criteria.iter().any(|k| table.matches(c, k)) {
-                *counts.entry(c).or_default() += 1;
+                counts.entry(c).or_default().add(inc.key);
             }
         }
         if inc.urgency == Some(Hastegrad::Rod) {
-            call.push(inc.response_s);
-            notified.push(inc.alert_to_arrival_s);
+            call.push((inc.response_s, inc.key));
+            notified.push((inc.alert_to_arrival_s, inc.key));
         }
     }
     side("norway", records, call, notified, denominator, &counts)
@@ -144,23 +249,27 @@ pub fn norway(incidents: &[NoIncident], period: Period, table: &ConditionTable) 
 
 fn side(
     source: &'static str,
-    records: u64,
-    call: Vec<Option<i64>>,
-    notified: Vec<Option<i64>>,
-    denominator: u64,
-    counts: &HashMap<Condition, u64>,
+    records: Count,
+    call: Vec<(Option<i64>, RecordKey)>,
+    notified: Vec<(Option<i64>, RecordKey)>,
+    denominator: Count,
+    counts: &HashMap<Condition, Count>,
 ) -> Side {
+    let mut emergency = Count::default();
+    for (_, k) in &call {
+        emergency.add(*k);
+    }
     Side {
         source,
         records,
-        emergency_incidents: call.len() as u64,
+        emergency_incidents: emergency,
         call_to_scene: time_figure(call),
         notified_to_scene: time_figure(notified),
         condition_denominator: denominator,
         conditions: Condition::ALL
             .into_iter()
             .map(|c| {
-                let n = counts.get(&c).copied().unwrap_or(0);
+                let n = counts.get(&c).copied().unwrap_or_default();
                 ConditionFigure { condition: c, incidents: n, per_1000: rate(n, denominator) }
             })
             .collect(),
@@ -178,8 +287,11 @@ pub fn incident_times(units: &[&PcrRecord]) -> (Option<i64>, Option<i64>) {
 }
 
 /// The NEMSIS side: 911 responses in emergent mode, grouped into incidents by agency +
-/// `eResponse.03`, for times; all 911 responses for conditions.
-pub fn nemsis(records: &[PcrRecord], period: Period) -> Side {
+/// `eResponse.03`, for times; all 911 responses for conditions. Record keys (of records and
+/// of incidents) come from the keyer; without one they are zero (exact figures only).
+pub fn nemsis(records: &[PcrRecord], period: Period, keyer: Option<&RecordKeyer>) -> Side {
+    let key =
+        |unit: Unit, parts: &[&str]| keyer.map_or_else(RecordKey::default, |k| k.unit(unit, parts));
     let month = |r: &PcrRecord| r.times.psap_call.or(r.times.unit_notified).and_then(utc_month);
     let in_period: Vec<&PcrRecord> = records.iter().filter(|r| period.contains(month(r))).collect();
     let mut emergency: HashMap<String, Vec<&PcrRecord>> = HashMap::new();
@@ -202,20 +314,28 @@ pub fn nemsis(records: &[PcrRecord], period: Period) -> Side {
         }
     }
     let (mut call, mut notified) = (Vec::new(), Vec::new());
-    for key in &order {
-        let (c, n) = incident_times(&emergency[key]);
-        call.push(c);
-        notified.push(n);
+    for id in &order {
+        let (c, n) = incident_times(&emergency[id]);
+        let k = key(Unit::NemsisIncident, &[id]);
+        call.push((c, k));
+        notified.push((n, k));
     }
-    let mut counts: HashMap<Condition, u64> = HashMap::new();
-    for flags in responses.values() {
+    let mut counts: HashMap<Condition, Count> = HashMap::new();
+    let mut denominator = Count::default();
+    for (id, flags) in &responses {
+        let k = key(Unit::NemsisIncident, &[id]);
+        denominator.add(k);
         for (i, c) in Condition::ALL.into_iter().enumerate() {
             if flags[i] {
-                *counts.entry(c).or_default() += 1;
+                counts.entry(c).or_default().add(k);
             }
         }
     }
-    side("nemsis", in_period.len() as u64, call, notified, responses.len() as u64, &counts)
+    let mut read = Count::default();
+    for r in &in_period {
+        read.add(key(Unit::NemsisRecord, &[r.agency.as_deref().unwrap_or(""), &r.uuid]));
+    }
+    side("nemsis", read, call, notified, denominator, &counts)
 }
 
 pub const DEFINITIONS: &[Definition] = &[
@@ -245,16 +365,17 @@ pub const CAVEATS: &[&str] = &[
     "Tider er hele sekunder mellom absolutte tidspunkt på begge sider (NEMSIS' UTC-forskyvninger og norsk sommertid tatt hensyn til); negative intervaller telles som manglende. / Times are whole seconds between absolute instants on both sides; negative intervals count as missing.",
 ];
 
-/// Both sides, their definitions and caveats.
+/// Both sides, their definitions and caveats (the NEMSIS side's record keys from `keyer`).
 pub fn compute(
     no: &[NoIncident],
     us: &[PcrRecord],
     period: Period,
     table: &ConditionTable,
+    keyer: Option<&RecordKeyer>,
 ) -> Benchmark {
     Benchmark {
         norway: norway(no, period, table),
-        nemsis: nemsis(us, period),
+        nemsis: nemsis(us, period, keyer),
         definitions: DEFINITIONS.to_vec(),
         caveats: CAVEATS.to_vec(),
         conditions_table: table.clone(),

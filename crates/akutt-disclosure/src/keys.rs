@@ -70,6 +70,13 @@ impl PartialEq<u64> for Count {
     }
 }
 
+impl std::fmt::Display for Count {
+    /// The exact count (never a public figure: those are `Public`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.n.fmt(f)
+    }
+}
+
 impl serde::Serialize for Count {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(self.n)

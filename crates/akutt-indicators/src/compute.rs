@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use akutt_disclosure::{CellKey, Count, IncidentKeys, Part, RecordKey, RecordKeyer};
 use akutt_model::{Hastegrad, Hendelsestype, Incident, Month, MonthRange, Sambandsvei};
 use serde::Serialize;
 
@@ -93,6 +94,62 @@ pub struct Row {
     pub reaction_s: Option<i64>,
     pub response_s: Option<i64>,
     pub alert_to_arrival_s: Option<i64>,
+    /// The cell-key method's keys of the incident and its parts (DOMAIN.md §9).
+    pub keys: RowKeys,
+}
+
+/// An incident's record key and the sums of the record keys of its contacts, missions,
+/// road missions and air missions (a cell key is additive, so the sums are all a count of
+/// contacts needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RowKeys {
+    pub incident: RecordKey,
+    pub contacts: CellKey,
+    pub missions: CellKey,
+    pub road_missions: CellKey,
+    pub air_missions: CellKey,
+}
+
+impl RowKeys {
+    /// The keys of incident `incident_id` of `centre` with so many contacts and missions;
+    /// the k-th mission's own key is `keyer.incident(..).part(Part::Mission, k)`.
+    pub fn of(
+        keyer: &RecordKeyer,
+        centre: &str,
+        incident_id: &str,
+        contacts: u32,
+        missions: u32,
+        road_missions: u32,
+        air_missions: u32,
+    ) -> RowKeys {
+        let k = keyer.incident(centre, incident_id);
+        RowKeys::from_incident(&k, contacts, missions, road_missions, air_missions)
+    }
+
+    /// [`RowKeys::of`] from the incident's keys.
+    pub fn from_incident(
+        k: &IncidentKeys,
+        contacts: u32,
+        missions: u32,
+        road_missions: u32,
+        air_missions: u32,
+    ) -> RowKeys {
+        RowKeys {
+            incident: k.key,
+            contacts: k.parts(Part::Contact, contacts),
+            missions: k.parts(Part::Mission, missions),
+            road_missions: k.parts(Part::RoadMission, road_missions),
+            air_missions: k.parts(Part::AirMission, air_missions),
+        }
+    }
+}
+
+/// One mission's time: the row of its incident, `Ledig − Varslet` and its record key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MissionTime {
+    pub row: u32,
+    pub time_s: Option<i64>,
+    pub key: RecordKey,
 }
 
 impl Row {
@@ -125,7 +182,10 @@ impl Row {
 pub struct Dataset {
     pub dict: Dict,
     pub rows: Vec<Row>,
-    pub mission_times: Vec<(u32, Option<i64>)>,
+    pub mission_times: Vec<MissionTime>,
+    /// Whether the rows carry record keys from the registry's secret (a dataset without
+    /// them must never be published: every cell key would be known).
+    pub keyed: bool,
     /// Copies of the rows in the response-time population (about a sixth of all), kept by
     /// [`Dataset::push_row`] side by side, so response-only queries stream through them
     /// instead of missing the cache on every row.
@@ -154,10 +214,15 @@ impl Dataset {
     }
 
     /// Adds one validated incident of `centre` (the path tests take; the store builds rows
-    /// from stored columns with the same [`facts`]).
-    pub fn push_incident(&mut self, centre: &str, inc: &Incident) {
+    /// from stored columns with the same [`facts`] and [`RowKeys::of`]).
+    pub fn push_incident(&mut self, keyer: &RecordKeyer, centre: &str, inc: &Incident) {
         let f = facts(inc);
         let first = inc.first_contact();
+        let contacts = u32::try_from(inc.contacts.len()).unwrap_or(u32::MAX);
+        let k = keyer.incident(centre, &inc.id);
+        let keys =
+            RowKeys::from_incident(&k, contacts, f.missions, f.road_missions, f.air_missions);
+        self.keyed = true;
         let row = Row {
             centre: self.dict.centre(centre),
             month: f.month,
@@ -167,7 +232,7 @@ impl Dataset {
             sambandsvei: first.and_then(|c| c.sambandsvei),
             urban: inc.urban,
             prebooked: inc.is_prebooked(),
-            contacts: u32::try_from(inc.contacts.len()).unwrap_or(u32::MAX),
+            contacts,
             missions: f.missions,
             road_missions: f.road_missions,
             air_missions: f.air_missions,
@@ -175,9 +240,16 @@ impl Dataset {
             reaction_s: f.reaction_s,
             response_s: f.response_s,
             alert_to_arrival_s: f.alert_to_arrival_s,
+            keys,
         };
         let index = self.push_row(row);
-        self.mission_times.extend(f.mission_times_s.into_iter().map(|t| (index, t)));
+        self.mission_times.extend(
+            f.mission_times_s.into_iter().zip(0u32..).map(|(t, i)| MissionTime {
+                row: index,
+                time_s: t,
+                key: k.part(Part::Mission, i),
+            }),
+        );
     }
 }
 
@@ -336,32 +408,46 @@ pub struct Figure {
 #[serde(untagged)]
 pub enum Values {
     Times {
-        n: u64,
-        n_missing: u64,
+        n: Count,
+        n_missing: Count,
         median_s: Option<i64>,
         p90_s: Option<i64>,
         mean_s: Option<f64>,
     },
     Target {
-        n: u64,
-        within: u64,
+        n: Count,
+        within: Count,
         share: Option<f64>,
     },
     Volume {
-        contacts: u64,
-        incidents: u64,
-        missions: u64,
-        road_missions: u64,
-        air_missions: u64,
+        contacts: Count,
+        incidents: Count,
+        missions: Count,
+        road_missions: Count,
+        air_missions: Count,
         per_1000: Option<Rates>,
         change_vs_last_year: Option<Rates>,
+        /// What publishing needs beyond the counts: the inhabitants the rates are per, and
+        /// last year's counts (their own cells) for the change.
+        #[serde(skip)]
+        basis: VolumeBasis,
     },
     Missions {
-        n: u64,
+        n: Count,
         median_s: Option<i64>,
         p90_s: Option<i64>,
         unit_hours: f64,
+        #[serde(skip)]
+        mean_s: Option<f64>,
     },
+}
+
+/// The denominators of a volume figure's rates and changes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeBasis {
+    pub inhabitants: Option<f64>,
+    /// Contacts, incidents and missions of the same period a year earlier.
+    pub last_year: Option<[Count; 3]>,
 }
 
 /// Contacts, incidents and missions as rates (per 1000 inhabitants) or relative changes.
@@ -377,31 +463,51 @@ type GroupKey = [u32; 9];
 #[derive(Default)]
 struct Times {
     values: Vec<i64>,
-    missing: u64,
+    key: CellKey,
+    missing: Count,
 }
 
 impl Times {
-    fn add(&mut self, v: Option<i64>) {
+    fn add(&mut self, v: Option<i64>, key: RecordKey) {
         match v {
             // A negative interval is implausible (W202): counted as missing, not as a time.
-            Some(x) if x >= 0 => self.values.push(x),
-            _ => self.missing += 1,
+            Some(x) if x >= 0 => {
+                self.values.push(x);
+                self.key.add(key);
+            }
+            _ => self.missing.add(key),
         }
     }
 
     fn figure(mut self) -> Values {
         let Summary { n, median, p90, mean, .. } = summarise(&mut self.values);
-        Values::Times { n, n_missing: self.missing, median_s: median, p90_s: p90, mean_s: mean }
+        Values::Times {
+            n: Count { n, key: self.key },
+            n_missing: self.missing,
+            median_s: median,
+            p90_s: p90,
+            mean_s: mean,
+        }
     }
 }
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
-    contacts: u64,
-    incidents: u64,
-    missions: u64,
-    road: u64,
-    air: u64,
+    contacts: Count,
+    incidents: Count,
+    missions: Count,
+    road: Count,
+    air: Count,
+}
+
+impl Counts {
+    fn add(&mut self, r: &Row) {
+        self.contacts.add_many(u64::from(r.contacts), r.keys.contacts);
+        self.incidents.add(r.keys.incident);
+        self.missions.add_many(u64::from(r.missions), r.keys.missions);
+        self.road.add_many(u64::from(r.road_missions), r.keys.road_missions);
+        self.air.add_many(u64::from(r.air_missions), r.keys.air_missions);
+    }
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -439,10 +545,11 @@ struct Acc {
     response: Times,
     alert: Times,
     /// Per area (urban, rural): (n, within).
-    target: [(u64, u64); 2],
+    target: [(Count, Count); 2],
     /// Per urgency (R, G, N, unknown).
     reaction: [Times; 4],
     missions: Vec<i64>,
+    mission_keys: CellKey,
 }
 
 /// Finds the slot of a group, remembering the last key (stored rows come in runs of one
@@ -547,37 +654,37 @@ pub fn compute_only(
         }
         let acc = &mut slots.accs[slot];
         if w_volume {
-            let v = &mut acc.volume;
-            v.contacts += u64::from(r.contacts);
-            v.incidents += 1;
-            v.missions += u64::from(r.missions);
-            v.road += u64::from(r.road_missions);
-            v.air += u64::from(r.air_missions);
+            acc.volume.add(r);
         }
+        let key = r.keys.incident;
         if in_response {
             if w_response {
-                acc.response.add(r.response_s);
+                acc.response.add(r.response_s, key);
             }
             if w_alert {
-                acc.alert.add(r.alert_to_arrival_s);
+                acc.alert.add(r.alert_to_arrival_s, key);
             }
             if let (true, Some(urban), Some(t)) =
                 (w_target, r.urban, r.response_s.filter(|t| *t >= 0))
             {
                 let e = &mut acc.target[usize::from(!urban)];
-                e.0 += 1;
-                e.1 += u64::from(t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S });
+                e.0.add(key);
+                if t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S } {
+                    e.1.add(key);
+                }
             }
         }
         if w_reaction && r.in_reaction_population() {
-            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s);
+            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s, key);
         }
     }
     if w_missions {
-        for &(i, t) in &data.mission_times {
-            let slot = row_slot[i as usize];
-            if let (true, Some(t)) = (slot != u32::MAX, t.filter(|t| *t >= 0)) {
-                slots.accs[slot as usize].missions.push(t);
+        for m in &data.mission_times {
+            let slot = row_slot[m.row as usize];
+            if let (true, Some(t)) = (slot != u32::MAX, m.time_s.filter(|t| *t >= 0)) {
+                let acc = &mut slots.accs[slot as usize];
+                acc.missions.push(t);
+                acc.mission_keys.add(m.key);
             }
         }
     }
@@ -597,10 +704,7 @@ pub fn compute_only(
             any_last_year = true;
             let mut shifted = *r;
             shifted.month = r.month.and_then(|m| m.plus_years(1));
-            let v = last_year.entry(key_of(by, &shifted, 0)).or_default();
-            v.contacts += u64::from(r.contacts);
-            v.incidents += 1;
-            v.missions += u64::from(r.missions);
+            last_year.entry(key_of(by, &shifted, 0)).or_default().add(r);
         }
     }
 
@@ -611,19 +715,17 @@ pub fn compute_only(
         let group = || group_of(by, k, dict, None);
         if w_volume {
             let c = acc.volume;
-            let per_1000 = inhabitants
-                .as_ref()
-                .and_then(|inh| inh.of_group(by, k, dict))
-                .filter(|p| *p > 0.0)
-                .map(|p| Rates {
-                    contacts: Some(round(c.contacts as f64 * 1000.0 / p, 4)),
-                    incidents: Some(round(c.incidents as f64 * 1000.0 / p, 4)),
-                    missions: Some(round(c.missions as f64 * 1000.0 / p, 4)),
-                });
-            let change = any_last_year.then(|| {
-                let before = last_year.get(k).copied().unwrap_or_default();
-                let rel = |now: u64, then: u64| {
-                    (then > 0).then(|| round((now as f64 - then as f64) / then as f64, 4))
+            let people =
+                inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0);
+            let per_1000 = people.map(|p| Rates {
+                contacts: Some(round(c.contacts.n as f64 * 1000.0 / p, 4)),
+                incidents: Some(round(c.incidents.n as f64 * 1000.0 / p, 4)),
+                missions: Some(round(c.missions.n as f64 * 1000.0 / p, 4)),
+            });
+            let before = any_last_year.then(|| last_year.get(k).copied().unwrap_or_default());
+            let change = before.map(|before| {
+                let rel = |now: Count, then: Count| {
+                    (then.n > 0).then(|| round((now.n as f64 - then.n as f64) / then.n as f64, 4))
                 };
                 Rates {
                     contacts: rel(c.contacts, before.contacts),
@@ -642,10 +744,14 @@ pub fn compute_only(
                     air_missions: c.air,
                     per_1000,
                     change_vs_last_year: change,
+                    basis: VolumeBasis {
+                        inhabitants: people,
+                        last_year: before.map(|b| [b.contacts, b.incidents, b.missions]),
+                    },
                 },
             });
         }
-        let has = |t: &Times| !t.values.is_empty() || t.missing > 0;
+        let has = |t: &Times| !t.values.is_empty() || t.missing.n > 0;
         if w_response && has(&acc.response) {
             out.push(Figure {
                 id: Indicator::ResponseTime,
@@ -662,7 +768,7 @@ pub fn compute_only(
         }
         if w_target {
             for (area, (n, within)) in acc.target.into_iter().enumerate() {
-                if n > 0 {
+                if n.n > 0 {
                     let mut g = group();
                     g.insert(
                         "area",
@@ -674,7 +780,7 @@ pub fn compute_only(
                         values: Values::Target {
                             n,
                             within,
-                            share: Some(round(within as f64 / n as f64, 4)),
+                            share: Some(round(within.n as f64 / n.n as f64, 4)),
                         },
                     });
                 }
@@ -705,10 +811,11 @@ pub fn compute_only(
                 id: Indicator::MissionTime,
                 group: group(),
                 values: Values::Missions {
-                    n: s.n,
+                    n: Count { n: s.n, key: acc.mission_keys },
                     median_s: s.median,
                     p90_s: s.p90,
                     unit_hours: round(s.sum as f64 / 3600.0, 2),
+                    mean_s: s.mean,
                 },
             });
         }

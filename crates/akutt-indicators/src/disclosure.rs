@@ -1,213 +1,228 @@
-//! Disclosure control for public outputs (DOMAIN.md §9): primary suppression of small
-//! counts, and secondary suppression so that no suppressed cell can be recovered from a total.
-//!
-//! A *cell* is one count of one figure (`incidents` of a volume figure, `n` of a time
-//! figure). Counts from 1 to threshold − 1 are suppressed; zero is kept (an empty cell
-//! discloses nobody). Within a *line* — figures of one indicator whose groups agree on every
-//! key but one — the total over the line is public (it is the figure without that key), so a
-//! line with exactly one suppressed non-zero cell also loses its smallest other non-zero cell.
-//! This repeats over every key until nothing changes.
+//! Indicator figures as the public sees them (DOMAIN.md §9): every count through the
+//! cell-key method of `akutt-disclosure`, every share, rate, change and statistic from the
+//! published counts. Typed figures in, typed public figures out; nothing else publishes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use crate::compute::{Figure, GroupValue, Values};
+use akutt_disclosure::{Disclosure, Public, Status};
+use serde::Serialize;
+
+use crate::compute::{Figure, GroupValue, Values, VolumeBasis};
 use crate::indicator::Indicator;
 
-/// The default threshold: counts under 5 are suppressed.
-pub const DEFAULT_THRESHOLD: u64 = 5;
+pub use akutt_disclosure::DEFAULT_THRESHOLD;
 
-/// Which cells of a table to suppress: `cells[i]` is (group, count); returns the indices.
-pub fn suppressed_cells(
-    cells: &[(BTreeMap<&'static str, GroupValue>, u64)],
-    threshold: u64,
-) -> BTreeSet<usize> {
-    let mut out: BTreeSet<usize> = cells
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, c))| *c > 0 && *c < threshold)
-        .map(|(i, _)| i)
-        .collect();
-    let keys: BTreeSet<&'static str> = cells.iter().flat_map(|(g, _)| g.keys().copied()).collect();
-    loop {
-        let mut changed = false;
-        for key in &keys {
-            // Lines: the group without this key.
-            let mut lines: BTreeMap<Vec<(&'static str, GroupValue)>, Vec<usize>> = BTreeMap::new();
-            for (i, (g, _)) in cells.iter().enumerate() {
-                let rest: Vec<(&'static str, GroupValue)> =
-                    g.iter().filter(|(k, _)| *k != key).map(|(k, v)| (*k, v.clone())).collect();
-                lines.entry(rest).or_default().push(i);
-            }
-            for members in lines.values() {
-                let hidden = members.iter().filter(|i| out.contains(i) && cells[**i].1 > 0).count();
-                if hidden == 1 {
-                    if let Some(&next) = members
-                        .iter()
-                        .filter(|i| !out.contains(i) && cells[**i].1 > 0)
-                        .min_by_key(|i| (cells[**i].1, **i))
-                    {
-                        out.insert(next);
-                        changed = true;
-                    }
-                }
-            }
-        }
-        if !changed {
-            return out;
-        }
-    }
-}
-
-/// A figure as published: its values with suppressed cells emptied, and their names.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A figure as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublicFigure {
+    pub id: Indicator,
+    pub group: BTreeMap<&'static str, GroupValue>,
     #[serde(flatten)]
-    pub figure: Figure,
+    pub values: PublicValues,
     /// Names of the fields withheld (empty when nothing was).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<&'static str>,
 }
 
-fn count_of(v: &Values, field: &str) -> Option<u64> {
-    match (v, field) {
-        (Values::Volume { contacts, .. }, "contacts") => Some(*contacts),
-        (Values::Volume { incidents, .. }, "incidents") => Some(*incidents),
-        (Values::Volume { missions, .. }, "missions") => Some(*missions),
-        (Values::Volume { road_missions, .. }, "road_missions") => Some(*road_missions),
-        (Values::Volume { air_missions, .. }, "air_missions") => Some(*air_missions),
-        (Values::Times { n, .. }, "n")
-        | (Values::Target { n, .. }, "n")
-        | (Values::Missions { n, .. }, "n") => Some(*n),
-        _ => None,
-    }
+/// Published rates or relative changes of contacts, incidents and missions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicRates {
+    pub contacts: Public<f64>,
+    pub incidents: Public<f64>,
+    pub missions: Public<f64>,
 }
 
-const FIELDS: [&str; 6] =
-    ["contacts", "incidents", "missions", "road_missions", "air_missions", "n"];
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PublicValues {
+    Times {
+        n: Public<u64>,
+        n_missing: Public<u64>,
+        median_s: Public<i64>,
+        p90_s: Public<i64>,
+        mean_s: Public<f64>,
+    },
+    Target {
+        n: Public<u64>,
+        within: Public<u64>,
+        share: Public<f64>,
+    },
+    Volume {
+        contacts: Public<u64>,
+        incidents: Public<u64>,
+        missions: Public<u64>,
+        road_missions: Public<u64>,
+        air_missions: Public<u64>,
+        per_1000: Option<PublicRates>,
+        change_vs_last_year: Option<PublicRates>,
+    },
+    Missions {
+        n: Public<u64>,
+        median_s: Public<i64>,
+        p90_s: Public<i64>,
+        unit_hours: Public<f64>,
+    },
+}
 
-/// Applies primary and secondary suppression to a set of figures (one query's answer).
-/// Withheld values become empty (`null` in JSON) and are listed in `suppressed`.
-pub fn suppress(figures: Vec<Figure>, threshold: u64) -> Vec<PublicFigure> {
-    let mut hidden: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); figures.len()];
-    let ids: BTreeSet<Indicator> = figures.iter().map(|f| f.id).collect();
-    for id in ids {
-        for field in FIELDS {
-            let members: Vec<usize> = (0..figures.len())
-                .filter(|&i| figures[i].id == id && count_of(&figures[i].values, field).is_some())
-                .collect();
-            if members.is_empty() {
-                continue;
+impl PublicValues {
+    /// Every field's status, by name (rates and changes as `per_1000.incidents`, …).
+    pub fn statuses(&self) -> Vec<(&'static str, Status)> {
+        match self {
+            PublicValues::Times { n, n_missing, median_s, p90_s, mean_s } => vec![
+                ("n", n.status()),
+                ("n_missing", n_missing.status()),
+                ("median_s", median_s.status()),
+                ("p90_s", p90_s.status()),
+                ("mean_s", mean_s.status()),
+            ],
+            PublicValues::Target { n, within, share } => {
+                vec![("n", n.status()), ("within", within.status()), ("share", share.status())]
             }
-            let cells: Vec<(BTreeMap<&'static str, GroupValue>, u64)> = members
-                .iter()
-                .map(|&i| {
-                    (figures[i].group.clone(), count_of(&figures[i].values, field).unwrap_or(0))
-                })
-                .collect();
-            for k in suppressed_cells(&cells, threshold) {
-                hidden[members[k]].insert(field);
+            PublicValues::Volume {
+                contacts,
+                incidents,
+                missions,
+                road_missions,
+                air_missions,
+                per_1000,
+                change_vs_last_year,
+            } => {
+                let mut v = vec![
+                    ("contacts", contacts.status()),
+                    ("incidents", incidents.status()),
+                    ("missions", missions.status()),
+                    ("road_missions", road_missions.status()),
+                    ("air_missions", air_missions.status()),
+                ];
+                if let Some(r) = per_1000 {
+                    v.extend([
+                        ("per_1000.contacts", r.contacts.status()),
+                        ("per_1000.incidents", r.incidents.status()),
+                        ("per_1000.missions", r.missions.status()),
+                    ]);
+                }
+                if let Some(r) = change_vs_last_year {
+                    v.extend([
+                        ("change_vs_last_year.contacts", r.contacts.status()),
+                        ("change_vs_last_year.incidents", r.incidents.status()),
+                        ("change_vs_last_year.missions", r.missions.status()),
+                    ]);
+                }
+                v
             }
+            PublicValues::Missions { n, median_s, p90_s, unit_hours } => vec![
+                ("n", n.status()),
+                ("median_s", median_s.status()),
+                ("p90_s", p90_s.status()),
+                ("unit_hours", unit_hours.status()),
+            ],
         }
     }
-    figures
-        .into_iter()
-        .zip(hidden)
-        .map(|(mut f, h)| {
-            let mut names: Vec<&'static str> = h.iter().copied().collect();
-            // Withheld values are zeroed here too, so a consumer that ignores `suppressed`
-            // still cannot leak them; the HTTP layer publishes them as `null`.
-            match &mut f.values {
-                Values::Volume {
-                    contacts,
-                    incidents,
-                    missions,
-                    road_missions,
-                    air_missions,
-                    per_1000,
-                    change_vs_last_year,
-                } => {
-                    for (name, v) in [
-                        ("contacts", contacts),
-                        ("incidents", incidents),
-                        ("missions", missions),
-                        ("road_missions", road_missions),
-                        ("air_missions", air_missions),
-                    ] {
-                        if h.contains(name) {
-                            *v = 0;
-                        }
-                    }
-                    if !h.is_empty() {
-                        // Rates and changes of a suppressed count would reveal it.
-                        *per_1000 = None;
-                        *change_vs_last_year = None;
-                        names.extend(["per_1000", "change_vs_last_year"]);
-                    }
-                }
-                Values::Times { n, n_missing, median_s, p90_s, mean_s } => {
-                    if h.contains("n") {
-                        (*n, *n_missing, *median_s, *p90_s, *mean_s) = (0, 0, None, None, None);
-                        names.extend(["n_missing", "median_s", "p90_s", "mean_s"]);
-                    }
-                }
-                Values::Target { n, within, share } => {
-                    if h.contains("n") {
-                        (*n, *within, *share) = (0, 0, None);
-                        names.extend(["within", "share"]);
-                    }
-                }
-                Values::Missions { n, median_s, p90_s, unit_hours } => {
-                    if h.contains("n") {
-                        (*n, *median_s, *p90_s, *unit_hours) = (0, None, None, 0.0);
-                        names.extend(["median_s", "p90_s", "unit_hours"]);
-                    }
-                }
-            }
-            PublicFigure { figure: f, suppressed: names }
-        })
-        .collect()
+
+    /// Every published count, by name (for checks that none is small).
+    pub fn counts(&self) -> Vec<(&'static str, Public<u64>)> {
+        match self {
+            PublicValues::Times { n, n_missing, .. } => vec![("n", *n), ("n_missing", *n_missing)],
+            PublicValues::Target { n, within, .. } => vec![("n", *n), ("within", *within)],
+            PublicValues::Volume {
+                contacts,
+                incidents,
+                missions,
+                road_missions,
+                air_missions,
+                ..
+            } => vec![
+                ("contacts", *contacts),
+                ("incidents", *incidents),
+                ("missions", *missions),
+                ("road_missions", *road_missions),
+                ("air_missions", *air_missions),
+            ],
+            PublicValues::Missions { n, .. } => vec![("n", *n)],
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}
 
-    fn g(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, GroupValue> {
-        pairs.iter().map(|(k, v)| (*k, GroupValue::Text(v.to_string()))).collect()
-    }
+/// One figure through disclosure control.
+pub fn publish_figure(f: &Figure, d: &Disclosure) -> PublicFigure {
+    let r4 = |p: Public<f64>| p.map(|x| round(x, 4));
+    let values = match &f.values {
+        Values::Times { n, n_missing, median_s, p90_s, mean_s } => {
+            let n = d.count(*n);
+            PublicValues::Times {
+                n,
+                n_missing: d.count(*n_missing),
+                median_s: d.statistic(n, *median_s),
+                p90_s: d.statistic(n, *p90_s),
+                mean_s: d.statistic(n, *mean_s),
+            }
+        }
+        Values::Target { n, within, .. } => {
+            let n = d.count(*n);
+            let within = d.at_most(d.count(*within), n);
+            // Withheld with either count: a share and a published n would give a small
+            // `within` back.
+            let share = r4(d.share(within, n));
+            PublicValues::Target { n, within, share }
+        }
+        Values::Volume {
+            contacts,
+            incidents,
+            missions,
+            road_missions,
+            air_missions,
+            per_1000,
+            change_vs_last_year,
+            basis: VolumeBasis { inhabitants, last_year },
+        } => {
+            let (c, i, m) = (d.count(*contacts), d.count(*incidents), d.count(*missions));
+            let rates = per_1000.as_ref().and(*inhabitants).map(|p| PublicRates {
+                contacts: r4(d.rate(c, p, 1000.0)),
+                incidents: r4(d.rate(i, p, 1000.0)),
+                missions: r4(d.rate(m, p, 1000.0)),
+            });
+            let change =
+                change_vs_last_year.as_ref().and(*last_year).map(|[lc, li, lm]| PublicRates {
+                    contacts: r4(d.change(c, d.count(lc))),
+                    incidents: r4(d.change(i, d.count(li))),
+                    missions: r4(d.change(m, d.count(lm))),
+                });
+            PublicValues::Volume {
+                contacts: c,
+                incidents: i,
+                missions: m,
+                road_missions: d.at_most(d.count(*road_missions), m),
+                air_missions: d.at_most(d.count(*air_missions), m),
+                per_1000: rates,
+                change_vs_last_year: change,
+            }
+        }
+        Values::Missions { n, median_s, p90_s, mean_s, .. } => {
+            let n = d.count(*n);
+            PublicValues::Missions {
+                n,
+                median_s: d.statistic(n, *median_s),
+                p90_s: d.statistic(n, *p90_s),
+                unit_hours: d.total(n, *mean_s).map(|s| round(s / 3600.0, 2)),
+            }
+        }
+    };
+    let suppressed = values
+        .statuses()
+        .into_iter()
+        .filter(|(_, s)| *s == Status::Suppressed)
+        .map(|(name, _)| name)
+        .collect();
+    PublicFigure { id: f.id, group: f.group.clone(), values, suppressed }
+}
 
-    #[test]
-    fn primary_and_secondary_suppression_in_one_line() {
-        // OSL 120, BGO 3, TRD 40, KKN 0: BGO is primary; the total would reveal it, so the
-        // smallest other non-zero cell (TRD) goes too; the zero stays.
-        let cells = vec![
-            (g(&[("centre", "OSL")]), 120),
-            (g(&[("centre", "BGO")]), 3),
-            (g(&[("centre", "TRD")]), 40),
-            (g(&[("centre", "KKN")]), 0),
-        ];
-        assert_eq!(suppressed_cells(&cells, 5), BTreeSet::from([1, 2]));
-        // Two primary cells protect each other: nothing more.
-        let cells = vec![
-            (g(&[("centre", "OSL")]), 120),
-            (g(&[("centre", "BGO")]), 3),
-            (g(&[("centre", "TRD")]), 4),
-        ];
-        assert_eq!(suppressed_cells(&cells, 5), BTreeSet::from([1, 2]));
-        // Nothing small: nothing suppressed.
-        assert!(suppressed_cells(&cells[..1], 5).is_empty());
-    }
-
-    #[test]
-    fn secondary_suppression_runs_over_both_dimensions() {
-        // centre × area: OSL/rural = 2 (primary). Row OSL: secondary on OSL/urban (100);
-        // column rural: secondary on BGO/rural (30); then row BGO has one hidden → BGO/urban.
-        let cells = vec![
-            (g(&[("area", "urban"), ("centre", "OSL")]), 100),
-            (g(&[("area", "rural"), ("centre", "OSL")]), 2),
-            (g(&[("area", "urban"), ("centre", "BGO")]), 50),
-            (g(&[("area", "rural"), ("centre", "BGO")]), 30),
-        ];
-        assert_eq!(suppressed_cells(&cells, 5), BTreeSet::from([0, 1, 2, 3]));
-    }
+/// A query's figures through disclosure control. Each cell is published on its own: the
+/// same units give the same value whatever else the answer holds.
+pub fn publish(figures: &[Figure], d: &Disclosure) -> Vec<PublicFigure> {
+    figures.iter().map(|f| publish_figure(f, d)).collect()
 }

@@ -1,5 +1,6 @@
 //! The national indicators of DOMAIN.md §7–§8 as pure code: per-incident [`facts`],
-//! exact nearest-rank [`percentile`]s, and [`compute`] over any filter and grouping.
+//! exact nearest-rank [`percentile`]s, [`compute`] over any filter and grouping, and
+//! [`disclosure::publish`], the one way a figure becomes public (DOMAIN.md §9).
 //!
 //! Invariant: no I/O. The store turns its columns into [`compute::Row`]s; tests build them
 //! from incidents with [`compute::Dataset::push_incident`], through the same [`facts`].
@@ -12,8 +13,10 @@ pub mod percentile;
 pub mod request;
 
 pub use compute::{
-    compute, Dataset, Dict, Figure, GroupValue, Key, Population, Query, Row, Values,
+    compute, Dataset, Dict, Figure, GroupValue, Key, MissionTime, Population, Query, Row, RowKeys,
+    Values,
 };
+pub use disclosure::{publish, PublicFigure, PublicValues};
 pub use facts::{facts, Facts};
 pub use indicator::Indicator;
 pub use request::{Param, RawRequest, Request, RequestError};

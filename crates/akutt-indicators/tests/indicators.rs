@@ -68,8 +68,9 @@ fn lines<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> String {
 
 fn dataset(incidents: &[Incident]) -> Dataset {
     let mut data = Dataset::default();
+    let keyer = akutt_disclosure::RecordKeyer::from_secret(b"indicator tests");
     for inc in incidents {
-        data.push_incident("OSL", inc);
+        data.push_incident(&keyer, "OSL", inc);
     }
     data
 }

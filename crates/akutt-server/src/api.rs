@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use akutt_indicators::compute::compute_only;
-use akutt_indicators::disclosure::{suppress, PublicFigure};
+use akutt_indicators::disclosure::{publish, PublicFigure};
 use akutt_indicators::{RawRequest, Request};
 use akutt_model::MonthRange;
 use axum::extract::{Query as QueryParams, State};
@@ -61,28 +61,45 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     if let Some(a) = state.cached_answer(&key) {
         return Ok(a);
     }
+    if !loaded.dataset.keyed {
+        // Without record keys every cell key is known and the noise with it: fail closed.
+        return Err(AppError::Internal(
+            "public figures need the record keys of the registry's key (serve with --key-file)"
+                .into(),
+        ));
+    }
     let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
     let a = Arc::new(Answer {
         version: loaded.version,
         months: q.months,
-        figures: suppress(figures, state.config.suppression_threshold),
+        figures: publish(&figures, &state.disclosure()),
     });
     state.cache_answer(key, a.clone());
     Ok(a)
 }
 
-/// One published figure as JSON: withheld values are `null` and listed in `suppressed`.
+/// One published figure as JSON: withheld and missing values are `null`; withheld ones are
+/// listed in `suppressed`, and `status` gives each empty field's symbol (`:` suppressed,
+/// `..` no data; DOMAIN.md §9).
 pub fn figure_json(f: &PublicFigure) -> Value {
-    let mut v = serde_json::to_value(&f.figure).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        for name in &f.suppressed {
-            o.insert((*name).to_string(), Value::Null);
-        }
-        if !f.suppressed.is_empty() {
-            o.insert("suppressed".into(), json!(f.suppressed));
-        }
+    let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+    let status: serde_json::Map<String, Value> = f
+        .values
+        .statuses()
+        .into_iter()
+        .filter(|(_, s)| *s != akutt_disclosure::Status::Value)
+        .map(|(name, s)| (name.to_string(), json!(s.symbol())))
+        .collect();
+    if let (Some(o), false) = (v.as_object_mut(), status.is_empty()) {
+        o.insert("status".into(), Value::Object(status));
     }
     v
+}
+
+/// A field's symbol when it holds no value (`:` suppressed, `..` no data), from the
+/// figure's `status`.
+pub fn status_symbol<'a>(figure: &'a Value, field: &str) -> Option<&'a str> {
+    figure["status"][field].as_str()
 }
 
 async fn blocking<T: Send + 'static>(
@@ -130,7 +147,7 @@ pub async fn indicators(
 
 fn csv_cell(v: &Value) -> String {
     let s = match v {
-        Value::Null => String::new(),
+        Value::Null => "..".into(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
@@ -153,7 +170,7 @@ pub fn to_csv(a: &Answer) -> String {
             }
         }
         for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !["id", "group", "suppressed"].contains(&k.as_str()) && !cols.contains(k) {
+            if !["id", "group", "suppressed", "status"].contains(&k.as_str()) && !cols.contains(k) {
                 cols.push(k.clone());
             }
         }
@@ -165,7 +182,10 @@ pub fn to_csv(a: &Answer) -> String {
     for r in &rows {
         let mut line = vec![a.version.to_string(), csv_cell(&r["id"])];
         line.extend(keys.iter().map(|k| csv_cell(&r["group"][k])));
-        line.extend(cols.iter().map(|k| csv_cell(&r[k])));
+        line.extend(cols.iter().map(|k| match (&r[k], status_symbol(r, k)) {
+            (Value::Null, Some(symbol)) => symbol.to_string(),
+            (v, _) => csv_cell(v),
+        }));
         out.push_str(&line.join(","));
         out.push('\n');
     }
@@ -194,7 +214,7 @@ pub async fn openapi() -> Json<Value> {
     let error = json!({ "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "internal"] }, "message": { "type": "string" } } } } });
     Json(json!({
         "openapi": "3.1.0",
-        "info": { "title": "Akutt", "version": env!("CARGO_PKG_VERSION"), "description": "National indicators of emergency medical dispatch (AMK) activity. Public figures are aggregates with small-cell suppression (counts 1–4 withheld, with secondary suppression); every answer names its data version." },
+        "info": { "title": "Akutt", "version": env!("CARGO_PKG_VERSION"), "description": "National indicators of emergency medical dispatch (AMK) activity. Public figures are aggregates protected by the cell-key method (DOMAIN.md §9): every count carries a small, consistent noise of at most ±3 (variance 2), counts under 5 after noise are withheld (null, status ':'), no data is null with status '..'; shares, rates and changes come from the noisy counts, medians and percentiles only where n ≥ 5. Totals need not equal the sum of their parts. Every answer names its data version." },
         "paths": {
             "/api/indicators": { "get": {
                 "summary": "Indicators (DOMAIN.md §8) for a period, filters and groupings",
@@ -262,7 +282,7 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
             }
         }
         for (k, v) in r.as_object().into_iter().flatten() {
-            if !["id", "group", "suppressed"].contains(&k.as_str())
+            if !["id", "group", "suppressed", "status"].contains(&k.as_str())
                 && (v.is_number() || v.is_null())
             {
                 push(&mut measures, k.clone());
@@ -305,10 +325,8 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
             let at = idx * measures.len().max(1) + mi;
             if let Some(v) = r.get(m) {
                 value[at] = v.clone();
-                if v.is_null()
-                    && r["suppressed"].as_array().is_some_and(|s| s.iter().any(|x| x == m))
-                {
-                    status.insert(at.to_string(), json!(".."));
+                if let (true, Some(symbol)) = (v.is_null(), status_symbol(r, m)) {
+                    status.insert(at.to_string(), json!(symbol));
                 }
             }
         }
@@ -326,7 +344,7 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
         "class": "dataset",
         "label": format!("Akutt: indikatorer {} – {}", a.months.from(), a.months.to()),
         "source": if synthetic { "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)" } else { "Akutt" },
-        "note": ["Celler under 5 er skjult (status ..). / Cells under 5 are withheld (status ..)."],
+        "note": [NOTE_CELL_KEY, "Status ':' = skjult (under terskelen etter støy), '..' = ingen data. / Status ':' = suppressed (under the threshold after noise), '..' = no data."],
         "id": dims.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
         "size": size,
         "dimension": dimension,
@@ -335,6 +353,9 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
         "extension": { "data_version": a.version },
     })
 }
+
+/// The method in one sentence, for every open table.
+pub const NOTE_CELL_KEY: &str = "Tallene er beskyttet med cellenøkkelmetoden: hvert antall har fått et lite, fast støyledd (høyst ±3), antall under 5 etter støy er skjult, og summer er ikke alltid lik summen av delene. / Figures are protected by the cell-key method: each count carries a small fixed noise (at most ±3), counts under 5 after noise are withheld, and totals need not equal the sum of their parts.";
 
 /// `GET /data/indikatorer.json`: JSON-stat 2.0, the same parameters as the API.
 pub async fn indicators_jsonstat(

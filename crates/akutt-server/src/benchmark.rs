@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
+use akutt_disclosure::Public;
 use akutt_model::Month;
 use axum::extract::{Query as QueryParams, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::pages::{esc, layout_page};
 use crate::{AppError, AppState};
@@ -31,61 +31,56 @@ fn month(s: Option<&str>, what: &str) -> Result<Option<Month>, AppError> {
     }
 }
 
-/// Withholds what a small count would reveal: a time figure with `n` under the threshold
-/// loses its percentiles; a condition count under it loses count and rate.
-fn suppress_side(side: &mut Value, threshold: u64) {
-    for key in ["call_to_scene", "notified_to_scene"] {
-        let f = &mut side[key];
-        if f["n"].as_u64().unwrap_or(0) < threshold {
-            f["median_s"] = Value::Null;
-            f["p90_s"] = Value::Null;
-            f["suppressed"] = true.into();
-        }
-    }
-    if let Some(list) = side["conditions"].as_array_mut() {
-        for c in list {
-            let n = c["incidents"].as_u64().unwrap_or(0);
-            if n > 0 && n < threshold {
-                c["incidents"] = Value::Null;
-                c["per_1000"] = Value::Null;
-                c["suppressed"] = true.into();
-            }
-        }
-    }
+/// The public benchmark of a data version and period: both sides through the one
+/// disclosure-control module (`PublicBenchmark`: typed, no untyped suppression).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Published {
+    #[serde(flatten)]
+    pub benchmark: akutt_benchmark::PublicBenchmark,
+    pub data_version: i64,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub suppression_threshold: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub synthetic_norway: bool,
 }
 
-/// The public benchmark as JSON, cached per data version and period.
+/// The public benchmark, cached per data version and period.
 pub fn public_benchmark(
     state: &AppState,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<Value, AppError> {
+) -> Result<Arc<Published>, AppError> {
     let period = akutt_benchmark::Period { from: month(from, "from")?, to: month(to, "to")? };
     let version = state.latest_version()?;
     let key = format!("benchmark\u{1f}{version}\u{1f}{:?}\u{1f}{:?}", period.from, period.to);
-    if let Some(b) = state.cached_body(&key) {
-        return serde_json::from_slice(&b).map_err(AppError::internal);
+    if let Some(b) = state.cached_benchmark(&key) {
+        return Ok(b);
     }
+    // Without record keys the noise is known: fail closed.
+    let keyer = state.keyer.as_ref().ok_or_else(|| {
+        AppError::Internal("public figures need the registry's key (serve with --key-file)".into())
+    })?;
     let catalog = state.catalog()?;
-    let (no, version) =
-        akutt_store::facts::load_benchmark_incidents(&state.data, &catalog, Some(version))?;
+    let (no, version) = akutt_store::facts::load_benchmark_incidents(
+        &state.data,
+        &catalog,
+        Some(version),
+        Some(keyer),
+    )?;
     let (us, _) = akutt_store::nemsis::load_nemsis(&state.data, &catalog, Some(version))?;
     let table = akutt_store::facts::condition_table(&state.data)?;
-    let b = akutt_benchmark::compute(&no, &us, period, &table);
-    let mut v = serde_json::to_value(&b).map_err(AppError::internal)?;
-    let threshold = state.config.suppression_threshold;
-    suppress_side(&mut v["norway"], threshold);
-    suppress_side(&mut v["nemsis"], threshold);
-    let ym = |m: Option<Month>| m.map(|m| m.to_string());
-    v["data_version"] = version.into();
-    v["from"] = json!(ym(period.from));
-    v["to"] = json!(ym(period.to));
-    v["suppression_threshold"] = threshold.into();
-    if state.config.synthetic {
-        v["synthetic_norway"] = true.into();
-    }
-    state.cache_body(key, serde_json::to_vec(&v).map_err(AppError::internal)?.into());
-    Ok(v)
+    let b = akutt_benchmark::compute(&no, &us, period, &table, Some(keyer));
+    let published = Arc::new(Published {
+        benchmark: b.publish(&state.disclosure()),
+        data_version: version,
+        from: period.from.map(|m| m.to_string()),
+        to: period.to.map(|m| m.to_string()),
+        suppression_threshold: state.config.suppression_threshold,
+        synthetic_norway: state.config.synthetic,
+    });
+    state.cache_benchmark(key, published.clone());
+    Ok(published)
 }
 
 /// `GET /api/benchmark?from=YYYY-MM&to=YYYY-MM`.
@@ -98,22 +93,25 @@ pub async fn api(
     })
     .await
     .map_err(AppError::internal)??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response())
+    let body = serde_json::to_string(&*v).map_err(AppError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-fn mmss(v: &Value) -> String {
-    match v.as_i64() {
-        Some(s) => format!("{}:{:02}", s / 60, s % 60),
-        None => "–".into(),
-    }
+/// A published cell: its value, or the symbol of its status (`:` suppressed, `..` no data).
+fn shown<T>(p: &Public<T>, f: impl FnOnce(&T) -> String) -> String {
+    p.value().map_or_else(|| p.status().symbol().to_string(), f)
 }
 
-fn count(v: &Value) -> String {
-    match (v.as_u64(), v.as_f64()) {
-        (Some(n), _) => n.to_string(),
-        (None, Some(x)) => format!("{x:.1}"),
-        _ => "–".into(),
-    }
+fn mmss(p: &Public<i64>) -> String {
+    shown(p, |s| format!("{}:{:02}", s / 60, s % 60))
+}
+
+fn count(p: &Public<u64>) -> String {
+    shown(p, u64::to_string)
+}
+
+fn rate(p: &Public<f64>) -> String {
+    shown(p, |x| format!("{x:.1}"))
 }
 
 /// `GET /sammenligning`: the benchmark page.
@@ -129,7 +127,7 @@ pub async fn page(
         tokio::task::spawn_blocking(move || public_benchmark(&s2, from.as_deref(), to.as_deref()))
             .await
             .map_err(AppError::internal)??;
-    let (no, us) = (&v["norway"], &v["nemsis"]);
+    let (no, us) = (&v.benchmark.norway, &v.benchmark.nemsis);
     let mut rows = String::new();
     let mut row = |label: &str, a: String, b: String| {
         rows.push_str(&format!(
@@ -139,30 +137,22 @@ pub async fn page(
             esc(&b)
         ))
     };
-    row(t("Poster lest", "Records read"), count(&no["records"]), count(&us["records"]));
+    row(t("Poster lest", "Records read"), count(&no.records), count(&us.records));
     row(
         t("Hastehendelser (rød / 911 utrykning)", "Emergency incidents (red / 911 emergent)"),
-        count(&no["emergency_incidents"]),
-        count(&us["emergency_incidents"]),
+        count(&no.emergency_incidents),
+        count(&us.emergency_incidents),
     );
-    for (key, nb, e) in [
-        ("call_to_scene", "Anrop til fremme", "Call to scene"),
-        ("notified_to_scene", "Varslet til fremme", "Notified to scene"),
+    for (a, b, nb, e) in [
+        (&no.call_to_scene, &us.call_to_scene, "Anrop til fremme", "Call to scene"),
+        (&no.notified_to_scene, &us.notified_to_scene, "Varslet til fremme", "Notified to scene"),
     ] {
-        row(
-            &format!("{} – median (m:ss)", t(nb, e)),
-            mmss(&no[key]["median_s"]),
-            mmss(&us[key]["median_s"]),
-        );
-        row(
-            &format!("{} – 90-persentil / p90 (m:ss)", t(nb, e)),
-            mmss(&no[key]["p90_s"]),
-            mmss(&us[key]["p90_s"]),
-        );
+        row(&format!("{} – median (m:ss)", t(nb, e)), mmss(&a.median_s), mmss(&b.median_s));
+        row(&format!("{} – 90-persentil / p90 (m:ss)", t(nb, e)), mmss(&a.p90_s), mmss(&b.p90_s));
         row(
             &format!("{} – n / n_missing", t(nb, e)),
-            format!("{} / {}", count(&no[key]["n"]), count(&no[key]["n_missing"])),
-            format!("{} / {}", count(&us[key]["n"]), count(&us[key]["n_missing"])),
+            format!("{} / {}", count(&a.n), count(&a.n_missing)),
+            format!("{} / {}", count(&b.n), count(&b.n_missing)),
         );
     }
     let names = [
@@ -171,28 +161,25 @@ pub async fn page(
         ("cardiac_arrest", "Hjertestans", "Cardiac arrest"),
     ];
     for (i, (_, nb, e)) in names.iter().enumerate() {
-        let (a, b) = (&no["conditions"][i], &us["conditions"][i]);
+        let (Some(a), Some(b)) = (no.conditions.get(i), us.conditions.get(i)) else { continue };
         row(
             &format!("{} – {}", t(nb, e), t("hendelser (per 1000)", "incidents (per 1000)")),
-            format!("{} ({})", count(&a["incidents"]), count(&a["per_1000"])),
-            format!("{} ({})", count(&b["incidents"]), count(&b["per_1000"])),
+            format!("{} ({})", count(&a.incidents), rate(&a.per_1000)),
+            format!("{} ({})", count(&b.incidents), rate(&b.per_1000)),
         );
     }
     let mut defs = String::new();
-    for d in v["definitions"].as_array().into_iter().flatten() {
-        let get = |k: &str| esc(d[k].as_str().unwrap_or(""));
+    for d in &v.benchmark.definitions {
         defs.push_str(&format!(
             "<dt><code>{}</code></dt><dd><b>{}</b> {}<br><b>NEMSIS:</b> {}</dd>",
-            get("id"),
+            esc(d.id),
             t("Norge:", "Norway:"),
-            get("norway"),
-            get("nemsis")
+            esc(d.norway),
+            esc(d.nemsis)
         ));
     }
-    let caveats: String = v["caveats"]
-        .as_array()
-        .map(|c| c.iter().map(|c| format!("<li>{}</li>", esc(c.as_str().unwrap_or("")))).collect())
-        .unwrap_or_default();
+    let caveats: String =
+        v.benchmark.caveats.iter().map(|c| format!("<li>{}</li>", esc(c))).collect();
     let lang_hidden = if en { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" };
     let body = format!(
         r#"<p>{intro}</p>
@@ -210,7 +197,11 @@ pub async fn page(
         to = esc(p.to.as_deref().unwrap_or("")),
         show = t("Vis", "Show"),
         no = t("Norge", "Norway"),
-        supp = esc(&format!("{} {} (data version {}).", t("Tall under", "Counts under"), v["suppression_threshold"], v["data_version"])) + t(" er skjult (–).", " are withheld (–)."),
+        supp = esc(&if en {
+            format!("Counts carry a small fixed noise (cell-key method, at most ±3); counts under {} after noise are withheld (:), .. means no data. Data version {}.", v.suppression_threshold, v.data_version)
+        } else {
+            format!("Antallene har et lite, fast støyledd (cellenøkkelmetoden, høyst ±3); antall under {} etter støy er skjult (:), .. betyr ingen data. Dataversjon {}.", v.suppression_threshold, v.data_version)
+        }),
         dh = t("Definisjoner", "Definitions"),
         ch = t("Forbehold om sammenlignbarhet", "Caveats on comparability"),
     );

@@ -24,7 +24,8 @@ pub use error::AppError;
 /// Settings of a server, with their defaults.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Counts under this are suppressed in public outputs (DOMAIN.md §9). Default 5.
+    /// Published counts under this (after the cell-key perturbation) are suppressed in public
+    /// outputs (DOMAIN.md §9). Default 5.
     pub suppression_threshold: u64,
     /// Show the "synthetic data" banner on every page (set by `akutt demo`). Default false.
     pub synthetic: bool,
@@ -40,7 +41,7 @@ pub const DEFAULT_UPLOAD_LIMIT: u64 = 256 << 20;
 impl Default for Config {
     fn default() -> Self {
         Config {
-            suppression_threshold: akutt_indicators::disclosure::DEFAULT_THRESHOLD,
+            suppression_threshold: akutt_disclosure::DEFAULT_THRESHOLD,
             synthetic: false,
             upload_limit: DEFAULT_UPLOAD_LIMIT,
             concurrent_uploads: 2,
@@ -65,11 +66,16 @@ pub struct AppState {
     answers: Mutex<std::collections::HashMap<String, Arc<api::Answer>>>,
     /// Serialized public responses by data version and request: a hit costs one lookup.
     bodies: Mutex<std::collections::HashMap<String, axum::body::Bytes>>,
+    /// Published benchmarks by data version and period.
+    benchmarks: Mutex<std::collections::HashMap<String, Arc<benchmark::Published>>>,
     /// The latest data version and when the catalog was last asked (at most once a second:
     /// a new ingest becomes visible within a second).
     version_seen: Mutex<Option<(std::time::Instant, i64)>>,
     /// The pseudonymisation key, for uploads (none: uploads are refused).
     pub key: Option<Vec<u8>>,
+    /// The record keys of the cell-key method, derived from that key (none: no public
+    /// figure is published — disclosure control fails closed).
+    pub keyer: Option<akutt_disclosure::RecordKeyer>,
     /// One permit per upload being received ([`Config::concurrent_uploads`]).
     pub upload_slots: tokio::sync::Semaphore,
     /// Failed sign-ins per client address: the login's rate limit.
@@ -88,18 +94,27 @@ impl AppState {
             latest: Mutex::new(None),
             answers: Mutex::new(Default::default()),
             bodies: Mutex::new(Default::default()),
+            benchmarks: Mutex::new(Default::default()),
             version_seen: Mutex::new(None),
             key: None,
+            keyer: None,
             upload_slots: tokio::sync::Semaphore::new(config.concurrent_uploads.max(1)),
             login_failures: Default::default(),
             config,
         })
     }
 
-    /// Gives the server the pseudonymisation key, so extracts can be uploaded.
+    /// Gives the server the pseudonymisation key, so extracts can be uploaded and public
+    /// figures get their record keys (DOMAIN.md §9).
     pub fn with_key(mut self, key: Vec<u8>) -> AppState {
+        self.keyer = Some(akutt_disclosure::RecordKeyer::from_secret(&key));
         self.key = Some(key);
         self
+    }
+
+    /// Disclosure control of this server's public figures.
+    pub fn disclosure(&self) -> akutt_disclosure::Disclosure {
+        akutt_disclosure::Disclosure::new(self.config.suppression_threshold)
     }
 
     pub fn catalog(&self) -> Result<Catalog, AppError> {
@@ -133,6 +148,19 @@ impl AppState {
         Ok(v)
     }
 
+    pub fn cached_benchmark(&self, key: &str) -> Option<Arc<benchmark::Published>> {
+        self.benchmarks.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn cache_benchmark(&self, key: String, b: Arc<benchmark::Published>) {
+        if let Ok(mut c) = self.benchmarks.lock() {
+            if c.len() >= 64 {
+                c.clear();
+            }
+            c.insert(key, b);
+        }
+    }
+
     pub fn cached_body(&self, key: &str) -> Option<axum::body::Bytes> {
         self.bodies.lock().ok()?.get(key).cloned()
     }
@@ -161,8 +189,12 @@ impl AppState {
         }
         let catalog = self.catalog()?;
         let load = |v: i64| -> Result<Loaded, AppError> {
-            let (dataset, version) =
-                akutt_store::facts::load_dataset(&self.data, &catalog, Some(v))?;
+            let (dataset, version) = akutt_store::facts::load_dataset(
+                &self.data,
+                &catalog,
+                Some(v),
+                self.keyer.as_ref(),
+            )?;
             let population = catalog.population_at(version)?.map(|rows| {
                 Arc::new(Population {
                     by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),

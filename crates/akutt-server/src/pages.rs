@@ -13,7 +13,7 @@ use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::{answer, figure_json, IndicatorParams};
+use crate::api::{answer, figure_json, status_symbol, IndicatorParams};
 use crate::{AppError, AppState};
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -120,16 +120,23 @@ fn html_table(id: &str, headers: &[&str], rows: &str) -> String {
     format!("<table id=\"{id}\"><tr>{head}</tr>{rows}</table>")
 }
 
-fn num(v: &Value) -> String {
-    match v {
-        Value::Null => "–".into(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    }
+/// A field of a published figure: its value as `fmt` shows it, else the symbol of its
+/// status (`:` suppressed, `..` no data; no figure at all is no data).
+fn cell(f: Option<&Value>, field: &str, fmt: impl Fn(&Value) -> Option<String>) -> String {
+    let Some(f) = f else { return "..".into() };
+    fmt(&f[field]).unwrap_or_else(|| status_symbol(f, field).unwrap_or("..").to_string())
 }
 
-fn minutes(v: &Value) -> String {
-    v.as_f64().map_or("–".into(), |s| format!("{:.1} min", s / 60.0))
+fn num(v: &Value) -> Option<String> {
+    v.as_u64().map(|n| n.to_string())
+}
+
+fn minutes(v: &Value) -> Option<String> {
+    v.as_f64().map(|s| format!("{:.1} min", s / 60.0))
+}
+
+fn percent(v: &Value) -> Option<String> {
+    v.as_f64().map(|s| format!("{:.1} %", s * 100.0))
 }
 
 /// A line chart of one value per month, as SVG with a title and an accessible description.
@@ -258,9 +265,11 @@ async fn centre_or_nation(
     let urban = find(&total, Indicator::ResponseWithinTarget, "area", "urban");
     let rural = find(&total, Indicator::ResponseWithinTarget, "area", "rural");
     let share = |f: Option<&Value>| {
-        f.and_then(|f| f["share"].as_f64()).map_or("–".to_string(), |s| {
-            let class = if s >= 0.9 { "ok" } else { "miss" };
-            format!("<span class=\"{class}\">{:.1} %</span>", s * 100.0)
+        cell(f, "share", |v| {
+            v.as_f64().map(|s| {
+                let class = if s >= 0.9 { "ok" } else { "miss" };
+                format!("<span class=\"{class}\">{:.1} %</span>", s * 100.0)
+            })
         })
     };
     body += &format!(
@@ -268,12 +277,12 @@ async fn centre_or_nation(
          <div class=\"kpi\">{}<b id=\"kpi-median\">{}</b>p90 {}</div>\
          <div class=\"kpi\">{}<b>{}</b>{}</div><div class=\"kpi\">{}<b>{}</b>{}</div></section>",
         lang.t("Hendelser", "Incidents"),
-        vol.map_or("–".into(), |v| num(&v["incidents"])),
+        cell(vol, "incidents", num),
         lang.t("Ambulanseoppdrag", "Ambulance missions"),
-        vol.map_or("–".into(), |v| num(&v["missions"])),
+        cell(vol, "missions", num),
         lang.t("Responstid rød, median", "Response time red, median"),
-        resp.map_or("–".into(), |v| minutes(&v["median_s"])),
-        resp.map_or("–".into(), |v| minutes(&v["p90_s"])),
+        cell(resp, "median_s", minutes),
+        cell(resp, "p90_s", minutes),
         lang.t("Innen 12 min, tettbygd", "Within 12 min, urban"),
         share(urban),
         lang.t("mål 90 %", "target 90 %"),
@@ -283,30 +292,25 @@ async fn centre_or_nation(
     );
 
     // The monthly trend, chart and table.
-    let months: Vec<(String, Option<f64>, Option<f64>)> = monthly
+    let months: Vec<(String, Option<f64>, String, String)> = monthly
         .iter()
         .filter(|f| f["id"] == Indicator::Volume.name())
         .map(|f| {
             let m = f["group"]["month"].as_str().unwrap_or("").to_string();
-            let median = find(&monthly, Indicator::ResponseTime, "month", &m)
-                .and_then(|r| r["median_s"].as_f64());
-            (m, f["incidents"].as_f64(), median)
+            let median =
+                cell(find(&monthly, Indicator::ResponseTime, "month", &m), "median_s", minutes);
+            (m, f["incidents"].as_f64(), cell(Some(f), "incidents", num), median)
         })
         .collect();
     let title = lang.t("Hendelser per måned", "Incidents per month");
     body += &format!(
         "<h2>{title}</h2>{}",
-        month_chart(title, &months.iter().map(|(m, v, _)| (m.clone(), *v)).collect::<Vec<_>>())
+        month_chart(title, &months.iter().map(|(m, v, ..)| (m.clone(), *v)).collect::<Vec<_>>())
     );
     let rows: String = months
         .iter()
-        .map(|(m, v, r)| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(m),
-                v.map_or("–".into(), |v| format!("{v:.0}")),
-                r.map_or("–".into(), |r| format!("{:.1} min", r / 60.0))
-            )
+        .map(|(m, _, v, r)| {
+            format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m), esc(v), esc(r))
         })
         .collect();
     let headers = [
@@ -327,21 +331,18 @@ async fn centre_or_nation(
             let c = f["group"]["centre"].as_str().unwrap_or("");
             let r = find(&centres, Indicator::ResponseTime, "centre", c);
             let within = |area: &str| {
-                centres
-                    .iter()
-                    .find(|x| {
-                        x["id"] == Indicator::ResponseWithinTarget.name()
-                            && x["group"]["centre"] == c
-                            && x["group"]["area"] == area
-                    })
-                    .and_then(|x| x["share"].as_f64())
-                    .map_or("–".into(), |s| format!("{:.1} %", s * 100.0))
+                let f = centres.iter().find(|x| {
+                    x["id"] == Indicator::ResponseWithinTarget.name()
+                        && x["group"]["centre"] == c
+                        && x["group"]["area"] == area
+                });
+                cell(f, "share", percent)
             };
             rows += &format!(
                 "<tr><td><a href=\"/sentral/{c}?{q}\">{c}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                num(&f["incidents"]),
-                num(&f["missions"]),
-                r.map_or("–".into(), |r| minutes(&r["median_s"])),
+                cell(Some(f), "incidents", num),
+                cell(Some(f), "missions", num),
+                cell(r, "median_s", minutes),
                 within("urban"),
                 within("rural"),
                 c = esc(c),
@@ -368,8 +369,8 @@ async fn centre_or_nation(
     body += &format!(
         "<p><small>{}</small></p>",
         lang.t(
-            "Celler med færre enn 5 er skjult (–), også der en sum ellers ville avslørt dem.",
-            "Cells under 5 are withheld (–), also where a total would otherwise reveal them."
+            "Tallene er beskyttet med cellenøkkelmetoden: hvert antall har et lite, fast støyledd (høyst ±3), så summer ikke alltid er lik summen av delene. : = skjult (under 5 etter støy), .. = ingen data, 0 = null.",
+            "Figures are protected by the cell-key method: each count carries a small fixed noise (at most ±3), so totals need not equal the sum of their parts. : = suppressed (under 5 after noise), .. = no data, 0 = zero."
         )
     );
     let title = match &centre {

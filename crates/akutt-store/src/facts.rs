@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::fs::File;
 
-use akutt_indicators::{Dataset, Row};
+use akutt_disclosure::{IncidentKeys, Part, RecordKeyer};
+use akutt_indicators::{Dataset, MissionTime, Row, RowKeys};
 use akutt_model::{Hastegrad, Hendelsestype, Month, Sambandsvei};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
@@ -55,21 +56,25 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
 }
 
 /// The dataset of the submissions visible at `as_of` (latest when `None`), and that data
-/// version.
+/// version. With a keyer (derived from the registry's secret) every row carries the record
+/// keys of the cell-key method (DOMAIN.md §9) and the dataset may be published; without one
+/// (exact figures for the CLI and the restricted area) it may not.
 pub fn load_dataset(
     data: &DataDir,
     catalog: &Catalog,
     as_of: Option<i64>,
+    keyer: Option<&RecordKeyer>,
 ) -> Result<(Dataset, i64)> {
     let version = match as_of {
         Some(v) => v,
         None => catalog.latest_data_version()?,
     };
-    let mut out = Dataset::default();
+    let mut out = Dataset { keyed: keyer.is_some(), ..Dataset::default() };
     for sub in catalog.visible_at(Some(version))? {
         let Some(dir) = sub.store_dir.as_deref() else { continue };
         let dir = data.store_dir(dir);
-        let mut index: HashMap<String, u32> = HashMap::new();
+        // Row of each incident id, and its missions seen so far (the k-th mission's key).
+        let mut index: HashMap<String, (u32, u32, Option<IncidentKeys>)> = HashMap::new();
         for batch in read(&dir.join("incidents.parquet"), INCIDENT_FIELDS)? {
             let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
             let i32s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int32Type>());
@@ -104,6 +109,12 @@ pub fn load_dataset(
                 }
             };
             for i in 0..batch.num_rows() {
+                let (n_contacts, n_missions, n_road, n_air) =
+                    (count(contacts, i), count(missions, i), count(road, i), count(air, i));
+                let incident_keys = keyer.map(|k| k.incident(centre.value(i), id.value(i)));
+                let keys = incident_keys.as_ref().map_or_else(RowKeys::default, |k| {
+                    RowKeys::from_incident(k, n_contacts, n_missions, n_road, n_air)
+                });
                 let row = Row {
                     centre: out.dict.centre(centre.value(i)),
                     month: (!month.is_null(i)).then(|| month.value(i)).and_then(Month::from_yyyymm),
@@ -113,17 +124,18 @@ pub fn load_dataset(
                     sambandsvei: opt_s(channel, i).and_then(Sambandsvei::parse),
                     urban: (!urban.is_null(i)).then(|| urban.value(i)),
                     prebooked: !prebooked.is_null(i) && prebooked.value(i),
-                    contacts: count(contacts, i),
-                    missions: count(missions, i),
-                    road_missions: count(road, i),
-                    air_missions: count(air, i),
+                    contacts: n_contacts,
+                    missions: n_missions,
+                    road_missions: n_road,
+                    air_missions: n_air,
                     ambulance_actions: count(amb, i),
                     reaction_s: opt_i64(reaction, i),
                     response_s: opt_i64(response, i),
                     alert_to_arrival_s: opt_i64(alert, i),
+                    keys,
                 };
                 let at = out.push_row(row);
-                index.insert(id.value(i).to_string(), at);
+                index.insert(id.value(i).to_string(), (at, 0, incident_keys));
             }
         }
         for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
@@ -134,8 +146,15 @@ pub fn load_dataset(
                 if is_mission.is_null(i) || !is_mission.value(i) {
                     continue;
                 }
-                if let Some(&row) = index.get(id.value(i)) {
-                    out.mission_times.push((row, (!time.is_null(i)).then(|| time.value(i))));
+                if let Some((row, seen, keys)) = index.get_mut(id.value(i)) {
+                    // The k-th mission in the order of the extract, as `push_incident` counts.
+                    let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, *seen));
+                    *seen += 1;
+                    out.mission_times.push(MissionTime {
+                        row: *row,
+                        time_s: (!time.is_null(i)).then(|| time.value(i)),
+                        key,
+                    });
                 }
             }
         }
@@ -144,11 +163,13 @@ pub fn load_dataset(
 }
 
 /// The Norwegian side of the NEMSIS benchmark: per incident the facts the common set needs
-/// and its patients' index criteria, for the submissions visible at `as_of`.
+/// and its patients' index criteria, for the submissions visible at `as_of`; with a keyer,
+/// each incident's record key (the indicators' own).
 pub fn load_benchmark_incidents(
     data: &DataDir,
     catalog: &Catalog,
     as_of: Option<i64>,
+    keyer: Option<&RecordKeyer>,
 ) -> Result<(Vec<akutt_benchmark::NoIncident>, i64)> {
     const FIELDS: &[&str] = &[
         "centre",
@@ -205,6 +226,9 @@ pub fn load_benchmark_incidents(
                     response_s: (!response.is_null(i)).then(|| response.value(i)),
                     alert_to_arrival_s: (!alert.is_null(i)).then(|| alert.value(i)),
                     criteria: Vec::new(),
+                    key: keyer.map_or_else(Default::default, |k| {
+                        k.incident(centre.value(i), id.value(i)).key
+                    }),
                 });
             }
         }

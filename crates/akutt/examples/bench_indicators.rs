@@ -22,7 +22,8 @@ fn main() {
     let months = MonthRange::new(month(&args[2]), month(&args[3])).expect("FROM ≤ TO");
     let runs: usize = args[4].parse().unwrap();
     let t = Instant::now();
-    let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, None).expect("load");
+    let (dataset, version) =
+        akutt_store::facts::load_dataset(&data, &catalog, None, None).expect("load");
     let load = t.elapsed();
     let q = Query { months, centre: None, by: vec![Key::Centre, Key::Month], filters: vec![] };
     let mut times = Vec::new();

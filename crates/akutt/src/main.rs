@@ -710,7 +710,7 @@ fn indicators(
             bail!("--as-of {v}: data versions run from 1 to {latest}");
         }
     }
-    let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of)?;
+    let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of, None)?;
     let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
         by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
     });
@@ -919,9 +919,9 @@ fn benchmark(
     let period =
         akutt_benchmark::Period { from: month_arg(from, "from")?, to: month_arg(to, "to")? };
     let catalog = Catalog::open(&data.catalog_path())?;
-    let (no, version) = akutt_store::facts::load_benchmark_incidents(&data, &catalog, as_of)?;
+    let (no, version) = akutt_store::facts::load_benchmark_incidents(&data, &catalog, as_of, None)?;
     let (us, _) = akutt_store::nemsis::load_nemsis(&data, &catalog, Some(version))?;
-    let b = akutt_benchmark::compute(&no, &us, period, &table);
+    let b = akutt_benchmark::compute(&no, &us, period, &table, None);
     if json {
         let mut v = serde_json::to_value(&b)?;
         if let Some(o) = v.as_object_mut() {
