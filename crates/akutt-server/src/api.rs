@@ -211,6 +211,7 @@ pub async fn indicators_csv(
 /// `GET /api/openapi.json`
 pub async fn openapi() -> Json<Value> {
     let p = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
+    let status = json!({ "type": "object", "description": "the symbol of every field without a value: ':' suppressed, '..' no data", "additionalProperties": { "type": "string", "enum": [":", ".."] } });
     let error = json!({ "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "internal"] }, "message": { "type": "string" } } } } });
     Json(json!({
         "openapi": "3.1.0",
@@ -231,7 +232,7 @@ pub async fn openapi() -> Json<Value> {
                     "200": { "description": "figures", "content": { "application/json": { "schema": { "type": "object", "required": ["data_version", "from", "to", "indicators"], "properties": {
                         "data_version": { "type": "integer" }, "from": { "type": "string" }, "to": { "type": "string" },
                         "suppression_threshold": { "type": "integer" }, "synthetic": { "type": "boolean" },
-                        "indicators": { "type": "array", "items": { "type": "object", "required": ["id", "group"], "properties": { "id": { "type": "string" }, "group": { "type": "object" }, "suppressed": { "type": "array", "items": { "type": "string" } } } } } } } } } },
+                        "indicators": { "type": "array", "items": { "type": "object", "required": ["id", "group"], "properties": { "id": { "type": "string" }, "group": { "type": "object" }, "suppressed": { "type": "array", "items": { "type": "string" } }, "status": status } } } } } } } },
                     "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } }
                 }
             } },

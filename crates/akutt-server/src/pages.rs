@@ -399,14 +399,91 @@ pub async fn definitions(
         (Indicator::Volume, "Henvendelser, hendelser og ambulanseoppdrag; per 1000 innbyggere og endring fra samme periode året før.", "Contacts, incidents and ambulance missions; per 1000 inhabitants and change from the same period a year earlier."),
         (Indicator::MissionTime, "Fra varslet til ledig per oppdrag, og sum ambulansetimer.", "From alert to free per mission, and total unit-hours."),
     ];
-    let body: String = items
+    let mut body: String = items
         .iter()
         .map(|(id, nb, en)| {
             format!("<h2 id=\"{id}\"><code>{id}</code></h2><p>{}</p>", lang.t(nb, en))
         })
         .collect();
+    body += &disclosure_section(&lang, state.config.suppression_threshold);
     let query = if lang.en { "lang=en".to_string() } else { String::new() };
     layout(&state, &lang, lang.t("Definisjoner", "Definitions"), &query, &body)
+}
+
+/// The method of disclosure control in plain words, with its perturbation table.
+fn disclosure_section(lang: &Lang, threshold: u64) -> String {
+    let table = akutt_disclosure::PTable::standard();
+    let mut out = format!(
+        "<h2 id=\"personvern\">{}</h2>",
+        lang.t("Personvern: cellenøkkelmetoden", "Confidentiality: the cell-key method")
+    );
+    let text_nb = format!(
+        "Ingen offentlig tabell skal kunne avsløre enkeltpersoner, heller ikke når man trekker \
+         tabeller fra hverandre (januar–mars minus januar–februar). Derfor får hvert antall et \
+         lite støyledd før det publiseres: hver hendelse (og henvendelse, oppdrag, anrop) har en \
+         fast, tilfeldig nøkkel; en celles nøkkel er summen av nøklene til det den teller, og \
+         tabellen under gir støyen for (sant antall, cellens nøkkel). Samme hendelser gir derfor \
+         alltid samme tall, uansett spørring. Støyen er høyst ±{d}, i snitt 0, med varians {v}; \
+         0 forblir 0. Antall under {threshold} etter støy vises som «:» (skjult), «..» betyr \
+         ingen data. Andeler, rater og endringer regnes av de publiserte antallene; median og \
+         persentiler vises bare der antallet er minst {threshold}. Nasjonale tall avviker derfor \
+         med høyst {d} fra de eksakte, og en sum er ikke alltid lik summen av delene. Eksakte \
+         tall finnes bare i det lukkede området. Metoden er Australian Bureau of Statistics' \
+         (TableBuilder), også brukt for folketellingen 2021 i England og Wales.",
+        d = table.max_noise,
+        v = table.variance
+    );
+    let text_en = format!(
+        "No public table may disclose a person, not even when tables are subtracted from each \
+         other (January–March minus January–February). Every count therefore gets a small noise \
+         before it is published: every incident (and contact, mission, call) has a fixed random \
+         key; a cell's key is the sum of the keys of what it counts, and the table below gives \
+         the noise for (true count, cell key). The same incidents always give the same figure, \
+         whatever the query. The noise is at most ±{d}, 0 on average, with variance {v}; 0 stays \
+         0. Counts under {threshold} after noise show as ':' (suppressed), '..' means no data. \
+         Shares, rates and changes are computed from the published counts; medians and \
+         percentiles are shown only where the count is at least {threshold}. National figures \
+         therefore differ from the exact ones by at most {d}, and a total need not equal the sum \
+         of its parts. Exact figures are only in the restricted area. The method is the \
+         Australian Bureau of Statistics' (TableBuilder), also used for the 2021 census of \
+         England and Wales.",
+        d = table.max_noise,
+        v = table.variance
+    );
+    out += &format!("<p>{}</p>", esc(if lang.en { &text_en } else { &text_nb }));
+    let noises: Vec<i64> = (-table.max_noise..=table.max_noise).collect();
+    let mut head = vec![lang.t("Sant antall", "True count").to_string()];
+    head.extend(noises.iter().map(|d| format!("{d:+}")));
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let last = table.rows.len() - 1;
+    let rows: String = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let label = if i == last { format!("{}+", row.count) } else { row.count.to_string() };
+            let cells: String = noises
+                .iter()
+                .map(|d| {
+                    let p = row.noise.iter().position(|x| x == d).map(|k| row.probability[k]);
+                    format!(
+                        "<td>{}</td>",
+                        p.map_or(String::new(), |p| format!("{:.1} %", p * 100.0))
+                    )
+                })
+                .collect();
+            format!("<tr><td>{}</td>{cells}</tr>", esc(&label))
+        })
+        .collect();
+    out += &format!(
+        "<p>{}</p>{}",
+        lang.t(
+            "Perturbasjonstabellen: sannsynligheten for hver støyverdi gitt sant antall (maksimal entropi, middelverdi 0).",
+            "The perturbation table: the probability of each noise given the true count (maximum entropy, mean 0)."
+        ),
+        html_table("ptable", &head, &rows)
+    );
+    out
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

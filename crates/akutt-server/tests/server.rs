@@ -180,7 +180,16 @@ async fn dashboard_pages_render_with_the_synthetic_banner() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _, body) = get("/definisjoner?lang=en", None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(String::from_utf8(body).unwrap().contains("response_within_target"));
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("response_within_target"));
+    // The method and its perturbation table are published: the row of counts 3 and more
+    // holds the symmetric maximum-entropy probabilities of the shipped table.
+    assert!(html.contains("the cell-key method") && html.contains("<table id=\"ptable\">"));
+    let last = akutt_disclosure::PTable::standard().rows.last().unwrap();
+    assert!(html.contains(&format!("<tr><td>{}+</td>", last.count)), "{html}");
+    assert!(html.contains(&format!("{:.1} %", last.probability[3] * 100.0)));
+    let (_, _, body) = get("/definisjoner", None).await;
+    assert!(String::from_utf8(body).unwrap().contains("cellenøkkelmetoden"));
 }
 
 #[tokio::test]

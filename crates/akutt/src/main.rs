@@ -149,7 +149,7 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Counts under this are withheld in public outputs (DOMAIN.md §9).
+        /// Published counts under this (after the cell-key noise) are withheld (DOMAIN.md §9).
         #[arg(long, default_value_t = 5)]
         suppression_threshold: u64,
         /// Show the synthetic-data banner on every page.
