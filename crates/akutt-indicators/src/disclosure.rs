@@ -226,3 +226,66 @@ pub fn publish_figure(f: &Figure, d: &Disclosure) -> PublicFigure {
 pub fn publish(figures: &[Figure], d: &Disclosure) -> Vec<PublicFigure> {
     figures.iter().map(|f| publish_figure(f, d)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use akutt_disclosure::{CellKey, Count};
+
+    fn times(urgency: Option<&str>, n: u64, key: u32) -> Figure {
+        let group = BTreeMap::from([(
+            "urgency",
+            urgency.map_or(GroupValue::Null, |u| GroupValue::Text(u.into())),
+        )]);
+        Figure {
+            id: Indicator::AmkReactionTime,
+            group,
+            values: Values::Times {
+                n: Count { n, key: CellKey(key) },
+                n_missing: Count::default(),
+                median_s: Some(95),
+                p90_s: Some(240),
+                mean_s: Some(120.5),
+            },
+        }
+    }
+
+    #[test]
+    fn a_large_group_is_published_beside_a_group_of_one() {
+        // Issue 15: the national January reaction time for yellow (n = 1,928) was withheld
+        // because one incident lacked an urgency. Each cell now stands on its own.
+        let d = Disclosure::new(5);
+        let out = publish(&[times(Some("G"), 1928, 7), times(None, 1, 9)], &d);
+        let PublicValues::Times { n, median_s, p90_s, .. } = &out[0].values else { panic!() };
+        assert!(n.get().is_some_and(|n| n.abs_diff(1928) <= 3));
+        assert_eq!((median_s.get(), p90_s.get()), (Some(95), Some(240)));
+        assert!(out[0].suppressed.is_empty());
+        let PublicValues::Times { n, median_s, .. } = &out[1].values else { panic!() };
+        assert!(n.is_suppressed() && median_s.is_suppressed());
+        assert_eq!(out[1].suppressed, ["n", "median_s", "p90_s", "mean_s"]);
+    }
+
+    #[test]
+    fn a_share_goes_with_a_withheld_part_and_never_exceeds_one() {
+        let d = Disclosure::new(5);
+        let target = |n: u64, within: u64, key: u32| Figure {
+            id: Indicator::ResponseWithinTarget,
+            group: BTreeMap::new(),
+            values: Values::Target {
+                n: Count { n, key: CellKey(key) },
+                within: Count { n: within, key: CellKey(key.wrapping_mul(3)) },
+                share: Some(within as f64 / n as f64),
+            },
+        };
+        for key in (0..u32::MAX).step_by(97_000_007) {
+            let f = publish_figure(&target(200, 2, key), &d);
+            let PublicValues::Target { within, share, .. } = &f.values else { panic!() };
+            if within.is_suppressed() {
+                assert!(share.is_suppressed(), "a share would give the small count back");
+            }
+            let f = publish_figure(&target(100, 99, key), &d);
+            let PublicValues::Target { n, within, share, .. } = &f.values else { panic!() };
+            assert!(within.get() <= n.get() && share.get().is_some_and(|s| s <= 1.0));
+        }
+    }
+}

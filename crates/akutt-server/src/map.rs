@@ -99,7 +99,7 @@ pub fn choropleth(
     for s in shapes {
         let v = values.get(&s.number).copied().flatten();
         let fill = v.map_or("url(#hatch)", |v| PALETTE[class(v)]);
-        let label = v.map_or("–".to_string(), &format);
+        let label = v.map_or(": / ..".to_string(), &format);
         out.push_str(&format!(
             r##"<path d="{}" fill="{fill}" stroke="#555" stroke-width="0.3" data-kommune="{}"><title>{} ({}): {}</title></path>"##,
             s.path,
@@ -119,6 +119,6 @@ pub fn choropleth(
         }
         lo = hi;
     }
-    legend.push_str("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"#ddd\" stroke=\"#555\"/></svg> –</span></p>");
+    legend.push_str("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"#ddd\" stroke=\"#555\"/></svg> : / ..</span></p>");
     out + &legend
 }

@@ -524,6 +524,8 @@ pub async fn map(
     .await?;
     let mut values: std::collections::HashMap<String, Option<f64>> =
         std::collections::HashMap::new();
+    let mut symbols: std::collections::HashMap<String, &'static str> =
+        std::collections::HashMap::new();
     for f in figs.iter().filter(|f| f["id"] == Indicator::Volume.name()) {
         let Some(k) = f["group"]["kommune"].as_str() else { continue };
         let v = match measure {
@@ -548,6 +550,23 @@ pub async fn map(
                 (!parts.is_empty() && n > 0.0 && w.is_finite()).then(|| w / n * 100.0)
             }
         };
+        if v.is_none() {
+            // Withheld (':') when a count or statistic behind it was, else no data ('..').
+            let withheld = match measure {
+                "median" => find(&figs, Indicator::ResponseTime, "kommune", k)
+                    .is_some_and(|r| status_symbol(r, "median_s") == Some(":")),
+                "per1000" => status_symbol(f, "per_1000.missions") == Some(":"),
+                _ => figs.iter().any(|x| {
+                    x["id"] == Indicator::ResponseWithinTarget.name()
+                        && x["group"]["kommune"] == k
+                        && (status_symbol(x, "within") == Some(":")
+                            || status_symbol(x, "n") == Some(":"))
+                }),
+            };
+            if withheld {
+                symbols.insert(k.to_string(), ":");
+            }
+        }
         values.insert(k.to_string(), v);
     }
     let (title, unit): (&str, &str) = match measure {
@@ -599,7 +618,10 @@ pub async fn map(
             format!(
                 "<tr><td>{n} {}</td><td>{}</td></tr>",
                 esc(name),
-                v.map_or("–".into(), |v| format!("{v:.1}"))
+                v.map_or_else(
+                    || symbols.get(*n).copied().unwrap_or("..").to_string(),
+                    |v| format!("{v:.1}")
+                )
             )
         })
         .collect();
