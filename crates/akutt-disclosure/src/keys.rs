@@ -31,11 +31,6 @@ impl CellKey {
     pub fn merge(&mut self, other: CellKey) {
         self.0 = self.0.wrapping_add(other.0);
     }
-
-    /// The key as the fraction of [0, 1) the method speaks of.
-    pub fn fraction(self) -> f64 {
-        f64::from(self.0) / 4_294_967_296.0
-    }
 }
 
 /// An exact count with its cell key: what a figure knows before it is published.
@@ -61,12 +56,6 @@ impl Count {
 
     pub fn merge(&mut self, other: Count) {
         self.add_many(other.n, other.key);
-    }
-}
-
-impl PartialEq<u64> for Count {
-    fn eq(&self, other: &u64) -> bool {
-        self.n == *other
     }
 }
 

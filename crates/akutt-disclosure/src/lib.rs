@@ -50,17 +50,6 @@ impl Status {
             Status::NoData => "..",
         }
     }
-
-    /// The meaning, in bokmål and English.
-    pub fn meaning(self) -> (&'static str, &'static str) {
-        match self {
-            Status::Value => ("verdi", "value"),
-            Status::Suppressed => {
-                ("skjult av personvernhensyn (under terskelen)", "suppressed for confidentiality")
-            }
-            Status::NoData => ("ingen data", "no data"),
-        }
-    }
 }
 
 /// A published value: a number only disclosure control can put there, or a status.
@@ -69,11 +58,6 @@ impl Status {
 pub struct Public<T>(Cell<T>);
 
 impl<T> Public<T> {
-    /// A cell with nothing in it (no units): discloses nobody.
-    pub fn no_data() -> Public<T> {
-        Public(Cell::NoData)
-    }
-
     /// A withheld cell.
     pub fn suppressed() -> Public<T> {
         Public(Cell::Suppressed)
@@ -139,10 +123,6 @@ impl Disclosure {
     /// Disclosure control with the registry's standard p-table.
     pub fn new(threshold: u64) -> Disclosure {
         Disclosure { threshold, table: PTable::standard() }
-    }
-
-    pub fn with_table(threshold: u64, table: &'static PTable) -> Disclosure {
-        Disclosure { threshold, table }
     }
 
     pub fn threshold(&self) -> u64 {

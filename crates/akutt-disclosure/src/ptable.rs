@@ -114,12 +114,6 @@ impl PTable {
         self.rows[row].noise_for(key)
     }
 
-    /// The row used for a true count.
-    pub fn row(&self, count: u64) -> &PRow {
-        let last = self.rows.len() - 1;
-        &self.rows[usize::try_from(count).map_or(last, |c| c.min(last))]
-    }
-
     /// The table as the CSV the repository keeps (`count,noise,probability`).
     pub fn to_csv(&self) -> String {
         let mut out = String::new();

@@ -118,29 +118,6 @@ impl PublicValues {
             ],
         }
     }
-
-    /// Every published count, by name (for checks that none is small).
-    pub fn counts(&self) -> Vec<(&'static str, Public<u64>)> {
-        match self {
-            PublicValues::Times { n, n_missing, .. } => vec![("n", *n), ("n_missing", *n_missing)],
-            PublicValues::Target { n, within, .. } => vec![("n", *n), ("within", *within)],
-            PublicValues::Volume {
-                contacts,
-                incidents,
-                missions,
-                road_missions,
-                air_missions,
-                ..
-            } => vec![
-                ("contacts", *contacts),
-                ("incidents", *incidents),
-                ("missions", *missions),
-                ("road_missions", *road_missions),
-                ("air_missions", *air_missions),
-            ],
-            PublicValues::Missions { n, .. } => vec![("n", *n)],
-        }
-    }
 }
 
 fn round(x: f64, digits: i32) -> f64 {

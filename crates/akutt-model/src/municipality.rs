@@ -107,15 +107,7 @@ impl std::fmt::Display for RegisterError {
 /// files), or Statistics Norway's classification 131 export of codes (`code;…;name;…`, the
 /// area and point then unknown, 0).
 pub fn parse_municipalities(text: &str) -> Result<Vec<Municipality>, RegisterError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(RegisterError { line: 1, message: "empty file".into() });
-    };
-    let cols: Vec<String> = header
-        .trim_start_matches('\u{feff}')
-        .split(';')
-        .map(|c| unquote(c).to_lowercase())
-        .collect();
+    let (header, cols, lines) = split_header(text)?;
     let at = |names: &[&str]| cols.iter().position(|c| names.contains(&c.as_str()));
     let (Some(number), Some(name)) = (at(&["kommunenummer", "code"]), at(&["navn", "name"])) else {
         return Err(RegisterError {
@@ -153,15 +145,7 @@ pub fn parse_municipalities(text: &str) -> Result<Vec<Municipality>, RegisterErr
 /// navn_2024;andel_areal` (the shipped correspondence), or Statistics Norway's
 /// classification 131 export of changes (`oldCode;…;newCode;…`, share 1 unless given).
 pub fn parse_changes(text: &str, date: NaiveDate) -> Result<Vec<Change>, RegisterError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(RegisterError { line: 1, message: "empty file".into() });
-    };
-    let cols: Vec<String> = header
-        .trim_start_matches('\u{feff}')
-        .split(';')
-        .map(|c| unquote(c).to_lowercase())
-        .collect();
+    let (header, cols, lines) = split_header(text)?;
     let numbered = |c: &String| c.starts_with("kommunenummer_");
     let from = cols.iter().position(|c| c == "oldcode").or_else(|| cols.iter().position(numbered));
     let to = cols.iter().position(|c| c == "newcode").or_else(|| cols.iter().rposition(numbered));
@@ -203,6 +187,24 @@ pub fn parse_changes(text: &str, date: NaiveDate) -> Result<Vec<Change>, Registe
         out.push(Change { from: a.clone(), to: b.clone(), share, date });
     }
     Ok(out)
+}
+
+/// A `;`-separated file's header line, its column names (lower case, unquoted, without a
+/// byte-order mark) and the numbered non-empty lines after it.
+#[expect(clippy::type_complexity, reason = "a private helper's tuple, named at its two callers")]
+fn split_header(
+    text: &str,
+) -> Result<(&str, Vec<String>, impl Iterator<Item = (usize, &str)>), RegisterError> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(RegisterError { line: 1, message: "empty file".into() });
+    };
+    let cols = header
+        .trim_start_matches('\u{feff}')
+        .split(';')
+        .map(|c| unquote(c).to_lowercase())
+        .collect();
+    Ok((header, cols, lines))
 }
 
 fn unquote(s: &str) -> String {
