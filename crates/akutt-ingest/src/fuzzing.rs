@@ -50,8 +50,13 @@ pub fn run(data: &[u8]) {
     let mapping = MappingTable::default();
     let p = Pseudonymiser::new(b"fuzz");
     let Some(header) = s.header.as_ref() else { panic!("an accepted scan has a header") };
-    let ctx =
-        Context { header, mapping: &mapping, pseudonymiser: &p, period: Some((0, i64::MAX / 2)) };
+    let ctx = Context {
+        header,
+        mapping: &mapping,
+        pseudonymiser: &p,
+        period: Some((0, i64::MAX / 2)),
+        register: akutt_model::municipality::Register::standard(),
+    };
     let mut stats = MappingStats::default();
     let mut rows = 0u64;
     let mut rows_in_incidents = 0u64;

@@ -6,6 +6,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
 use akutt_extract::{fold, scan, scan_and_fold, scan_head, Column, Event, Folded, Scan};
+use akutt_model::municipality::Register;
 use akutt_model::time::format_oslo;
 use akutt_model::{Finding, Severity};
 use akutt_rules::{
@@ -134,8 +135,10 @@ pub fn ingest(
 
     let table = mapping.map(|(_, t)| t).unwrap_or_default();
     let pseudonymiser = Pseudonymiser::new(key);
+    let register = catalog.register()?;
     let fresh = report.clone();
     let job = Job {
+        register: &register,
         path,
         id,
         centre: centre.as_deref().unwrap_or(""),
@@ -208,6 +211,8 @@ struct Job<'a> {
     centre: &'a str,
     mapping: &'a MappingTable,
     pseudonymiser: &'a Pseudonymiser,
+    /// Municipality numbers are judged by it (E108, W211).
+    register: &'a Register,
     /// The file's size, for progress.
     bytes: u64,
 }
@@ -342,7 +347,8 @@ fn write_version(
     let mut filled = vec![0u64; present.len()];
     let period = reporting_period(known.submission.period_from, known.submission.period_to);
     let pseudonymiser = job.pseudonymiser;
-    let ctx = Context { header, mapping: job.mapping, pseudonymiser, period };
+    let ctx =
+        Context { header, mapping: job.mapping, pseudonymiser, period, register: job.register };
     let mut failure: Option<IngestError> = None;
     // (fødselsnummer as read, its replacement in the archive) for the last row that had one.
     let mut last_fnr: (Vec<u8>, String) = (Vec::new(), String::new());

@@ -85,6 +85,7 @@ rule_codes! {
     W208 = "W208", Warning, "tvetydig lokal tid (tilbakestilling av klokken)", "ambiguous local time (fall-back hour)";
     W209 = "W209", Warning, "lokal tid som ikke finnes (sommertid), flyttet én time frem", "non-existent local time (spring-forward gap), shifted forward one hour";
     W210 = "W210", Warning, "mangler 'Hentested tettbygd' på rød hendelse (utelatt fra 12/25-minuttersandelen)", "missing 'Hentested tettbygd' on a red incident (excluded from the 12/25-minute share)";
+    W211 = "W211", Warning, "utgått kommunenummer med én etterfølger på hendelsens dato (lagret som etterfølgeren)", "expired municipality number with exactly one successor on the incident's date (stored as the successor)";
     // NEMSIS v3.5 EMSDataSet files (issue 6; docs/NEMSIS.md): the same severities, their own block.
     F101 = "F101", File, "filen er ikke velformet XML, eller bruker en DTD (DOCTYPE avvises)", "not well-formed XML, or uses a DTD (DOCTYPE is refused)";
     F102 = "F102", File, "ikke et NEMSIS v3.5 EMSDataSet (rotelement eller navnerom)", "not a NEMSIS v3.5 EMSDataSet (root element or namespace)";
@@ -191,7 +192,7 @@ mod tests {
             assert_eq!(code.severity(), expected, "{code}");
             assert_eq!(RuleCode::parse(code.code()), Some(*code));
         }
-        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 10 + 4 + 1 + 2);
+        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 11 + 4 + 1 + 2);
     }
 
     #[test]

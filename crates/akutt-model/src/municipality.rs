@@ -308,8 +308,13 @@ impl Register {
     }
 
     /// Judges a municipality number on a date (DOMAIN.md §6 E108, W211).
+    ///
+    /// Before the register's first structure (the shipped one starts 2020-01-01) a number is
+    /// judged against that first structure: the register holds nothing older, and data of
+    /// 2019 is read in the 2020 numbering unless an older structure is loaded.
     pub fn judge(&self, number: &str, date: NaiveDate) -> Verdict {
-        let Some(now) = self.on(date) else { return Verdict::Unknown };
+        let first = self.structures.first().filter(|s| date < s.valid_from);
+        let Some(now) = self.on(date).or(first) else { return Verdict::Unknown };
         if now.contains(number) {
             return Verdict::InForce;
         }
@@ -338,6 +343,11 @@ impl Register {
             1 => Verdict::Successor { to: to.remove(0) },
             _ => Verdict::Split { to },
         }
+    }
+
+    /// The number a place of any structure has on `date` (in the structure in force then).
+    pub fn number_on(&self, number: &str, date: NaiveDate) -> Option<Translation> {
+        self.translate(number, self.on(date)?)
     }
 
     /// The number in `target`'s structure for a number of any structure: itself where the
@@ -382,18 +392,6 @@ pub fn is_special_home_code(number: &str) -> bool {
     matches!(number, "9000" | "9900" | "9999")
 }
 
-/// A municipality number of the 2020 structure: what rule E108 still checks. Judging by
-/// the incident's date ([`Register::judge`], E108/W211 as DOMAIN.md §6 writes them) is the
-/// next step of issue 16, together with the structure every grouping uses.
-pub fn is_valid_place_municipality(number: &str) -> bool {
-    Register::standard().structure(2020).is_some_and(|s| s.contains(number))
-}
-
-/// A valid home municipality: a municipality of the 2020 structure, or a special code.
-pub fn is_valid_home_municipality(number: &str) -> bool {
-    is_special_home_code(number) || is_valid_place_municipality(number)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,7 +427,9 @@ mod tests {
         assert_eq!(r.judge("0301", d23), Verdict::InForce);
         assert_eq!(r.judge("0301", d24), Verdict::InForce);
         assert_eq!(r.judge("0000", d24), Verdict::Unknown);
-        assert_eq!(r.judge("0301", date(2019, 6, 1)), Verdict::Unknown, "before the register");
+        // Before the register's first structure, that structure judges.
+        assert_eq!(r.judge("0301", date(2019, 6, 1)), Verdict::InForce);
+        assert_eq!(r.judge("3101", date(2019, 6, 1)), Verdict::NotYetValid { from: d24 });
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub struct Patient {
     pub sex: Option<Kjonn>,
     /// Keyed pseudonym of the fødselsnummer (§9); the clear value is never kept.
     pub pseudonym: Option<String>,
+    /// In force on the incident's date (DOMAIN.md §6 E108, W211): as sent, or the
+    /// successor of an expired number.
     pub home_municipality: Option<String>,
+    /// The number as sent where it differs from the one in force (W211), for audit.
+    pub home_municipality_sent: Option<String>,
     pub insurance_nation: Option<String>,
 }
 
@@ -56,7 +60,11 @@ pub struct Action {
     pub free_at: Option<Instant>,
     pub free_at_station_at: Option<Instant>,
     pub wanted_delivered_at: Option<Instant>,
+    /// In force on the incident's date (DOMAIN.md §6 E108, W211): as sent, or the
+    /// successor of an expired number.
     pub delivery_municipality: Option<String>,
+    /// The number as sent where it differs from the one in force (W211), for audit.
+    pub delivery_municipality_sent: Option<String>,
     pub delivery_place: Option<Sted>,
 }
 
@@ -91,7 +99,11 @@ pub struct Incident {
     pub ready_at: Option<Instant>,
     pub hendelsestype: Option<Hendelsestype>,
     pub pickup_place: Option<Sted>,
+    /// In force on the incident's date (DOMAIN.md §6 E108, W211): as sent, or the
+    /// successor of an expired number.
     pub pickup_municipality: Option<String>,
+    /// The number as sent where it differs from the one in force (W211), for audit.
+    pub pickup_municipality_sent: Option<String>,
     /// `Hentested tettbygd`: `Some(true)` urban, `Some(false)` rural.
     pub urban: Option<bool>,
     pub risk: Option<String>,

@@ -273,6 +273,11 @@ pub fn oslo_month(t: Instant) -> Option<Month> {
     DateTime::<Utc>::from_timestamp(t, 0).map(|d| Month::of(d.with_timezone(&Oslo).date_naive()))
 }
 
+/// The Oslo calendar date of an instant (the date a municipality number is judged on, §4).
+pub fn oslo_date(t: Instant) -> Option<NaiveDate> {
+    DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.with_timezone(&Oslo).date_naive())
+}
+
 /// The UTC calendar month of an instant (the NEMSIS side, whose agencies span time zones).
 pub fn utc_month(t: Instant) -> Option<Month> {
     DateTime::<Utc>::from_timestamp(t, 0).map(|d| Month::of(d.date_naive()))

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use akutt_extract::{Column, Header, Level, RawIncident, RawRow};
 use akutt_model::codes::is_valid_criterion;
-use akutt_model::municipality::{is_valid_home_municipality, is_valid_place_municipality};
+use akutt_model::municipality::{is_special_home_code, Register, Verdict};
 use akutt_model::time::{format_oslo, oslo_start_of_day, parse_datetime, Instant, LocalResolution};
 use akutt_model::{
     Action, CodeList, Contact, Finding, Hastegrad, Hendelsestype, Incident, Innringer, Kjonn,
@@ -31,6 +31,9 @@ pub struct Context<'a> {
     /// The reporting period as instants: `[start, end)` (Dato fra 00:00 to the day after
     /// Dato til 00:00, Oslo time).
     pub period: Option<(Instant, Instant)>,
+    /// The municipality register numbers are judged by (E108, W211): the shipped one, or
+    /// the registry's with the structures it has loaded.
+    pub register: &'a Register,
 }
 
 /// The reporting period of `Dato fra` and `Dato til` as instants: `[Dato fra 00:00, the day
@@ -171,22 +174,80 @@ impl Checker<'_> {
         found.flatten()
     }
 
-    fn municipality(&mut self, row: &RawRow, c: Column, home: bool) -> Option<String> {
-        let v = self.get(row, c)?;
-        let ok = if home { is_valid_home_municipality(v) } else { is_valid_place_municipality(v) };
-        if ok {
-            Some(v.to_string())
-        } else {
-            self.push(
-                RuleCode::E108,
-                row.line,
-                Some(c),
-                Some(v),
-                format!("«{v}» i «{}» er ikke et gyldig kommunenummer", c.name()),
-                format!("«{v}» in «{}» is not a valid municipality number", c.name()),
-            );
-            None
+    /// A municipality number judged on the incident's date (DOMAIN.md §6 E108, W211):
+    /// `(in force, as sent where it differs)`. A home municipality may also be a special
+    /// code (9000, 9900, 9999). Without a date (no contact time: E103 rejects the incident)
+    /// a number of any structure passes.
+    fn municipality(
+        &mut self,
+        row: &RawRow,
+        c: Column,
+        home: bool,
+    ) -> (Option<String>, Option<String>) {
+        let Some(v) = self.get(row, c) else { return (None, None) };
+        if home && is_special_home_code(v) {
+            return (Some(v.to_string()), None);
         }
+        let register = self.ctx.register;
+        let verdict = match self.date {
+            Some(d) => register.judge(v, d),
+            None if register.structures().iter().any(|s| s.contains(v)) => Verdict::InForce,
+            None => Verdict::Unknown,
+        };
+        let day = self.date.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default();
+        let name = |n: &str| {
+            self.date
+                .and_then(|d| register.on(d))
+                .and_then(|s| s.get(n))
+                .map_or_else(String::new, |m| format!(" {}", m.name))
+        };
+        let col = c.name();
+        let (nb, en) = match verdict {
+            Verdict::InForce => return (Some(v.to_string()), None),
+            Verdict::Successor { to } => {
+                let to_name = name(&to);
+                self.push(
+                    RuleCode::W211,
+                    row.line,
+                    Some(c),
+                    Some(v),
+                    format!(
+                        "«{v}» i «{col}» var utgått {day}; lagret som etterfølgeren {to}{to_name}"
+                    ),
+                    format!(
+                        "«{v}» in «{col}» had expired by {day}; stored as its successor {to}{to_name}"
+                    ),
+                );
+                return (Some(to), Some(v.to_string()));
+            }
+            Verdict::Split { to } => (
+                format!(
+                    "«{v}» i «{col}» var utgått {day} og delt i {}: hvilken som menes kan ikke vites",
+                    to.join(", ")
+                ),
+                format!(
+                    "«{v}» in «{col}» had expired by {day} and was split into {}: which one is meant cannot be known",
+                    to.join(", ")
+                ),
+            ),
+            Verdict::NotYetValid { from } => {
+                let from = from.format("%d.%m.%Y");
+                (
+                    format!("«{v}» i «{col}» gjelder først fra {from}, ikke {day}"),
+                    format!("«{v}» in «{col}» is only valid from {from}, not on {day}"),
+                )
+            }
+            Verdict::Unknown if day.is_empty() => (
+                format!("«{v}» i «{col}» er ikke et gyldig kommunenummer"),
+                format!("«{v}» in «{col}» is not a valid municipality number"),
+            ),
+            Verdict::Unknown => (
+                format!("«{v}» i «{col}» er ikke et gyldig kommunenummer {day}"),
+                format!("«{v}» in «{col}» is not a valid municipality number on {day}"),
+            ),
+        };
+        self.push(RuleCode::E108, row.line, Some(c), Some(v), nb, en);
+        (None, None)
     }
 
     /// E106: every row of a record must agree on the record's repeated columns.
@@ -339,7 +400,8 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
     let hendelsestype =
         ck.map(first, Column::TypeHendelse, CodeList::Hendelsestype).and_then(Hendelsestype::parse);
     let pickup_place = ck.map(first, Column::TypeHentested, CodeList::Sted).and_then(Sted::parse);
-    let pickup_municipality = ck.municipality(first, Column::KommuneHentested, false);
+    let (pickup_municipality, pickup_municipality_sent) =
+        ck.municipality(first, Column::KommuneHentested, false);
     let urban = match ck.get(first, Column::HentestedTettbygd) {
         None => None,
         Some(v) => match v.to_uppercase().as_str() {
@@ -373,6 +435,7 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
         hendelsestype,
         pickup_place,
         pickup_municipality,
+        pickup_municipality_sent,
         urban,
         risk,
         city_district,
@@ -415,7 +478,8 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
         let patient_number = ck.number(r, Column::TiltakPasient);
         let delivery_place =
             ck.map(r, Column::TypeLeveringssted, CodeList::Sted).and_then(Sted::parse);
-        let delivery_municipality = ck.municipality(r, Column::KommuneLeveringssted, false);
+        let (delivery_municipality, delivery_municipality_sent) =
+            ck.municipality(r, Column::KommuneLeveringssted, false);
         let times = [
             ck.time(r, Column::TiltakOpprettet),
             ck.time(r, Column::Varslet),
@@ -439,6 +503,7 @@ pub fn validate(raw: &RawIncident, ctx: &Context<'_>, stats: &mut MappingStats) 
             mission_id: text(Column::Oppdragsnummer),
             mission_type: text(Column::TypeOppdrag),
             delivery_municipality,
+            delivery_municipality_sent,
             delivery_place,
             ..Action::default()
         });
@@ -674,7 +739,8 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
             None
         }
     });
-    let home_municipality = ck.municipality(r, Column::Folkeregisterkommune, true);
+    let (home_municipality, home_municipality_sent) =
+        ck.municipality(r, Column::Folkeregisterkommune, true);
     let text = |c: Column| ck.get(r, c).map(str::to_string);
     Patient {
         number,
@@ -685,6 +751,7 @@ fn patient(ck: &mut Checker<'_>, r: &RawRow) -> Patient {
         sex,
         pseudonym,
         home_municipality,
+        home_municipality_sent,
         insurance_nation: text(Column::Trygdenasjon),
     }
 }

@@ -44,7 +44,13 @@ fn run(bytes: &[u8]) -> Checked {
         let mapping = MappingTable::parse(fixture::MAPPING).unwrap();
         let pseudonymiser = Pseudonymiser::new(b"test key");
         let period = reporting_period(s.submission.period_from, s.submission.period_to);
-        let ctx = Context { header, mapping: &mapping, pseudonymiser: &pseudonymiser, period };
+        let ctx = Context {
+            header,
+            mapping: &mapping,
+            pseudonymiser: &pseudonymiser,
+            period,
+            register: akutt_model::municipality::Register::standard(),
+        };
         fold(bytes, &s, |e| match e {
             Event::Incident(raw) => {
                 let o = validate(&raw, &ctx, &mut out.stats);
@@ -327,6 +333,97 @@ fn e108_invalid_municipality() {
             E108 4 H3 Kommunenummer leveringssted
         "#]],
     );
+}
+
+/// A row of incident `id` on `day` (`dd.mm.yyyy`, every time point moved to it) in a file
+/// of December 2023 and January 2024, with its municipality columns set.
+fn reform_row(
+    id: &'static str,
+    day: &'static str,
+    pickup: &'static str,
+    home: &'static str,
+    delivery: &'static str,
+) -> Vec<(&'static str, String)> {
+    let mut row: Vec<(&'static str, String)> = fixture::base()
+        .into_iter()
+        .filter(|(k, v)| k.contains("dato/tid") && !v.is_empty())
+        .map(|(k, v)| (k, format!("{day}{}", &v[10..])))
+        .collect();
+    row.extend([
+        ("Dato fra", "01.12.2023".to_string()),
+        ("Dato til", "31.01.2024".to_string()),
+        ("Hendelsesnummer", id.to_string()),
+        ("Kommunenummer hentested", pickup.to_string()),
+        ("Folkeregisterkommune", home.to_string()),
+        ("Kommunenummer leveringssted", delivery.to_string()),
+    ]);
+    row
+}
+
+/// DOMAIN.md §4, §6: municipality numbers are judged on the incident's date, across the
+/// 2024 reform (3001 Halden became 3101; 1507 Ålesund split into 1508 and 1580).
+#[test]
+fn e108_w211_municipality_numbers_are_judged_on_the_incidents_date() {
+    let rows = [
+        // Both numberings, each valid on its date.
+        reform_row("H1", "31.12.2023", "3001", "1507", "3003"),
+        reform_row("H2", "01.01.2024", "3101", "1508", "3105"),
+        // An expired number with one successor: kept as the successor (W211).
+        reform_row("H3", "01.01.2024", "3001", "3001", "3003"),
+        // The Ålesund split after the reform: which successor is meant is unknown (E108).
+        reform_row("H4", "01.01.2024", "1507", "0301", "0301"),
+        // A 2024 number used in 2023 (E108), as home and delivery municipality too.
+        reform_row("H5", "31.12.2023", "3101", "0301", "0301"),
+        reform_row("H6", "31.12.2023", "0301", "1580", "3105"),
+        // Special home codes are valid on any date.
+        reform_row("H7", "01.01.2024", "0301", "9900", "0301"),
+    ];
+    let borrowed: Vec<Vec<(&str, &str)>> =
+        rows.iter().map(|r| r.iter().map(|(k, v)| (*k, v.as_str())).collect()).collect();
+    let overrides: Vec<&[(&str, &str)]> = borrowed.iter().map(Vec::as_slice).collect();
+    let o = check(
+        extract(&overrides),
+        expect![[r#"
+            E108 5 H4 Kommunenummer hentested
+            E108 6 H5 Kommunenummer hentested
+            E108 7 H6 Folkeregisterkommune
+            E108 7 H6 Kommunenummer leveringssted
+            W211 4 H3 Folkeregisterkommune
+            W211 4 H3 Kommunenummer hentested
+            W211 4 H3 Kommunenummer leveringssted
+        "#]],
+    );
+    let ids: Vec<&str> = o.accepted.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["H1", "H2", "H3", "H7"]);
+    let h3 = &o.accepted[2];
+    assert_eq!(
+        (h3.pickup_municipality.as_deref(), h3.pickup_municipality_sent.as_deref()),
+        (Some("3101"), Some("3001"))
+    );
+    assert_eq!(
+        (
+            h3.patients[0].home_municipality.as_deref(),
+            h3.patients[0].home_municipality_sent.as_deref()
+        ),
+        (Some("3101"), Some("3001"))
+    );
+    let delivery = &h3.actions[0];
+    assert_eq!(
+        (delivery.delivery_municipality.as_deref(), delivery.delivery_municipality_sent.as_deref()),
+        (Some("3105"), Some("3003"))
+    );
+    // Numbers valid on their date are kept as sent, with nothing beside them.
+    assert_eq!(o.accepted[0].pickup_municipality.as_deref(), Some("3001"));
+    assert_eq!(o.accepted[0].pickup_municipality_sent, None);
+    assert_eq!(o.accepted[3].patients[0].home_municipality.as_deref(), Some("9900"));
+    // The messages name both numbers and the date, or the split's successors.
+    let w211 = o.findings.iter().find(|f| f.code.code() == "W211").unwrap();
+    assert!(w211.message_en.contains("3001") && w211.message_en.contains("3101"), "{w211:?}");
+    assert!(w211.message_en.contains("01.01.2024"), "{w211:?}");
+    let split = o.findings.iter().find(|f| f.incident.as_deref() == Some("H4")).unwrap();
+    assert!(split.message_en.contains("1508, 1580"), "{split:?}");
+    let early = o.findings.iter().find(|f| f.incident.as_deref() == Some("H5")).unwrap();
+    assert!(early.message_en.contains("only valid from 01.01.2024"), "{early:?}");
 }
 
 // ---- warnings: the record is kept ----

@@ -7,8 +7,10 @@
 
 use std::path::Path;
 
+use akutt_model::municipality::{parse_changes, parse_municipalities, Register, RegisterError};
 use akutt_model::CodeList;
 use akutt_rules::{MappingEntry, MappingTable};
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::{Result, StoreError};
@@ -92,6 +94,19 @@ CREATE TABLE IF NOT EXISTS audit_log (
     path TEXT NOT NULL,
     status INTEGER NOT NULL
 );
+-- The municipality register's loaded files (`akutt municipalities load`), beside the
+-- shipped 2020 and 2024 structures: a structure in force from a date, or a change list
+-- effective on a date (DOMAIN.md §4, §8). Kept as the text loaded, read at open.
+CREATE TABLE IF NOT EXISTS municipality_files (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,               -- structure | changes
+    year INTEGER,                     -- a structure's name
+    valid_from TEXT NOT NULL,         -- YYYY-MM-DD: in force from / effective on
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS population_entries (
     population_version_id INTEGER NOT NULL REFERENCES population_versions(id),
     kommune TEXT NOT NULL,
@@ -99,6 +114,27 @@ CREATE TABLE IF NOT EXISTS population_entries (
     inhabitants INTEGER NOT NULL
 );
 ";
+
+/// A file of the municipality register: a structure (`year` set) in force from
+/// `valid_from`, or a change list effective on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MunicipalityFile {
+    pub year: Option<i32>,
+    pub valid_from: NaiveDate,
+    pub source: String,
+    pub sha256: String,
+    pub text: String,
+}
+
+impl MunicipalityFile {
+    /// The register with this file added (fails as the file's reader does).
+    pub fn apply(&self, r: Register) -> Result<Register, RegisterError> {
+        Ok(match self.year {
+            Some(y) => r.with_structure(y, self.valid_from, parse_municipalities(&self.text)?),
+            None => r.with_changes(parse_changes(&self.text, self.valid_from)?),
+        })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmissionStatus {
@@ -477,6 +513,61 @@ impl Catalog {
         Ok(dv)
     }
 
+    /// Keeps a loaded file of the municipality register (read back by [`Catalog::register`]).
+    pub fn save_municipality_file(&mut self, file: &MunicipalityFile) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO municipality_files (kind, year, valid_from, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                if file.year.is_some() { "structure" } else { "changes" },
+                file.year,
+                file.valid_from.to_string(),
+                file.source,
+                file.sha256,
+                file.text,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The files loaded into the municipality register, oldest first.
+    pub fn municipality_files(&self) -> Result<Vec<MunicipalityFile>> {
+        let mut st = self.conn.prepare(
+            "SELECT year, valid_from, source, sha256, text FROM municipality_files ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<i32>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(year, from, source, sha256, text)| {
+                let valid_from = from.parse().map_err(|_| {
+                    StoreError::Invalid(format!("municipality file {source}: date {from:?}"))
+                })?;
+                Ok(MunicipalityFile { year, valid_from, source, sha256, text })
+            })
+            .collect()
+    }
+
+    /// The municipality register: the shipped structures and changes with every loaded file
+    /// on top (a loaded structure of a shipped year replaces it).
+    pub fn register(&self) -> Result<Register> {
+        let mut r = Register::standard().clone();
+        for f in self.municipality_files()? {
+            r = f
+                .apply(r)
+                .map_err(|e| StoreError::Invalid(format!("municipality file {}: {e}", f.source)))?;
+        }
+        Ok(r)
+    }
+
     /// The population in force at a data version (the latest load at or before it).
     pub fn population_at(&self, data_version: i64) -> Result<Option<Vec<(String, i32, u64)>>> {
         let id: Option<i64> = self
@@ -751,7 +842,7 @@ impl Catalog {
                 "INSERT INTO mapping_entries (mapping_version_id, kodeverk, local_code, national_code, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for e in table.entries() {
-                let d = |x: Option<chrono::NaiveDate>| x.map(|d| d.format("%Y-%m-%d").to_string());
+                let d = |x: Option<NaiveDate>| x.map(|d| d.format("%Y-%m-%d").to_string());
                 st.execute(params![
                     mv,
                     e.list.name(),
@@ -780,9 +871,8 @@ impl Catalog {
         let mut st = self.conn.prepare(
             "SELECT kodeverk, local_code, national_code, valid_from, valid_to FROM mapping_entries WHERE mapping_version_id = ?1",
         )?;
-        let date = |s: Option<String>| {
-            s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
-        };
+        let date =
+            |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
         let entries = st
             .query_map([id], |r| {
                 Ok((

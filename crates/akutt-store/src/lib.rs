@@ -17,8 +17,8 @@ pub mod private;
 pub mod tables;
 
 pub use catalog::{
-    AuditEntry, Catalog, DataVersion, MappingVersion, NewAudit, Submission, SubmissionStatus,
-    UserRow, KIND_AMK, KIND_NEMSIS,
+    AuditEntry, Catalog, DataVersion, MappingVersion, MunicipalityFile, NewAudit, Submission,
+    SubmissionStatus, UserRow, KIND_AMK, KIND_NEMSIS,
 };
 pub use layout::DataDir;
 pub use tables::{NemsisWriter, TableSet, NEMSIS_TABLE, TABLES};

@@ -80,6 +80,7 @@ const INCIDENT_COLUMNS: &[(&str, Kind)] = &[
     ("n_road_missions", Kind::I32),
     ("n_air_missions", Kind::I32),
     ("n_ambulance_actions", Kind::I32),
+    ("pickup_municipality_sent", Kind::Str),
 ];
 
 const CONTACT_COLUMNS: &[(&str, Kind)] = &[
@@ -106,6 +107,7 @@ const PATIENT_COLUMNS: &[(&str, Kind)] = &[
     ("pseudonym", Kind::Str),
     ("home_municipality", Kind::Str),
     ("insurance_nation", Kind::Str),
+    ("home_municipality_sent", Kind::Str),
 ];
 
 const ACTION_COLUMNS: &[(&str, Kind)] = &[
@@ -133,6 +135,7 @@ const ACTION_COLUMNS: &[(&str, Kind)] = &[
     ("delivery_municipality", Kind::Str),
     ("delivery_place", Kind::Str),
     ("mission_time_s", Kind::I64),
+    ("delivery_municipality_sent", Kind::Str),
 ];
 
 /// `nemsis_records`: one row per NEMSIS patient care report (docs/NEMSIS.md). Code lists are
@@ -544,6 +547,7 @@ impl TableSet {
         w.i32(n(f.road_missions as usize));
         w.i32(n(f.air_missions as usize));
         w.i32(n(f.ambulance_actions as usize));
+        w.str(inc.pickup_municipality_sent.as_deref());
         w.end_row()?;
 
         for c in &inc.contacts {
@@ -572,6 +576,7 @@ impl TableSet {
             w.str(p.pseudonym.as_deref());
             w.str(p.home_municipality.as_deref());
             w.str(p.insurance_nation.as_deref());
+            w.str(p.home_municipality_sent.as_deref());
             w.end_row()?;
         }
         for a in &inc.actions {
@@ -602,6 +607,7 @@ impl TableSet {
             w.i64(
                 a.is_mission().then(|| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v)).flatten(),
             );
+            w.str(a.delivery_municipality_sent.as_deref());
             w.end_row()?;
         }
         Ok(())

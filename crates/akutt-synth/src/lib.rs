@@ -599,13 +599,20 @@ fn file_level_faults(
 fn write_population(cfg: &Config, world: &World) -> Result<(), SynthError> {
     let path = cfg.out.join("population.csv");
     let mut text = String::from("kommunenummer;år;folkemengde\n");
+    // Each year in the structure in force on its 1 January (Statistics Norway's tables of
+    // the time; `akutt population load` translates them into one structure).
+    let register = akutt_model::municipality::Register::standard();
     for year in cfg.months.from().year() - 1..=cfg.months.to().year() {
+        let first_day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+        let mut rows: BTreeMap<String, u64> = BTreeMap::new();
         for p in &world.places {
-            text.push_str(&format!(
-                "{};{year};{}\n",
-                p.number(),
-                p.population(year).round() as u64
-            ));
+            let number = register
+                .number_on(p.number(), first_day)
+                .map_or_else(|| p.number().to_string(), |t| t.number);
+            *rows.entry(number).or_default() += p.population(year).round() as u64;
+        }
+        for (number, n) in rows {
+            text.push_str(&format!("{number};{year};{n}\n"));
         }
     }
     std::fs::write(&path, text).map_err(io(&path))

@@ -3,6 +3,8 @@
 //! them, local codes from the centre's code book, local Oslo times.
 
 use akutt_extract::Column;
+use akutt_model::municipality::{is_special_home_code, Register};
+use akutt_model::time::oslo_date;
 use akutt_model::{CodeList, Hastegrad, Instant};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use chrono_tz::Europe::Oslo;
@@ -169,7 +171,17 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
         code(CodeList::Hendelsestype, inc.hendelsestype.code(), inc.alternative_code),
     );
     set(&mut base, Column::TypeHentested, code(CodeList::Sted, inc.pickup.code(), false));
-    set(&mut base, Column::KommuneHentested, inc.municipality);
+    // The world is drawn in the 2020 structure; the extract carries the numbers in force
+    // on the incident's date (DOMAIN.md §4: 2024 numbers from 1 January 2024).
+    let day = inc.contacts.first().map_or(inc.created, |c| c.at);
+    let day = oslo_date(day).unwrap_or_default();
+    let in_force = |n: &str| -> String {
+        if is_special_home_code(n) {
+            return n.to_string();
+        }
+        Register::standard().number_on(n, day).map_or_else(|| n.to_string(), |t| t.number)
+    };
+    set(&mut base, Column::KommuneHentested, in_force(inc.municipality));
     set(&mut base, Column::HentestedTettbygd, if inc.urban { "J" } else { "N" });
 
     let (nc, np, na) = (inc.contacts.len(), inc.patients.len(), inc.actions.len());
@@ -222,7 +234,7 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
             if let Some(f) = &p.fnr {
                 set(&mut row, Column::Fodselsnummer, f.clone());
             }
-            set(&mut row, Column::Folkeregisterkommune, p.home.clone());
+            set(&mut row, Column::Folkeregisterkommune, in_force(&p.home));
             if rendered.patient_first[pi] == usize::MAX {
                 rendered.patient_first[pi] = i;
             }
@@ -248,7 +260,7 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
                 }
             }
             if let Some((place, muni)) = &a.delivery {
-                set(&mut row, Column::KommuneLeveringssted, muni.clone());
+                set(&mut row, Column::KommuneLeveringssted, in_force(muni));
                 set(&mut row, Column::TypeLeveringssted, code(CodeList::Sted, place.code(), false));
             }
             rendered.action_row.push(i);
