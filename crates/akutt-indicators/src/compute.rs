@@ -2,13 +2,16 @@
 //! one pass groups the rows, each group's samples give exact nearest-rank percentiles.
 //! No I/O: the rows come from the store (or, in tests, straight from incidents).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use akutt_disclosure::{CellKey, Count, IncidentKeys, Part, RecordKey, RecordKeyer};
+use akutt_model::municipality::Register;
 use akutt_model::{Hastegrad, Hendelsestype, Incident, Month, MonthRange, Sambandsvei};
 use serde::Serialize;
 
 use crate::facts::{facts, is_misdial, is_reported};
+use crate::geography::{Places, SplitNote, UnknownStructure};
 use crate::indicator::Indicator;
 use crate::percentile::{summarise, Summary};
 
@@ -193,6 +196,9 @@ pub struct Dataset {
     /// Row indices by month, in row order: a period's rows without a full scan (rows
     /// without a month are in no period).
     pub by_month: BTreeMap<Month, Vec<u32>>,
+    /// The municipality register the stored numbers are translated by (`None`: the
+    /// shipped one).
+    pub register: Option<Arc<Register>>,
 }
 
 impl Dataset {
@@ -295,12 +301,12 @@ impl Key {
         Key::ALL.into_iter().find(|k| k.name() == s.trim())
     }
 
-    fn code(self, r: &Row) -> u32 {
+    fn code(self, r: &Row, places: &Places<'_>) -> u32 {
         match self {
             Key::Centre => u32::from(r.centre),
             Key::Month => r.month.map_or(NO_MONTH, Month::ordinal),
             Key::Year => r.month.map_or(NO_MONTH, |m| m.year().unsigned_abs()),
-            Key::Kommune => u32::from(r.kommune),
+            Key::Kommune => u32::from(places.of(r.kommune)),
             Key::Urgency => r.urgency.map_or(9, |u| u as u32),
             Key::Hendelsestype => r.hendelsestype.map_or(99, |t| t as u32),
             Key::Sambandsvei => r.sambandsvei.map_or(99, |t| t as u32),
@@ -308,7 +314,7 @@ impl Key {
         }
     }
 
-    fn value(self, code: u32, dict: &Dict) -> GroupValue {
+    fn value(self, code: u32, dict: &Dict, places: &Places<'_>) -> GroupValue {
         match self {
             Key::Centre => dict
                 .centres
@@ -319,10 +325,10 @@ impl Key {
                 .map_or(GroupValue::Null, |m| GroupValue::Text(m.to_string())),
             Key::Year if code == NO_MONTH => GroupValue::Null,
             Key::Year => GroupValue::Number(i64::from(code)),
-            Key::Kommune => dict
-                .kommuner
-                .get(code as usize)
-                .map_or(GroupValue::Null, |k| GroupValue::Text(k.clone())),
+            Key::Kommune => u16::try_from(code)
+                .ok()
+                .and_then(|c| places.number(c))
+                .map_or(GroupValue::Null, |k| GroupValue::Text(k.to_string())),
             Key::Urgency => Hastegrad::ALL
                 .get(code as usize)
                 .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
@@ -360,15 +366,23 @@ pub struct Query {
     /// Further filters, each a key and the value it must have (`("urgency", "R")`,
     /// `("area", "rural")`, `("kommune", "0301")`, …); several are all required.
     pub filters: Vec<(Key, String)>,
+    /// The municipality structure of every grouping, filter and rate by municipality
+    /// (`None`: the newest; DOMAIN.md §8 "Geography through time").
+    pub structure: Option<i32>,
 }
 
 impl Key {
     /// The code a filter value stands for (`None`: no row can match).
-    fn filter_code(self, value: &str, dict: &Dict) -> Option<u32> {
+    fn filter_code(self, value: &str, dict: &Dict, places: &Places<'_>) -> Option<u32> {
         let v = value.trim();
         match self {
             Key::Centre => dict.centre_id(&v.to_uppercase()).map(u32::from),
-            Key::Kommune => dict.kommune_ids.get(v).map(|k| u32::from(*k)),
+            // A number of any structure, translated like the records.
+            Key::Kommune => places
+                .register
+                .translate(v, places.structure)
+                .and_then(|t| places.id(&t.number))
+                .map(u32::from),
             Key::Month => Month::parse(v).ok().map(Month::ordinal),
             Key::Year => v.parse().ok(),
             Key::Urgency => {
@@ -515,10 +529,10 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * k).round() / k
 }
 
-fn key_of(by: &[Key], r: &Row, extra: u32) -> GroupKey {
+fn key_of(by: &[Key], r: &Row, extra: u32, places: &Places<'_>) -> GroupKey {
     let mut k = [u32::MAX; 9];
     for (i, key) in by.iter().enumerate() {
-        k[i] = key.code(r);
+        k[i] = key.code(r, places);
     }
     k[8] = extra;
     k
@@ -528,14 +542,9 @@ fn group_of(
     by: &[Key],
     k: &GroupKey,
     dict: &Dict,
-    extra: Option<Key>,
+    places: &Places<'_>,
 ) -> BTreeMap<&'static str, GroupValue> {
-    let mut g: BTreeMap<&'static str, GroupValue> =
-        by.iter().enumerate().map(|(i, key)| (key.name(), key.value(k[i], dict))).collect();
-    if let Some(e) = extra {
-        g.insert(e.name(), e.value(k[8], dict));
-    }
-    g
+    by.iter().enumerate().map(|(i, key)| (key.name(), key.value(k[i], dict, places))).collect()
 }
 
 /// Everything accumulated for one group of the `--by` keys.
@@ -589,12 +598,76 @@ pub fn compute(data: &Dataset, q: &Query, population: Option<&Population>) -> Ve
     compute_only(data, q, population, &Indicator::ALL)
 }
 
-/// [`compute`] restricted to some indicators.
+/// [`compute`] restricted to some indicators (no figures for a structure the register
+/// does not have: the surfaces check it first, see [`compute_answer`]).
 pub fn compute_only(
     data: &Dataset,
     q: &Query,
     population: Option<&Population>,
     only: &[Indicator],
+) -> Vec<Figure> {
+    compute_answer(data, q, population, only).map(|a| a.figures).unwrap_or_default()
+}
+
+/// The figures of an answer and what its readers must be told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Computed {
+    pub figures: Vec<Figure>,
+    /// The municipality structure of the answer (its year).
+    pub structure: i32,
+    /// Numbers of the answer's records or population that split and were mapped to their
+    /// largest successor (DOMAIN.md §8).
+    pub splits: Vec<SplitNote>,
+}
+
+/// [`compute_only`] with the structure the answer is given in and its notes.
+pub fn compute_answer(
+    data: &Dataset,
+    q: &Query,
+    population: Option<&Population>,
+    only: &[Indicator],
+) -> Result<Computed, UnknownStructure> {
+    let register = data.register.as_deref().unwrap_or_else(|| Register::standard());
+    let mut places = Places::new(register, &data.dict, q.structure)?;
+    let structure = places.structure.year;
+    // Population first: its numbers may add places the records do not have.
+    let mut splits: BTreeSet<SplitNote> = BTreeSet::new();
+    let people = population.map(|p| {
+        let mut by: HashMap<(u16, i32), u64> = HashMap::new();
+        for ((number, year), n) in &p.by_kommune_year {
+            let (id, split) = places.translate(number);
+            if id == UNKNOWN {
+                continue;
+            }
+            if split {
+                splits.extend(places.split_note(number));
+            }
+            *by.entry((id, *year)).or_default() += n;
+        }
+        by
+    });
+    let figures = compute_in(data, q, people.as_ref(), only, &places);
+    let by_place =
+        q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
+    if by_place || people.is_some() {
+        let used: BTreeSet<u16> = data
+            .by_month
+            .range(q.months.from()..=q.months.to())
+            .flat_map(|(_, ix)| ix.iter())
+            .map(|&i| data.rows[i as usize].kommune)
+            .filter(|&k| places.is_split(k))
+            .collect();
+        splits.extend(places.notes_of(&data.dict, &used));
+    }
+    Ok(Computed { figures, structure, splits: splits.into_iter().collect() })
+}
+
+fn compute_in(
+    data: &Dataset,
+    q: &Query,
+    population: Option<&HashMap<(u16, i32), u64>>,
+    only: &[Indicator],
+    places: &Places<'_>,
 ) -> Vec<Figure> {
     let want = |id: Indicator| only.contains(&id);
     let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
@@ -603,14 +676,14 @@ pub fn compute_only(
     }
     let centre = centre.flatten();
     let filters: Vec<(Key, Option<u32>)> =
-        q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict))).collect();
+        q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict, places))).collect();
     if filters.iter().any(|(_, c)| c.is_none()) {
         return Vec::new();
     }
     let selected = |r: &Row, months: MonthRange| {
         r.month.is_some_and(|m| months.contains(m))
             && centre.is_none_or(|c| r.centre == c)
-            && filters.iter().all(|(k, c)| Some(k.code(r)) == *c)
+            && filters.iter().all(|(k, c)| Some(k.code(r, places)) == *c)
     };
     let by: Vec<Key> = q.by.iter().copied().take(8).collect();
     let by = &by[..];
@@ -647,7 +720,7 @@ pub fn compute_only(
         if !selected(r, q.months) || !r.reported() {
             continue;
         }
-        let k = key_of(by, r, 0);
+        let k = key_of(by, r, 0, places);
         let slot = slots.get(k);
         if w_missions {
             row_slot[i] = u32::try_from(slot).unwrap_or(u32::MAX);
@@ -704,19 +777,19 @@ pub fn compute_only(
             any_last_year = true;
             let mut shifted = *r;
             shifted.month = r.month.and_then(|m| m.plus_years(1));
-            last_year.entry(key_of(by, &shifted, 0)).or_default().add(r);
+            last_year.entry(key_of(by, &shifted, 0, places)).or_default().add(r);
         }
     }
 
-    let inhabitants = population.filter(|_| w_volume).map(|p| Inhabitants::new(p, data, q));
+    let inhabitants = population.filter(|_| w_volume).map(|p| Inhabitants::new(p, data, q, places));
     let mut out = Vec::new();
     let dict = &data.dict;
     for (k, acc) in slots.keys.iter().zip(slots.accs) {
-        let group = || group_of(by, k, dict, None);
+        let group = || group_of(by, k, dict, places);
         if w_volume {
             let c = acc.volume;
             let people =
-                inhabitants.as_ref().and_then(|inh| inh.of_group(by, k, dict)).filter(|p| *p > 0.0);
+                inhabitants.as_ref().and_then(|inh| inh.of_group(by, k)).filter(|p| *p > 0.0);
             let per_1000 = people.map(|p| Rates {
                 contacts: Some(round(c.contacts.n as f64 * 1000.0 / p, 4)),
                 incidents: Some(round(c.incidents.n as f64 * 1000.0 / p, 4)),
@@ -827,22 +900,31 @@ pub fn compute_only(
 /// Inhabitants of a group's region: the municipality when grouped by it, else the centre's
 /// catchment (the municipalities whose incidents it handles most; the `--centre` filter
 /// counts as a centre), else the nation. For the year when grouped by month or year, else
-/// averaged over the period's months. Rates are per period, not annualised.
+/// averaged over the period's months. Rates are per period, not annualised. Municipalities
+/// are the answer's places (population translated into its structure).
 struct Inhabitants<'a> {
-    population: &'a Population,
-    /// Municipality numbers of each centre's catchment.
-    catchment: HashMap<u16, Vec<String>>,
+    population: &'a HashMap<(u16, i32), u64>,
+    /// Place ids of each centre's catchment.
+    catchment: HashMap<u16, Vec<u16>>,
+    /// Every place with population.
+    all: Vec<u16>,
     centre_filter: Option<u16>,
     months: MonthRange,
 }
 
 impl<'a> Inhabitants<'a> {
-    fn new(population: &'a Population, data: &Dataset, q: &Query) -> Inhabitants<'a> {
+    fn new(
+        population: &'a HashMap<(u16, i32), u64>,
+        data: &Dataset,
+        q: &Query,
+        places: &Places<'_>,
+    ) -> Inhabitants<'a> {
         let months = q.months;
         let mut counts: HashMap<(u16, u16), u64> = HashMap::new();
         for r in &data.rows {
-            if r.kommune != UNKNOWN {
-                *counts.entry((r.kommune, r.centre)).or_default() += 1;
+            let place = places.of(r.kommune);
+            if place != UNKNOWN {
+                *counts.entry((place, r.centre)).or_default() += 1;
             }
         }
         let mut best: HashMap<u16, (u64, u16)> = HashMap::new();
@@ -852,15 +934,18 @@ impl<'a> Inhabitants<'a> {
                 *e = (n, c);
             }
         }
-        let mut catchment: HashMap<u16, Vec<String>> = HashMap::new();
+        let mut catchment: HashMap<u16, Vec<u16>> = HashMap::new();
         for (k, (_, c)) in best {
-            catchment.entry(c).or_default().push(data.dict.kommuner[k as usize].clone());
+            catchment.entry(c).or_default().push(k);
         }
+        let mut all: Vec<u16> = population.keys().map(|(k, _)| *k).collect();
+        all.sort_unstable();
+        all.dedup();
         let centre_filter = q.centre.as_deref().and_then(|c| data.dict.centre_id(c));
-        Inhabitants { population, catchment, centre_filter, months }
+        Inhabitants { population, catchment, all, centre_filter, months }
     }
 
-    fn of_group(&self, by: &[Key], k: &GroupKey, dict: &Dict) -> Option<f64> {
+    fn of_group(&self, by: &[Key], k: &GroupKey) -> Option<f64> {
         let years: Vec<i32> = match (
             by.iter().position(|x| *x == Key::Month),
             by.iter().position(|x| *x == Key::Year),
@@ -869,21 +954,15 @@ impl<'a> Inhabitants<'a> {
             (None, Some(i)) => vec![k[i] as i32],
             _ => self.months.iter().map(Month::year).collect(),
         };
-        let of = |kommune: &str| -> f64 {
+        let of = |place: u16| -> f64 {
             let sum: f64 = years
                 .iter()
-                .map(|y| {
-                    self.population
-                        .by_kommune_year
-                        .get(&(kommune.to_string(), *y))
-                        .copied()
-                        .unwrap_or(0) as f64
-                })
+                .map(|y| self.population.get(&(place, *y)).copied().unwrap_or(0) as f64)
                 .sum();
             sum / years.len().max(1) as f64
         };
         if let Some(i) = by.iter().position(|x| *x == Key::Kommune) {
-            return dict.kommuner.get(k[i] as usize).map(|n| of(n));
+            return u16::try_from(k[i]).ok().filter(|p| *p != UNKNOWN).map(of);
         }
         let centre = by
             .iter()
@@ -892,15 +971,9 @@ impl<'a> Inhabitants<'a> {
             .or(self.centre_filter);
         match centre {
             Some(c) => {
-                Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|n| of(n)).sum()))
+                Some(self.catchment.get(&c).map_or(0.0, |ks| ks.iter().map(|&p| of(p)).sum()))
             }
-            None => {
-                let mut kommuner: Vec<&String> =
-                    self.population.by_kommune_year.keys().map(|(k, _)| k).collect();
-                kommuner.sort();
-                kommuner.dedup();
-                Some(kommuner.into_iter().map(|n| of(n)).sum())
-            }
+            None => Some(self.all.iter().map(|&p| of(p)).sum()),
         }
     }
 }

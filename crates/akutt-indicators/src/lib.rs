@@ -8,15 +8,17 @@
 pub mod compute;
 pub mod disclosure;
 pub mod facts;
+pub mod geography;
 pub mod indicator;
 pub mod percentile;
 pub mod request;
 
 pub use compute::{
-    compute, Dataset, Dict, Figure, GroupValue, Key, MissionTime, Population, Query, Row, RowKeys,
-    Values,
+    compute, compute_answer, Computed, Dataset, Dict, Figure, GroupValue, Key, MissionTime,
+    Population, Query, Row, RowKeys, Values,
 };
 pub use disclosure::{publish, PublicFigure, PublicValues};
 pub use facts::{facts, Facts};
+pub use geography::{Places, SplitNote, UnknownStructure};
 pub use indicator::Indicator;
 pub use request::{Param, RawRequest, Request, RequestError};

@@ -8,7 +8,8 @@
 //! - `where`: filters `key:value`, comma-separated; several must all hold (`=` is read as
 //!   `:`, the CLI's earlier form);
 //! - `indicator`: indicator ids, comma-separated; none means all;
-//! - `as_of`: a data version ≥ 1.
+//! - `as_of`: a data version ≥ 1;
+//! - `structure`: the year of the municipality structure (`2020`, `2024`; none: the newest).
 
 use std::fmt;
 
@@ -27,6 +28,7 @@ pub struct RawRequest<'a> {
     pub filters: Vec<&'a str>,
     pub indicators: Vec<&'a str>,
     pub as_of: Option<i64>,
+    pub structure: Option<&'a str>,
 }
 
 /// A validated request.
@@ -48,6 +50,7 @@ pub enum Param {
     Where,
     Indicator,
     AsOf,
+    Structure,
 }
 
 impl Param {
@@ -61,6 +64,7 @@ impl Param {
             Param::Where => "where",
             Param::Indicator => "indicator",
             Param::AsOf => "as_of",
+            Param::Structure => "structure",
         }
     }
 
@@ -74,6 +78,7 @@ impl Param {
             Param::Where => "--where",
             Param::Indicator => "--indicator",
             Param::AsOf => "--as-of",
+            Param::Structure => "--structure",
         }
     }
 }
@@ -88,6 +93,7 @@ pub enum RequestError {
     NotAFilter(String),
     UnknownIndicator(String),
     AsOf(i64),
+    Structure(String),
 }
 
 impl RequestError {
@@ -134,6 +140,13 @@ impl fmt::Display for Named<'_> {
             }
             RequestError::AsOf(v) => {
                 write!(f, "{} must be a data version of 1 or more, got {v}", n(Param::AsOf))
+            }
+            RequestError::Structure(v) => {
+                write!(
+                    f,
+                    "{} must be the year of a municipality structure, got «{v}»",
+                    n(Param::Structure)
+                )
             }
         }
     }
@@ -203,7 +216,20 @@ impl Request {
         if let Some(v) = raw.as_of.filter(|v| *v < 1) {
             return Err(RequestError::AsOf(v));
         }
-        Ok(Request { query: Query { months, centre, by, filters }, indicators, as_of: raw.as_of })
+        let structure = match raw.structure.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|y| (1838..=9999).contains(y))
+                    .ok_or_else(|| RequestError::Structure(v.into()))?,
+            ),
+        };
+        Ok(Request {
+            query: Query { months, centre, by, filters, structure },
+            indicators,
+            as_of: raw.as_of,
+        })
     }
 }
 

@@ -53,7 +53,13 @@ fn with(mut inc: Incident, f: impl FnOnce(&mut Incident)) -> Incident {
 /// One month's query.
 fn query(month: &str, by: &[Key]) -> Query {
     let m = Month::parse(month).unwrap();
-    Query { months: MonthRange::single(m), centre: None, by: by.to_vec(), filters: vec![] }
+    Query {
+        months: MonthRange::single(m),
+        centre: None,
+        by: by.to_vec(),
+        filters: vec![],
+        structure: None,
+    }
 }
 
 /// March 2024, the month of [`T`].
@@ -312,4 +318,107 @@ fn filters_select_rows_by_any_key() {
     );
     assert_eq!(response(vec![(Key::Urgency, "G")]), None);
     assert_eq!(response(vec![(Key::Kommune, "9999")]), None, "an unknown value matches nothing");
+}
+
+/// DOMAIN.md §8 "Geography through time": incidents of December 2023 (2020 numbers) and
+/// January 2024 (2024 numbers) by `kommune` count each place once, in the newest structure
+/// by default and in the 2020 one when asked; Ålesund's split is resolved to 1508 with a
+/// note; population of either structure is translated the same way.
+#[test]
+fn a_series_across_the_2024_reform_is_given_in_one_structure() {
+    // 2023-12-15 and 2024-01-15, 10:00 Oslo (CET).
+    let (dec, jan) = (1_702_630_800, 1_705_309_200);
+    let at = |id: &str, t0: i64, kommune: &str| {
+        with(incident(id, t0, Hastegrad::Gronn), |i| {
+            i.pickup_municipality = Some(kommune.into());
+        })
+    };
+    let data = dataset(&[
+        at("A", dec, "3001"), // Halden, 2020 number
+        at("B", jan, "3101"), // Halden, 2024 number
+        at("C", dec, "1507"), // Ålesund before the split
+        at("D", jan, "1508"), // Ålesund after it
+        at("E", jan, "1580"), // Haram, split off Ålesund
+    ]);
+    let mut population = Population::default();
+    for (k, y, n) in [
+        ("3001", 2023, 31_000),
+        ("3101", 2024, 31_500),
+        ("1507", 2023, 67_000),
+        ("1508", 2024, 57_000),
+        ("1580", 2024, 10_000),
+    ] {
+        population.by_kommune_year.insert((k.into(), y), n);
+    }
+    let months =
+        MonthRange::new(Month::parse("2023-12").unwrap(), Month::parse("2024-01").unwrap())
+            .unwrap();
+    let q = |structure: Option<i32>, by: &[Key]| Query {
+        months,
+        centre: None,
+        by: by.to_vec(),
+        filters: vec![],
+        structure,
+    };
+    let volumes = |structure: Option<i32>, by: &[Key]| {
+        let a = akutt_indicators::compute_answer(
+            &data,
+            &q(structure, by),
+            Some(&population),
+            &[Indicator::Volume],
+        )
+        .unwrap();
+        let notes: Vec<String> =
+            a.splits.iter().map(|s| format!("{}→{}\n", s.from, s.to)).collect();
+        format!("structure {}\n{}{}", a.structure, notes.concat(), lines(&a.figures))
+    };
+    expect![[r#"
+        structure 2024
+        1507→1508
+        {"id":"volume","group":{"kommune":"1508","year":2023},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0149,"incidents":0.0149,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"1508","year":2024},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0175,"incidents":0.0175,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"1580","year":2024},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.1,"incidents":0.1,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"3101","year":2023},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0323,"incidents":0.0323,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"3101","year":2024},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0317,"incidents":0.0317,"missions":0.0},"change_vs_last_year":null}
+    "#]]
+    .assert_eq(&volumes(None, &[Key::Kommune, Key::Year]));
+    expect![[r#"
+        structure 2020
+        {"id":"volume","group":{"kommune":"1507","year":2023},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0149,"incidents":0.0149,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"1507","year":2024},"contacts":2,"incidents":2,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0299,"incidents":0.0299,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"3001","year":2023},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0323,"incidents":0.0323,"missions":0.0},"change_vs_last_year":null}
+        {"id":"volume","group":{"kommune":"3001","year":2024},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0317,"incidents":0.0317,"missions":0.0},"change_vs_last_year":null}
+    "#]]
+    .assert_eq(&volumes(Some(2020), &[Key::Kommune, Key::Year]));
+    // Over both years: each place once.
+    let places = |structure: Option<i32>| -> Vec<(String, u64)> {
+        akutt_indicators::compute_answer(
+            &data,
+            &q(structure, &[Key::Kommune]),
+            None,
+            &[Indicator::Volume],
+        )
+        .unwrap()
+        .figures
+        .iter()
+        .map(|f| match (&f.group["kommune"], &f.values) {
+            (
+                akutt_indicators::GroupValue::Text(k),
+                akutt_indicators::Values::Volume { incidents, .. },
+            ) => (k.clone(), incidents.n),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+    };
+    assert_eq!(places(None), [("1508".into(), 2), ("1580".into(), 1), ("3101".into(), 2)]);
+    assert_eq!(places(Some(2020)), [("1507".into(), 3), ("3001".into(), 2)]);
+    // A filter may name a number of either structure.
+    let filtered = |v: &str| {
+        let q = Query { filters: vec![(Key::Kommune, v.into())], ..q(None, &[]) };
+        akutt_indicators::compute_answer(&data, &q, None, &[Indicator::Volume]).unwrap().figures
+    };
+    assert_eq!(lines(&filtered("3001")), lines(&filtered("3101")));
+    // An unknown structure is refused, naming the known ones.
+    let e = akutt_indicators::compute_answer(&data, &q(Some(2019), &[]), None, &[]).unwrap_err();
+    assert_eq!(e.to_string(), "no municipality structure 2019: the register has 2020, 2024");
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use akutt_indicators::compute::compute_only;
+use akutt_indicators::compute::compute_answer;
 use akutt_indicators::disclosure::{publish, PublicFigure};
-use akutt_indicators::{RawRequest, Request};
+use akutt_indicators::{RawRequest, Request, SplitNote};
 use akutt_model::MonthRange;
 use axum::extract::{Query as QueryParams, State};
 use axum::http::header;
@@ -28,6 +28,8 @@ pub struct IndicatorParams {
     #[serde(rename = "where")]
     pub filter: Option<String>,
     pub as_of: Option<i64>,
+    /// The year of the municipality structure (none: the newest).
+    pub structure: Option<String>,
     /// Comma-separated indicator ids.
     pub indicator: Option<String>,
 }
@@ -37,6 +39,17 @@ pub struct Answer {
     pub version: i64,
     pub months: MonthRange,
     pub figures: Vec<PublicFigure>,
+    /// The municipality structure of every figure by municipality (its year).
+    pub structure: i32,
+    /// Numbers that split and were counted in their largest successor.
+    pub splits: Vec<SplitNote>,
+}
+
+impl Answer {
+    /// The notes of the answer about its municipalities, one sentence each.
+    pub fn notes(&self) -> Vec<String> {
+        self.splits.iter().map(ToString::to_string).collect()
+    }
 }
 
 /// Validates the parameters, computes and suppresses (blocking: call off the async threads).
@@ -49,14 +62,15 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
         filters: p.filter.as_deref().into_iter().collect(),
         indicators: p.indicator.as_deref().into_iter().collect(),
         as_of: p.as_of,
+        structure: p.structure.as_deref(),
     };
     let Request { query: q, indicators: ids, as_of } =
         Request::parse(&raw).map_err(|e| AppError::BadRequest(e.for_api().to_string()))?;
     let loaded = state.loaded(as_of)?;
     // Answers are immutable per data version: cache them (bounded).
     let key = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        loaded.version, q.months, q.centre, q.by, q.filters, ids
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        loaded.version, q.months, q.centre, q.by, q.filters, ids, q.structure
     );
     if let Some(a) = state.cached_answer(&key) {
         return Ok(a);
@@ -68,11 +82,14 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
                 .into(),
         ));
     }
-    let figures = compute_only(&loaded.dataset, &q, loaded.population.as_deref(), &ids);
+    let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
+        .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
     let a = Arc::new(Answer {
         version: loaded.version,
         months: q.months,
-        figures: publish(&figures, &state.disclosure()),
+        figures: publish(&computed.figures, &state.disclosure()),
+        structure: computed.structure,
+        splits: computed.splits,
     });
     state.cache_answer(key, a.clone());
     Ok(a)
@@ -135,6 +152,8 @@ pub async fn indicators(
             "to": a.months.to().to_string(),
             "suppression_threshold": threshold,
             "synthetic": synthetic,
+            "structure": a.structure,
+            "notes": a.notes(),
             "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
         })
         .to_string(),

@@ -117,6 +117,7 @@ fn exact(query: &str) -> Vec<Value> {
         filters: params.get("where").copied().into_iter().collect(),
         indicators: params.get("indicator").copied().into_iter().collect(),
         as_of: params.get("as_of").map(|v| v.parse().unwrap()),
+        structure: params.get("structure").copied(),
     };
     let req = Request::parse(&raw).unwrap();
     let data = &world().state.data;

@@ -69,7 +69,11 @@ pub fn load_dataset(
         Some(v) => v,
         None => catalog.latest_data_version()?,
     };
-    let mut out = Dataset { keyed: keyer.is_some(), ..Dataset::default() };
+    let mut out = Dataset {
+        keyed: keyer.is_some(),
+        register: Some(std::sync::Arc::new(catalog.register()?)),
+        ..Dataset::default()
+    };
     for sub in catalog.visible_at(Some(version))? {
         let Some(dir) = sub.store_dir.as_deref() else { continue };
         let dir = data.store_dir(dir);

@@ -25,7 +25,13 @@ fn main() {
     let (dataset, version) =
         akutt_store::facts::load_dataset(&data, &catalog, None, None).expect("load");
     let load = t.elapsed();
-    let q = Query { months, centre: None, by: vec![Key::Centre, Key::Month], filters: vec![] };
+    let q = Query {
+        months,
+        centre: None,
+        by: vec![Key::Centre, Key::Month],
+        filters: vec![],
+        structure: None,
+    };
     let mut times = Vec::new();
     let mut figures = Vec::new();
     for _ in 0..runs {

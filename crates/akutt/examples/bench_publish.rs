@@ -48,6 +48,7 @@ fn main() {
         centre: None,
         by: vec![Key::Centre, Key::Month],
         filters: vec![],
+        structure: None,
     };
     let d = Disclosure::new(5);
     let (mut compute_ms, mut publish_ms) = (Vec::new(), Vec::new());

@@ -101,6 +101,10 @@ enum Command {
         /// Only these indicators (comma-separated ids; default all).
         #[arg(long, value_delimiter = ',')]
         indicator: Vec<String>,
+        /// Group, filter and rate by municipality in this structure (its year: 2020, 2024;
+        /// default the newest). Numbers of other structures are translated (DOMAIN.md §8).
+        #[arg(long, value_name = "YEAR")]
+        structure: Option<String>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -297,17 +301,20 @@ fn default_key_file() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Indicators { from, to, centre, by, as_of, filter, indicator, json } => indicators(
-            &cli.data,
-            &from,
-            &to,
-            centre.as_deref(),
-            &by,
-            &filter,
-            as_of,
-            &indicator,
-            json,
-        ),
+        Command::Indicators { from, to, centre, by, as_of, filter, indicator, structure, json } => {
+            indicators(
+                &cli.data,
+                &from,
+                &to,
+                centre.as_deref(),
+                &by,
+                &filter,
+                as_of,
+                &indicator,
+                structure.as_deref(),
+                json,
+            )
+        }
         Command::Audit { user, since, json } => {
             let entries: Vec<_> = open_catalog(&cli.data)?
                 .audit_log()?
@@ -688,9 +695,11 @@ fn indicators(
     filter: &[String],
     as_of: Option<i64>,
     only: &[String],
+    structure: Option<&str>,
     json: bool,
 ) -> Result<ExitCode> {
     let raw = akutt_indicators::RawRequest {
+        structure,
         from: Some(from),
         to: Some(to),
         centre,
@@ -715,21 +724,23 @@ fn indicators(
         by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
     });
     let query = &request.query;
-    let figures = akutt_indicators::compute::compute_only(
-        &dataset,
-        query,
-        population.as_ref(),
-        &request.indicators,
-    );
+    let computed =
+        akutt_indicators::compute_answer(&dataset, query, population.as_ref(), &request.indicators)
+            .map_err(|e| anyhow::anyhow!("--structure: {e}"))?;
+    let (figures, structure) = (&computed.figures, computed.structure);
+    let notes: Vec<String> = computed.splits.iter().map(ToString::to_string).collect();
     let (from, to) = (query.months.from(), query.months.to());
     if json {
         outln!(
             "{}",
-            serde_json::json!({ "data_version": version, "from": from.to_string(), "to": to.to_string(), "indicators": figures })
+            serde_json::json!({ "data_version": version, "from": from.to_string(), "to": to.to_string(), "structure": structure, "notes": notes, "indicators": figures })
         );
     } else {
-        outln!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}");
-        for f in &figures {
+        outln!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}, kommunestruktur / municipality structure {structure}");
+        for n in &notes {
+            outln!("Merk / note: {n}");
+        }
+        for f in figures {
             let group: Vec<String> = f
                 .group
                 .iter()
