@@ -4,11 +4,13 @@
 
 mod archive;
 pub mod fuzzing;
+mod municipalities;
 mod nemsis;
 mod pipeline;
 mod population;
 mod report;
 
+pub use municipalities::{check_municipality_file, load_municipality_file};
 pub use pipeline::{ingest, load_mappings, FileKind, IngestError, IngestOutcome};
-pub use population::{load_population, parse_population};
+pub use population::{check_population, load_population, parse_population};
 pub use report::{Counts, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};

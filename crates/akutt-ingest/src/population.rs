@@ -1,8 +1,14 @@
 //! `akutt population load`: a population table `kommunenummer;år;folkemengde` (the shape of
-//! Statistics Norway's table 07459) stored in the catalog as a new data version.
+//! Statistics Norway's table 07459) stored in the catalog as a new data version. The numbers
+//! may be of any structure of the register (each year in the structure of its time, or a
+//! whole series in today's): answers translate them into theirs (DOMAIN.md §8). A number no
+//! structure has, or one place named twice in one year under two numberings, is refused.
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
+use akutt_model::municipality::Register;
 use akutt_store::{Catalog, DataDir};
 use sha2::Digest;
 
@@ -67,6 +73,47 @@ pub fn parse_population(text: &str) -> Result<Vec<(String, i32, u64)>, Vec<Strin
     }
 }
 
+/// Checks population rows against the register: every number in some structure, and no
+/// place twice in a year (`3001` and `3101` for the same year would count Halden twice).
+pub fn check_population(
+    rows: &[(String, i32, u64)],
+    register: &Register,
+) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    let Some(newest) = register.newest() else { return Ok(()) };
+    let mut by_place: BTreeMap<(i32, String), Vec<&str>> = BTreeMap::new();
+    for (i, (number, year, _)) in rows.iter().enumerate() {
+        if !register.structures().iter().any(|s| s.contains(number)) {
+            errors.push(format!(
+                "row {}: «{number}» is a municipality number of no structure in the register",
+                i + 1
+            ));
+            continue;
+        }
+        if let Some(t) = register.translate(number, newest) {
+            let numbers = by_place.entry((*year, t.number)).or_default();
+            if !numbers.contains(&number.as_str()) {
+                numbers.push(number);
+            }
+        }
+    }
+    for ((year, _), numbers) in by_place {
+        let one_structure =
+            register.structures().iter().any(|s| numbers.iter().all(|n| s.contains(n)));
+        if numbers.len() > 1 && !one_structure {
+            errors.push(format!(
+                "year {year}: {} name the same place in two structures (give each year in one)",
+                numbers.join(" and ")
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// Loads a population file as a new data version; returns (data version, rows).
 pub fn load_population(data: &DataDir, path: &Path) -> Result<(i64, usize), IngestError> {
     let bytes = std::fs::read(path)
@@ -79,6 +126,10 @@ pub fn load_population(data: &DataDir, path: &Path) -> Result<(i64, usize), Inge
     })?;
     let _lock = data.lock()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
+    check_population(&rows, &catalog.register()?).map_err(|e| IngestError::Mapping {
+        path: path.display().to_string(),
+        message: e.join("\n"),
+    })?;
     let source = path
         .file_name()
         .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -101,5 +152,25 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert!(e[0].starts_with("line 2, column kommunenummer"), "{e:?}");
         assert!(e[1].starts_with("line 3, column år"), "{e:?}");
+    }
+
+    #[test]
+    fn population_of_either_structure_is_accepted_but_not_both_for_one_year() {
+        let r = Register::standard();
+        let rows = |v: &[(&str, i32)]| -> Vec<(String, i32, u64)> {
+            v.iter().map(|(k, y)| (k.to_string(), *y, 1000)).collect()
+        };
+        // Each year in its own structure, or 2023 already in the 2024 numbering.
+        assert!(check_population(&rows(&[("3001", 2023), ("3101", 2024)]), r).is_ok());
+        assert!(
+            check_population(&rows(&[("3101", 2023), ("1508", 2023), ("1580", 2023)]), r).is_ok()
+        );
+        let e = check_population(&rows(&[("3001", 2024), ("3101", 2024), ("0000", 2024)]), r)
+            .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].contains("«0000»"), "{e:?}");
+        assert!(e[1].contains("3001 and 3101"), "{e:?}");
+        // Ålesund before the split beside one of its successors: the same place twice.
+        assert!(check_population(&rows(&[("1507", 2023), ("1508", 2023)]), r).is_err());
     }
 }

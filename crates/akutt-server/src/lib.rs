@@ -121,6 +121,17 @@ impl AppState {
         Ok(Catalog::open_read_only(&self.data.catalog_path())?)
     }
 
+    /// The municipality register of the latest data (the shipped one and what the registry
+    /// loaded).
+    pub fn register(&self) -> Result<Arc<akutt_model::municipality::Register>, AppError> {
+        let loaded = self.loaded(None)?;
+        Ok(loaded
+            .dataset
+            .register
+            .clone()
+            .unwrap_or_else(|| Arc::new(akutt_model::municipality::Register::standard().clone())))
+    }
+
     pub fn cached_answer(&self, key: &str) -> Option<Arc<api::Answer>> {
         self.answers.lock().ok()?.get(key).cloned()
     }

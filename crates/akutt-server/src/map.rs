@@ -1,12 +1,15 @@
-//! The municipality map: the 2020 boundaries (`data/kommuner-2020.geojson`, Kartverket,
-//! CC BY 4.0) projected once to SVG paths, then coloured per request as a choropleth.
+//! The municipality map: the boundaries of the 2020 and the 2024 structure
+//! (`data/kommuner-2020.geojson`, `data/kommuner-2024.geojson`, Kartverket, CC BY 4.0)
+//! projected once each to SVG paths, then coloured per request as a choropleth in the
+//! answer's structure (DOMAIN.md §8 "Geography through time").
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-const GEOJSON: &str = include_str!("../../../data/kommuner-2020.geojson");
+const GEOJSON_2020: &str = include_str!("../../../data/kommuner-2020.geojson");
+const GEOJSON_2024: &str = include_str!("../../../data/kommuner-2024.geojson");
 
 /// One municipality's outline as an SVG path, in a 1000-unit-wide frame.
 pub struct Shape {
@@ -18,12 +21,23 @@ pub struct Shape {
 /// Width and height of the frame.
 pub const WIDTH: f64 = 1000.0;
 
-/// The projected shapes and the frame height (equirectangular, x scaled by cos 65°, which
-/// keeps Norway's proportions within a few per cent).
-pub fn shapes() -> &'static (Vec<Shape>, f64) {
-    static SHAPES: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
-    SHAPES.get_or_init(|| {
-        let doc: Value = serde_json::from_str(GEOJSON).unwrap_or(Value::Null);
+/// The projected shapes of a structure (by its year) and the frame height; `None` for a
+/// structure without shipped boundaries (one loaded later: the page shows its table).
+pub fn shapes(structure: i32) -> Option<&'static (Vec<Shape>, f64)> {
+    static SHAPES_2020: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
+    static SHAPES_2024: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
+    match structure {
+        2020 => Some(SHAPES_2020.get_or_init(|| project(GEOJSON_2020))),
+        2024 => Some(SHAPES_2024.get_or_init(|| project(GEOJSON_2024))),
+        _ => None,
+    }
+}
+
+/// Projects a GeoJSON collection (equirectangular, x scaled by cos 65°, which keeps
+/// Norway's proportions within a few per cent).
+fn project(geojson: &str) -> (Vec<Shape>, f64) {
+    {
+        let doc: Value = serde_json::from_str(geojson).unwrap_or(Value::Null);
         let features = doc["features"].as_array().cloned().unwrap_or_default();
         let k = 65f64.to_radians().cos();
         let polygons = |g: &Value| -> Vec<Value> {
@@ -73,7 +87,7 @@ pub fn shapes() -> &'static (Vec<Shape>, f64) {
             })
             .collect();
         (shapes, height)
-    })
+    }
 }
 
 /// Five sequential colours, light to dark.
@@ -82,11 +96,11 @@ const PALETTE: [&str; 5] = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c
 /// A choropleth: `values` by municipality number (`None` = withheld or no data), class
 /// breaks at the quintiles of the values shown; returns the SVG and the legend's breaks.
 pub fn choropleth(
+    (shapes, height): &(Vec<Shape>, f64),
     values: &HashMap<String, Option<f64>>,
     title: &str,
     format: impl Fn(f64) -> String,
 ) -> String {
-    let (shapes, height) = shapes();
     let mut sorted: Vec<f64> = values.values().flatten().copied().collect();
     sorted.sort_by(f64::total_cmp);
     let breaks: Vec<f64> =

@@ -493,6 +493,8 @@ pub struct MapParams {
     pub lang: Option<String>,
     /// `median` (response time, red), `share` (within target) or `per1000` (missions).
     pub measure: Option<String>,
+    /// The municipality structure (its year; default the newest).
+    pub structure: Option<String>,
 }
 
 /// `GET /kart`: a choropleth of municipalities.
@@ -511,17 +513,24 @@ pub async fn map(
         Some("per1000") => "per1000",
         _ => "median",
     };
-    let (version, figs) = figures(
-        state.clone(),
-        IndicatorParams {
-            from: Some(from.clone()),
-            to: Some(to.clone()),
-            by: Some("kommune".into()),
-            indicator: Some("volume,response_time,response_within_target".into()),
-            ..IndicatorParams::default()
-        },
-    )
-    .await?;
+    let params = IndicatorParams {
+        from: Some(from.clone()),
+        to: Some(to.clone()),
+        by: Some("kommune".into()),
+        indicator: Some("volume,response_time,response_within_target".into()),
+        structure: mp.structure.clone().filter(|s| !s.trim().is_empty()),
+        ..IndicatorParams::default()
+    };
+    let st = state.clone();
+    let a = tokio::task::spawn_blocking(move || answer(&st, &params))
+        .await
+        .map_err(AppError::internal)??;
+    let (version, structure) = (a.version, a.structure);
+    let figs: Vec<Value> = a.figures.iter().map(figure_json).collect();
+    let register = {
+        let s = state.clone();
+        tokio::task::spawn_blocking(move || s.register()).await.map_err(AppError::internal)??
+    };
     let mut values: std::collections::HashMap<String, Option<f64>> =
         std::collections::HashMap::new();
     let mut symbols: std::collections::HashMap<String, &'static str> =
@@ -589,9 +598,23 @@ pub async fn map(
             "%",
         ),
     };
-    let svg = crate::map::choropleth(&values, title, |v| format!("{v:.1} {unit}"));
+    let svg = match crate::map::shapes(structure) {
+        Some(shapes) => {
+            crate::map::choropleth(shapes, &values, title, |v| format!("{v:.1} {unit}"))
+        }
+        None => format!(
+            "<p>{} {structure}.</p>",
+            lang.t(
+                "Ingen kartgrenser for kommunestrukturen",
+                "No boundaries for the municipality structure"
+            )
+        ),
+    };
     let q = |m: &str| {
-        format!("/kart?from={from}&to={to}&measure={m}{}", if lang.en { "&lang=en" } else { "" })
+        format!(
+            "/kart?from={from}&to={to}&measure={m}&structure={structure}{}",
+            if lang.en { "&lang=en" } else { "" }
+        )
     };
     let mut body = period_form(&lang, &from, &to, "/kart");
     body += &format!(
@@ -605,9 +628,37 @@ pub async fn map(
         lang.t("oppdrag per 1000", "missions per 1000"),
         lang.t("Dataversjon", "Data version"),
     );
+    let years: Vec<String> = register
+        .structures()
+        .iter()
+        .map(|s| {
+            let label = format!("{} {}", lang.t("struktur", "structure"), s.year);
+            if s.year == structure {
+                format!("<strong>{label}</strong>")
+            } else {
+                let m = measure;
+                format!(
+                    "<a href=\"{}\">{label}</a>",
+                    esc(&format!(
+                        "/kart?from={from}&to={to}&measure={m}&structure={}{}",
+                        s.year,
+                        if lang.en { "&lang=en" } else { "" }
+                    ))
+                )
+            }
+        })
+        .collect();
+    body += &format!(
+        "<p id=\"structure\">{}: {}.</p>",
+        lang.t("Kommuner", "Municipalities"),
+        years.join(" · ")
+    );
+    for n in a.notes() {
+        body += &format!("<p class=\"note\">{} {}</p>", lang.t("Merk:", "Note:"), esc(&n));
+    }
     body += &format!("<h2>{}</h2>{svg}", esc(title));
-    let mut rows: Vec<(&str, &str, Option<f64>)> = crate::map::shapes()
-        .0
+    let municipalities = register.structure(structure).map_or(&[][..], |s| &s.municipalities[..]);
+    let mut rows: Vec<(&str, &str, Option<f64>)> = municipalities
         .iter()
         .map(|s| (s.number.as_str(), s.name.as_str(), values.get(&s.number).copied().flatten()))
         .collect();

@@ -513,9 +513,19 @@ impl Catalog {
         Ok(dv)
     }
 
-    /// Keeps a loaded file of the municipality register (read back by [`Catalog::register`]).
-    pub fn save_municipality_file(&mut self, file: &MunicipalityFile) -> Result<()> {
-        self.conn.execute(
+    /// Keeps a loaded file of the municipality register (read back by [`Catalog::register`])
+    /// as a new data version, since answers by municipality change with it; returns it.
+    pub fn save_municipality_file(&mut self, file: &MunicipalityFile) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dv: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
+                r.get(0)
+            })?;
+        tx.execute(
+            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
+            params![dv, now()],
+        )?;
+        tx.execute(
             "INSERT INTO municipality_files (kind, year, valid_from, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 if file.year.is_some() { "structure" } else { "changes" },
@@ -527,7 +537,8 @@ impl Catalog {
                 now()
             ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(dv)
     }
 
     /// The files loaded into the municipality register, oldest first.

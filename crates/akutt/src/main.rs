@@ -144,6 +144,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The municipality register: structures with their validity dates and the changes
+    /// between them (shipped: 2020 and 2024), by which numbers are judged on the incident's
+    /// date and answers are translated into one structure.
+    Municipalities {
+        #[command(subcommand)]
+        command: MunicipalitiesCommand,
+    },
     /// Population per municipality and year (for rates per 1000 inhabitants).
     Population {
         #[command(subcommand)]
@@ -245,6 +252,37 @@ enum UsersCommand {
     Disable { name: String },
     /// Give a user a new token (printed once); the old token and its sessions end.
     Rotate { name: String },
+}
+
+#[derive(Subcommand)]
+enum MunicipalitiesCommand {
+    /// The structures of the register: year, in force from and to, number of municipalities.
+    List {
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load a structure (`kommunenummer;navn[;areal_km2;lat;lon]`, or Statistics Norway's
+    /// classification 131 export of codes) with --structure YEAR, or a change list
+    /// (`kommunenummer_ALT;…;kommunenummer_NY;…;andel_areal`, or SSB's export of changes)
+    /// with --changes; both take effect on --valid-from. Load the structure first.
+    Load {
+        file: PathBuf,
+        /// The structure's name (its year), e.g. 2028.
+        #[arg(
+            long,
+            value_name = "YEAR",
+            conflicts_with = "changes",
+            required_unless_present = "changes"
+        )]
+        structure: Option<i32>,
+        /// The file is a change list.
+        #[arg(long)]
+        changes: bool,
+        /// First day in force (structure) or effective (changes), YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        valid_from: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -427,6 +465,59 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Users { command: UsersCommand::Rotate { name } } => {
             let token = akutt_server::auth::rotate_token(&DataDir::open(&cli.data)?, &name)?;
             outln!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Municipalities { command: MunicipalitiesCommand::List { json } } => {
+            let register = match Catalog::open_read_only(&DataDir::open(&cli.data)?.catalog_path())
+            {
+                Ok(c) => c.register()?,
+                Err(_) => akutt_model::municipality::Register::standard().clone(),
+            };
+            let rows: Vec<serde_json::Value> = register
+                .structures()
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "structure": s.year,
+                        "valid_from": s.valid_from.to_string(),
+                        "valid_to": s.valid_to.map(|d| d.to_string()),
+                        "municipalities": s.municipalities.len(),
+                    })
+                })
+                .collect();
+            if json {
+                outln!("{}", serde_json::Value::Array(rows));
+            } else {
+                outln!("struktur / structure  gyldig fra / valid from  til / to      kommuner / municipalities");
+                for r in &rows {
+                    outln!(
+                        "{:<21} {:<24} {:<11} {}",
+                        r["structure"].as_i64().unwrap_or_default(),
+                        r["valid_from"].as_str().unwrap_or(""),
+                        r["valid_to"].as_str().unwrap_or("–"),
+                        r["municipalities"].as_u64().unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Municipalities {
+            command: MunicipalitiesCommand::Load { file, structure, changes: _, valid_from },
+        } => {
+            let date = valid_from.parse().map_err(|_| {
+                anyhow::anyhow!("--valid-from must be YYYY-MM-DD, got «{valid_from}»")
+            })?;
+            let data = DataDir::open(&cli.data)?;
+            let (dv, register) =
+                akutt_ingest::load_municipality_file(&data, &file, structure, date)
+                    .with_context(|| format!("municipality register load of {}", file.display()))?;
+            let years: Vec<String> =
+                register.structures().iter().map(|s| s.year.to_string()).collect();
+            outln!(
+                "Kommuneregister lastet, dataversjon {dv}; strukturer {} / municipality register loaded, data version {dv}; structures {}",
+                years.join(", "),
+                years.join(", ")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Population { command: PopulationCommand::Load { file } } => {
