@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use akutt_model::centre_area::CentreAreas;
 use akutt_model::municipality::Register;
 use akutt_store::{Catalog, DataDir, MunicipalityFile};
 use chrono::NaiveDate;
@@ -94,6 +95,38 @@ pub fn load_municipality_file(
     })?;
     let dv = catalog.save_municipality_file(&file)?;
     Ok((dv, register))
+}
+
+/// Loads the centres' areas (`sentral;kommunenummer;gyldig_fra;gyldig_til`) as a new data
+/// version, replacing the previous ones; every municipality number must be in some
+/// structure of the register. Returns the data version and the areas.
+pub fn load_centre_areas(data: &DataDir, path: &Path) -> Result<(i64, CentreAreas), IngestError> {
+    let bytes = std::fs::read(path)
+        .map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
+    let text = akutt_extract::decode_text(&bytes);
+    let bad = |message: String| IngestError::Mapping { path: path.display().to_string(), message };
+    let areas = CentreAreas::parse(&text).map_err(|e| bad(e.to_string()))?;
+    let _lock = data.lock()?;
+    let mut catalog = Catalog::open(&data.catalog_path())?;
+    let register = catalog.register()?;
+    let unknown: Vec<String> = areas
+        .periods
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !register.structures().iter().any(|s| s.contains(&p.municipality)))
+        .map(|(i, p)| {
+            format!("row {}: «{}» is in no structure of the register", i + 1, p.municipality)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(bad(unknown.join("\n")));
+    }
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let source = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let dv = catalog.save_centre_areas(&text, &sha, &source)?;
+    Ok((dv, areas))
 }
 
 #[cfg(test)]

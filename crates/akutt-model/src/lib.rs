@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O. It knows nothing of CSV, Parquet, SQL or HTTP.
 
 pub mod centre;
+pub mod centre_area;
 pub mod codes;
 pub mod finding;
 pub mod fnr;

@@ -345,6 +345,32 @@ impl Register {
         }
     }
 
+    /// Every number of `target` whose area overlaps `number`'s (a split's successors all,
+    /// a merge's predecessors all): what an area such as a centre's covers there.
+    pub fn overlapping(&self, number: &str, target: &Structure) -> Vec<String> {
+        if target.contains(number) {
+            return vec![number.to_string()];
+        }
+        let forward = target.valid_to.unwrap_or(NaiveDate::MAX);
+        let mut out: Vec<String> = self
+            .successors(number, forward)
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| target.contains(n))
+            .collect();
+        if out.is_empty() {
+            out = self
+                .changes
+                .iter()
+                .filter(|c| c.to == number && target.contains(&c.from))
+                .map(|c| c.from.clone())
+                .collect();
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The number a place of any structure has on `date` (in the structure in force then).
     pub fn number_on(&self, number: &str, date: NaiveDate) -> Option<Translation> {
         self.translate(number, self.on(date)?)

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use akutt_model::centre_area::CentreAreas;
 use akutt_model::municipality::{parse_changes, parse_municipalities, Register, RegisterError};
 use akutt_model::CodeList;
 use akutt_rules::{MappingEntry, MappingTable};
@@ -102,6 +103,16 @@ CREATE TABLE IF NOT EXISTS municipality_files (
     kind TEXT NOT NULL,               -- structure | changes
     year INTEGER,                     -- a structure's name
     valid_from TEXT NOT NULL,         -- YYYY-MM-DD: in force from / effective on
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+-- Which centre serves which municipality, with validity dates (`akutt centres load-areas`;
+-- DOMAIN.md §8): each load replaces the previous one and is a new data version.
+CREATE TABLE IF NOT EXISTS centre_area_files (
+    id INTEGER PRIMARY KEY,
+    data_version INTEGER NOT NULL,
     source TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     text TEXT NOT NULL,
@@ -539,6 +550,42 @@ impl Catalog {
         )?;
         tx.commit()?;
         Ok(dv)
+    }
+
+    /// Keeps a centre-area file (checked by the caller) as a new data version; returns it.
+    pub fn save_centre_areas(&mut self, text: &str, sha256: &str, source: &str) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dv: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
+                r.get(0)
+            })?;
+        tx.execute(
+            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
+            params![dv, now()],
+        )?;
+        tx.execute(
+            "INSERT INTO centre_area_files (data_version, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![dv, source, sha256, text, now()],
+        )?;
+        tx.commit()?;
+        Ok(dv)
+    }
+
+    /// The centres' areas in force at a data version (the latest load at or before it).
+    pub fn centre_areas_at(&self, data_version: i64) -> Result<Option<CentreAreas>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT source, text FROM centre_area_files WHERE data_version <= ?1 ORDER BY data_version DESC LIMIT 1",
+                [data_version],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(source, text)| {
+            CentreAreas::parse(&text)
+                .map_err(|e| StoreError::Invalid(format!("centre areas {source}: {e}")))
+        })
+        .transpose()
     }
 
     /// The files loaded into the municipality register, oldest first.

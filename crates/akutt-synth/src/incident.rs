@@ -245,6 +245,8 @@ pub struct Scene<'a> {
     /// The reference-year trend on response times.
     pub trend: f64,
     pub centre_code: &'a str,
+    /// The places the centre serves that day ([`World::places_on`]).
+    pub places: &'a [usize],
 }
 
 impl Scene<'_> {
@@ -263,7 +265,7 @@ impl Scene<'_> {
     }
 
     fn pick_place(&self, rng: &mut ChaCha8Rng, cumulative: &[f64]) -> usize {
-        let places = &self.world.places_of_centre[self.centre];
+        let places = self.places;
         let total = cumulative.last().copied().unwrap_or(1.0);
         let x = rng.random::<f64>() * total;
         let i = cumulative.partition_point(|c| *c <= x).min(places.len() - 1);

@@ -184,7 +184,7 @@ fn expected_daily(world: &World, centre: usize, date: NaiveDate, scale: f64) -> 
     let annual = INCIDENTS_PER_YEAR
         * scale
         * (1.0 + ACTIVITY_GROWTH_PER_YEAR).powi(year - REFERENCE_YEAR)
-        * world.centre_population(centre, year)
+        * world.centre_population_on(centre, date)
         / world.national_population(year);
     let base = annual / 365.25;
     let wd = date.weekday().num_days_from_monday() as usize;
@@ -220,7 +220,8 @@ pub fn incidents_of_day(
     };
     let (n_acute, n_pre) = (count(&mut rng, acute), count(&mut rng, pre));
     let year = date.year();
-    let cumulative: Vec<f64> = world.places_of_centre[centre]
+    let places = world.places_on(centre, date);
+    let cumulative: Vec<f64> = places
         .iter()
         .scan(0.0, |acc, &i| {
             *acc += world.places[i].population(year);
@@ -233,6 +234,7 @@ pub fn incidents_of_day(
         year,
         trend: (1.0 + RESPONSE_TREND_PER_YEAR).powi(year - REFERENCE_YEAR),
         centre_code: &world.centres[centre].code,
+        places: &places,
     };
     let mut starts: Vec<(Instant, bool)> =
         (0..n_acute).map(|_| (draw_t0(&mut rng, date, &HOURLY_ACUTE), false)).collect();
@@ -320,6 +322,7 @@ pub fn generate(
     expected.sort();
     summary.expected_findings = expected.len() as u64;
     write_population(cfg, &world)?;
+    write_centre_areas(cfg, &world)?;
     if cfg.error_rate > 0.0 {
         let path = cfg.out.join("ground-truth.csv");
         let mut text = String::from("fil;linje;hendelse;regel;kolonne;kilde\n");
@@ -596,6 +599,31 @@ fn file_level_faults(
     Ok((names, expected))
 }
 
+/// `centre-areas.csv`: which centre serves which municipality (2020 numbers, the world's),
+/// with the synthetic area change as two periods (`akutt centres load-areas`).
+fn write_centre_areas(cfg: &Config, world: &World) -> Result<(), SynthError> {
+    let path = cfg.out.join("centre-areas.csv");
+    let ch = &world.area_change;
+    let last_before = ch.date.pred_opt().unwrap_or(ch.date);
+    let mut text = String::from("sentral;kommunenummer;gyldig_fra;gyldig_til\n");
+    for (c, places) in world.places_of_centre.iter().enumerate() {
+        let code = &world.centres[c].code;
+        for &p in places {
+            let number = world.places[p].number();
+            if ch.places.contains(&p) {
+                let to = &world.centres[ch.to].code;
+                text.push_str(&format!(
+                    "{code};{number};;{last_before}\n{to};{number};{};\n",
+                    ch.date
+                ));
+            } else {
+                text.push_str(&format!("{code};{number};;\n"));
+            }
+        }
+    }
+    std::fs::write(&path, text).map_err(io(&path))
+}
+
 fn write_population(cfg: &Config, world: &World) -> Result<(), SynthError> {
     let path = cfg.out.join("population.csv");
     let mut text = String::from("kommunenummer;år;folkemengde\n");
@@ -658,6 +686,7 @@ fn write_manifest(
         "centres": centres,
         "extracts": summary.files,
         "population": "population.csv",
+        "centre_areas": "centre-areas.csv",
         "ground_truth": (cfg.error_rate > 0.0).then_some("ground-truth.csv"),
         "fault_files": summary.fault_files,
         "totals": totals,

@@ -4,6 +4,7 @@
 //! times by centre and place.
 
 use akutt_model::municipality::{municipalities, Municipality};
+use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -37,6 +38,42 @@ pub fn centres() -> Vec<Centre> {
             org_number: format!("99{:07}", 1_000_000 + i * 37_117),
         })
         .collect()
+}
+
+/// The synthetic world's change of a centre's area (DOMAIN.md §8: centres' areas are data
+/// with validity dates): from [`AREA_CHANGE_DATE`] the [`AREA_CHANGE_PLACES`] municipalities
+/// of AMK Vestre Viken nearest AMK Oslo are served by AMK Oslo. Synthetic: no such change
+/// took place; it gives the before/after analyses a case.
+#[derive(Debug, Clone)]
+pub struct AreaChange {
+    pub date: NaiveDate,
+    pub from: usize,
+    pub to: usize,
+    /// Indices into the world's places.
+    pub places: Vec<usize>,
+}
+
+/// The first day of the synthetic area change.
+pub const AREA_CHANGE_DATE: (i32, u32, u32) = (2025, 1, 1);
+/// How many municipalities move.
+pub const AREA_CHANGE_PLACES: usize = 3;
+
+impl AreaChange {
+    fn of(centres: &[Centre], places: &[Place], places_of_centre: &[Vec<usize>]) -> AreaChange {
+        let (y, m, d) = AREA_CHANGE_DATE;
+        let date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let at = |code: &str| centres.iter().position(|c| c.code == code).unwrap_or(0);
+        let (from, to) = (at("VVI"), at("OSL"));
+        let list = municipalities();
+        let target = (centres[to].lat, centres[to].lon);
+        let mut moved: Vec<usize> = places_of_centre.get(from).cloned().unwrap_or_default();
+        moved.sort_by(|&a, &b| {
+            let (ma, mb) = (&list[places[a].municipality], &list[places[b].municipality]);
+            distance_km((ma.lat, ma.lon), target).total_cmp(&distance_km((mb.lat, mb.lon), target))
+        });
+        moved.truncate(AREA_CHANGE_PLACES);
+        AreaChange { date, from, to, places: moved }
+    }
 }
 
 /// One municipality as the world sees it.
@@ -74,8 +111,11 @@ impl Place {
 pub struct World {
     pub centres: Vec<Centre>,
     pub places: Vec<Place>,
-    /// Per centre: indices into `places`.
+    /// Per centre: indices into `places` (before [`World::area_change`]; on a date, see
+    /// [`World::places_on`]).
     pub places_of_centre: Vec<Vec<usize>>,
+    /// The one change of a centre's area in the synthetic world.
+    pub area_change: AreaChange,
     /// Per centre: the place index of its hospital (the municipality nearest the centre).
     pub hospital_place: Vec<usize>,
     /// Per centre: log-factor on response times (visible differences between centres).
@@ -231,7 +271,36 @@ impl World {
             (target_rural.powi(2) - var_rural).max(0.01).sqrt(),
         ];
 
-        World { centres, places, places_of_centre, hospital_place, centre_log_factor, red_sigma }
+        let area_change = AreaChange::of(&centres, &places, &places_of_centre);
+        World {
+            centres,
+            places,
+            places_of_centre,
+            area_change,
+            hospital_place,
+            centre_log_factor,
+            red_sigma,
+        }
+    }
+
+    /// The places a centre serves on a date.
+    pub fn places_on(&self, centre: usize, date: NaiveDate) -> Vec<usize> {
+        let ch = &self.area_change;
+        let mut out = self.places_of_centre[centre].clone();
+        if date >= ch.date {
+            if centre == ch.from {
+                out.retain(|p| !ch.places.contains(p));
+            }
+            if centre == ch.to {
+                out.extend(&ch.places);
+            }
+        }
+        out
+    }
+
+    /// A centre's population on a date (its area then).
+    pub fn centre_population_on(&self, centre: usize, date: NaiveDate) -> f64 {
+        self.places_on(centre, date).iter().map(|&i| self.places[i].population(date.year())).sum()
     }
 
     pub fn centre_index(&self, code: &str) -> Option<usize> {

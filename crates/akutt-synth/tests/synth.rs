@@ -278,3 +278,43 @@ fn a_generated_year_meets_the_calibration_targets() {
         percentile(&y.urban, 0.5)
     );
 }
+
+/// The synthetic area change (DOMAIN.md §8): from 1 January 2025 three municipalities of
+/// AMK Vestre Viken are served by AMK Oslo; the incidents follow, and `centre-areas.csv`
+/// says so with validity dates.
+#[test]
+fn an_area_moves_to_a_neighbour_on_its_date() {
+    let world = World::new();
+    let ch = &world.area_change;
+    let (vvi, osl) = (world.centre_index("VVI").unwrap(), world.centre_index("OSL").unwrap());
+    assert_eq!((ch.from, ch.to, ch.places.len()), (vvi, osl, 3));
+    let moved: Vec<&str> = ch.places.iter().map(|&p| world.places[p].number()).collect();
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let in_moved = |centre: usize, d: &str| -> usize {
+        (0..14)
+            .map(|k| day(d) + chrono::Days::new(k))
+            .flat_map(|d| incidents_of_day(&world, centre, d, 1.0, 7))
+            .filter(|i| moved.contains(&i.municipality))
+            .count()
+    };
+    assert!(in_moved(vvi, "2024-12-01") > 0 && in_moved(osl, "2024-12-01") == 0);
+    assert!(in_moved(vvi, "2025-01-01") == 0 && in_moved(osl, "2025-01-01") > 0);
+
+    let d = tempfile::tempdir().unwrap();
+    generate(&config(d.path(), &["OSL"], "2024-12", "2024-12", 0.01, 1, 0.0), &|_| {}).unwrap();
+    let text = std::fs::read_to_string(d.path().join("centre-areas.csv")).unwrap();
+    let areas = akutt_model::centre_area::CentreAreas::parse(&text).unwrap();
+    let r = akutt_model::municipality::Register::standard();
+    let s20 = r.structure(2020).unwrap();
+    let before = areas.served_by("OSL", day("2024-12-31"), r, s20);
+    let after = areas.served_by("OSL", day("2025-01-01"), r, s20);
+    assert_eq!(after.len(), before.len() + 3);
+    assert!(moved
+        .iter()
+        .all(|m| after.contains(&m.to_string()) && !before.contains(&m.to_string())));
+    assert_eq!(areas.change_dates(), [day("2025-01-01")]);
+    // Every municipality of the world is served by exactly one centre on any date.
+    for m in &s20.municipalities {
+        assert_eq!(areas.centres_of(&m.number, day("2025-06-01"), r).len(), 1, "{}", m.number);
+    }
+}

@@ -151,6 +151,12 @@ enum Command {
         #[command(subcommand)]
         command: MunicipalitiesCommand,
     },
+    /// The centres' areas: which centre served which municipality, with validity dates
+    /// (DOMAIN.md §8), for analyses of the same area before and after a change.
+    Centres {
+        #[command(subcommand)]
+        command: CentresCommand,
+    },
     /// Population per municipality and year (for rates per 1000 inhabitants).
     Population {
         #[command(subcommand)]
@@ -282,6 +288,28 @@ enum MunicipalitiesCommand {
         /// First day in force (structure) or effective (changes), YYYY-MM-DD.
         #[arg(long, value_name = "YYYY-MM-DD")]
         valid_from: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CentresCommand {
+    /// Load the areas (`sentral;kommunenummer;gyldig_fra;gyldig_til`, dates YYYY-MM-DD,
+    /// empty = open; numbers of any structure) as a new data version, replacing the last.
+    LoadAreas { file: PathBuf },
+    /// The municipalities each centre served on a date, in one municipality structure.
+    Areas {
+        /// The date, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// Only this centre.
+        #[arg(long)]
+        centre: Option<String>,
+        /// The structure the municipalities are given in (default the newest).
+        #[arg(long, value_name = "YEAR")]
+        structure: Option<i32>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -518,6 +546,59 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 years.join(", "),
                 years.join(", ")
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Centres { command: CentresCommand::LoadAreas { file } } => {
+            let data = DataDir::open(&cli.data)?;
+            let (dv, areas) = akutt_ingest::load_centre_areas(&data, &file)
+                .with_context(|| format!("centre areas load of {}", file.display()))?;
+            let n = areas.periods.len();
+            outln!("Sentralområder lastet: {n} perioder, dataversjon {dv} / centre areas loaded: {n} periods, data version {dv}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Centres { command: CentresCommand::Areas { date, centre, structure, json } } => {
+            let day = date
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--date must be YYYY-MM-DD, got «{date}»"))?;
+            let catalog = open_catalog(&cli.data)?;
+            let register = catalog.register()?;
+            let version = catalog.latest_data_version()?;
+            let areas = catalog
+                .centre_areas_at(version)?
+                .context("no centre areas loaded: akutt centres load-areas FILE")?;
+            let target = match structure {
+                Some(y) => register.structure(y),
+                None => register.newest(),
+            }
+            .with_context(|| {
+                format!(
+                    "--structure {structure:?}: not in the register (akutt municipalities list)"
+                )
+            })?;
+            let mut codes: Vec<String> = areas.periods.iter().map(|p| p.centre.clone()).collect();
+            codes.sort();
+            codes.dedup();
+            if let Some(c) = &centre {
+                codes.retain(|x| x.eq_ignore_ascii_case(c));
+            }
+            let served: serde_json::Map<String, serde_json::Value> = codes
+                .iter()
+                .map(|c| (c.clone(), serde_json::json!(areas.served_by(c, day, &register, target))))
+                .filter(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()))
+                .collect();
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::json!({ "date": day.to_string(), "structure": target.year, "data_version": version, "centres": served })
+                );
+            } else {
+                outln!("Sentralenes områder / centre areas {day}, kommunestruktur / municipality structure {}", target.year);
+                for (c, ks) in &served {
+                    let ks: Vec<&str> =
+                        ks.as_array().into_iter().flatten().filter_map(|k| k.as_str()).collect();
+                    outln!("{c:<4} {:>3}  {}", ks.len(), ks.join(" "));
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Population { command: PopulationCommand::Load { file } } => {
@@ -911,6 +992,7 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             b.finish_and_clear();
         }
         akutt_ingest::load_population(&data, &world.join("population.csv"))?;
+        akutt_ingest::load_centre_areas(&data, &world.join("centre-areas.csv"))?;
         // The US side of the benchmark page: the public NEMSIS v3.5 compliance samples of the
         // repository (real test files of the NEMSIS TAC, not synthetic), when run from a clone.
         let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nemsis/samples");
