@@ -649,7 +649,7 @@ pub fn compute_answer(
     let figures = compute_in(data, q, people.as_ref(), only, &places);
     let by_place =
         q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
-    if by_place || people.is_some() {
+    if places.any_split() && (by_place || people.is_some()) {
         let used: BTreeSet<u16> = data
             .by_month
             .range(q.months.from()..=q.months.to())

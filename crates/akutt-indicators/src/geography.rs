@@ -128,6 +128,11 @@ impl<'r> Places<'r> {
         self.split.get(usize::from(stored)).copied().unwrap_or(false)
     }
 
+    /// Whether any stored number was mapped by a split (else no note can be due).
+    pub fn any_split(&self) -> bool {
+        self.split.contains(&true)
+    }
+
     /// The note of a number mapped by a split.
     pub fn split_note(&self, from: &str) -> Option<SplitNote> {
         let t = self.register.translate(from, self.structure)?;

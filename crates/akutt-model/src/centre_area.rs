@@ -9,7 +9,7 @@
 
 use chrono::NaiveDate;
 
-use crate::municipality::{Register, RegisterError, Structure};
+use crate::municipality::{split_header, unquote, Register, RegisterError, Structure};
 
 /// One period in which a centre served a municipality.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,15 +36,7 @@ pub struct CentreAreas {
 impl CentreAreas {
     /// Reads the file; a problem names its line.
     pub fn parse(text: &str) -> Result<CentreAreas, RegisterError> {
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, header)) = lines.next() else {
-            return Err(RegisterError { line: 1, message: "empty file".into() });
-        };
-        let cols: Vec<String> = header
-            .trim_start_matches('\u{feff}')
-            .split(';')
-            .map(|c| c.trim().trim_matches('"').to_lowercase())
-            .collect();
+        let (header, cols, lines) = split_header(text)?;
         let at = |name: &str| cols.iter().position(|c| c == name);
         let (Some(c), Some(k), Some(f), Some(t)) =
             (at("sentral"), at("kommunenummer"), at("gyldig_fra"), at("gyldig_til"))
@@ -58,8 +50,8 @@ impl CentreAreas {
         };
         let mut periods = Vec::new();
         for (i, line) in lines {
-            let v: Vec<&str> = line.split(';').map(|x| x.trim().trim_matches('"')).collect();
-            let get = |k: usize| v.get(k).copied().unwrap_or("");
+            let v: Vec<String> = line.split(';').map(unquote).collect();
+            let get = |k: usize| v.get(k).map_or("", String::as_str);
             let err = |message: String| RegisterError { line: i + 1, message };
             let date = |s: &str| -> Result<Option<NaiveDate>, RegisterError> {
                 if s.is_empty() {

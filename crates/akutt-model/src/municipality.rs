@@ -192,7 +192,7 @@ pub fn parse_changes(text: &str, date: NaiveDate) -> Result<Vec<Change>, Registe
 /// A `;`-separated file's header line, its column names (lower case, unquoted, without a
 /// byte-order mark) and the numbered non-empty lines after it.
 #[expect(clippy::type_complexity, reason = "a private helper's tuple, named at its two callers")]
-fn split_header(
+pub(crate) fn split_header(
     text: &str,
 ) -> Result<(&str, Vec<String>, impl Iterator<Item = (usize, &str)>), RegisterError> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
@@ -207,7 +207,7 @@ fn split_header(
     Ok((header, cols, lines))
 }
 
-fn unquote(s: &str) -> String {
+pub(crate) fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').trim().to_string()
 }
 

@@ -126,6 +126,18 @@ CREATE TABLE IF NOT EXISTS population_entries (
 );
 ";
 
+/// Opens the next data version for a load of reference data (population, municipality
+/// register, centre areas: `submission_id` 0) inside `tx`; returns it.
+fn new_reference_version(tx: &rusqlite::Transaction<'_>) -> Result<i64> {
+    let dv: i64 =
+        tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| r.get(0))?;
+    tx.execute(
+        "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
+        params![dv, now()],
+    )?;
+    Ok(dv)
+}
+
 /// A file of the municipality register: a structure (`year` set) in force from
 /// `valid_from`, or a change list effective on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -504,14 +516,7 @@ impl Catalog {
         source: &str,
     ) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let dv: i64 =
-            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
-                r.get(0)
-            })?;
-        tx.execute(
-            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
-            params![dv, now()],
-        )?;
+        let dv = new_reference_version(&tx)?;
         tx.execute("INSERT INTO population_versions (data_version, source, sha256, loaded_at) VALUES (?1, ?2, ?3, ?4)", params![dv, source, sha256, now()])?;
         let id = tx.last_insert_rowid();
         {
@@ -528,14 +533,7 @@ impl Catalog {
     /// as a new data version, since answers by municipality change with it; returns it.
     pub fn save_municipality_file(&mut self, file: &MunicipalityFile) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let dv: i64 =
-            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
-                r.get(0)
-            })?;
-        tx.execute(
-            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
-            params![dv, now()],
-        )?;
+        let dv = new_reference_version(&tx)?;
         tx.execute(
             "INSERT INTO municipality_files (kind, year, valid_from, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -555,14 +553,7 @@ impl Catalog {
     /// Keeps a centre-area file (checked by the caller) as a new data version; returns it.
     pub fn save_centre_areas(&mut self, text: &str, sha256: &str, source: &str) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let dv: i64 =
-            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM data_versions", [], |r| {
-                r.get(0)
-            })?;
-        tx.execute(
-            "INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, 0)",
-            params![dv, now()],
-        )?;
+        let dv = new_reference_version(&tx)?;
         tx.execute(
             "INSERT INTO centre_area_files (data_version, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![dv, source, sha256, text, now()],
