@@ -371,6 +371,29 @@ impl Register {
         out
     }
 
+    /// The numbers in force on `date` that a place of an older (or the same) structure
+    /// became, each with its share of the place's area: `[(number, 1.0)]` for a number in
+    /// force, all successors of a split. Empty when no structure is in force or the number
+    /// leads to none of its numbers.
+    pub fn successors_on(&self, number: &str, date: NaiveDate) -> Vec<(String, f64)> {
+        let Some(now) = self.on(date) else { return Vec::new() };
+        if now.contains(number) {
+            return vec![(number.to_string(), 1.0)];
+        }
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for (n, share) in self.successors(number, date) {
+            if !now.contains(&n) {
+                continue;
+            }
+            match out.iter_mut().find(|(m, _)| *m == n) {
+                Some((_, s)) => *s += share,
+                None => out.push((n, share)),
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
     /// The number a place of any structure has on `date` (in the structure in force then).
     pub fn number_on(&self, number: &str, date: NaiveDate) -> Option<Translation> {
         self.translate(number, self.on(date)?)
@@ -476,6 +499,19 @@ mod tests {
         for m in &s24.municipalities {
             assert!(r.translate(&m.number, s20).is_some(), "{}", m.number);
         }
+    }
+
+    #[test]
+    fn a_split_place_has_each_successor_with_its_share_of_the_area() {
+        let r = Register::standard();
+        let (d23, d24) = (date(2023, 12, 31), date(2024, 1, 1));
+        assert_eq!(r.successors_on("1507", d23), vec![("1507".to_string(), 1.0)]);
+        assert_eq!(
+            r.successors_on("1507", d24),
+            vec![("1508".to_string(), 0.582), ("1580".to_string(), 0.418)]
+        );
+        assert_eq!(r.successors_on("3001", d24), vec![("3101".to_string(), 1.0)]);
+        assert!(r.successors_on("0000", d24).is_empty());
     }
 
     #[test]

@@ -634,10 +634,18 @@ fn write_population(cfg: &Config, world: &World) -> Result<(), SynthError> {
         let first_day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
         let mut rows: BTreeMap<String, u64> = BTreeMap::new();
         for p in &world.places {
-            let number = register
-                .number_on(p.number(), first_day)
-                .map_or_else(|| p.number().to_string(), |t| t.number);
-            *rows.entry(number).or_default() += p.population(year).round() as u64;
+            // A split place's population goes to its successors by their shares of its area
+            // (as its incidents do, render.rs).
+            let successors = register.successors_on(p.number(), first_day);
+            if successors.is_empty() {
+                *rows.entry(p.number().to_string()).or_default() +=
+                    p.population(year).round() as u64;
+            }
+            let total: f64 = successors.iter().map(|(_, s)| s).sum();
+            for (number, share) in successors {
+                *rows.entry(number).or_default() +=
+                    (p.population(year) * share / total).round() as u64;
+            }
         }
         for (number, n) in rows {
             text.push_str(&format!("{number};{year};{n}\n"));

@@ -141,6 +141,28 @@ fn set(row: &mut Row, c: Column, v: impl Into<String>) {
     row[c.index()] = v.into();
 }
 
+/// A number in [0, 1) fixed by `id` (FNV-1a).
+fn unit_draw(id: &str) -> f64 {
+    let h = id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The successor whose share of the area `draw` (in [0, 1)) falls in; the last one for
+/// shares that do not add up to 1.
+pub(crate) fn successor_by_share(successors: &[(String, f64)], draw: f64) -> Option<String> {
+    let total: f64 = successors.iter().map(|(_, s)| s).sum();
+    let mut upto = 0.0;
+    for (n, share) in successors {
+        upto += share / total;
+        if draw < upto {
+            return Some(n.clone());
+        }
+    }
+    successors.last().map(|(n, _)| n.clone())
+}
+
 /// Renders `inc` with incident id `id`.
 pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered {
     let date = {
@@ -172,14 +194,18 @@ pub fn render(inc: &SynthIncident, id: &str, ctx: &FileContext<'_>) -> Rendered 
     );
     set(&mut base, Column::TypeHentested, code(CodeList::Sted, inc.pickup.code(), false));
     // The world is drawn in the 2020 structure; the extract carries the numbers in force
-    // on the incident's date (DOMAIN.md §4: 2024 numbers from 1 January 2024).
+    // on the incident's date (DOMAIN.md §4: 2024 numbers from 1 January 2024). A place that
+    // was split lies in one of its successors, drawn by their shares of its area (a fixed
+    // draw per incident: the same incident always lies in the same successor).
     let day = inc.contacts.first().map_or(inc.created, |c| c.at);
     let day = oslo_date(day).unwrap_or_default();
+    let draw = unit_draw(id);
     let in_force = |n: &str| -> String {
         if is_special_home_code(n) {
             return n.to_string();
         }
-        Register::standard().number_on(n, day).map_or_else(|| n.to_string(), |t| t.number)
+        successor_by_share(&Register::standard().successors_on(n, day), draw)
+            .unwrap_or_else(|| n.to_string())
     };
     set(&mut base, Column::KommuneHentested, in_force(inc.municipality));
     set(&mut base, Column::HentestedTettbygd, if inc.urban { "J" } else { "N" });
