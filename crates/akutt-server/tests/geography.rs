@@ -106,7 +106,7 @@ async fn volumes(structure: i32) -> (BTreeMap<(String, i32), Cell>, Vec<String>)
     let mut cells = BTreeMap::new();
     for f in v["indicators"].as_array().unwrap() {
         let kommune = f["group"]["kommune"].as_str().unwrap().to_string();
-        let year = f["group"]["year"].as_i64().unwrap() as i32;
+        let year = i32::try_from(f["group"]["year"].as_i64().unwrap()).unwrap();
         cells.insert(
             (kommune, year),
             Cell {
