@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
 -- effective on a date (DOMAIN.md §4, §8). Kept as the text loaded, read at open.
 CREATE TABLE IF NOT EXISTS municipality_files (
     id INTEGER PRIMARY KEY,
+    data_version INTEGER,             -- the data version the load made (NULL: before versions)
     kind TEXT NOT NULL,               -- structure | changes
     year INTEGER,                     -- a structure's name
     valid_from TEXT NOT NULL,         -- YYYY-MM-DD: in force from / effective on
@@ -361,6 +362,16 @@ impl Catalog {
                 "ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'",
             )?;
         }
+        // Catalogs from before register loads were data versions: those loads count from
+        // the start.
+        let has_version: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('municipality_files') WHERE name = 'data_version'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_version {
+            conn.execute_batch("ALTER TABLE municipality_files ADD COLUMN data_version INTEGER")?;
+        }
         // Catalogs from before the audit log kept the client and a detail.
         for column in ["client", "detail"] {
             let has: bool = conn.query_row(
@@ -535,7 +546,7 @@ impl Catalog {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let dv = new_reference_version(&tx)?;
         tx.execute(
-            "INSERT INTO municipality_files (kind, year, valid_from, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO municipality_files (kind, year, valid_from, source, sha256, text, loaded_at, data_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 if file.year.is_some() { "structure" } else { "changes" },
                 file.year,
@@ -543,7 +554,8 @@ impl Catalog {
                 file.source,
                 file.sha256,
                 file.text,
-                now()
+                now(),
+                dv
             ],
         )?;
         tx.commit()?;
@@ -581,11 +593,16 @@ impl Catalog {
 
     /// The files loaded into the municipality register, oldest first.
     pub fn municipality_files(&self) -> Result<Vec<MunicipalityFile>> {
+        self.municipality_files_at(i64::MAX)
+    }
+
+    /// The files loaded into the municipality register by `data_version`, oldest first.
+    pub fn municipality_files_at(&self, data_version: i64) -> Result<Vec<MunicipalityFile>> {
         let mut st = self.conn.prepare(
-            "SELECT year, valid_from, source, sha256, text FROM municipality_files ORDER BY id",
+            "SELECT year, valid_from, source, sha256, text FROM municipality_files WHERE COALESCE(data_version, 0) <= ?1 ORDER BY id",
         )?;
         let rows = st
-            .query_map([], |r| {
+            .query_map([data_version], |r| {
                 Ok((
                     r.get::<_, Option<i32>>(0)?,
                     r.get::<_, String>(1)?,
@@ -608,8 +625,14 @@ impl Catalog {
     /// The municipality register: the shipped structures and changes with every loaded file
     /// on top (a loaded structure of a shipped year replaces it).
     pub fn register(&self) -> Result<Register> {
+        self.register_at(i64::MAX)
+    }
+
+    /// The register as it was at `data_version` (the shipped structures and what had been
+    /// loaded by then): an answer `--as-of` a version is given in that version's structures.
+    pub fn register_at(&self, data_version: i64) -> Result<Register> {
         let mut r = Register::standard().clone();
-        for f in self.municipality_files()? {
+        for f in self.municipality_files_at(data_version)? {
             r = f
                 .apply(r)
                 .map_err(|e| StoreError::Invalid(format!("municipality file {}: {e}", f.source)))?;

@@ -71,7 +71,7 @@ pub fn load_dataset(
     };
     let mut out = Dataset {
         keyed: keyer.is_some(),
-        register: Some(std::sync::Arc::new(catalog.register()?)),
+        register: Some(std::sync::Arc::new(catalog.register_at(version)?)),
         ..Dataset::default()
     };
     for sub in catalog.visible_at(Some(version))? {

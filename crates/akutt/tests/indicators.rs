@@ -385,6 +385,59 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
         .collect();
     assert_eq!(centres, ["KKN", "OSL"]);
 
+    // A next reform loaded as data (a 2028 structure where Bærum and Lillestrøm merge into
+    // 3299) is two new data versions: answers are in 2028 numbers from then on, and
+    // `--as-of` an earlier version still gives the 2024 structure it gave then.
+    let register = akutt_model::municipality::Register::standard();
+    let mut codes = String::from("code;name\n");
+    for m in &register.newest().unwrap().municipalities {
+        if m.number != "3201" && m.number != "3205" {
+            codes += &format!("{};{}\n", m.number, m.name);
+        }
+    }
+    codes += "3299;Nye Bærum\n";
+    let structure = e.dir.path().join("k2028.csv");
+    std::fs::write(&structure, codes).unwrap();
+    let changes = e.dir.path().join("endringer2028.csv");
+    std::fs::write(
+        &changes,
+        "oldCode;oldName;newCode;newName\n3201;Bærum;3299;Nye Bærum\n3205;Lillestrøm;3299;Nye Bærum\n",
+    )
+    .unwrap();
+    let s = structure.to_string_lossy();
+    e.run(&["municipalities", "load", &s, "--structure", "2028", "--valid-from", "2028-01-01"]);
+    let c = changes.to_string_lossy();
+    e.run(&["municipalities", "load", &c, "--changes", "--valid-from", "2028-01-01"]);
+    let by_kommune = |as_of: Option<i64>| {
+        let mut args = vec!["indicators", "--from", "2024-01", "--to", "2024-12"];
+        args.extend(["--by", "kommune", "--indicator", "volume", "--json"]);
+        let v = as_of.map(|v| v.to_string());
+        if let Some(v) = &v {
+            args.extend(["--as-of", v]);
+        }
+        let answer = e.json(&args);
+        let places: BTreeMap<String, u64> = answer["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["group"]["kommune"].as_str().unwrap().to_string(),
+                    f["incidents"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (answer["structure"].as_i64().unwrap(), answer["data_version"].as_i64().unwrap(), places)
+    };
+    let (now, now_dv, in_2028) = by_kommune(None);
+    assert_eq!((now, now_dv), (2028, dv + 3));
+    let (then, _, in_2024) = by_kommune(Some(dv + 1));
+    assert_eq!(then, 2024, "--as-of {} is answered in the structure of then", dv + 1);
+    assert!(in_2024.contains_key("3201") && !in_2024.contains_key("3299"), "{in_2024:?}");
+    assert!(!in_2028.contains_key("3201") && !in_2028.contains_key("3205"));
+    let merged = in_2024.get("3201").unwrap_or(&0) + in_2024.get("3205").unwrap_or(&0);
+    assert_eq!(in_2028.get("3299").copied().unwrap_or(0), merged);
+
     // A reader that stops early (`akutt indicators … | head`) ends the command quietly:
     // no panic, no error, exit 0. The reading end is closed before the answer is written.
     for format in [&["--json"][..], &[]] {
