@@ -632,6 +632,8 @@ pub fn compute_answer(
     let structure = places.structure.year;
     // Population first: its numbers may add places the records do not have.
     let mut splits: BTreeSet<SplitNote> = BTreeSet::new();
+    // Only the period's years of population are used for rates, so only they need a note.
+    let years = q.months.from().year()..=q.months.to().year();
     let people = population.map(|p| {
         let mut by: HashMap<(u16, i32), u64> = HashMap::new();
         for ((number, year), n) in &p.by_kommune_year {
@@ -639,7 +641,7 @@ pub fn compute_answer(
             if id == UNKNOWN {
                 continue;
             }
-            if split {
+            if split && years.contains(year) {
                 splits.extend(places.split_note(number));
             }
             *by.entry((id, *year)).or_default() += n;

@@ -653,8 +653,16 @@ pub async fn map(
         lang.t("Kommuner", "Municipalities"),
         years.join(" · ")
     );
-    for n in a.notes() {
-        body += &format!("<p class=\"note\">{} {}</p>", lang.t("Merk:", "Note:"), esc(&n));
+    for n in &a.splits {
+        let text = if lang.en {
+            n.to_string()
+        } else {
+            format!(
+                "{} ble delt; registreringene og folketallet telles i {}, etterfølgeren med størst andel av arealet",
+                n.from, n.to
+            )
+        };
+        body += &format!("<p class=\"note\">{} {}</p>", lang.t("Merk:", "Note:"), esc(&text));
     }
     body += &format!("<h2>{}</h2>{svg}", esc(title));
     let municipalities = register.structure(structure).map_or(&[][..], |s| &s.municipalities[..]);

@@ -235,6 +235,13 @@ async fn ten_years_across_the_2024_reform_are_continuous_in_the_2024_structure()
     assert!((2020..2024).all(|y| !cells.contains_key(&("1580".to_string(), y))));
     assert!((2024..=2029).any(|y| cells.contains_key(&("1580".to_string(), y))));
     assert!(notes.iter().any(|n| n.contains("1507") && n.contains("1508")), "{notes:?}");
+    // The map of a year with 1507 in it says so too, in the page's language.
+    let no = get("/kart?from=2023-01&to=2023-12&measure=per1000").await;
+    assert!(no.contains("Merk: 1507 ble delt; registreringene og folketallet telles i 1508"));
+    let en = get("/kart?from=2023-01&to=2023-12&measure=per1000&lang=en").await;
+    assert!(en.contains("Note: 1507 was split; its records and population are counted in 1508"));
+    let after = get("/kart?from=2025-01&to=2025-12&measure=per1000").await;
+    assert!(!after.contains("1507 ble delt"), "no 1507 records in 2025, no note");
 
     // The map of each year is drawn in the 2024 structure and colours every big place; its
     // table gives the API's rate.
