@@ -10,7 +10,10 @@ mod pipeline;
 mod population;
 mod report;
 
-pub use municipalities::{check_municipality_file, load_centre_areas, load_municipality_file};
+pub use municipalities::{
+    check_boundaries, check_municipality_file, load_boundaries, load_centre_areas,
+    load_municipality_file, Boundaries,
+};
 pub use pipeline::{ingest, load_mappings, FileKind, IngestError, IngestOutcome};
 pub use population::{check_population, load_population, parse_population};
 pub use report::{Counts, FindingOut, Period, Report, SubmissionOut, MAX_LISTED_FINDINGS};

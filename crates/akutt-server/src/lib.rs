@@ -68,6 +68,8 @@ pub struct AppState {
     bodies: Mutex<std::collections::HashMap<String, axum::body::Bytes>>,
     /// Published benchmarks by data version and period.
     benchmarks: Mutex<std::collections::HashMap<String, Arc<benchmark::Published>>>,
+    /// Loaded boundaries, projected: by structure, with the file's SHA-256.
+    loaded_shapes: Mutex<std::collections::HashMap<i32, (String, map::Shapes)>>,
     /// The latest data version and when the catalog was last asked (at most once a second:
     /// a new ingest becomes visible within a second).
     version_seen: Mutex<Option<(std::time::Instant, i64)>>,
@@ -95,6 +97,7 @@ impl AppState {
             answers: Mutex::new(Default::default()),
             bodies: Mutex::new(Default::default()),
             benchmarks: Mutex::new(Default::default()),
+            loaded_shapes: Mutex::new(Default::default()),
             version_seen: Mutex::new(None),
             key: None,
             keyer: None,
@@ -119,6 +122,31 @@ impl AppState {
 
     pub fn catalog(&self) -> Result<Catalog, AppError> {
         Ok(Catalog::open_read_only(&self.data.catalog_path())?)
+    }
+
+    /// The map shapes of a structure: the latest boundaries the registry loaded for it
+    /// (projected once per file), else the shipped ones; `None` when it has neither.
+    pub fn shapes(&self, structure: i32) -> Result<Option<map::Shapes>, AppError> {
+        let catalog = self.catalog()?;
+        let Some(sha) = catalog.boundaries_sha256(structure)? else {
+            return Ok(map::shipped(structure));
+        };
+        if let Some((s, shapes)) =
+            self.loaded_shapes.lock().unwrap_or_else(|e| e.into_inner()).get(&structure)
+        {
+            if *s == sha {
+                return Ok(Some(shapes.clone()));
+            }
+        }
+        let Some((sha, text)) = catalog.boundaries(structure)? else {
+            return Ok(map::shipped(structure));
+        };
+        let shapes: map::Shapes = Arc::new(map::project(&text));
+        self.loaded_shapes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(structure, (sha, shapes.clone()));
+        Ok(Some(shapes))
     }
 
     /// The municipality register of the latest data (the shipped one and what the registry

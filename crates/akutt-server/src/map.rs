@@ -1,10 +1,11 @@
 //! The municipality map: the boundaries of the 2020 and the 2024 structure
-//! (`data/kommuner-2020.geojson`, `data/kommuner-2024.geojson`, Kartverket, CC BY 4.0)
+//! (`data/kommuner-2020.geojson`, `data/kommuner-2024.geojson`, Kartverket, CC BY 4.0), or
+//! those the registry loaded for a structure (`akutt municipalities load-boundaries`),
 //! projected once each to SVG paths, then coloured per request as a choropleth in the
 //! answer's structure (DOMAIN.md §8 "Geography through time").
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -21,21 +22,24 @@ pub struct Shape {
 /// Width and height of the frame.
 pub const WIDTH: f64 = 1000.0;
 
-/// The projected shapes of a structure (by its year) and the frame height; `None` for a
-/// structure without shipped boundaries (one loaded later: the page shows its table).
-pub fn shapes(structure: i32) -> Option<&'static (Vec<Shape>, f64)> {
-    static SHAPES_2020: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
-    static SHAPES_2024: OnceLock<(Vec<Shape>, f64)> = OnceLock::new();
+/// A structure's projected shapes and the frame height.
+pub type Shapes = Arc<(Vec<Shape>, f64)>;
+
+/// The shipped shapes of a structure (by its year); `None` for a structure without shipped
+/// boundaries (one loaded later: see [`crate::AppState::shapes`]).
+pub fn shipped(structure: i32) -> Option<Shapes> {
+    static SHAPES_2020: OnceLock<Shapes> = OnceLock::new();
+    static SHAPES_2024: OnceLock<Shapes> = OnceLock::new();
     match structure {
-        2020 => Some(SHAPES_2020.get_or_init(|| project(GEOJSON_2020))),
-        2024 => Some(SHAPES_2024.get_or_init(|| project(GEOJSON_2024))),
+        2020 => Some(SHAPES_2020.get_or_init(|| Arc::new(project(GEOJSON_2020))).clone()),
+        2024 => Some(SHAPES_2024.get_or_init(|| Arc::new(project(GEOJSON_2024))).clone()),
         _ => None,
     }
 }
 
 /// Projects a GeoJSON collection (equirectangular, x scaled by cos 65°, which keeps
-/// Norway's proportions within a few per cent).
-fn project(geojson: &str) -> (Vec<Shape>, f64) {
+/// Norway's proportions within a few per cent). The name is `navn` or `kommunenavn`.
+pub fn project(geojson: &str) -> (Vec<Shape>, f64) {
     {
         let doc: Value = serde_json::from_str(geojson).unwrap_or(Value::Null);
         let features = doc["features"].as_array().cloned().unwrap_or_default();
@@ -81,7 +85,11 @@ fn project(geojson: &str) -> (Vec<Shape>, f64) {
                 }
                 Shape {
                     number: f["properties"]["kommunenummer"].as_str().unwrap_or("").to_string(),
-                    name: f["properties"]["navn"].as_str().unwrap_or("").to_string(),
+                    name: f["properties"]["navn"]
+                        .as_str()
+                        .or(f["properties"]["kommunenavn"].as_str())
+                        .unwrap_or("")
+                        .to_string(),
                     path,
                 }
             })

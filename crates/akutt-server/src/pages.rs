@@ -598,9 +598,15 @@ pub async fn map(
             "%",
         ),
     };
-    let svg = match crate::map::shapes(structure) {
+    let shapes = {
+        let s = state.clone();
+        tokio::task::spawn_blocking(move || s.shapes(structure))
+            .await
+            .map_err(AppError::internal)??
+    };
+    let svg = match shapes {
         Some(shapes) => {
-            crate::map::choropleth(shapes, &values, title, |v| format!("{v:.1} {unit}"))
+            crate::map::choropleth(&shapes, &values, title, |v| format!("{v:.1} {unit}"))
         }
         None => format!(
             "<p>{} {structure}.</p>",

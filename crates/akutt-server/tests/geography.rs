@@ -276,3 +276,86 @@ async fn ten_years_across_the_2024_reform_are_continuous_in_the_2020_structure()
         }
     }
 }
+
+/// A next reform with its boundaries loaded as data: the map draws it.
+#[tokio::test]
+async fn a_loaded_structure_is_drawn_from_its_loaded_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::open(dir.path().join("data")).unwrap();
+    // 2028: Bærum 3201 and Lillestrøm 3205 merge into 3299 Nye Bærum.
+    let register = Register::standard();
+    let mut codes = String::from("code;name\n");
+    for m in &register.newest().unwrap().municipalities {
+        if m.number != "3201" && m.number != "3205" {
+            codes += &format!("{};{}\n", m.number, m.name);
+        }
+    }
+    codes += "3299;Nye Bærum\n";
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let from = "2028-01-01".parse().unwrap();
+    akutt_ingest::load_municipality_file(&data, &file("k2028.csv", &codes), Some(2028), from)
+        .unwrap();
+    let changes = "oldCode;newCode\n3201;3299\n3205;3299\n";
+    akutt_ingest::load_municipality_file(&data, &file("c2028.csv", changes), None, from).unwrap();
+    let state = Arc::new(
+        AppState::new(data.clone(), Config::default()).unwrap().with_key(b"test key".to_vec()),
+    );
+    let page = |state: &Arc<AppState>, uri: &str| {
+        let (state, uri) = (state.clone(), uri.to_string());
+        async move {
+            let res =
+                app(state).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+        }
+    };
+    // Before the boundaries: the newest structure is 2028, drawn as a table only.
+    let before = page(&state, "/kart?from=2024-01&to=2024-12").await;
+    assert!(before.contains("Ingen kartgrenser for kommunestrukturen 2028"), "{before}");
+    assert!(!before.contains("data-kommune="));
+
+    // The 2024 boundaries with the two merged into one MultiPolygon.
+    let mut doc: Value =
+        serde_json::from_str(include_str!("../../../data/kommuner-2024.geojson")).unwrap();
+    let features = doc["features"].as_array_mut().unwrap();
+    let mut merged = Vec::new();
+    features.retain(|f| {
+        let n = f["properties"]["kommunenummer"].as_str().unwrap();
+        if n == "3201" || n == "3205" {
+            let g = &f["geometry"];
+            match g["type"].as_str().unwrap() {
+                "Polygon" => merged.push(g["coordinates"].clone()),
+                _ => merged.extend(g["coordinates"].as_array().unwrap().iter().cloned()),
+            }
+            return false;
+        }
+        true
+    });
+    features.push(serde_json::json!({
+        "type": "Feature",
+        "properties": {"kommunenummer": "3299", "kommunenavn": "Nye Bærum"},
+        "geometry": {"type": "MultiPolygon", "coordinates": merged},
+    }));
+    let geojson = file("k2028.geojson", &doc.to_string());
+    // The shipped 2024 file does not fit 2028, and says why.
+    let wrong = file("k2024.geojson", include_str!("../../../data/kommuner-2024.geojson"));
+    let e = akutt_ingest::load_boundaries(&data, &wrong, 2028).unwrap_err().to_string();
+    assert!(e.contains("k2024.geojson: feature ") && e.contains("is not in structure 2028"), "{e}");
+    let (_, b) = akutt_ingest::load_boundaries(&data, &geojson, 2028).unwrap();
+    assert_eq!(b.municipalities, 356);
+
+    let after = page(&state, "/kart?from=2024-01&to=2024-12").await;
+    assert_eq!(
+        after.matches("<path d=").count() - after.matches("<path d=\"M0 6L6 0\"").count(),
+        356
+    );
+    assert!(after.contains("data-kommune=\"3299\"") && !after.contains("data-kommune=\"3201\""));
+    assert!(after.contains("Nye Bærum"));
+    // The 2024 structure is still drawn from the shipped boundaries.
+    let in_2024 = page(&state, "/kart?from=2024-01&to=2024-12&structure=2024").await;
+    assert!(in_2024.contains("data-kommune=\"3201\""));
+}

@@ -119,6 +119,17 @@ CREATE TABLE IF NOT EXISTS centre_area_files (
     text TEXT NOT NULL,
     loaded_at TEXT NOT NULL
 );
+-- Municipality boundaries of a structure (GeoJSON, WGS 84; `akutt municipalities
+-- load-boundaries`): the map draws the latest load of a structure, else the shipped ones.
+CREATE TABLE IF NOT EXISTS boundary_files (
+    id INTEGER PRIMARY KEY,
+    data_version INTEGER NOT NULL,
+    structure INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS population_entries (
     population_version_id INTEGER NOT NULL REFERENCES population_versions(id),
     kommune TEXT NOT NULL,
@@ -572,6 +583,58 @@ impl Catalog {
         )?;
         tx.commit()?;
         Ok(dv)
+    }
+
+    /// Keeps the boundaries of a structure (checked by the caller) as a new data version.
+    pub fn save_boundaries(
+        &mut self,
+        structure: i32,
+        text: &str,
+        sha256: &str,
+        source: &str,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dv = new_reference_version(&tx)?;
+        tx.execute(
+            "INSERT INTO boundary_files (data_version, structure, source, sha256, text, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![dv, structure, source, sha256, text, now()],
+        )?;
+        tx.commit()?;
+        Ok(dv)
+    }
+
+    /// The latest loaded boundaries of a structure: `(sha256, GeoJSON text)`.
+    pub fn boundaries(&self, structure: i32) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sha256, text FROM boundary_files WHERE structure = ?1 ORDER BY data_version DESC LIMIT 1",
+                [structure],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The SHA-256 of the latest loaded boundaries of a structure (cheap: to tell whether a
+    /// cached projection is still current).
+    pub fn boundaries_sha256(&self, structure: i32) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM boundary_files WHERE structure = ?1 ORDER BY data_version DESC LIMIT 1",
+                [structure],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The structures with loaded boundaries.
+    pub fn boundary_structures(&self) -> Result<Vec<i32>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT structure FROM boundary_files ORDER BY structure")?;
+        let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i32>>>()?;
+        Ok(rows)
     }
 
     /// The centres' areas in force at a data version (the latest load at or before it).

@@ -289,6 +289,16 @@ enum MunicipalitiesCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         valid_from: String,
     },
+    /// Load a structure's boundaries for the map: a GeoJSON FeatureCollection in WGS 84
+    /// (EPSG:4326) with `kommunenummer` in each feature's properties, covering every
+    /// municipality of the structure (Kartverket's files, converted). Replaces the shipped
+    /// boundaries of 2020 and 2024 when given for them.
+    LoadBoundaries {
+        file: PathBuf,
+        /// The structure (its year), already in the register.
+        #[arg(long, value_name = "YEAR")]
+        structure: i32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -496,10 +506,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Municipalities { command: MunicipalitiesCommand::List { json } } => {
-            let register = match Catalog::open_read_only(&DataDir::open(&cli.data)?.catalog_path())
-            {
-                Ok(c) => c.register()?,
-                Err(_) => akutt_model::municipality::Register::standard().clone(),
+            let (register, loaded) =
+                match Catalog::open_read_only(&DataDir::open(&cli.data)?.catalog_path()) {
+                    Ok(c) => (c.register()?, c.boundary_structures()?),
+                    Err(_) => (akutt_model::municipality::Register::standard().clone(), Vec::new()),
+                };
+            let boundaries = |year: i32| {
+                if loaded.contains(&year) {
+                    "loaded"
+                } else if matches!(year, 2020 | 2024) {
+                    "shipped"
+                } else {
+                    "none"
+                }
             };
             let rows: Vec<serde_json::Value> = register
                 .structures()
@@ -510,20 +529,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "valid_from": s.valid_from.to_string(),
                         "valid_to": s.valid_to.map(|d| d.to_string()),
                         "municipalities": s.municipalities.len(),
+                        "boundaries": boundaries(s.year),
                     })
                 })
                 .collect();
             if json {
                 outln!("{}", serde_json::Value::Array(rows));
             } else {
-                outln!("struktur / structure  gyldig fra / valid from  til / to      kommuner / municipalities");
+                outln!("struktur / structure  gyldig fra / valid from  til / to      kommuner / municipalities  kartgrenser / boundaries");
                 for r in &rows {
                     outln!(
-                        "{:<21} {:<24} {:<11} {}",
+                        "{:<21} {:<24} {:<11} {:<26} {}",
                         r["structure"].as_i64().unwrap_or_default(),
                         r["valid_from"].as_str().unwrap_or(""),
                         r["valid_to"].as_str().unwrap_or("–"),
-                        r["municipalities"].as_u64().unwrap_or_default()
+                        r["municipalities"].as_u64().unwrap_or_default(),
+                        r["boundaries"].as_str().unwrap_or("")
                     );
                 }
             }
@@ -545,6 +566,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "Kommuneregister lastet, dataversjon {dv}; strukturer {} / municipality register loaded, data version {dv}; structures {}",
                 years.join(", "),
                 years.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Municipalities {
+            command: MunicipalitiesCommand::LoadBoundaries { file, structure },
+        } => {
+            let data = DataDir::open(&cli.data)?;
+            let (dv, b) = akutt_ingest::load_boundaries(&data, &file, structure)
+                .with_context(|| format!("boundary load of {}", file.display()))?;
+            outln!(
+                "Kartgrenser for struktur {structure} lastet: {} kommuner, dataversjon {dv} / boundaries of structure {structure} loaded: {} municipalities, data version {dv}",
+                b.municipalities,
+                b.municipalities
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -408,6 +408,14 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     e.run(&["municipalities", "load", &s, "--structure", "2028", "--valid-from", "2028-01-01"]);
     let c = changes.to_string_lossy();
     e.run(&["municipalities", "load", &c, "--changes", "--valid-from", "2028-01-01"]);
+    let list = e.json(&["municipalities", "list", "--json"]);
+    let boundaries: Vec<(i64, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["structure"].as_i64().unwrap(), s["boundaries"].as_str().unwrap()))
+        .collect();
+    assert_eq!(boundaries, [(2020, "shipped"), (2024, "shipped"), (2028, "none")]);
     let by_kommune = |as_of: Option<i64>| {
         let mut args = vec!["indicators", "--from", "2024-01", "--to", "2024-12"];
         args.extend(["--by", "kommune", "--indicator", "volume", "--json"]);
