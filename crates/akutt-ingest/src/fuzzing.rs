@@ -99,3 +99,76 @@ pub fn run(data: &[u8]) {
     assert_eq!(rows, s.rows, "both passes see the same rows");
     assert_eq!(rows_in_incidents, rows, "every row lands in exactly one incident or E101");
 }
+
+/// The body of the reference-data fuzz target (`fuzz/fuzz_targets/reference.rs`): the same
+/// bytes as a municipality structure, a change list, centre areas, population and map
+/// boundaries, read and checked as their loads do, then used (judged, translated, served)
+/// when accepted. Panics only when an invariant is broken.
+pub fn reference(data: &[u8]) {
+    use akutt_model::centre_area::CentreAreas;
+    use akutt_model::municipality::{parse_changes, parse_municipalities, Register};
+    use akutt_store::MunicipalityFile;
+    use chrono::NaiveDate;
+
+    let text = akutt_extract::decode_text(data);
+    let register = Register::standard();
+    let reform = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap_or_default();
+    if let Ok(list) = parse_municipalities(&text) {
+        for m in &list {
+            assert!(
+                m.number.len() == 4 && m.number.bytes().all(|b| b.is_ascii_digit()),
+                "a structure's number is four digits: {:?}",
+                m.number
+            );
+        }
+    }
+    let _ = parse_changes(&text, reform);
+    let structure = MunicipalityFile {
+        year: Some(2028),
+        valid_from: reform,
+        source: "fuzz".into(),
+        sha256: String::new(),
+        text: text.clone(),
+    };
+    let changes = MunicipalityFile { year: None, ..structure.clone() };
+    let mut registers = Vec::new();
+    if let Ok(r) = crate::check_municipality_file(register, &structure) {
+        assert_eq!(r.newest().map(|s| s.year), Some(2028), "a loaded structure is the newest");
+        if let Ok(r2) = crate::check_municipality_file(&r, &changes) {
+            registers.push(r2);
+        }
+        registers.push(r);
+    }
+    if let Ok(r) = crate::check_municipality_file(register, &changes) {
+        registers.push(r);
+    }
+    for r in &registers {
+        let Some(newest) = r.newest() else { continue };
+        for s in register.structures() {
+            for m in &s.municipalities {
+                let _ = r.judge(&m.number, reform);
+                if let Some(t) = r.translate(&m.number, newest) {
+                    assert!(newest.contains(&t.number), "a translation lands in its structure");
+                }
+                let _ = r.overlapping(&m.number, newest);
+            }
+        }
+    }
+    if let Ok(areas) = CentreAreas::parse(&text) {
+        let newest = register.newest().expect("the shipped register has structures");
+        for date in areas.change_dates().into_iter().take(8) {
+            for p in areas.periods.iter().take(32) {
+                for m in areas.served_by(&p.centre, date, register, newest) {
+                    assert!(newest.contains(&m), "served places are of the structure asked");
+                }
+                let _ = areas.centres_of(&p.municipality, date, register);
+            }
+        }
+    }
+    if let Ok(rows) = crate::parse_population(&text) {
+        let _ = crate::check_population(&rows, register);
+    }
+    if let Ok(b) = crate::check_boundaries(register, 2024, &text) {
+        assert_eq!(b.municipalities, 357, "accepted boundaries cover the structure");
+    }
+}

@@ -551,3 +551,18 @@ fn fuzz_corpus_replays() {
     }
     assert!(n >= 8, "the seed corpus is in fuzz/corpus/extract ({n} files)");
 }
+
+#[test]
+fn reference_fuzz_corpus_replays() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/reference");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap();
+        akutt_ingest::fuzzing::reference(&bytes);
+        for cut in (0..bytes.len()).step_by(211) {
+            akutt_ingest::fuzzing::reference(&bytes[..cut]);
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "the seed corpus is in fuzz/corpus/reference ({n} files)");
+}
