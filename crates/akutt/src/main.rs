@@ -52,11 +52,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate and store a centre extract (import format v1); prints its data-quality report.
-    /// Exit 0: file accepted (some incidents may be rejected); exit 2: file rejected.
+    /// Validate and store centre extracts (import format v1) or NEMSIS files. One file: prints
+    /// its data-quality report. Several files or a directory (its files, by name): one
+    /// progress bar and one summary; each report is stored (`akutt report ID`).
+    /// Exit 0: every file accepted (some incidents may be rejected); exit 2: a file rejected;
+    /// exit 1: a file could not be read or stored (the others are still ingested).
     Ingest {
-        file: PathBuf,
-        /// Print the report as one JSON object.
+        #[arg(required = true, num_args = 1.., value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
+        /// Print the report (one file) or the summary (several) as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -645,13 +649,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => {
             synth(out, &from, &to, &centres, scale, seed, error_rate, json)
         }
-        Command::Ingest { file, json } => {
+        Command::Ingest { files, json } => {
             let data = DataDir::open(&cli.data)?;
             let key_file = match cli.key_file {
                 Some(k) => k,
                 None => default_key_file()?,
             };
             let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+            let files = expand_inputs(&files)?;
+            let [file] = &files[..] else { return ingest_many(&data, &key, &files, json) };
+            let file = file.clone();
             let bar = progress_bar();
             let outcome = ingest(&data, &key, &file, |done, total| {
                 if let Some(b) = &bar {
@@ -798,6 +805,138 @@ fn sql(_data: &Path, _query: &str, _csv: bool, _as_of: Option<i64>) -> Result<Ex
         "this build has no SQL engine: rebuild with `cargo build --release --features sql` \
          (Apache DataFusion; a long build), or open the Parquet files in DuckDB or pandas as docs/DATA.md shows"
     )
+}
+
+/// The files named, a directory standing for its files (not hidden ones), sorted by name.
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading the directory {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                bail!("{}: the directory has no files to ingest", p.display());
+            }
+            out.extend(inside);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `akutt ingest` of several files in one process: one progress bar (files), one summary.
+fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let bar = progress_bar().inspect(|b| {
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files ({eta}) {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_length(files.len() as u64);
+    });
+    let mut rows = Vec::new();
+    let (mut accepted, mut rejected, mut failed) = (0u64, 0u64, 0u64);
+    let mut totals = akutt_ingest::Counts::default();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(b) = &bar {
+            b.set_position(i as u64);
+            b.set_message(f.display().to_string());
+        }
+        match ingest(data, key, f, |_, _| {}) {
+            Ok(o) => {
+                let c = &o.report.counts;
+                totals.rows += c.rows;
+                totals.incidents += c.incidents;
+                totals.incidents_accepted += c.incidents_accepted;
+                totals.incidents_rejected += c.incidents_rejected;
+                totals.contacts += c.contacts;
+                totals.patients += c.patients;
+                totals.actions += c.actions;
+                totals.missions += c.missions;
+                if o.accepted {
+                    accepted += 1
+                } else {
+                    rejected += 1
+                }
+                let first_error = (!o.accepted)
+                    .then(|| o.report.findings.iter().find(|f| f.severity == "error"))
+                    .flatten()
+                    .map(|f| format!("{} {}", f.code, f.message));
+                rows.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "submission": o.report.submission.id,
+                    "status": o.report.submission.status,
+                    "centre": o.report.submission.centre,
+                    "incidents_accepted": c.incidents_accepted,
+                    "incidents_rejected": c.incidents_rejected,
+                    "findings": o.report.findings_per_rule.values().sum::<u64>(),
+                    "first_error": first_error,
+                }));
+            }
+            Err(e) => {
+                failed += 1;
+                rows.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "status": "failed",
+                    "error": format!("{:#}", anyhow::Error::from(e)),
+                }));
+            }
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "files": rows,
+                "accepted": accepted,
+                "rejected": rejected,
+                "failed": failed,
+                "counts": totals,
+                "seconds": (seconds * 10.0).round() / 10.0,
+            })
+        );
+    } else {
+        for r in rows.iter().filter(|r| r["status"] != "accepted") {
+            let why = r["first_error"].as_str().or(r["error"].as_str()).unwrap_or("");
+            outln!(
+                "{:<9} {}  {}{}",
+                r["status"].as_str().unwrap_or(""),
+                r["file"].as_str().unwrap_or(""),
+                why,
+                r["submission"]
+                    .as_i64()
+                    .map_or(String::new(), |id| format!("  (akutt report {id})"))
+            );
+        }
+        outln!(
+            "{} filer: {accepted} godtatt, {rejected} avvist, {failed} feilet; {} hendelser godtatt, {} avvist; {seconds:.1} s / {} files: {accepted} accepted, {rejected} rejected, {failed} failed; {} incidents accepted, {} rejected",
+            files.len(),
+            totals.incidents_accepted,
+            totals.incidents_rejected,
+            files.len(),
+            totals.incidents_accepted,
+            totals.incidents_rejected
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else if rejected > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {

@@ -460,3 +460,76 @@ fn benchmark_condition_table_is_editable() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn ingest_takes_many_files_and_directories_in_one_process() {
+    let e = Env::new();
+    let out = e.dir.path().join("world");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = e.run(&[
+        "synth",
+        "--out",
+        &out_s,
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-04",
+        "--centres",
+        "OSL,KKN",
+        "--scale",
+        "0.01",
+        "--seed",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for centre in ["OSL", "KKN"] {
+        let m = format!("{out_s}/mappings/mapping-{centre}.csv");
+        assert!(e.run(&["mappings", "load", &m, "--centre", centre]).status.success());
+    }
+    // A directory: its four extracts, by name, one summary.
+    let o = e.run(&["ingest", &format!("{out_s}/extracts"), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(
+        (v["accepted"].as_u64(), v["rejected"].as_u64(), v["failed"].as_u64()),
+        (Some(4), Some(0), Some(0))
+    );
+    let files: Vec<&str> =
+        v["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert!(
+        files[0].ends_with("KKN-2024-03.csv") && files[3].ends_with("OSL-2024-04.csv"),
+        "{files:?}"
+    );
+    let sum: u64 = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["incidents_accepted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(v["counts"]["incidents_accepted"].as_u64(), Some(sum));
+    assert!(sum > 100);
+    // Each report is stored.
+    let id = v["files"][2]["submission"].as_i64().unwrap();
+    let r = e.run(&["report", &id.to_string(), "--json"]);
+    assert!(r.status.success());
+    assert_eq!(json(&r)["submission"]["id"], id);
+
+    // A rejected file and a missing one: the others are still ingested; exit 1 names both.
+    let garbage = e.write("garbage.csv", "this is not an extract\n");
+    let missing = e.dir.path().join("missing.csv");
+    let again = format!("{out_s}/extracts/OSL-2024-03.csv");
+    let o = e.run(&["ingest", &garbage.to_string_lossy(), &missing.to_string_lossy(), &again]);
+    assert_eq!(o.status.code(), Some(1), "a file that could not be read fails the run");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("rejected  ") && text.contains("garbage.csv"), "{text}");
+    assert!(text.contains("failed    ") && text.contains("missing.csv"), "{text}");
+    assert!(text.contains("3 files: 1 accepted, 1 rejected, 1 failed"), "{text}");
+    // Without a missing file, a rejected one gives exit 2 as for one file.
+    let o = e.run(&["ingest", &garbage.to_string_lossy(), &again]);
+    assert_eq!(o.status.code(), Some(2));
+    // An empty directory is an error, not a silent success.
+    std::fs::create_dir(e.dir.path().join("empty")).unwrap();
+    let o = e.run(&["ingest", &e.dir.path().join("empty").to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no files to ingest"));
+}
