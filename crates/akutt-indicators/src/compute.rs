@@ -371,6 +371,22 @@ pub struct Query {
     pub structure: Option<i32>,
 }
 
+impl Query {
+    /// The months whose rows an answer of `only` reads: the query's months, and for
+    /// volumes (their change against last year) the same months a year earlier too. A store
+    /// loads just the submissions with incidents in them.
+    pub fn months_read(&self, only: &[Indicator]) -> MonthRange {
+        if only.contains(&Indicator::Volume) {
+            if let Some(before) = self.months.from().plus_years(-1) {
+                if let Ok(r) = MonthRange::new(before, self.months.to()) {
+                    return r;
+                }
+            }
+        }
+        self.months
+    }
+}
+
 impl Key {
     /// The code a filter value stands for (`None`: no row can match).
     fn filter_code(self, value: &str, dict: &Dict, places: &Places<'_>) -> Option<u32> {

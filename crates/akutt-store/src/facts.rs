@@ -7,7 +7,7 @@ use std::fs::File;
 
 use akutt_disclosure::{IncidentKeys, Part, RecordKeyer};
 use akutt_indicators::{Dataset, MissionTime, Row, RowKeys};
-use akutt_model::{Hastegrad, Hendelsestype, Month, Sambandsvei};
+use akutt_model::{Hastegrad, Hendelsestype, Month, MonthRange, Sambandsvei};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -15,10 +15,11 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
 use crate::catalog::Catalog;
+use crate::compact;
 use crate::layout::DataDir;
 use crate::{io_err, Result, StoreError};
 
-const INCIDENT_FIELDS: &[&str] = &[
+pub(crate) const INCIDENT_FIELDS: &[&str] = &[
     "centre",
     "incident_id",
     "t0_month",
@@ -37,13 +38,13 @@ const INCIDENT_FIELDS: &[&str] = &[
     "response_s",
     "alert_to_arrival_s",
 ];
-const ACTION_FIELDS: &[&str] = &["incident_id", "is_mission", "mission_time_s"];
+pub(crate) const ACTION_FIELDS: &[&str] = &["incident_id", "is_mission", "mission_time_s"];
 
-fn opt_s(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
+pub(crate) fn opt_s(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
-fn read(path: &std::path::Path, fields: &[&str]) -> Result<Vec<RecordBatch>> {
+pub(crate) fn read(path: &std::path::Path, fields: &[&str]) -> Result<Vec<RecordBatch>> {
     let file = File::open(path).map_err(io_err(path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
     let mask = ProjectionMask::columns(builder.parquet_schema(), fields.iter().copied());
@@ -51,7 +52,7 @@ fn read(path: &std::path::Path, fields: &[&str]) -> Result<Vec<RecordBatch>> {
     Ok(reader.collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
+pub(crate) fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
     batch.column_by_name(name).map(|a| a.as_ref()).ok_or_else(|| StoreError::Invalid(format!("column {name} missing: ingested before indicator facts were stored? Re-ingest the file.")))
 }
 
@@ -65,6 +66,19 @@ pub fn load_dataset(
     as_of: Option<i64>,
     keyer: Option<&RecordKeyer>,
 ) -> Result<(Dataset, i64)> {
+    load_dataset_months(data, catalog, as_of, keyer, None)
+}
+
+/// [`load_dataset`] of the submissions with incidents in `months` only (all when `None`):
+/// a question reads what it needs, not the archive. Rows of other months that those
+/// submissions hold are loaded too (a submission is read whole); the engine selects by month.
+pub fn load_dataset_months(
+    data: &DataDir,
+    catalog: &Catalog,
+    as_of: Option<i64>,
+    keyer: Option<&RecordKeyer>,
+    months: Option<MonthRange>,
+) -> Result<(Dataset, i64)> {
     let version = match as_of {
         Some(v) => v,
         None => catalog.latest_data_version()?,
@@ -74,96 +88,88 @@ pub fn load_dataset(
         register: Some(std::sync::Arc::new(catalog.register_at(version)?)),
         ..Dataset::default()
     };
+    let wanted = months.map(|m| (m.from().yyyymm(), m.to().yyyymm()));
     for sub in catalog.visible_at(Some(version))? {
         let Some(dir) = sub.store_dir.as_deref() else { continue };
         let dir = data.store_dir(dir);
-        // Row of each incident id, and its missions seen so far (the k-th mission's key).
-        let mut index: HashMap<String, (u32, u32, Option<IncidentKeys>)> = HashMap::new();
-        for batch in read(&dir.join("incidents.parquet"), INCIDENT_FIELDS)? {
-            let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
-            let i32s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int32Type>());
-            let i64s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int64Type>());
-            let b = |n: &str| column(&batch, n).map(|a| a.as_boolean());
-            let (centre, id, month, kommune, urgency, typ, channel) = (
-                s("centre")?,
-                s("incident_id")?,
-                i32s("t0_month")?,
-                s("pickup_municipality")?,
-                s("urgency")?,
-                s("hendelsestype")?,
-                s("first_channel")?,
-            );
-            let (urban, prebooked) = (b("urban")?, b("prebooked")?);
-            let (contacts, missions, road, air, amb) = (
-                i32s("n_contacts")?,
-                i32s("n_missions")?,
-                i32s("n_road_missions")?,
-                i32s("n_air_missions")?,
-                i32s("n_ambulance_actions")?,
-            );
-            let (reaction, response, alert) =
-                (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
-            let opt_i64 =
-                |a: &arrow_array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
-            let count = |a: &arrow_array::Int32Array, i: usize| {
-                if a.is_null(i) {
-                    0
-                } else {
-                    a.value(i).max(0).unsigned_abs()
-                }
-            };
-            for i in 0..batch.num_rows() {
-                let (n_contacts, n_missions, n_road, n_air) =
-                    (count(contacts, i), count(missions, i), count(road, i), count(air, i));
-                let incident_keys = keyer.map(|k| k.incident(centre.value(i), id.value(i)));
-                let keys = incident_keys.as_ref().map_or_else(RowKeys::default, |k| {
-                    RowKeys::from_incident(k, n_contacts, n_missions, n_road, n_air)
-                });
-                let row = Row {
-                    centre: out.dict.centre(centre.value(i)),
-                    month: (!month.is_null(i)).then(|| month.value(i)).and_then(Month::from_yyyymm),
-                    kommune: out.dict.kommune(opt_s(kommune, i)),
-                    urgency: opt_s(urgency, i).and_then(Hastegrad::parse),
-                    hendelsestype: opt_s(typ, i).and_then(Hendelsestype::parse),
-                    sambandsvei: opt_s(channel, i).and_then(Sambandsvei::parse),
-                    urban: (!urban.is_null(i)).then(|| urban.value(i)),
-                    prebooked: !prebooked.is_null(i) && prebooked.value(i),
-                    contacts: n_contacts,
-                    missions: n_missions,
-                    road_missions: n_road,
-                    air_missions: n_air,
-                    ambulance_actions: count(amb, i),
-                    reaction_s: opt_i64(reaction, i),
-                    response_s: opt_i64(response, i),
-                    alert_to_arrival_s: opt_i64(alert, i),
-                    keys,
-                };
-                let at = out.push_row(row);
-                index.insert(id.value(i).to_string(), (at, 0, incident_keys));
+        if let (Some((from, to)), Some((lo, hi))) = (wanted, compact::month_range(&dir)) {
+            // No incident of the question's months (0: none has a month at all).
+            if lo == 0 || hi < from || lo > to {
+                continue;
             }
         }
-        for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
-            let id = column(&batch, "incident_id")?.as_string::<i32>();
-            let is_mission = column(&batch, "is_mission")?.as_boolean();
-            let time = column(&batch, "mission_time_s")?.as_primitive::<Int64Type>();
-            for i in 0..batch.num_rows() {
-                if is_mission.is_null(i) || !is_mission.value(i) {
-                    continue;
-                }
-                if let Some((row, seen, keys)) = index.get_mut(id.value(i)) {
-                    // The k-th mission in the order of the extract, as `push_incident` counts.
-                    let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, *seen));
-                    *seen += 1;
-                    out.mission_times.push(MissionTime {
-                        row: *row,
-                        time_s: (!time.is_null(i)).then(|| time.value(i)),
-                        key,
-                    });
-                }
-            }
-        }
+        let facts = compact::load(&dir, keyer.is_some())?;
+        append(&mut out, &facts, keyer);
     }
     Ok((out, version))
+}
+
+/// Adds one submission's facts to the dataset (the rows in file order, then the missions,
+/// the k-th mission of an incident keyed as the k-th part, as `push_incident` does).
+fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&RecordKeyer>) {
+    let strings = &f.strings;
+    let mut centres: Vec<Option<u16>> = vec![None; strings.len()];
+    let mut kommuner: Vec<Option<u16>> = vec![None; strings.len()];
+    let get = |i: u16| (i != compact::NONE).then(|| strings.get(usize::from(i))).flatten();
+    let urgency: Vec<Option<Hastegrad>> = strings.iter().map(|s| Hastegrad::parse(s)).collect();
+    let types: Vec<Option<Hendelsestype>> =
+        strings.iter().map(|s| Hendelsestype::parse(s)).collect();
+    let channels: Vec<Option<Sambandsvei>> =
+        strings.iter().map(|s| Sambandsvei::parse(s)).collect();
+    let code = |i: u16| usize::from(i);
+    let time = |v: i64| (v != compact::NO_TIME).then_some(v);
+    let mut first: Vec<(u32, Option<IncidentKeys>)> = Vec::with_capacity(f.rows());
+    for i in 0..f.rows() {
+        let centre_ix = code(f.centre[i]);
+        let centre =
+            *centres[centre_ix].get_or_insert_with(|| out.dict.centre(&strings[centre_ix]));
+        let kommune = match get(f.kommune[i]) {
+            None => out.dict.kommune(None),
+            Some(k) => {
+                *kommuner[code(f.kommune[i])].get_or_insert_with(|| out.dict.kommune(Some(k)))
+            }
+        };
+        let pick = |col: &[u16]| (col[i] != compact::NONE).then(|| code(col[i]));
+        let incident_keys =
+            keyer.zip(f.ids.get(i)).map(|(k, id)| k.incident(&strings[centre_ix], id));
+        let (n_contacts, n_missions, n_road, n_air) =
+            (f.contacts[i], f.missions[i], f.road_missions[i], f.air_missions[i]);
+        let keys = incident_keys.as_ref().map_or_else(RowKeys::default, |k| {
+            RowKeys::from_incident(k, n_contacts, n_missions, n_road, n_air)
+        });
+        let row = Row {
+            centre,
+            month: (f.month[i] != 0).then(|| Month::from_yyyymm(f.month[i])).flatten(),
+            kommune,
+            urgency: pick(&f.urgency).and_then(|c| urgency[c]),
+            hendelsestype: pick(&f.hendelsestype).and_then(|c| types[c]),
+            sambandsvei: pick(&f.channel).and_then(|c| channels[c]),
+            urban: match f.urban[i] {
+                0 => None,
+                v => Some(v == 2),
+            },
+            prebooked: f.prebooked[i] != 0,
+            contacts: n_contacts,
+            missions: n_missions,
+            road_missions: n_road,
+            air_missions: n_air,
+            ambulance_actions: f.ambulance_actions[i],
+            reaction_s: time(f.reaction_s[i]),
+            response_s: time(f.response_s[i]),
+            alert_to_arrival_s: time(f.alert_to_arrival_s[i]),
+            keys,
+        };
+        let at = out.push_row(row);
+        first.push((at, incident_keys));
+    }
+    let mut seen = vec![0u32; f.rows()];
+    for (&row, &t) in f.mission_row.iter().zip(&f.mission_time_s) {
+        let r = row as usize;
+        let (at, keys) = &first[r];
+        let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, seen[r]));
+        seen[r] += 1;
+        out.mission_times.push(MissionTime { row: *at, time_s: time(t), key });
+    }
 }
 
 /// The Norwegian side of the NEMSIS benchmark: per incident the facts the common set needs

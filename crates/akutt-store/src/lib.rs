@@ -9,6 +9,7 @@
 //! - Nothing here ever receives a clear fødselsnummer: patients arrive pseudonymised.
 
 pub mod catalog;
+pub mod compact;
 pub mod facts;
 pub mod key;
 pub mod layout;

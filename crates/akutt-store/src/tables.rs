@@ -475,6 +475,7 @@ impl NemsisWriter {
 
 /// The four tables of one submission version, written side by side.
 pub struct TableSet {
+    dir: PathBuf,
     submission_id: i64,
     centre: String,
     incidents: TableWriter,
@@ -496,6 +497,7 @@ impl TableSet {
     pub fn create(dir: &Path, submission_id: i64, centre: &str) -> Result<TableSet> {
         let p = |n: &str| dir.join(format!("{n}.parquet"));
         Ok(TableSet {
+            dir: dir.to_path_buf(),
             submission_id,
             centre: centre.to_string(),
             incidents: TableWriter::create(p("incidents"), INCIDENT_COLUMNS)?,
@@ -613,14 +615,17 @@ impl TableSet {
         Ok(())
     }
 
-    /// Flushes, closes and syncs the four files.
+    /// Flushes, closes and syncs the four files, then writes the submission's compact
+    /// indicator facts from them (`facts.bin`, [`crate::compact`]).
     pub fn finish(self) -> Result<TableCounts> {
-        Ok(TableCounts {
+        let counts = TableCounts {
             incidents: self.incidents.close()?,
             contacts: self.contacts.close()?,
             patients: self.patients.close()?,
             actions: self.actions.close()?,
-        })
+        };
+        crate::compact::write(&self.dir)?;
+        Ok(counts)
     }
 }
 

@@ -1064,7 +1064,9 @@ fn indicators(
             bail!("--as-of {v}: data versions run from 1 to {latest}");
         }
     }
-    let (dataset, version) = akutt_store::facts::load_dataset(&data, &catalog, as_of, None)?;
+    let months = request.query.months_read(&request.indicators);
+    let (dataset, version) =
+        akutt_store::facts::load_dataset_months(&data, &catalog, as_of, None, Some(months))?;
     let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
         by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
     });

@@ -1,0 +1,445 @@
+//! `facts.bin`: the indicator facts of one submission in a compact columnar file (issue 17),
+//! written at ingest next to its Parquet tables and read by the indicator engine instead of
+//! decoding Parquet. Built from the stored Parquet (so both always say the same), and rebuilt
+//! from it when missing or of another format version: a data directory from before the file
+//! existed upgrades itself on first use. Immutable like the submission it belongs to, so
+//! `--as-of` stays exact. Layout (little-endian) in docs/DATA.md, "facts.bin".
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::Array;
+
+use crate::facts::{column, opt_s, read, ACTION_FIELDS, INCIDENT_FIELDS};
+use crate::{io_err, Result, StoreError};
+
+/// The file's name in a submission's store directory.
+pub const FILE_NAME: &str = "facts.bin";
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x01";
+/// A missing string (index into the dictionary).
+pub const NONE: u16 = u16::MAX;
+/// A missing duration.
+pub const NO_TIME: i64 = i64::MIN;
+const HEADER: usize = 8 + 4 * 5 + 8;
+
+/// One submission's facts, column by column; strings (centre codes, municipality numbers,
+/// code values) are indices into `strings`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubmissionFacts {
+    pub strings: Vec<String>,
+    /// First and last `t0_month` (YYYYMM) of the rows; 0 when no row has one.
+    pub min_month: i32,
+    pub max_month: i32,
+    pub centre: Vec<u16>,
+    /// YYYYMM, 0 for none.
+    pub month: Vec<i32>,
+    pub kommune: Vec<u16>,
+    pub urgency: Vec<u16>,
+    pub hendelsestype: Vec<u16>,
+    pub channel: Vec<u16>,
+    /// 0 none, 1 false, 2 true.
+    pub urban: Vec<u8>,
+    pub prebooked: Vec<u8>,
+    pub contacts: Vec<u32>,
+    pub missions: Vec<u32>,
+    pub road_missions: Vec<u32>,
+    pub air_missions: Vec<u32>,
+    pub ambulance_actions: Vec<u32>,
+    pub reaction_s: Vec<i64>,
+    pub response_s: Vec<i64>,
+    pub alert_to_arrival_s: Vec<i64>,
+    /// The row of each mission, in the order of the extract, and its `Ledig − Varslet`.
+    pub mission_row: Vec<u32>,
+    pub mission_time_s: Vec<i64>,
+    /// Incident ids (read only when record keys are wanted; empty otherwise).
+    pub ids: Vec<String>,
+}
+
+impl SubmissionFacts {
+    pub fn rows(&self) -> usize {
+        self.centre.len()
+    }
+
+    /// Reads the facts from a submission's Parquet tables (the definition of what they are).
+    pub fn from_parquet(dir: &Path) -> Result<SubmissionFacts> {
+        let mut f = SubmissionFacts::default();
+        let mut strings: HashMap<String, u16> = HashMap::new();
+        let mut intern = |f: &mut SubmissionFacts, s: Option<&str>| -> u16 {
+            let Some(s) = s else { return NONE };
+            if let Some(&i) = strings.get(s) {
+                return i;
+            }
+            let Some(i) = u16::try_from(f.strings.len()).ok().filter(|i| *i != NONE) else {
+                return NONE;
+            };
+            f.strings.push(s.to_string());
+            strings.insert(s.to_string(), i);
+            i
+        };
+        let mut index: HashMap<String, u32> = HashMap::new();
+        for batch in read(&dir.join("incidents.parquet"), INCIDENT_FIELDS)? {
+            let s = |n: &str| column(&batch, n).map(|a| a.as_string::<i32>());
+            let i32s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int32Type>());
+            let i64s = |n: &str| column(&batch, n).map(|a| a.as_primitive::<Int64Type>());
+            let b = |n: &str| column(&batch, n).map(|a| a.as_boolean());
+            let (centre, id, month, kommune, urgency, typ, channel) = (
+                s("centre")?,
+                s("incident_id")?,
+                i32s("t0_month")?,
+                s("pickup_municipality")?,
+                s("urgency")?,
+                s("hendelsestype")?,
+                s("first_channel")?,
+            );
+            let (urban, prebooked) = (b("urban")?, b("prebooked")?);
+            let (contacts, missions, road, air, amb) = (
+                i32s("n_contacts")?,
+                i32s("n_missions")?,
+                i32s("n_road_missions")?,
+                i32s("n_air_missions")?,
+                i32s("n_ambulance_actions")?,
+            );
+            let (reaction, response, alert) =
+                (i64s("reaction_s")?, i64s("response_s")?, i64s("alert_to_arrival_s")?);
+            let time = |a: &arrow_array::Int64Array, i: usize| {
+                if a.is_null(i) {
+                    NO_TIME
+                } else {
+                    a.value(i).max(NO_TIME + 1)
+                }
+            };
+            let count = |a: &arrow_array::Int32Array, i: usize| {
+                if a.is_null(i) {
+                    0
+                } else {
+                    a.value(i).max(0).unsigned_abs()
+                }
+            };
+            for i in 0..batch.num_rows() {
+                let row = u32::try_from(f.centre.len())
+                    .map_err(|_| StoreError::Invalid("more than 2^32 incidents".into()))?;
+                let c = intern(&mut f, Some(centre.value(i)));
+                f.centre.push(c);
+                let m = if month.is_null(i) { 0 } else { month.value(i) };
+                f.month.push(m);
+                let k = intern(&mut f, opt_s(kommune, i));
+                f.kommune.push(k);
+                let u = intern(&mut f, opt_s(urgency, i));
+                f.urgency.push(u);
+                let t = intern(&mut f, opt_s(typ, i));
+                f.hendelsestype.push(t);
+                let ch = intern(&mut f, opt_s(channel, i));
+                f.channel.push(ch);
+                f.urban.push(if urban.is_null(i) { 0 } else { 1 + u8::from(urban.value(i)) });
+                f.prebooked.push(u8::from(!prebooked.is_null(i) && prebooked.value(i)));
+                f.contacts.push(count(contacts, i));
+                f.missions.push(count(missions, i));
+                f.road_missions.push(count(road, i));
+                f.air_missions.push(count(air, i));
+                f.ambulance_actions.push(count(amb, i));
+                f.reaction_s.push(time(reaction, i));
+                f.response_s.push(time(response, i));
+                f.alert_to_arrival_s.push(time(alert, i));
+                f.ids.push(id.value(i).to_string());
+                index.insert(id.value(i).to_string(), row);
+            }
+        }
+        for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
+            let id = column(&batch, "incident_id")?.as_string::<i32>();
+            let is_mission = column(&batch, "is_mission")?.as_boolean();
+            let time = column(&batch, "mission_time_s")?.as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                if is_mission.is_null(i) || !is_mission.value(i) {
+                    continue;
+                }
+                if let Some(&row) = index.get(id.value(i)) {
+                    f.mission_row.push(row);
+                    f.mission_time_s.push(if time.is_null(i) {
+                        NO_TIME
+                    } else {
+                        time.value(i).max(NO_TIME + 1)
+                    });
+                }
+            }
+        }
+        let months = f.month.iter().copied().filter(|m| *m != 0);
+        f.min_month = months.clone().min().unwrap_or(0);
+        f.max_month = months.max().unwrap_or(0);
+        Ok(f)
+    }
+
+    /// The file's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let n = self.rows();
+        let mut out = Vec::with_capacity(HEADER + n * 64);
+        out.extend_from_slice(MAGIC);
+        for v in [n, self.mission_row.len(), self.strings.len()] {
+            out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
+        }
+        out.extend_from_slice(&self.min_month.to_le_bytes());
+        out.extend_from_slice(&self.max_month.to_le_bytes());
+        let ids_at = out.len();
+        out.extend_from_slice(&0u64.to_le_bytes());
+        for s in &self.strings {
+            let b = s.as_bytes();
+            out.extend_from_slice(&u16::try_from(b.len()).unwrap_or(0).to_le_bytes());
+            out.extend_from_slice(if b.len() <= usize::from(u16::MAX) { b } else { &[] });
+        }
+        for col in [&self.centre, &self.kommune, &self.urgency, &self.hendelsestype, &self.channel]
+        {
+            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        self.month.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        out.extend_from_slice(&self.urban);
+        out.extend_from_slice(&self.prebooked);
+        for col in [
+            &self.contacts,
+            &self.missions,
+            &self.road_missions,
+            &self.air_missions,
+            &self.ambulance_actions,
+        ] {
+            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        for col in [&self.reaction_s, &self.response_s, &self.alert_to_arrival_s] {
+            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        self.mission_row.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        self.mission_time_s.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        let ids_offset = out.len() as u64;
+        out[ids_at..ids_at + 8].copy_from_slice(&ids_offset.to_le_bytes());
+        for id in &self.ids {
+            let b = id.as_bytes();
+            out.extend_from_slice(&u32::try_from(b.len()).unwrap_or(0).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        out
+    }
+
+    /// Reads a file's bytes; `with_ids` also reads the incident ids. `None` when the bytes are
+    /// not a complete file of this format version (rebuild it).
+    pub fn decode(bytes: &[u8], with_ids: bool) -> Option<SubmissionFacts> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(8)? != MAGIC {
+            return None;
+        }
+        let n = r.u32()? as usize;
+        let m = r.u32()? as usize;
+        let n_strings = r.u32()? as usize;
+        let min_month = r.u32()? as i32;
+        let max_month = r.u32()? as i32;
+        let ids_offset = usize::try_from(r.u64()?).ok()?;
+        let mut f = SubmissionFacts { min_month, max_month, ..SubmissionFacts::default() };
+        for _ in 0..n_strings {
+            let len = usize::from(r.u16()?);
+            f.strings.push(String::from_utf8(r.take(len)?.to_vec()).ok()?);
+        }
+        f.centre = r.u16s(n)?;
+        f.kommune = r.u16s(n)?;
+        f.urgency = r.u16s(n)?;
+        f.hendelsestype = r.u16s(n)?;
+        f.channel = r.u16s(n)?;
+        f.month = r.u32s(n)?.into_iter().map(|v| v as i32).collect();
+        f.urban = r.take(n)?.to_vec();
+        f.prebooked = r.take(n)?.to_vec();
+        f.contacts = r.u32s(n)?;
+        f.missions = r.u32s(n)?;
+        f.road_missions = r.u32s(n)?;
+        f.air_missions = r.u32s(n)?;
+        f.ambulance_actions = r.u32s(n)?;
+        f.reaction_s = r.i64s(n)?;
+        f.response_s = r.i64s(n)?;
+        f.alert_to_arrival_s = r.i64s(n)?;
+        f.mission_row = r.u32s(m)?;
+        f.mission_time_s = r.i64s(m)?;
+        if r.at != ids_offset {
+            return None;
+        }
+        if f.mission_row.iter().any(|&row| row as usize >= n) {
+            return None;
+        }
+        let dict = f.strings.len();
+        let in_dict = |c: &[u16]| c.iter().all(|&i| i == NONE || usize::from(i) < dict);
+        let columns = [&f.centre, &f.kommune, &f.urgency, &f.hendelsestype, &f.channel];
+        if !columns.iter().all(|c| in_dict(c)) || !f.centre.iter().all(|&c| c != NONE) {
+            return None;
+        }
+        if with_ids {
+            for _ in 0..n {
+                let len = r.u32()? as usize;
+                f.ids.push(String::from_utf8(r.take(len)?.to_vec()).ok()?);
+            }
+            if r.at != bytes.len() {
+                return None;
+            }
+        }
+        Some(f)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+    fn u16s(&mut self, n: usize) -> Option<Vec<u16>> {
+        let b = self.take(n.checked_mul(2)?)?;
+        Some(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect())
+    }
+    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+        let b = self.take(n.checked_mul(4)?)?;
+        Some(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+    fn i64s(&mut self, n: usize) -> Option<Vec<i64>> {
+        let b = self.take(n.checked_mul(8)?)?;
+        Some(
+            b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
+        )
+    }
+}
+
+/// Writes `facts.bin` for a submission directory from its Parquet tables (atomically:
+/// a temporary file, synced, then renamed).
+pub fn write(dir: &Path) -> Result<SubmissionFacts> {
+    let facts = SubmissionFacts::from_parquet(dir)?;
+    let path = dir.join(FILE_NAME);
+    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
+    {
+        use std::io::Write;
+        // Private to the registry's user, as every file of the data directory.
+        let mut file = crate::private::create_file(&tmp).map_err(io_err(&tmp))?;
+        file.write_all(&facts.encode()).map_err(io_err(&tmp))?;
+        file.sync_all().map_err(io_err(&tmp))?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+    Ok(facts)
+}
+
+/// Just the month range of a submission's `facts.bin` (its header), to skip submissions a
+/// question does not need; `None` when the file is missing or not of this version.
+pub fn month_range(dir: &Path) -> Option<(i32, i32)> {
+    let mut head = [0u8; HEADER];
+    std::fs::File::open(dir.join(FILE_NAME)).ok()?.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC {
+        return None;
+    }
+    let at = |i: usize| i32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    Some((at(20), at(24)))
+}
+
+/// A submission's facts: from `facts.bin`, or (missing, truncated or of another version)
+/// rebuilt from the Parquet tables and written back when the directory is writable.
+pub fn load(dir: &Path, with_ids: bool) -> Result<SubmissionFacts> {
+    let path = dir.join(FILE_NAME);
+    let bytes = match std::fs::File::open(&path) {
+        Ok(mut file) => {
+            let mut buf = Vec::new();
+            if with_ids {
+                file.read_to_end(&mut buf).map_err(io_err(&path))?;
+            } else {
+                // Up to the ids only: the header says where they start.
+                let mut head = [0u8; HEADER];
+                if file.read_exact(&mut head).is_ok() {
+                    let ids = u64::from_le_bytes(head[28..36].try_into().unwrap_or([0; 8]));
+                    let len = usize::try_from(ids).unwrap_or(0).saturating_sub(HEADER);
+                    buf.extend_from_slice(&head);
+                    let mut rest = vec![0u8; len];
+                    if file.read_exact(&mut rest).is_ok() {
+                        buf.extend_from_slice(&rest);
+                    }
+                }
+            }
+            buf
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    if let Some(f) = SubmissionFacts::decode(&bytes, with_ids) {
+        return Ok(f);
+    }
+    // Written back where possible; a read-only data directory still answers.
+    match write(dir) {
+        Ok(f) => Ok(f),
+        Err(StoreError::Io { .. }) => SubmissionFacts::from_parquet(dir),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SubmissionFacts {
+        SubmissionFacts {
+            strings: vec!["OSL".into(), "0301".into(), "R".into(), "113".into()],
+            min_month: 202_403,
+            max_month: 202_404,
+            centre: vec![0, 0, 0],
+            month: vec![202_403, 0, 202_404],
+            kommune: vec![1, NONE, 1],
+            urgency: vec![2, 2, NONE],
+            hendelsestype: vec![NONE, NONE, NONE],
+            channel: vec![3, NONE, 3],
+            urban: vec![0, 1, 2],
+            prebooked: vec![0, 1, 0],
+            contacts: vec![1, 2, 3],
+            missions: vec![2, 0, 1],
+            road_missions: vec![2, 0, 0],
+            air_missions: vec![0, 0, 1],
+            ambulance_actions: vec![2, 0, 1],
+            reaction_s: vec![60, NO_TIME, 30],
+            response_s: vec![600, NO_TIME, NO_TIME],
+            alert_to_arrival_s: vec![NO_TIME, NO_TIME, 900],
+            mission_row: vec![0, 0, 2],
+            mission_time_s: vec![3600, NO_TIME, 1800],
+            ids: vec!["a".into(), "bb".into(), "ccc".into()],
+        }
+    }
+
+    #[test]
+    fn the_file_reads_back_exactly_and_refuses_every_truncation() {
+        let f = sample();
+        let bytes = f.encode();
+        assert_eq!(SubmissionFacts::decode(&bytes, true), Some(f.clone()));
+        let without = SubmissionFacts { ids: Vec::new(), ..f };
+        assert_eq!(SubmissionFacts::decode(&bytes, false), Some(without));
+        for cut in 0..bytes.len() {
+            assert_eq!(SubmissionFacts::decode(&bytes[..cut], true), None, "cut at {cut}");
+        }
+        // Another format version is not read.
+        let mut other = bytes.clone();
+        other[7] = 2;
+        assert_eq!(SubmissionFacts::decode(&other, false), None);
+        // A dictionary index out of range is refused, not followed.
+        let mut bad = sample();
+        bad.kommune[0] = 9;
+        assert_eq!(SubmissionFacts::decode(&bad.encode(), false), None);
+    }
+
+    #[test]
+    fn the_header_gives_the_month_range() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(month_range(dir.path()), None);
+        std::fs::write(dir.path().join(FILE_NAME), sample().encode()).unwrap();
+        assert_eq!(month_range(dir.path()), Some((202_403, 202_404)));
+    }
+}
