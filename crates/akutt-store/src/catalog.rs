@@ -413,6 +413,16 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
+    /// Whether `table` has `column`: a catalog of an older release opened read-only is not
+    /// migrated, so the readers of newer tables and columns ask first.
+    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Opens a catalog that exists already (an `akutt serve` request: the server created it
     /// at start), for reading and writing, without creating tables or migrating: what a
     /// request needs is a connection, not the schema work of [`Catalog::open`].
@@ -605,6 +615,9 @@ impl Catalog {
 
     /// The latest loaded boundaries of a structure: `(sha256, GeoJSON text)`.
     pub fn boundaries(&self, structure: i32) -> Result<Option<(String, String)>> {
+        if !self.has_column("boundary_files", "text")? {
+            return Ok(None);
+        }
         Ok(self
             .conn
             .query_row(
@@ -618,6 +631,9 @@ impl Catalog {
     /// The SHA-256 of the latest loaded boundaries of a structure (cheap: to tell whether a
     /// cached projection is still current).
     pub fn boundaries_sha256(&self, structure: i32) -> Result<Option<String>> {
+        if !self.has_column("boundary_files", "sha256")? {
+            return Ok(None);
+        }
         Ok(self
             .conn
             .query_row(
@@ -630,6 +646,9 @@ impl Catalog {
 
     /// The structures with loaded boundaries.
     pub fn boundary_structures(&self) -> Result<Vec<i32>> {
+        if !self.has_column("boundary_files", "structure")? {
+            return Ok(Vec::new());
+        }
         let mut st = self
             .conn
             .prepare("SELECT DISTINCT structure FROM boundary_files ORDER BY structure")?;
@@ -639,6 +658,9 @@ impl Catalog {
 
     /// The centres' areas in force at a data version (the latest load at or before it).
     pub fn centre_areas_at(&self, data_version: i64) -> Result<Option<CentreAreas>> {
+        if !self.has_column("centre_area_files", "text")? {
+            return Ok(None);
+        }
         let row: Option<(String, String)> = self
             .conn
             .query_row(
@@ -661,9 +683,17 @@ impl Catalog {
 
     /// The files loaded into the municipality register by `data_version`, oldest first.
     pub fn municipality_files_at(&self, data_version: i64) -> Result<Vec<MunicipalityFile>> {
-        let mut st = self.conn.prepare(
-            "SELECT year, valid_from, source, sha256, text FROM municipality_files WHERE COALESCE(data_version, 0) <= ?1 ORDER BY id",
-        )?;
+        // A catalog from before register loads were versioned, opened read-only (so not
+        // migrated), has no data_version column: its loads count from the start.
+        if !self.has_column("municipality_files", "text")? {
+            return Ok(Vec::new());
+        }
+        let versioned = self.has_column("municipality_files", "data_version")?;
+        let mut st = self.conn.prepare(if versioned {
+            "SELECT year, valid_from, source, sha256, text FROM municipality_files WHERE COALESCE(data_version, 0) <= ?1 ORDER BY id"
+        } else {
+            "SELECT year, valid_from, source, sha256, text FROM municipality_files WHERE ?1 = ?1 ORDER BY id"
+        })?;
         let rows = st
             .query_map([data_version], |r| {
                 Ok((
@@ -1067,5 +1097,36 @@ impl Catalog {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog of an older release, opened read-only (so not migrated), still answers:
+    /// no register loads, centre areas or boundaries yet.
+    #[test]
+    fn an_older_catalog_reads_without_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.sqlite");
+        drop(Catalog::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE boundary_files; DROP TABLE centre_area_files;
+             ALTER TABLE municipality_files DROP COLUMN data_version;",
+        )
+        .unwrap();
+        drop(conn);
+        let c = Catalog::open_read_only(&path).unwrap();
+        assert_eq!(c.register().unwrap().structures().len(), 2);
+        assert!(c.centre_areas_at(1).unwrap().is_none());
+        assert!(c.boundary_structures().unwrap().is_empty());
+        assert!(c.boundaries(2024).unwrap().is_none());
+        // Opened for writing, it is migrated.
+        drop(c);
+        let c = Catalog::open(&path).unwrap();
+        assert!(c.has_column("municipality_files", "data_version").unwrap());
+        assert!(c.has_column("boundary_files", "text").unwrap());
     }
 }
