@@ -270,6 +270,7 @@ pub(crate) fn commit_accepted(
     report.submission.status = "accepted".into();
     // The report names its own data version: under the writer lock it is the next one.
     report.submission.data_version = Some(catalog.latest_data_version()? + 1);
+    let months = akutt_store::compact::month_range(&data.store_dir(&store_name));
     let completion = Completion {
         accepted: true,
         store_dir: Some(store_name),
@@ -277,6 +278,7 @@ pub(crate) fn commit_accepted(
         incidents_accepted: accepted as i64,
         incidents_rejected: rejected as i64,
         report_json: report.to_json(),
+        months,
     };
     let dv = catalog.complete_submission(id, &completion)?;
     debug_assert_eq!(

@@ -566,3 +566,22 @@ fn reference_fuzz_corpus_replays() {
     }
     assert!(n >= 6, "the seed corpus is in fuzz/corpus/reference ({n} files)");
 }
+
+/// Issue 17: an accepted submission gets its compact facts and its months in the catalog
+/// (a question skips it without opening a file when it needs other months).
+#[test]
+fn an_accepted_submission_records_its_facts_and_months() {
+    let e = env();
+    let o = e.ingest_bytes("extract.csv", extract(&[&[], &[("Hendelsesnummer", "H2")]]).as_bytes());
+    assert!(o.accepted);
+    let id = o.report.submission.id;
+    let catalog = Catalog::open(&e.data.catalog_path()).unwrap();
+    assert_eq!(catalog.submission_months().unwrap().get(&id), Some(&(202_403, 202_403)));
+    let dir = e.data.store_dir(&format!("submission-{id}"));
+    let facts = akutt_store::compact::load(&dir, true).unwrap();
+    assert_eq!(facts, akutt_store::compact::SubmissionFacts::from_parquet(&dir).unwrap());
+    assert_eq!(
+        (facts.rows(), facts.ids.as_slice()),
+        (2, &["H1".to_string(), "H2".to_string()][..])
+    );
+}

@@ -5,6 +5,7 @@
 //! submission version is visible at data version V when it became current at or before V
 //! and was not superseded at or before V. That is what makes `--as-of` reproducible.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use akutt_model::centre_area::CentreAreas;
@@ -118,6 +119,13 @@ CREATE TABLE IF NOT EXISTS centre_area_files (
     sha256 TEXT NOT NULL,
     text TEXT NOT NULL,
     loaded_at TEXT NOT NULL
+);
+-- The months (YYYYMM) of a submission's stored incidents: a question skips the
+-- submissions it does not need without opening their files (issue 17).
+CREATE TABLE IF NOT EXISTS submission_months (
+    submission_id INTEGER PRIMARY KEY,
+    first_month INTEGER NOT NULL,
+    last_month INTEGER NOT NULL
 );
 -- Municipality boundaries of a structure (GeoJSON, WGS 84; `akutt municipalities
 -- load-boundaries`): the map draws the latest load of a structure, else the shipped ones.
@@ -313,6 +321,8 @@ pub struct Completion {
     pub incidents_accepted: i64,
     pub incidents_rejected: i64,
     pub report_json: String,
+    /// First and last `t0_month` (YYYYMM) of the stored incidents, from its `facts.bin`.
+    pub months: Option<(i32, i32)>,
 }
 
 pub struct Catalog {
@@ -413,6 +423,30 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
+    /// Records the months of a submission's stored incidents (`akutt upgrade`).
+    pub fn set_submission_months(&mut self, id: i64, (first, last): (i32, i32)) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO submission_months (submission_id, first_month, last_month) VALUES (?1, ?2, ?3)",
+            params![id, first, last],
+        )?;
+        Ok(())
+    }
+
+    /// The months of each submission's stored incidents that the catalog knows (those
+    /// ingested since it records them), by submission id.
+    pub fn submission_months(&self) -> Result<HashMap<i64, (i32, i32)>> {
+        if !self.has_column("submission_months", "first_month")? {
+            return Ok(HashMap::new());
+        }
+        let mut st = self
+            .conn
+            .prepare("SELECT submission_id, first_month, last_month FROM submission_months")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))))?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(rows)
+    }
+
     /// Whether `table` has `column`: a catalog of an older release opened read-only is not
     /// migrated, so the readers of newer tables and columns ask first.
     fn has_column(&self, table: &str, column: &str) -> Result<bool> {
@@ -498,6 +532,12 @@ impl Catalog {
         )?;
         if n != 1 {
             return Err(StoreError::Invalid(format!("submission {id} is not being written")));
+        }
+        if let (true, Some((first, last))) = (c.accepted, c.months) {
+            tx.execute(
+                "INSERT OR REPLACE INTO submission_months (submission_id, first_month, last_month) VALUES (?1, ?2, ?3)",
+                params![id, first, last],
+            )?;
         }
         tx.commit()?;
         Ok(data_version)

@@ -18,12 +18,12 @@ use crate::{io_err, Result, StoreError};
 
 /// The file's name in a submission's store directory.
 pub const FILE_NAME: &str = "facts.bin";
-const MAGIC: &[u8; 8] = b"AKFACT\x00\x01";
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x02";
 /// A missing string (index into the dictionary).
 pub const NONE: u16 = u16::MAX;
 /// A missing duration.
 pub const NO_TIME: i64 = i64::MIN;
-const HEADER: usize = 8 + 4 * 5 + 8;
+const HEADER: usize = 8 + 4 * 5 + 8 + 8;
 
 /// One submission's facts, column by column; strings (centre codes, municipality numbers,
 /// code values) are indices into `strings`.
@@ -171,30 +171,23 @@ impl SubmissionFacts {
         Ok(f)
     }
 
-    /// The file's bytes.
+    /// The file's bytes: the header, then the columns and the ids as two Snappy blocks.
     pub fn encode(&self) -> Vec<u8> {
         let n = self.rows();
-        let mut out = Vec::with_capacity(HEADER + n * 64);
-        out.extend_from_slice(MAGIC);
-        for v in [n, self.mission_row.len(), self.strings.len()] {
-            out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
-        }
-        out.extend_from_slice(&self.min_month.to_le_bytes());
-        out.extend_from_slice(&self.max_month.to_le_bytes());
-        let ids_at = out.len();
-        out.extend_from_slice(&0u64.to_le_bytes());
+        let mut body = Vec::with_capacity(n * 64);
         for s in &self.strings {
             let b = s.as_bytes();
-            out.extend_from_slice(&u16::try_from(b.len()).unwrap_or(0).to_le_bytes());
-            out.extend_from_slice(if b.len() <= usize::from(u16::MAX) { b } else { &[] });
+            let b = if b.len() <= usize::from(u16::MAX) { b } else { &[] };
+            body.extend_from_slice(&u16::try_from(b.len()).unwrap_or(0).to_le_bytes());
+            body.extend_from_slice(b);
         }
         for col in [&self.centre, &self.kommune, &self.urgency, &self.hendelsestype, &self.channel]
         {
-            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
         }
-        self.month.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        out.extend_from_slice(&self.urban);
-        out.extend_from_slice(&self.prebooked);
+        self.month.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+        body.extend_from_slice(&self.urban);
+        body.extend_from_slice(&self.prebooked);
         for col in [
             &self.contacts,
             &self.missions,
@@ -202,36 +195,65 @@ impl SubmissionFacts {
             &self.air_missions,
             &self.ambulance_actions,
         ] {
-            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
         }
         for col in [&self.reaction_s, &self.response_s, &self.alert_to_arrival_s] {
-            col.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
         }
-        self.mission_row.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        self.mission_time_s.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-        let ids_offset = out.len() as u64;
-        out[ids_at..ids_at + 8].copy_from_slice(&ids_offset.to_le_bytes());
+        self.mission_row.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+        self.mission_time_s.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+        let mut ids = Vec::new();
         for id in &self.ids {
             let b = id.as_bytes();
-            out.extend_from_slice(&u32::try_from(b.len()).unwrap_or(0).to_le_bytes());
-            out.extend_from_slice(b);
+            ids.extend_from_slice(&u32::try_from(b.len()).unwrap_or(0).to_le_bytes());
+            ids.extend_from_slice(b);
         }
+        let mut snappy = snap::raw::Encoder::new();
+        let body = snappy.compress_vec(&body).unwrap_or_default();
+        let ids = snappy.compress_vec(&ids).unwrap_or_default();
+        let mut out = Vec::with_capacity(HEADER + body.len() + ids.len());
+        out.extend_from_slice(MAGIC);
+        for v in [n, self.mission_row.len(), self.strings.len()] {
+            out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
+        }
+        out.extend_from_slice(&self.min_month.to_le_bytes());
+        out.extend_from_slice(&self.max_month.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(ids.len() as u64).to_le_bytes());
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&ids);
         out
     }
 
     /// Reads a file's bytes; `with_ids` also reads the incident ids. `None` when the bytes are
     /// not a complete file of this format version (rebuild it).
     pub fn decode(bytes: &[u8], with_ids: bool) -> Option<SubmissionFacts> {
-        let mut r = Reader { bytes, at: 0 };
-        if r.take(8)? != MAGIC {
+        let mut h = Reader { bytes, at: 0 };
+        if h.take(8)? != MAGIC {
             return None;
         }
-        let n = r.u32()? as usize;
-        let m = r.u32()? as usize;
-        let n_strings = r.u32()? as usize;
-        let min_month = r.u32()? as i32;
-        let max_month = r.u32()? as i32;
-        let ids_offset = usize::try_from(r.u64()?).ok()?;
+        let n = h.u32()? as usize;
+        let m = h.u32()? as usize;
+        let n_strings = h.u32()? as usize;
+        let min_month = h.u32()? as i32;
+        let max_month = h.u32()? as i32;
+        let body_len = usize::try_from(h.u64()?).ok()?;
+        let ids_len = usize::try_from(h.u64()?).ok()?;
+        // The most the columns can take (every string at its longest): a length beyond it
+        // is damage, not something to allocate.
+        let most = n_strings
+            .checked_mul(2 + usize::from(u16::MAX))?
+            .checked_add(n.checked_mul(5 * 2 + 4 + 2 + 5 * 4 + 3 * 8)?)?
+            .checked_add(m.checked_mul(4 + 8)?)?;
+        let body = h.take(body_len)?;
+        let unpack = |block: &[u8], most: usize| -> Option<Vec<u8>> {
+            if snap::raw::decompress_len(block).ok()? > most {
+                return None;
+            }
+            snap::raw::Decoder::new().decompress_vec(block).ok()
+        };
+        let body = unpack(body, most)?;
+        let mut r = Reader { bytes: &body, at: 0 };
         let mut f = SubmissionFacts { min_month, max_month, ..SubmissionFacts::default() };
         for _ in 0..n_strings {
             let len = usize::from(r.u16()?);
@@ -255,7 +277,7 @@ impl SubmissionFacts {
         f.alert_to_arrival_s = r.i64s(n)?;
         f.mission_row = r.u32s(m)?;
         f.mission_time_s = r.i64s(m)?;
-        if r.at != ids_offset {
+        if r.at != body.len() {
             return None;
         }
         if f.mission_row.iter().any(|&row| row as usize >= n) {
@@ -268,11 +290,13 @@ impl SubmissionFacts {
             return None;
         }
         if with_ids {
+            let ids = unpack(h.take(ids_len)?, n.checked_mul(4 + 4096)?)?;
+            let mut r = Reader { bytes: &ids, at: 0 };
             for _ in 0..n {
                 let len = r.u32()? as usize;
                 f.ids.push(String::from_utf8(r.take(len)?.to_vec()).ok()?);
             }
-            if r.at != bytes.len() {
+            if r.at != ids.len() || h.at != bytes.len() {
                 return None;
             }
         }
@@ -356,15 +380,17 @@ pub fn load(dir: &Path, with_ids: bool) -> Result<SubmissionFacts> {
             if with_ids {
                 file.read_to_end(&mut buf).map_err(io_err(&path))?;
             } else {
-                // Up to the ids only: the header says where they start.
+                // The header and the columns' block only, not the ids.
                 let mut head = [0u8; HEADER];
                 if file.read_exact(&mut head).is_ok() {
-                    let ids = u64::from_le_bytes(head[28..36].try_into().unwrap_or([0; 8]));
-                    let len = usize::try_from(ids).unwrap_or(0).saturating_sub(HEADER);
-                    buf.extend_from_slice(&head);
-                    let mut rest = vec![0u8; len];
-                    if file.read_exact(&mut rest).is_ok() {
-                        buf.extend_from_slice(&rest);
+                    let body = u64::from_le_bytes(head[28..36].try_into().unwrap_or([0; 8]));
+                    let on_disk = file.metadata().map_or(0, |m| m.len());
+                    if body <= on_disk {
+                        buf.extend_from_slice(&head);
+                        let mut rest = vec![0u8; usize::try_from(body).unwrap_or(0)];
+                        if file.read_exact(&mut rest).is_ok() {
+                            buf.extend_from_slice(&rest);
+                        }
                     }
                 }
             }
@@ -427,7 +453,7 @@ mod tests {
         }
         // Another format version is not read.
         let mut other = bytes.clone();
-        other[7] = 2;
+        other[7] = 1;
         assert_eq!(SubmissionFacts::decode(&other, false), None);
         // A dictionary index out of range is refused, not followed.
         let mut bad = sample();
@@ -442,4 +468,51 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), sample().encode()).unwrap();
         assert_eq!(month_range(dir.path()), Some((202_403, 202_404)));
     }
+}
+
+/// What [`upgrade`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upgraded {
+    /// Accepted AMK submissions looked at.
+    pub submissions: usize,
+    /// `facts.bin` files (re)built from the Parquet tables.
+    pub rebuilt: usize,
+    /// Month ranges newly recorded in the catalog.
+    pub recorded: usize,
+}
+
+/// Brings a data directory of an older release up to date (`akutt upgrade`): every accepted
+/// submission gets a `facts.bin` of this version and its months in the catalog, so that
+/// questions read only what they need. Idempotent; `progress(done, total)` after each.
+pub fn upgrade(
+    data: &crate::DataDir,
+    catalog: &mut crate::Catalog,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Upgraded> {
+    let known = catalog.submission_months()?;
+    let subs: Vec<_> = catalog
+        .submissions()?
+        .into_iter()
+        .filter(|s| s.kind == crate::catalog::KIND_AMK && s.store_dir.is_some())
+        .filter(|s| s.status == crate::catalog::SubmissionStatus::Accepted)
+        .collect();
+    let mut done = Upgraded { submissions: subs.len(), ..Upgraded::default() };
+    for (i, sub) in subs.iter().enumerate() {
+        let dir = data.store_dir(sub.store_dir.as_deref().unwrap_or_default());
+        let whole = std::fs::read(dir.join(FILE_NAME)).ok();
+        let mut range = whole
+            .and_then(|b| SubmissionFacts::decode(&b, true))
+            .map(|f| (f.min_month, f.max_month));
+        if range.is_none() {
+            let f = write(&dir)?;
+            range = Some((f.min_month, f.max_month));
+            done.rebuilt += 1;
+        }
+        if let Some(r) = range.filter(|r| known.get(&sub.id) != Some(r)) {
+            catalog.set_submission_months(sub.id, r)?;
+            done.recorded += 1;
+        }
+        progress(i + 1, subs.len());
+    }
+    Ok(done)
 }

@@ -89,10 +89,14 @@ pub fn load_dataset_months(
         ..Dataset::default()
     };
     let wanted = months.map(|m| (m.from().yyyymm(), m.to().yyyymm()));
+    // The catalog knows the months of what was ingested since it records them; older
+    // submissions tell from their file's header.
+    let known = if wanted.is_some() { catalog.submission_months()? } else { HashMap::new() };
     for sub in catalog.visible_at(Some(version))? {
         let Some(dir) = sub.store_dir.as_deref() else { continue };
         let dir = data.store_dir(dir);
-        if let (Some((from, to)), Some((lo, hi))) = (wanted, compact::month_range(&dir)) {
+        let range = || known.get(&sub.id).copied().or_else(|| compact::month_range(&dir));
+        if let (Some((from, to)), Some((lo, hi))) = (wanted, wanted.and_then(|_| range())) {
             // No incident of the question's months (0: none has a month at all).
             if lo == 0 || hi < from || lo > to {
                 continue;

@@ -74,6 +74,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring a data directory of an older release up to date: every submission's compact
+    /// indicator facts (`facts.bin`) rebuilt from its Parquet tables where missing or old, and
+    /// its months recorded in the catalog, so questions read only what they need.
+    /// Idempotent; a question also rebuilds a missing file on first use.
+    Upgrade,
     /// Show the stored data-quality report of a submission.
     Report {
         id: i64,
@@ -762,6 +767,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     );
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Upgrade => {
+            let data = DataDir::open(&cli.data)?;
+            let _lock = data.lock()?;
+            let mut catalog = Catalog::open(&data.catalog_path())?;
+            let bar = progress_bar();
+            if let Some(b) = &bar {
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} ({eta})")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+            }
+            let done = akutt_store::compact::upgrade(&data, &mut catalog, |i, n| {
+                if let Some(b) = &bar {
+                    b.set_length(n as u64);
+                    b.set_position(i as u64);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            outln!(
+                "{} innsendinger: {} faktafiler bygd på nytt, {} månedsspenn registrert / {} submissions: {} facts files rebuilt, {} month ranges recorded",
+                done.submissions, done.rebuilt, done.recorded, done.submissions, done.rebuilt, done.recorded
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { id, json } => {

@@ -395,6 +395,14 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     ]);
     assert_eq!(rebuilt, v, "rebuilt facts give the same answer");
     assert!(facts.iter().all(|f| f.exists()), "and are written back");
+    // `akutt upgrade` does the same for the whole directory ahead of time; idempotent.
+    for f in &facts[..3] {
+        std::fs::remove_file(f).unwrap();
+    }
+    let say = |o: Output| String::from_utf8(o.stdout).unwrap();
+    assert!(say(e.run(&["upgrade"]))
+        .contains("72 submissions: 3 facts files rebuilt, 0 month ranges recorded"));
+    assert!(say(e.run(&["upgrade"])).contains("72 submissions: 0 facts files rebuilt"));
 
     // An earlier data version sees fewer submissions: TRD 2024-12 arrived last.
     let earlier = e.json(&[
