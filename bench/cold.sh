@@ -68,7 +68,7 @@ same() { # akutt.json duck.csv by
   else echo "DIFFER: diff <(...$1) $2"; return 1; fi
 }
 
-echo "data version $($A submissions --json | python3 -c 'import json,sys; print(max((s.get("data_version") or 0) for s in json.load(sys.stdin)))'), $runs cold runs each, medians"
+echo "data version $($A submissions --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["data_version"])'), $runs cold runs each, medians (wall, peak RSS)"
 echo "Q1 response_time by centre, 2024"
 echo "  akutt:  $(akutt_q q1 --from 2024-01 --to 2024-12 --indicator response_time --by centre)"
 echo "  duckdb: $(duck_q q1 202401 202412 centre)"

@@ -202,6 +202,14 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Makes room for about `rows` more rows (and their missions and response copies).
+    pub fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+        // About one mission per incident, a sixth of the incidents in the response population.
+        self.mission_times.reserve(rows + rows / 4);
+        self.response_rows.reserve(rows / 5);
+    }
+
     /// Adds a row; returns its index.
     #[expect(
         clippy::cast_possible_truncation,

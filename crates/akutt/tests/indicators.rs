@@ -135,8 +135,21 @@ struct Inc {
 /// The second implementation: §7–§8 straight from the stored base columns.
 fn independent(data: &Path, from: Month, to: Month) -> BTreeMap<String, Value> {
     let mut incidents: HashMap<(String, String), Inc> = HashMap::new();
-    let mut store_dirs: Vec<PathBuf> =
-        std::fs::read_dir(data.join("store")).unwrap().map(|d| d.unwrap().path()).collect();
+    // The current submissions, as `akutt submissions --json` names them.
+    let o = Command::new(env!("CARGO_BIN_EXE_akutt"))
+        .arg("--data")
+        .arg(data)
+        .args(["submissions", "--json"])
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut store_dirs: Vec<PathBuf> = list["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["current"] == true && s["kind"] == "amk")
+        .map(|s| data.join("store").join(format!("submission-{}", s["id"])))
+        .collect();
     store_dirs.sort();
     for dir in &store_dirs {
         for b in batches(&dir.join("incidents.parquet")) {
@@ -486,6 +499,54 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     assert!(!in_2028.contains_key("3201") && !in_2028.contains_key("3205"));
     let merged = in_2024.get("3201").unwrap_or(&0) + in_2024.get("3205").unwrap_or(&0);
     assert_eq!(in_2028.get("3299").copied().unwrap_or(0), merged);
+
+    // A resubmission (OSL's June again, without every incident whose number ends in 7)
+    // supersedes the first: the engine agrees with the independent computation over the
+    // current versions, and `--as-of` the version before still gives the old answer.
+    let june = e.dir.path().join("world/extracts/OSL-2024-06.csv");
+    let text = std::fs::read_to_string(&june).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let at = header
+        .trim_start_matches('\u{feff}')
+        .split(';')
+        .position(|c| c == "Hendelsesnummer")
+        .unwrap();
+    let mut kept = vec![header];
+    kept.extend(
+        lines.filter(|l| !l.split(';').nth(at).unwrap_or("").trim_matches('"').ends_with('7')),
+    );
+    let resent = e.dir.path().join("OSL-2024-06-v2.csv");
+    std::fs::write(&resent, kept.join("\n") + "\n").unwrap();
+    let before_resend =
+        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    e.run(&["ingest", &resent.to_string_lossy()]);
+    let resend =
+        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let rdv = resend["data_version"].as_i64().unwrap();
+    assert_ne!(
+        resend["indicators"], before_resend["indicators"],
+        "the resubmission changed figures"
+    );
+    let ours = independent(&e.data(), m("2024-01"), m("2024-12"));
+    let cli = from_cli(&resend);
+    assert_eq!(cli.len(), ours.len());
+    for (k, want) in &ours {
+        assert_eq!(cli.get(k), Some(want), "{k} after the resubmission");
+    }
+    let as_of = e.json(&[
+        "indicators",
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-12",
+        "--by",
+        "centre",
+        "--as-of",
+        &(rdv - 1).to_string(),
+        "--json",
+    ]);
+    assert_eq!(as_of["indicators"], before_resend["indicators"], "--as-of before the resubmission");
 
     // A reader that stops early (`akutt indicators … | head`) ends the command quietly:
     // no panic, no error, exit 0. The reading end is closed before the answer is written.
