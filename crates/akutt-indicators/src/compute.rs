@@ -76,6 +76,32 @@ impl Dict {
 }
 
 /// One reported or unreported incident, as the indicators see it.
+/// A duration in whole seconds, or none, in 8 bytes (an `Option<i64>` takes 16, and a
+/// decade is 8 million rows of three of them). Every `i64` but `i64::MIN` is kept exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(i64);
+
+impl Seconds {
+    pub const NONE: Seconds = Seconds(i64::MIN);
+
+    pub fn get(self) -> Option<i64> {
+        (self.0 != i64::MIN).then_some(self.0)
+    }
+}
+
+impl Default for Seconds {
+    fn default() -> Seconds {
+        Seconds::NONE
+    }
+}
+
+impl From<Option<i64>> for Seconds {
+    /// `i64::MIN` itself (no real duration) reads as one second more.
+    fn from(v: Option<i64>) -> Seconds {
+        v.map_or(Seconds::NONE, |x| Seconds(x.max(i64::MIN + 1)))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Row {
     pub centre: u16,
@@ -94,9 +120,9 @@ pub struct Row {
     pub road_missions: u32,
     pub air_missions: u32,
     pub ambulance_actions: u32,
-    pub reaction_s: Option<i64>,
-    pub response_s: Option<i64>,
-    pub alert_to_arrival_s: Option<i64>,
+    pub reaction_s: Seconds,
+    pub response_s: Seconds,
+    pub alert_to_arrival_s: Seconds,
     /// The cell-key method's keys of the incident and its parts (DOMAIN.md §9).
     pub keys: RowKeys,
 }
@@ -151,7 +177,7 @@ impl RowKeys {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MissionTime {
     pub row: u32,
-    pub time_s: Option<i64>,
+    pub time_s: Seconds,
     pub key: RecordKey,
 }
 
@@ -176,7 +202,7 @@ impl Row {
         self.reported()
             && self.sambandsvei == Some(Sambandsvei::Nodlinje113)
             && !is_misdial(self.hendelsestype)
-            && (self.ambulance_actions > 0 || self.reaction_s.is_some())
+            && (self.ambulance_actions > 0 || self.reaction_s.get().is_some())
     }
 }
 
@@ -251,19 +277,15 @@ impl Dataset {
             road_missions: f.road_missions,
             air_missions: f.air_missions,
             ambulance_actions: f.ambulance_actions,
-            reaction_s: f.reaction_s,
-            response_s: f.response_s,
-            alert_to_arrival_s: f.alert_to_arrival_s,
+            reaction_s: f.reaction_s.into(),
+            response_s: f.response_s.into(),
+            alert_to_arrival_s: f.alert_to_arrival_s.into(),
             keys,
         };
         let index = self.push_row(row);
-        self.mission_times.extend(
-            f.mission_times_s.into_iter().zip(0u32..).map(|(t, i)| MissionTime {
-                row: index,
-                time_s: t,
-                key: k.part(Part::Mission, i),
-            }),
-        );
+        self.mission_times.extend(f.mission_times_s.into_iter().zip(0u32..).map(|(t, i)| {
+            MissionTime { row: index, time_s: t.into(), key: k.part(Part::Mission, i) }
+        }));
     }
 }
 
@@ -758,13 +780,13 @@ fn compute_in(
         let key = r.keys.incident;
         if in_response {
             if w_response {
-                acc.response.add(r.response_s, key);
+                acc.response.add(r.response_s.get(), key);
             }
             if w_alert {
-                acc.alert.add(r.alert_to_arrival_s, key);
+                acc.alert.add(r.alert_to_arrival_s.get(), key);
             }
             if let (true, Some(urban), Some(t)) =
-                (w_target, r.urban, r.response_s.filter(|t| *t >= 0))
+                (w_target, r.urban, r.response_s.get().filter(|t| *t >= 0))
             {
                 let e = &mut acc.target[usize::from(!urban)];
                 e.0.add(key);
@@ -774,13 +796,13 @@ fn compute_in(
             }
         }
         if w_reaction && r.in_reaction_population() {
-            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s, key);
+            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s.get(), key);
         }
     }
     if w_missions {
         for m in &data.mission_times {
             let slot = row_slot[m.row as usize];
-            if let (true, Some(t)) = (slot != u32::MAX, m.time_s.filter(|t| *t >= 0)) {
+            if let (true, Some(t)) = (slot != u32::MAX, m.time_s.get().filter(|t| *t >= 0)) {
                 let acc = &mut slots.accs[slot as usize];
                 acc.missions.push(t);
                 acc.mission_keys.add(m.key);

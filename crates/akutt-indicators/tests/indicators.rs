@@ -422,3 +422,11 @@ fn a_series_across_the_2024_reform_is_given_in_one_structure() {
     let e = akutt_indicators::compute_answer(&data, &q(Some(2019), &[]), None, &[]).unwrap_err();
     assert_eq!(e.to_string(), "no municipality structure 2019: the register has 2020, 2024");
 }
+
+/// A decade is 8 million rows and 10 million mission times held at once (issue 17): each
+/// byte of a row is 8 MB of every ten-year answer.
+#[test]
+fn rows_and_mission_times_stay_small() {
+    assert_eq!(size_of::<akutt_indicators::Row>(), 80);
+    assert_eq!(size_of::<akutt_indicators::MissionTime>(), 16);
+}

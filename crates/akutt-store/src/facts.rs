@@ -207,9 +207,9 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
             road_missions: n_road,
             air_missions: n_air,
             ambulance_actions: f.ambulance_actions[i],
-            reaction_s: time(f.reaction_s[i]),
-            response_s: time(f.response_s[i]),
-            alert_to_arrival_s: time(f.alert_to_arrival_s[i]),
+            reaction_s: time(f.reaction_s[i]).into(),
+            response_s: time(f.response_s[i]).into(),
+            alert_to_arrival_s: time(f.alert_to_arrival_s[i]).into(),
             keys,
         };
         let at = out.push_row(row);
@@ -221,7 +221,7 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
         let (at, keys) = &first[r];
         let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, seen[r]));
         seen[r] += 1;
-        out.mission_times.push(MissionTime { row: *at, time_s: time(t), key });
+        out.mission_times.push(MissionTime { row: *at, time_s: time(t).into(), key });
     }
 }
 
