@@ -13,9 +13,7 @@ export AKUTT_DATA=$work/data AKUTT_KEY_FILE=$work/key
 if [ ! -f "$work/built" ]; then
   rm -rf "$work"; mkdir -p "$work"
   $A synth --out "$work/world" --from 2015-01 --to 2024-12 --seed 10 > /dev/null
-  for m in "$work"/world/mappings/*.csv; do
-    c=$(basename "$m" .csv); $A mappings load "$m" --centre "${c#mapping-}" > /dev/null
-  done
+  $A mappings load "$work/world/mappings" > /dev/null
   /usr/bin/time -f "ingest of the ten years: %e s, peak RSS %M KiB" $A ingest "$work/world/extracts"
   $A population load "$work/world/population.csv" > /dev/null
   touch "$work/built"

@@ -340,11 +340,15 @@ enum PopulationCommand {
 
 #[derive(Subcommand)]
 enum MappingsCommand {
-    /// Load a mapping table file (`kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til`).
+    /// Load mapping table files (`kodeverk;lokal_kode;nasjonal_kode;gyldig_fra;gyldig_til`):
+    /// one file with --centre CODE, or files (or a directory of them) named
+    /// `mapping-CODE.csv`, each for the centre its name gives.
     Load {
-        file: PathBuf,
+        #[arg(required = true, num_args = 1.., value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
+        /// The centre of a single file.
         #[arg(long)]
-        centre: String,
+        centre: Option<String>,
     },
     /// List loaded mapping-table versions.
     List,
@@ -682,10 +686,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if outcome.accepted { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        Command::Mappings { command: MappingsCommand::Load { file, centre } } => {
+        Command::Mappings { command: MappingsCommand::Load { files, centre } } => {
             let data = DataDir::open(&cli.data)?;
-            let (version, n) = load_mappings(&data, &file, &centre)?;
-            outln!("Kodetabell for {centre} lastet som versjon {version} ({n} koder) / mapping table for {centre} loaded as version {version} ({n} codes)");
+            let files = expand_inputs(&files)?;
+            let named: Vec<(PathBuf, String)> = match (centre, &files[..]) {
+                (Some(c), [file]) => vec![(file.clone(), c)],
+                (Some(_), _) => bail!(
+                    "--centre names the centre of one file; name several files mapping-CODE.csv instead"
+                ),
+                (None, _) => files
+                    .iter()
+                    .map(|f| {
+                        let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+                        name.as_deref()
+                            .and_then(|n| n.strip_prefix("mapping-"))
+                            .and_then(|n| n.strip_suffix(".csv"))
+                            .map(|c| (f.clone(), c.to_string()))
+                            .with_context(|| {
+                                format!(
+                                    "{}: give --centre CODE, or name the file mapping-CODE.csv",
+                                    f.display()
+                                )
+                            })
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            for (file, centre) in &named {
+                if akutt_model::centre::centre(centre).is_none() {
+                    let known: Vec<&str> =
+                        akutt_model::centre::centres().iter().map(|c| c.code.as_str()).collect();
+                    bail!(
+                        "{}: unknown centre code «{centre}» (known: {})",
+                        file.display(),
+                        known.join(",")
+                    );
+                }
+            }
+            for (file, centre) in &named {
+                let (version, n) = load_mappings(&data, file, centre)
+                    .with_context(|| format!("mapping load of {}", file.display()))?;
+                outln!("Kodetabell for {centre} lastet som versjon {version} ({n} koder) / mapping table for {centre} loaded as version {version} ({n} codes)");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Mappings { command: MappingsCommand::List } => {

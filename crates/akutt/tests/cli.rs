@@ -482,10 +482,31 @@ fn ingest_takes_many_files_and_directories_in_one_process() {
         "5",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for centre in ["OSL", "KKN"] {
-        let m = format!("{out_s}/mappings/mapping-{centre}.csv");
-        assert!(e.run(&["mappings", "load", &m, "--centre", centre]).status.success());
-    }
+    // Mapping tables: a directory of mapping-CODE.csv files, each for the centre its name
+    // gives; --centre only for one file; unknown codes and unnamed files refused.
+    let o = e.run(&["mappings", "load", &format!("{out_s}/mappings")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("mapping table for KKN loaded")
+            && text.contains("mapping table for OSL loaded"),
+        "{text}"
+    );
+    let (osl, kkn) =
+        (format!("{out_s}/mappings/mapping-OSL.csv"), format!("{out_s}/mappings/mapping-KKN.csv"));
+    let o = e.run(&["mappings", "load", &osl, &kkn, "--centre", "OSL"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--centre names the centre of one file"));
+    let odd = e.write("koder.csv", &std::fs::read_to_string(&osl).unwrap());
+    let o = e.run(&["mappings", "load", &odd.to_string_lossy()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("name the file mapping-CODE.csv"));
+    let xyz = e.write("mapping-XYZ.csv", &std::fs::read_to_string(&osl).unwrap());
+    let o = e.run(&["mappings", "load", &xyz.to_string_lossy(), &kkn]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown centre code «XYZ»"));
+    assert!(e
+        .run(&["mappings", "load", &odd.to_string_lossy(), "--centre", "OSL"])
+        .status
+        .success());
     // A directory: its four extracts, by name, one summary.
     let o = e.run(&["ingest", &format!("{out_s}/extracts"), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
