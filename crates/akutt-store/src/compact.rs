@@ -346,7 +346,9 @@ impl<'a> Reader<'a> {
 pub fn write(dir: &Path) -> Result<SubmissionFacts> {
     let facts = SubmissionFacts::from_parquet(dir)?;
     let path = dir.join(FILE_NAME);
-    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
+    // One temporary name per process: a server and a command rebuilding the same file at
+    // once each rename a whole file of their own.
+    let tmp = dir.join(format!("{FILE_NAME}.{}.tmp", std::process::id()));
     {
         use std::io::Write;
         // Private to the registry's user, as every file of the data directory.
