@@ -430,3 +430,30 @@ fn rows_and_mission_times_stay_small() {
     assert_eq!(size_of::<akutt_indicators::Row>(), 80);
     assert_eq!(size_of::<akutt_indicators::MissionTime>(), 16);
 }
+
+/// A centre's inhabitants are those of the places it served in the answer's months: 0301's
+/// incidents came through OSL in 2023 (three) and through VVI in 2024 (one), so in 2024
+/// VVI's rate has Oslo's population and OSL has none (issue 17: the answer must not depend
+/// on which other months a store loaded).
+#[test]
+fn a_centres_inhabitants_are_those_it_served_in_the_period() {
+    let last_year = T - 366 * 86_400;
+    let keyer = akutt_disclosure::RecordKeyer::from_secret(b"indicator tests");
+    let mut data = Dataset::default();
+    for k in 0..3 {
+        data.push_incident(
+            &keyer,
+            "OSL",
+            &incident(&format!("O{k}"), last_year + k, Hastegrad::Gronn),
+        );
+    }
+    data.push_incident(&keyer, "VVI", &incident("V1", T, Hastegrad::Gronn));
+    let mut population = Population::default();
+    population.by_kommune_year.insert(("0301".into(), 2024), 700_000);
+    population.by_kommune_year.insert(("0301".into(), 2023), 690_000);
+    let figures = compute(&data, &month_query(&[Key::Centre]), Some(&population));
+    expect![[r#"
+        {"id":"volume","group":{"centre":"VVI"},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":{"contacts":0.0014,"incidents":0.0014,"missions":0.0},"change_vs_last_year":{"contacts":null,"incidents":null,"missions":null}}
+    "#]]
+    .assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::Volume)));
+}
