@@ -66,15 +66,23 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     };
     let Request { query: q, indicators: ids, as_of } =
         Request::parse(&raw).map_err(|e| AppError::BadRequest(e.for_api().to_string()))?;
-    let loaded = state.loaded(as_of)?;
     // Answers are immutable per data version: cache them (bounded).
-    let key = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        loaded.version, q.months, q.centre, q.by, q.filters, ids, q.structure
-    );
-    if let Some(a) = state.cached_answer(&key) {
+    let key_at = |version: i64| {
+        format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            version, q.months, q.centre, q.by, q.filters, ids, q.structure
+        )
+    };
+    let asked = match as_of {
+        Some(v) => v,
+        None => state.latest_version()?,
+    };
+    if let Some(a) = state.cached_answer(&key_at(asked)) {
         return Ok(a);
     }
+    // Only the submissions of the months the answer reads.
+    let loaded = state.loaded_months(as_of, q.months_read(&ids))?;
+    let key = key_at(loaded.version);
     if !loaded.dataset.keyed {
         // Without record keys every cell key is known and the noise with it: fail closed.
         return Err(AppError::Internal(

@@ -15,6 +15,7 @@ pub mod pages;
 use std::sync::{Arc, Mutex};
 
 use akutt_indicators::{Dataset, Population};
+use akutt_model::{Month, MonthRange};
 use akutt_store::{Catalog, DataDir};
 use axum::routing::get;
 use axum::Router;
@@ -68,6 +69,12 @@ pub struct AppState {
     bodies: Mutex<std::collections::HashMap<String, axum::body::Bytes>>,
     /// Published benchmarks by data version and period.
     benchmarks: Mutex<std::collections::HashMap<String, Arc<benchmark::Published>>>,
+    /// Facts loaded for questions, by data version and months, most recently used first;
+    /// bounded by [`LOADED_ROWS`] (the server holds what recent questions need, not the
+    /// archive).
+    windows: Mutex<Vec<(MonthRange, Loaded)>>,
+    /// One load at a time (a second request for the same months waits and finds it).
+    loading: Mutex<()>,
     /// Loaded boundaries, projected: by structure, with the file's SHA-256.
     loaded_shapes: Mutex<std::collections::HashMap<i32, (String, map::Shapes)>>,
     /// The latest data version and when the catalog was last asked (at most once a second:
@@ -87,6 +94,11 @@ pub struct AppState {
 /// Most answers kept; the cache starts over when full (answers are cheap to recompute).
 const ANSWER_CACHE: usize = 4096;
 
+/// Most incident rows kept loaded across the cached windows of months (about 80 bytes each,
+/// plus mission times): three national years. A question needing more is answered from a
+/// load of its own, not kept.
+const LOADED_ROWS: usize = 3_000_000;
+
 impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
         // Creates the catalog (and its tables) when the directory is new.
@@ -98,6 +110,8 @@ impl AppState {
             bodies: Mutex::new(Default::default()),
             benchmarks: Mutex::new(Default::default()),
             loaded_shapes: Mutex::new(Default::default()),
+            windows: Mutex::new(Vec::new()),
+            loading: Mutex::new(()),
             version_seen: Mutex::new(None),
             key: None,
             keyer: None,
@@ -152,12 +166,91 @@ impl AppState {
     /// The municipality register of the latest data (the shipped one and what the registry
     /// loaded).
     pub fn register(&self) -> Result<Arc<akutt_model::municipality::Register>, AppError> {
-        let loaded = self.loaded(None)?;
-        Ok(loaded
-            .dataset
-            .register
-            .clone()
-            .unwrap_or_else(|| Arc::new(akutt_model::municipality::Register::standard().clone())))
+        let catalog = self.catalog()?;
+        Ok(Arc::new(catalog.register_at(self.latest_version()?)?))
+    }
+
+    /// The last month with incidents at the latest data version (the catalog's record of
+    /// each submission's months; an older catalog without it: the loaded rows).
+    pub fn last_month(&self) -> Result<Option<Month>, AppError> {
+        let v = self.latest_version()?;
+        if let Some(m) = self.catalog()?.last_month_at(v)? {
+            return Ok(Month::from_yyyymm(m));
+        }
+        Ok(self.loaded(None)?.dataset.rows.iter().filter_map(|r| r.month).max())
+    }
+
+    /// Loads what the dashboard's first answer needs (its default twelve months and the
+    /// twelve before, for the change in volume), before the first visitor comes.
+    pub fn warm(&self) -> Result<(), AppError> {
+        let Some(to) = self.last_month()? else { return Ok(()) };
+        let year = MonthRange::twelve_months_to(to);
+        let from = year.from().plus_years(-1).unwrap_or(year.from());
+        self.loaded_months(None, MonthRange::new(from, year.to()).unwrap_or(year))?;
+        Ok(())
+    }
+
+    /// The facts a question over `months` needs at `as_of` (latest when `None`): a cached
+    /// window that covers them, else a load of just those submissions, kept while the
+    /// windows stay under [`LOADED_ROWS`].
+    pub fn loaded_months(
+        &self,
+        as_of: Option<i64>,
+        months: MonthRange,
+    ) -> Result<Loaded, AppError> {
+        let latest = self.latest_version()?;
+        let v = match as_of {
+            Some(v) if v < 1 || v > latest => {
+                return Err(AppError::BadRequest(format!(
+                    "as_of {v}: data versions run from 1 to {latest}"
+                )))
+            }
+            Some(v) => v,
+            None => latest,
+        };
+        let covers = |(m, l): &(MonthRange, Loaded)| {
+            l.version == v && m.from() <= months.from() && m.to() >= months.to()
+        };
+        let find = |windows: &mut Vec<(MonthRange, Loaded)>| {
+            let i = windows.iter().position(covers)?;
+            let w = windows.remove(i);
+            let l = w.1.clone();
+            windows.insert(0, w);
+            Some(l)
+        };
+        if let Some(l) = find(&mut self.windows.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(l);
+        }
+        let _one = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = find(&mut self.windows.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(l);
+        }
+        let catalog = self.catalog()?;
+        let (dataset, version) = akutt_store::facts::load_dataset_months(
+            &self.data,
+            &catalog,
+            Some(v),
+            self.keyer.as_ref(),
+            Some(months),
+        )?;
+        let population = catalog.population_at(version)?.map(|rows| {
+            Arc::new(Population {
+                by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
+            })
+        });
+        let l = Loaded { version, dataset: Arc::new(dataset), population };
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        // Windows of an older data version are not asked for again unless by `as_of`.
+        windows.retain(|(_, w)| w.version == latest || Some(w.version) == as_of);
+        if l.dataset.rows.len() <= LOADED_ROWS {
+            windows.insert(0, (months, l.clone()));
+            let mut total = 0;
+            windows.retain(|(_, w)| {
+                total += w.dataset.rows.len();
+                total <= LOADED_ROWS
+            });
+        }
+        Ok(l)
     }
 
     pub fn cached_answer(&self, key: &str) -> Option<Arc<api::Answer>> {

@@ -44,8 +44,7 @@ impl Lang {
 
 fn default_period(state: &AppState) -> (String, String) {
     // The last twelve months that have data.
-    let latest =
-        state.loaded(None).ok().and_then(|l| l.dataset.rows.iter().filter_map(|r| r.month).max());
+    let latest = state.last_month().ok().flatten();
     let to = latest.or(Month::new(2024, 12));
     let months = to.map(MonthRange::twelve_months_to);
     months.map_or_else(Default::default, |m| (m.from().to_string(), m.to().to_string()))

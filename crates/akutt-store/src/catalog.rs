@@ -423,6 +423,25 @@ impl Catalog {
         Ok(Catalog { conn })
     }
 
+    /// The last month (YYYYMM) with incidents among the submissions visible at
+    /// `data_version`; `None` when none is recorded (nothing ingested, or a catalog from
+    /// before months were recorded, unless `akutt upgrade` ran).
+    pub fn last_month_at(&self, data_version: i64) -> Result<Option<i32>> {
+        if !self.has_column("submission_months", "last_month")? {
+            return Ok(None);
+        }
+        let (missing, last): (i64, Option<i32>) = self.conn.query_row(
+            "SELECT COUNT(*) - COUNT(m.last_month), MAX(NULLIF(m.last_month, 0))
+             FROM submissions s LEFT JOIN submission_months m ON m.submission_id = s.id
+             WHERE s.status = 'accepted' AND s.data_version <= ?1
+             AND (s.superseded_at IS NULL OR s.superseded_at > ?1) AND s.kind = 'amk'
+             AND s.store_dir IS NOT NULL",
+            [data_version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(if missing > 0 { None } else { last })
+    }
+
     /// Records the months of a submission's stored incidents (`akutt upgrade`).
     pub fn set_submission_months(&mut self, id: i64, (first, last): (i32, i32)) -> Result<()> {
         self.conn.execute(

@@ -1295,7 +1295,7 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
         .with_key(key),
     );
     // Load the facts before the first visitor comes.
-    state.loaded(None)?;
+    state.warm()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     outln!(
         "Akutt demo (SYNTETISKE DATA / SYNTHETIC DATA): http://{addr}/   (Ctrl-C stopper / stops)"
