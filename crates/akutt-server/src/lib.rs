@@ -226,6 +226,21 @@ impl AppState {
             return Ok(l);
         }
         let catalog = self.catalog()?;
+        // Make room first: the windows and the new load stay within the bound together.
+        let expected: i64 =
+            akutt_store::facts::needed_submissions(&self.data, &catalog, v, Some(months))?
+                .iter()
+                .map(|(_, n)| n)
+                .sum();
+        let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+        {
+            let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+            let mut total: usize = windows.iter().map(|(_, w)| w.dataset.rows.len()).sum();
+            while total.saturating_add(expected) > LOADED_ROWS {
+                let Some((_, w)) = windows.pop() else { break };
+                total -= w.dataset.rows.len();
+            }
+        }
         let (dataset, version) = akutt_store::facts::load_dataset_months(
             &self.data,
             &catalog,

@@ -88,26 +88,10 @@ pub fn load_dataset_months(
         register: Some(std::sync::Arc::new(catalog.register_at(version)?)),
         ..Dataset::default()
     };
-    let wanted = months.map(|m| (m.from().yyyymm(), m.to().yyyymm()));
-    // The catalog knows the months of what was ingested since it records them; older
-    // submissions tell from their file's header.
-    let known = if wanted.is_some() { catalog.submission_months()? } else { HashMap::new() };
-    let mut needed = Vec::new();
-    for sub in catalog.visible_at(Some(version))? {
-        let Some(dir) = sub.store_dir.as_deref() else { continue };
-        let dir = data.store_dir(dir);
-        let range = || known.get(&sub.id).copied().or_else(|| compact::month_range(&dir));
-        if let (Some((from, to)), Some((lo, hi))) = (wanted, wanted.and_then(|_| range())) {
-            // No incident of the question's months (0: none has a month at all).
-            if lo == 0 || hi < from || lo > to {
-                continue;
-            }
-        }
-        needed.push((dir, sub.incidents_accepted.unwrap_or(0)));
-    }
+    let needed = needed_submissions(data, catalog, version, months)?;
     // Room for all rows at once: growing by doubling would copy (and the kernel zero) the
     // rows of a decade several times over.
-    let rows: i64 = needed.iter().map(|(_, n)| n.max(&0)).sum();
+    let rows: i64 = needed.iter().map(|(_, n)| n).sum();
     out.reserve(usize::try_from(rows).unwrap_or(0));
     // Two readers decode files (read, Snappy, columns) while this thread appends them in
     // submission order (row order, so every answer is the same however the threads ran).
@@ -155,6 +139,34 @@ pub fn load_dataset_months(
         return Err(e);
     }
     Ok((out, version))
+}
+
+/// The store directories (and incident counts) of the submissions visible at `version`
+/// with incidents in `months` (all when `None`), in submission order.
+pub fn needed_submissions(
+    data: &DataDir,
+    catalog: &Catalog,
+    version: i64,
+    months: Option<MonthRange>,
+) -> Result<Vec<(std::path::PathBuf, i64)>> {
+    let wanted = months.map(|m| (m.from().yyyymm(), m.to().yyyymm()));
+    // The catalog knows the months of what was ingested since it records them; older
+    // submissions tell from their file's header.
+    let known = if wanted.is_some() { catalog.submission_months()? } else { HashMap::new() };
+    let mut needed = Vec::new();
+    for sub in catalog.visible_at(Some(version))? {
+        let Some(dir) = sub.store_dir.as_deref() else { continue };
+        let dir = data.store_dir(dir);
+        let range = || known.get(&sub.id).copied().or_else(|| compact::month_range(&dir));
+        if let (Some((from, to)), Some((lo, hi))) = (wanted, wanted.and_then(|_| range())) {
+            // No incident of the question's months (0: none has a month at all).
+            if lo == 0 || hi < from || lo > to {
+                continue;
+            }
+        }
+        needed.push((dir, sub.incidents_accepted.unwrap_or(0).max(0)));
+    }
+    Ok(needed)
 }
 
 /// Adds one submission's facts to the dataset (the rows in file order, then the missions,
