@@ -174,10 +174,18 @@ impl AppState {
     /// each submission's months; an older catalog without it: the loaded rows).
     pub fn last_month(&self) -> Result<Option<Month>, AppError> {
         let v = self.latest_version()?;
-        if let Some(m) = self.catalog()?.last_month_at(v)? {
+        let catalog = self.catalog()?;
+        if let Some(m) = catalog.last_month_at(v)? {
             return Ok(Month::from_yyyymm(m));
         }
-        Ok(self.loaded(None)?.dataset.rows.iter().filter_map(|r| r.month).max())
+        // Months not recorded (a directory of an older release before `akutt upgrade`):
+        // the end of the latest extract period, without loading anything.
+        Ok(catalog
+            .visible_at(Some(v))?
+            .iter()
+            .filter_map(|s| s.period_to.as_deref())
+            .filter_map(|d| d.get(..7).and_then(|m| Month::parse(m).ok()))
+            .max())
     }
 
     /// Loads what the dashboard's first answer needs (its default twelve months and the
