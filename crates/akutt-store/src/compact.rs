@@ -122,6 +122,12 @@ impl SubmissionFacts {
                 let row = u32::try_from(f.centre.len())
                     .map_err(|_| StoreError::Invalid("more than 2^32 incidents".into()))?;
                 let c = intern(&mut f, Some(centre.value(i)));
+                if c == NONE {
+                    return Err(StoreError::Invalid(format!(
+                        "{}: more than 65,535 distinct values in one submission",
+                        dir.display()
+                    )));
+                }
                 f.centre.push(c);
                 let m = if month.is_null(i) { 0 } else { month.value(i) };
                 f.month.push(m);
