@@ -32,6 +32,31 @@ pub struct Dict {
 pub const UNKNOWN: u16 = u16::MAX;
 
 /// A code list position as a group code (lists have a handful of entries).
+fn index_of(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+impl Dataset {
+    /// The row indices of `months`, of one centre only when `centre` is given.
+    fn month_rows(
+        &self,
+        months: MonthRange,
+        centre: Option<u16>,
+    ) -> Box<dyn Iterator<Item = u32> + '_> {
+        let range = self.by_month.range(months.from()..=months.to());
+        match centre {
+            None => Box::new(range.flat_map(|(_, ix)| ix.iter().copied())),
+            Some(c) => Box::new(range.flat_map(move |(m, ix)| {
+                self.centre_runs.get(m).into_iter().flatten().filter(move |r| r.0 == c).flat_map(
+                    move |&(_, start, end)| {
+                        ix.get(start as usize..end as usize).unwrap_or(&[]).iter().copied()
+                    },
+                )
+            })),
+        }
+    }
+}
+
 fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
@@ -222,6 +247,9 @@ pub struct Dataset {
     /// Row indices by month, in row order: a period's rows without a full scan (rows
     /// without a month are in no period).
     pub by_month: BTreeMap<Month, Vec<u32>>,
+    /// Per month, the runs of one centre's rows in `by_month`'s list (centre, start, end):
+    /// a submission's rows are contiguous, so a centre's question visits its rows only.
+    pub centre_runs: BTreeMap<Month, Vec<(u16, u32, u32)>>,
     /// The municipality register the stored numbers are translated by (`None`: the
     /// shipped one).
     pub register: Option<Arc<Register>>,
@@ -247,7 +275,14 @@ impl Dataset {
             self.response_rows.push(row);
         }
         if let Some(m) = row.month {
-            self.by_month.entry(m).or_default().push(index);
+            let list = self.by_month.entry(m).or_default();
+            list.push(index);
+            let at = index_of(list.len());
+            let runs = self.centre_runs.entry(m).or_default();
+            match runs.last_mut() {
+                Some((c, _, end)) if *c == row.centre && *end + 1 == at => *end = at,
+                _ => runs.push((row.centre, at - 1, at)),
+            }
         }
         self.rows.push(row);
         index
@@ -796,11 +831,7 @@ fn compute_in(
     // Response-only queries stream through the response population's copies; the others
     // visit the period's months only.
     let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
-        Box::new(
-            data.by_month
-                .range(q.months.from()..=q.months.to())
-                .flat_map(|(_, ix)| ix.iter().map(|&i| (i as usize, &data.rows[i as usize]))),
-        )
+        Box::new(data.month_rows(q.months, centre).map(|i| (i as usize, &data.rows[i as usize])))
     } else {
         Box::new(data.response_rows.iter().enumerate())
     };
@@ -858,11 +889,7 @@ fn compute_in(
     let mut last_year: FastMap<GroupKey, Counts> = FastMap::default();
     let mut any_last_year = false;
     if let (true, Some(before)) = (w_volume, q.months.plus_years(-1)) {
-        for r in data
-            .by_month
-            .range(before.from()..=before.to())
-            .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]))
-        {
+        for r in data.month_rows(before, centre).map(|i| &data.rows[i as usize]) {
             if !selected(r, before) || !r.reported() {
                 continue;
             }
@@ -1015,27 +1042,36 @@ impl<'a> Inhabitants<'a> {
         // A place belongs to the centre with most of its incidents in the answer's months
         // (so the answer does not depend on which other months a store happened to load, and
         // an area that moved between centres is counted where it was served then).
-        let mut counts: FastMap<(u16, u16), u64> = FastMap::default();
+        // Counted in a dense place × centre table (a few hundred places, sixteen centres):
+        // no hashing in a loop over a year's rows.
+        let n_centres = data.dict.centres.len().max(1);
+        let mut counts: Vec<u64> = Vec::new();
         let in_period = data
             .by_month
             .range(months.from()..=months.to())
             .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]));
         for r in in_period {
             let place = places.of(r.kommune);
-            if place != UNKNOWN {
-                *counts.entry((place, r.centre)).or_default() += 1;
+            if place == UNKNOWN || usize::from(r.centre) >= n_centres {
+                continue;
             }
-        }
-        let mut best: HashMap<u16, (u64, u16)> = HashMap::new();
-        for ((k, c), n) in counts {
-            let e = best.entry(k).or_insert((n, c));
-            if n > e.0 || (n == e.0 && c < e.1) {
-                *e = (n, c);
+            let at = usize::from(place) * n_centres + usize::from(r.centre);
+            if at >= counts.len() {
+                counts.resize(at + 1, 0);
             }
+            counts[at] += 1;
         }
         let mut catchment: HashMap<u16, Vec<u16>> = HashMap::new();
-        for (k, (_, c)) in best {
-            catchment.entry(c).or_default().push(k);
+        for (place, per_centre) in counts.chunks(n_centres).enumerate() {
+            // The centre with most incidents; a tie goes to the lower centre id.
+            let best = per_centre
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)));
+            if let (Some((c, _)), Ok(place)) = (best, u16::try_from(place)) {
+                catchment.entry(u16::try_from(c).unwrap_or(UNKNOWN)).or_default().push(place);
+            }
         }
         let mut all: Vec<u16> = population.keys().map(|(k, _)| *k).collect();
         all.sort_unstable();

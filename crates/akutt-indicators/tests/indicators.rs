@@ -457,3 +457,28 @@ fn a_centres_inhabitants_are_those_it_served_in_the_period() {
     "#]]
     .assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::Volume)));
 }
+
+/// A centre's question visits that centre's rows of each month, however the centres'
+/// rows interleave in the dataset (issue 17: the centre runs of `Dataset::month_rows`).
+#[test]
+fn a_centre_filter_finds_its_rows_among_interleaved_centres() {
+    let keyer = akutt_disclosure::RecordKeyer::from_secret(b"indicator tests");
+    let mut data = Dataset::default();
+    for (k, centre) in ["OSL", "KKN", "OSL", "OSL", "KKN", "OSL"].iter().enumerate() {
+        let t = T + 60 * k as i64;
+        data.push_incident(&keyer, centre, &incident(&format!("H{k}"), t, Hastegrad::Gronn));
+    }
+    let count = |centre: &str| {
+        let q = Query { centre: Some(centre.into()), ..month_query(&[]) };
+        let f = compute(&data, &q, None);
+        let v =
+            f.iter().find(|f| f.id == Indicator::Volume).map(|f| serde_json::to_value(f).unwrap());
+        v.map_or(0, |v| v["incidents"].as_u64().unwrap())
+    };
+    assert_eq!((count("OSL"), count("KKN"), count("TRD")), (4, 2, 0));
+    assert_eq!(
+        data.centre_runs.values().next().map(Vec::len),
+        Some(5),
+        "runs: OSL | KKN | OSL OSL | KKN | OSL"
+    );
+}
