@@ -235,11 +235,8 @@ impl AppState {
         }
         let catalog = self.catalog()?;
         // Make room first: the windows and the new load stay within the bound together.
-        let expected: i64 =
-            akutt_store::facts::needed_submissions(&self.data, &catalog, v, Some(months))?
-                .iter()
-                .map(|(_, n)| n)
-                .sum();
+        let needed = akutt_store::facts::needed_submissions(&self.data, &catalog, v, Some(months))?;
+        let expected: i64 = needed.iter().map(|(_, n)| n).sum();
         let expected = usize::try_from(expected).unwrap_or(usize::MAX);
         {
             let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
@@ -249,13 +246,9 @@ impl AppState {
                 total -= w.dataset.rows.len();
             }
         }
-        let (dataset, version) = akutt_store::facts::load_dataset_months(
-            &self.data,
-            &catalog,
-            Some(v),
-            self.keyer.as_ref(),
-            Some(months),
-        )?;
+        let version = v;
+        let dataset =
+            akutt_store::facts::load_submissions(&catalog, version, self.keyer.as_ref(), &needed)?;
         let population = catalog.population_at(version)?.map(|rows| {
             Arc::new(Population {
                 by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),

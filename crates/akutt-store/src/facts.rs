@@ -83,12 +83,23 @@ pub fn load_dataset_months(
         Some(v) => v,
         None => catalog.latest_data_version()?,
     };
+    let needed = needed_submissions(data, catalog, version, months)?;
+    Ok((load_submissions(catalog, version, keyer, &needed)?, version))
+}
+
+/// The dataset of submissions chosen by [`needed_submissions`] at `version` (a caller that
+/// looks at the choice first, as the server does to make room, does not choose twice).
+pub fn load_submissions(
+    catalog: &Catalog,
+    version: i64,
+    keyer: Option<&RecordKeyer>,
+    needed: &[(std::path::PathBuf, i64)],
+) -> Result<Dataset> {
     let mut out = Dataset {
         keyed: keyer.is_some(),
         register: Some(std::sync::Arc::new(catalog.register_at(version)?)),
         ..Dataset::default()
     };
-    let needed = needed_submissions(data, catalog, version, months)?;
     // Room for all rows at once: growing by doubling would copy (and the kernel zero) the
     // rows of a decade several times over.
     let rows: i64 = needed.iter().map(|(_, n)| n).sum();
@@ -102,7 +113,7 @@ pub fn load_dataset_months(
     let mut failed = None;
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let (tx, next, needed) = (tx.clone(), &next, &needed);
+            let (tx, next) = (tx.clone(), &next);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((dir, _)) = needed.get(i) else { break };
@@ -138,7 +149,7 @@ pub fn load_dataset_months(
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok((out, version))
+    Ok(out)
 }
 
 /// The store directories (and incident counts) of the submissions visible at `version`
