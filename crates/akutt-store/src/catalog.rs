@@ -336,6 +336,15 @@ fn now() -> String {
 const SUBMISSION_COLUMNS: &str = "id, centre, period_from, period_to, version, status, file_name, sha256, bytes, store_dir, \
      mapping_version, received_at, data_version, superseded_at, rows, incidents_accepted, incidents_rejected, kind";
 
+/// Whether `table` has `column` (false when the table does not exist).
+fn column_exists(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )?)
+}
+
 fn submission_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     Ok(Submission {
         id: r.get(0)?,
@@ -372,46 +381,20 @@ impl Catalog {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
-        // Catalogs from before NEMSIS import: every submission was an AMK extract.
-        let has_kind: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('submissions') WHERE name = 'kind'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_kind {
-            conn.execute_batch(
-                "ALTER TABLE submissions ADD COLUMN kind TEXT NOT NULL DEFAULT 'amk'",
-            )?;
-        }
-        // Catalogs from before register loads were data versions: those loads count from
-        // the start.
-        let has_version: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('municipality_files') WHERE name = 'data_version'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_version {
-            conn.execute_batch("ALTER TABLE municipality_files ADD COLUMN data_version INTEGER")?;
-        }
-        // Catalogs from before the audit log kept the client and a detail.
-        for column in ["client", "detail"] {
-            let has: bool = conn.query_row(
-                "SELECT COUNT(*) > 0 FROM pragma_table_info('audit_log') WHERE name = ?1",
-                [column],
-                |r| r.get(0),
-            )?;
-            if !has {
-                conn.execute_batch(&format!("ALTER TABLE audit_log ADD COLUMN {column} TEXT"))?;
+        // Columns added since the first release, each with what older rows mean:
+        // before NEMSIS import every submission was an AMK extract; register loads before
+        // they were data versions count from the start; the audit log's client and detail,
+        // and the users' disabled_at, are simply empty.
+        for (table, column, kind) in [
+            ("submissions", "kind", "TEXT NOT NULL DEFAULT 'amk'"),
+            ("municipality_files", "data_version", "INTEGER"),
+            ("audit_log", "client", "TEXT"),
+            ("audit_log", "detail", "TEXT"),
+            ("users", "disabled_at", "TEXT"),
+        ] {
+            if !column_exists(&conn, table, column)? {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
             }
-        }
-        // Catalogs from before users could be disabled.
-        let has_disabled: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('users') WHERE name = 'disabled_at'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_disabled {
-            conn.execute_batch("ALTER TABLE users ADD COLUMN disabled_at TEXT")?;
         }
         Ok(Catalog { conn })
     }
@@ -469,11 +452,7 @@ impl Catalog {
     /// Whether `table` has `column`: a catalog of an older release opened read-only is not
     /// migrated, so the readers of newer tables and columns ask first.
     fn has_column(&self, table: &str, column: &str) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
-            [table, column],
-            |r| r.get(0),
-        )?)
+        column_exists(&self.conn, table, column)
     }
 
     /// Opens a catalog that exists already (an `akutt serve` request: the server created it
