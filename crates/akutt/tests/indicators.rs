@@ -41,6 +41,17 @@ impl Env {
     fn json(&self, args: &[&str]) -> Value {
         serde_json::from_slice(&self.run(args).stdout).unwrap()
     }
+
+    /// `akutt indicators` of 2024 by centre, as JSON, at `as_of` (the latest when `None`).
+    fn year_by_centre(&self, as_of: Option<i64>) -> Value {
+        let mut args = vec!["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre"];
+        let v = as_of.map(|v| v.to_string());
+        if let Some(v) = &v {
+            args.extend(["--as-of", v]);
+        }
+        args.push("--json");
+        self.json(&args)
+    }
 }
 
 /// A synthetic 2023–2024 for three centres, ingested.
@@ -338,8 +349,7 @@ fn from_cli(v: &Value) -> BTreeMap<String, Value> {
 #[test]
 fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     let e = world();
-    let v =
-        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let v = e.year_by_centre(None);
     let dv = v["data_version"].as_i64().unwrap();
     assert_eq!(dv, 72, "3 centres × 24 months accepted");
     let cli = from_cli(&v);
@@ -357,23 +367,11 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     // A population load is a new data version; the earlier one still gives the old answer.
     let pop = e.dir.path().join("world/population.csv");
     e.run(&["population", "load", &pop.to_string_lossy()]);
-    let after =
-        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let after = e.year_by_centre(None);
     assert_eq!(after["data_version"], dv + 1);
     let vol = after["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "volume").unwrap();
     assert!(vol["per_1000"]["incidents"].as_f64().unwrap() > 1.0, "{vol}");
-    let before = e.json(&[
-        "indicators",
-        "--from",
-        "2024-01",
-        "--to",
-        "2024-12",
-        "--by",
-        "centre",
-        "--as-of",
-        &dv.to_string(),
-        "--json",
-    ]);
+    let before = e.year_by_centre(Some(dv));
     assert_eq!(before, v, "--as-of {dv} recomputes exactly what was published then");
 
     // The compact facts (`facts.bin`, one per submission) are rebuilt from the Parquet
@@ -394,18 +392,7 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
             std::fs::write(f, &bytes[..bytes.len() / 3]).unwrap();
         }
     }
-    let rebuilt = e.json(&[
-        "indicators",
-        "--from",
-        "2024-01",
-        "--to",
-        "2024-12",
-        "--by",
-        "centre",
-        "--as-of",
-        &dv.to_string(),
-        "--json",
-    ]);
+    let rebuilt = e.year_by_centre(Some(dv));
     assert_eq!(rebuilt, v, "rebuilt facts give the same answer");
     assert!(facts.iter().all(|f| f.exists()), "and are written back");
     // `akutt upgrade` does the same for the whole directory ahead of time; idempotent.
@@ -518,11 +505,9 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     );
     let resent = e.dir.path().join("OSL-2024-06-v2.csv");
     std::fs::write(&resent, kept.join("\n") + "\n").unwrap();
-    let before_resend =
-        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let before_resend = e.year_by_centre(None);
     e.run(&["ingest", &resent.to_string_lossy()]);
-    let resend =
-        e.json(&["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "centre", "--json"]);
+    let resend = e.year_by_centre(None);
     let rdv = resend["data_version"].as_i64().unwrap();
     assert_ne!(
         resend["indicators"], before_resend["indicators"],
@@ -534,18 +519,7 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     for (k, want) in &ours {
         assert_eq!(cli.get(k), Some(want), "{k} after the resubmission");
     }
-    let as_of = e.json(&[
-        "indicators",
-        "--from",
-        "2024-01",
-        "--to",
-        "2024-12",
-        "--by",
-        "centre",
-        "--as-of",
-        &(rdv - 1).to_string(),
-        "--json",
-    ]);
+    let as_of = e.year_by_centre(Some(rdv - 1));
     assert_eq!(as_of["indicators"], before_resend["indicators"], "--as-of before the resubmission");
 
     // A reader that stops early (`akutt indicators … | head`) ends the command quietly:
