@@ -45,6 +45,20 @@ pub struct Counts {
     pub missions: u64,
 }
 
+impl std::ops::AddAssign<&Counts> for Counts {
+    /// Totals over several files (`akutt ingest DIR`).
+    fn add_assign(&mut self, c: &Counts) {
+        self.rows += c.rows;
+        self.incidents += c.incidents;
+        self.incidents_accepted += c.incidents_accepted;
+        self.incidents_rejected += c.incidents_rejected;
+        self.contacts += c.contacts;
+        self.patients += c.patients;
+        self.actions += c.actions;
+        self.missions += c.missions;
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FindingOut {
     pub code: String,

@@ -925,14 +925,7 @@ fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Res
         match ingest(data, key, f, |_, _| {}) {
             Ok(o) => {
                 let c = &o.report.counts;
-                totals.rows += c.rows;
-                totals.incidents += c.incidents;
-                totals.incidents_accepted += c.incidents_accepted;
-                totals.incidents_rejected += c.incidents_rejected;
-                totals.contacts += c.contacts;
-                totals.patients += c.patients;
-                totals.actions += c.actions;
-                totals.missions += c.missions;
+                totals += c;
                 if o.accepted {
                     accepted += 1
                 } else {
