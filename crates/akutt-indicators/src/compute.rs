@@ -256,6 +256,17 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Empties the rows (keeping the dictionary and the room the vectors have): the next
+    /// submission of a [`Stream`] goes in.
+    pub fn clear_rows(&mut self) {
+        self.rows.clear();
+        self.mission_times.clear();
+        self.response_rows.clear();
+        // The months' lists are emptied, not dropped: the next submission reuses their room.
+        self.by_month.values_mut().for_each(Vec::clear);
+        self.centre_runs.values_mut().for_each(Vec::clear);
+    }
+
     /// Makes room for about `rows` more rows (and their missions and response copies).
     pub fn reserve(&mut self, rows: usize) {
         self.rows.reserve(rows);
@@ -663,6 +674,13 @@ fn key_of(by: &[Key], r: &Row, extra: u32, places: &Places<'_>) -> GroupKey {
     k
 }
 
+/// Whether two group keys are equal, without a call to `memcmp` (`==` on the array makes
+/// one, a tenth of a pass over a decade's rows, where nine integers compare in a few
+/// instructions).
+fn same_key(a: &GroupKey, b: &GroupKey) -> bool {
+    a.iter().zip(b).fold(0, |d, (x, y)| d | (x ^ y)) == 0
+}
+
 fn group_of(
     by: &[Key],
     k: &GroupKey,
@@ -686,8 +704,46 @@ struct Acc {
     mission_keys: CellKey,
 }
 
+impl Times {
+    fn merge(&mut self, other: Times) {
+        self.values.extend(other.values);
+        self.key.merge(other.key);
+        self.missing.merge(other.missing);
+    }
+}
+
+impl Counts {
+    fn merge(&mut self, o: &Counts) {
+        self.contacts.merge(o.contacts);
+        self.incidents.merge(o.incidents);
+        self.missions.merge(o.missions);
+        self.road.merge(o.road);
+        self.air.merge(o.air);
+    }
+}
+
+impl Acc {
+    /// Adds another pass's accumulation of the same group (every part is a sum or a
+    /// multiset of samples, so the order of merging changes nothing).
+    fn merge(&mut self, o: Acc) {
+        self.volume.merge(&o.volume);
+        self.response.merge(o.response);
+        self.alert.merge(o.alert);
+        for (mine, theirs) in self.target.iter_mut().zip(o.target) {
+            mine.0.merge(theirs.0);
+            mine.1.merge(theirs.1);
+        }
+        for (mine, theirs) in self.reaction.iter_mut().zip(o.reaction) {
+            mine.merge(theirs);
+        }
+        self.missions.extend(o.missions);
+        self.mission_keys.merge(o.mission_keys);
+    }
+}
+
 /// Finds the slot of a group, remembering the last key (stored rows come in runs of one
 /// centre and month, so most rows hit the cache).
+#[derive(Default)]
 struct Slots {
     index: FastMap<GroupKey, usize>,
     keys: Vec<GroupKey>,
@@ -696,13 +752,9 @@ struct Slots {
 }
 
 impl Slots {
-    fn new() -> Slots {
-        Slots { index: FastMap::default(), keys: Vec::new(), accs: Vec::new(), last: None }
-    }
-
     fn get(&mut self, k: GroupKey) -> usize {
         match self.last {
-            Some((lk, i)) if lk == k => i,
+            Some((lk, i)) if same_key(&lk, &k) => i,
             _ => {
                 let n = self.accs.len();
                 let i = *self.index.entry(k).or_insert(n);
@@ -753,267 +805,474 @@ pub fn compute_answer(
     only: &[Indicator],
 ) -> Result<Computed, UnknownStructure> {
     let register = data.register.as_deref().unwrap_or_else(|| Register::standard());
-    let mut places = Places::new(register, &data.dict, q.structure)?;
-    let structure = places.structure.year;
-    // Population first: its numbers may add places the records do not have.
-    let mut splits: BTreeSet<SplitNote> = BTreeSet::new();
-    // Only the period's years of population are used for rates, so only they need a note.
-    let years = q.months.from().year()..=q.months.to().year();
-    let people = population.map(|p| {
-        let mut by: HashMap<(u16, i32), u64> = HashMap::new();
-        for ((number, year), n) in &p.by_kommune_year {
-            let (id, split) = places.translate(number);
-            if id == UNKNOWN {
-                continue;
-            }
-            if split && years.contains(year) {
-                splits.extend(places.split_note(number));
-            }
-            *by.entry((id, *year)).or_default() += n;
-        }
-        by
-    });
-    let figures = compute_in(data, q, people.as_ref(), only, &places);
-    let by_place =
-        q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
-    if places.any_split() && (by_place || people.is_some()) {
-        let used: BTreeSet<u16> = data
-            .by_month
-            .range(q.months.from()..=q.months.to())
-            .flat_map(|(_, ix)| ix.iter())
-            .map(|&i| data.rows[i as usize].kommune)
-            .filter(|&k| places.is_split(k))
-            .collect();
-        splits.extend(places.notes_of(&data.dict, &used));
-    }
-    Ok(Computed { figures, structure, splits: splits.into_iter().collect() })
+    let places = Places::new(register, &data.dict, q.structure)?;
+    let mut partial = Partial::new(q, only, population.is_some());
+    partial.add(data, &places);
+    Ok(partial.answer(&data.dict, &places, population))
 }
 
-fn compute_in(
-    data: &Dataset,
-    q: &Query,
-    population: Option<&HashMap<(u16, i32), u64>>,
-    only: &[Indicator],
-    places: &Places<'_>,
-) -> Vec<Figure> {
-    let want = |id: Indicator| only.contains(&id);
-    let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
-    if centre == Some(None) {
-        return Vec::new();
-    }
-    let centre = centre.flatten();
-    let filters: Vec<(Key, Option<u32>)> =
-        q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict, places))).collect();
-    if filters.iter().any(|(_, c)| c.is_none()) {
-        return Vec::new();
-    }
-    let selected = |r: &Row, months: MonthRange| {
-        r.month.is_some_and(|m| months.contains(m))
-            && centre.is_none_or(|c| r.centre == c)
-            && filters.iter().all(|(k, c)| Some(k.code(r, places)) == *c)
-    };
-    let by: Vec<Key> = q.by.iter().copied().take(8).collect();
-    let by = &by[..];
-    let (w_volume, w_response, w_target, w_reaction, w_alert, w_missions) = (
-        want(Indicator::Volume),
-        want(Indicator::ResponseTime),
-        want(Indicator::ResponseWithinTarget),
-        want(Indicator::AmkReactionTime),
-        want(Indicator::AlertToArrival),
-        want(Indicator::MissionTime),
-    );
-    let needs_all_rows = w_volume || w_reaction || w_missions;
+/// An answer computed while the rows stream past, a submission at a time, on several
+/// threads: each thread's [`Stream`] keeps one submission's rows at a time and what they
+/// accumulated; [`finish_streams`] merges the threads' accumulations into the answer
+/// [`compute_answer`] gives over all the rows at once (the merge is exact: counts and key
+/// sums add, samples are pooled before their percentiles are taken). Memory follows the
+/// answer's samples, not the archive's rows.
+pub struct Stream<'r> {
+    /// The rows of the submission being added (its dictionary grows across submissions).
+    pub data: Dataset,
+    places: Places<'r>,
+    partial: Partial,
+}
 
-    let mut slots = Slots::new();
-    // Per row: its slot, for the mission times (u32::MAX = not selected).
-    let mut row_slot: Vec<u32> =
-        if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
-    // Response-only queries stream through the response population's copies; the others
-    // visit the period's months only.
-    let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
-        Box::new(data.month_rows(q.months, centre).map(|i| (i as usize, &data.rows[i as usize])))
-    } else {
-        Box::new(data.response_rows.iter().enumerate())
-    };
-    for (i, r) in all_rows {
-        let in_response = r.in_response_population();
-        if !needs_all_rows && !in_response {
-            continue;
-        }
-        if !selected(r, q.months) || !r.reported() {
-            continue;
-        }
-        let k = key_of(by, r, 0, places);
-        let slot = slots.get(k);
-        if w_missions {
-            row_slot[i] = u32::try_from(slot).unwrap_or(u32::MAX);
-        }
-        let acc = &mut slots.accs[slot];
-        if w_volume {
-            acc.volume.add(r);
-        }
-        let key = r.keys.incident;
-        if in_response {
-            if w_response {
-                acc.response.add(r.response_s.get(), key);
-            }
-            if w_alert {
-                acc.alert.add(r.alert_to_arrival_s.get(), key);
-            }
-            if let (true, Some(urban), Some(t)) =
-                (w_target, r.urban, r.response_s.get().filter(|t| *t >= 0))
-            {
-                let e = &mut acc.target[usize::from(!urban)];
-                e.0.add(key);
-                if t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S } {
-                    e.1.add(key);
-                }
-            }
-        }
-        if w_reaction && r.in_reaction_population() {
-            acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s.get(), key);
-        }
-    }
-    if w_missions {
-        for m in &data.mission_times {
-            let slot = row_slot[m.row as usize];
-            if let (true, Some(t)) = (slot != u32::MAX, m.time_s.get().filter(|t| *t >= 0)) {
-                let acc = &mut slots.accs[slot as usize];
-                acc.missions.push(t);
-                acc.mission_keys.add(m.key);
-            }
-        }
+impl<'r> Stream<'r> {
+    /// A thread's stream for the query, its numbers translated by `register`.
+    pub fn new(
+        register: &'r Register,
+        q: &Query,
+        only: &[Indicator],
+        with_population: bool,
+    ) -> Result<Stream<'r>, UnknownStructure> {
+        let data = Dataset::default();
+        let places = Places::new(register, &data.dict, q.structure)?;
+        Ok(Stream { data, places, partial: Partial::new(q, only, with_population) })
     }
 
-    // Volumes of the same period a year earlier, for the change.
-    let mut last_year: FastMap<GroupKey, Counts> = FastMap::default();
-    let mut any_last_year = false;
-    if let (true, Some(before)) = (w_volume, q.months.plus_years(-1)) {
-        for r in data.month_rows(before, centre).map(|i| &data.rows[i as usize]) {
-            if !selected(r, before) || !r.reported() {
+    /// Accumulates the rows now in [`Stream::data`], then empties it for the next
+    /// submission (keeping its dictionary).
+    pub fn add_rows(&mut self) {
+        self.places.extend(&self.data.dict);
+        self.partial.add(&self.data, &self.places);
+        self.data.clear_rows();
+    }
+}
+
+/// The answer of the streams (see [`Stream`]), the same whatever thread read what.
+pub fn finish_streams(streams: Vec<Stream<'_>>, population: Option<&Population>) -> Computed {
+    let mut streams = streams.into_iter();
+    let Some(first) = streams.next() else {
+        return Computed { figures: Vec::new(), structure: 0, splits: Vec::new() };
+    };
+    let Stream { data, places, mut partial } = first;
+    let mut dict = data.dict;
+    for s in streams {
+        partial.absorb(&mut dict, s.partial, &s.data.dict);
+    }
+    partial.answer(&dict, &places, population)
+}
+
+/// What one pass over some rows accumulated for a query: mergeable with another pass's
+/// over other rows (see [`Stream`]). Centres are the ids of the pass's own dictionary
+/// until merged; places are the structure's and the same in every pass.
+struct Partial {
+    q: Query,
+    by: Vec<Key>,
+    want: Wanted,
+    with_population: bool,
+    slots: Slots,
+    /// Volumes of the same period a year earlier (keyed as this year's groups).
+    last_year: FastMap<GroupKey, Counts>,
+    any_last_year: bool,
+    /// Incidents per (place, centre) in the answer's months: the centres' catchments.
+    catchment: FastMap<(u16, u16), u64>,
+    /// Split numbers among the records of the answer's months.
+    splits: BTreeSet<SplitNote>,
+}
+
+/// The indicators a pass computes.
+#[derive(Clone, Copy)]
+struct Wanted {
+    volume: bool,
+    response: bool,
+    target: bool,
+    reaction: bool,
+    alert: bool,
+    missions: bool,
+}
+
+impl Partial {
+    fn new(q: &Query, only: &[Indicator], with_population: bool) -> Partial {
+        let want = |id: Indicator| only.contains(&id);
+        Partial {
+            q: q.clone(),
+            by: q.by.iter().copied().take(8).collect(),
+            want: Wanted {
+                volume: want(Indicator::Volume),
+                response: want(Indicator::ResponseTime),
+                target: want(Indicator::ResponseWithinTarget),
+                reaction: want(Indicator::AmkReactionTime),
+                alert: want(Indicator::AlertToArrival),
+                missions: want(Indicator::MissionTime),
+            },
+            with_population,
+            slots: Slots::default(),
+            last_year: FastMap::default(),
+            any_last_year: false,
+            catchment: FastMap::default(),
+            splits: BTreeSet::new(),
+        }
+    }
+
+    /// Accumulates the rows of `data` (its places translated by `places`).
+    fn add(&mut self, data: &Dataset, places: &Places<'_>) {
+        // The catchments and split notes count every row of the months, whatever the
+        // filters (a centre's catchment does not depend on what else is asked).
+        if self.want.volume && self.with_population {
+            self.count_catchment(data, places);
+        }
+        let q = &self.q;
+        let by = &self.by[..];
+        let by_place =
+            q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
+        if places.any_split() && (by_place || self.with_population) {
+            let used: BTreeSet<u16> = data
+                .by_month
+                .range(q.months.from()..=q.months.to())
+                .flat_map(|(_, ix)| ix.iter())
+                .map(|&i| data.rows[i as usize].kommune)
+                .filter(|&k| places.is_split(k))
+                .collect();
+            self.splits.extend(places.notes_of(&data.dict, &used));
+        }
+
+        let centre = q.centre.as_deref().map(|c| data.dict.centre_id(c));
+        if centre == Some(None) {
+            return; // no row here is of that centre
+        }
+        let centre = centre.flatten();
+        let filters: Vec<(Key, Option<u32>)> =
+            q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict, places))).collect();
+        if filters.iter().any(|(_, c)| c.is_none()) {
+            return; // no row here can match
+        }
+        let selected = |r: &Row, months: MonthRange| {
+            r.month.is_some_and(|m| months.contains(m))
+                && centre.is_none_or(|c| r.centre == c)
+                && filters.iter().all(|(k, c)| Some(k.code(r, places)) == *c)
+        };
+        let Wanted {
+            volume: w_volume,
+            response: w_response,
+            target: w_target,
+            reaction: w_reaction,
+            alert: w_alert,
+            missions: w_missions,
+        } = self.want;
+        let needs_all_rows = w_volume || w_reaction || w_missions;
+        let slots = &mut self.slots;
+        // Slots are shared across passes: a dataset's rows start a new run.
+        slots.last = None;
+        // Per row: its slot, for the mission times (u32::MAX = not selected).
+        let mut row_slot: Vec<u32> =
+            if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
+        // Response-only queries stream through the response population's copies; the
+        // others visit the period's months only.
+        let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
+            Box::new(
+                data.month_rows(q.months, centre).map(|i| (i as usize, &data.rows[i as usize])),
+            )
+        } else {
+            Box::new(data.response_rows.iter().enumerate())
+        };
+        for (i, r) in all_rows {
+            let in_response = r.in_response_population();
+            if !needs_all_rows && !in_response {
                 continue;
             }
-            any_last_year = true;
-            let mut shifted = *r;
-            shifted.month = r.month.and_then(|m| m.plus_years(1));
-            last_year.entry(key_of(by, &shifted, 0, places)).or_default().add(r);
+            if !selected(r, q.months) || !r.reported() {
+                continue;
+            }
+            let k = key_of(by, r, 0, places);
+            let slot = slots.get(k);
+            if w_missions {
+                row_slot[i] = u32::try_from(slot).unwrap_or(u32::MAX);
+            }
+            let acc = &mut slots.accs[slot];
+            if w_volume {
+                acc.volume.add(r);
+            }
+            let key = r.keys.incident;
+            if in_response {
+                if w_response {
+                    acc.response.add(r.response_s.get(), key);
+                }
+                if w_alert {
+                    acc.alert.add(r.alert_to_arrival_s.get(), key);
+                }
+                if let (true, Some(urban), Some(t)) =
+                    (w_target, r.urban, r.response_s.get().filter(|t| *t >= 0))
+                {
+                    let e = &mut acc.target[usize::from(!urban)];
+                    e.0.add(key);
+                    if t <= if urban { TARGET_URBAN_S } else { TARGET_RURAL_S } {
+                        e.1.add(key);
+                    }
+                }
+            }
+            if w_reaction && r.in_reaction_population() {
+                acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s.get(), key);
+            }
+        }
+        if w_missions {
+            for m in &data.mission_times {
+                let slot = row_slot.get(m.row as usize).copied().unwrap_or(u32::MAX);
+                if let (true, Some(t)) = (slot != u32::MAX, m.time_s.get().filter(|t| *t >= 0)) {
+                    let acc = &mut slots.accs[slot as usize];
+                    acc.missions.push(t);
+                    acc.mission_keys.add(m.key);
+                }
+            }
+        }
+
+        // Volumes of the same period a year earlier, for the change.
+        if let (true, Some(before)) = (w_volume, q.months.plus_years(-1)) {
+            // Rows come in runs of one group: counted in the run, then added to the map once
+            // per run instead of hashed once per row.
+            let mut run: Option<(GroupKey, Counts)> = None;
+            for r in data.month_rows(before, centre).map(|i| &data.rows[i as usize]) {
+                if !selected(r, before) || !r.reported() {
+                    continue;
+                }
+                self.any_last_year = true;
+                let mut shifted = *r;
+                shifted.month = r.month.and_then(|m| m.plus_years(1));
+                let k = key_of(by, &shifted, 0, places);
+                match &mut run {
+                    Some((rk, counts)) if same_key(rk, &k) => counts.add(r),
+                    _ => {
+                        if let Some((rk, counts)) = run.take() {
+                            self.last_year.entry(rk).or_default().merge(&counts);
+                        }
+                        let mut counts = Counts::default();
+                        counts.add(r);
+                        run = Some((k, counts));
+                    }
+                }
+            }
+            if let Some((rk, counts)) = run {
+                self.last_year.entry(rk).or_default().merge(&counts);
+            }
         }
     }
 
-    let inhabitants = population.filter(|_| w_volume).map(|p| Inhabitants::new(p, data, q, places));
-    let mut out = Vec::new();
-    let dict = &data.dict;
-    for (k, acc) in slots.keys.iter().zip(slots.accs) {
-        let group = || group_of(by, k, dict, places);
-        if w_volume {
-            let c = acc.volume;
-            let people =
-                inhabitants.as_ref().and_then(|inh| inh.of_group(by, k)).filter(|p| *p > 0.0);
-            let per_1000 = people.map(|p| Rates {
-                contacts: Some(round(c.contacts.n as f64 * 1000.0 / p, 4)),
-                incidents: Some(round(c.incidents.n as f64 * 1000.0 / p, 4)),
-                missions: Some(round(c.missions.n as f64 * 1000.0 / p, 4)),
-            });
-            let before = any_last_year.then(|| last_year.get(k).copied().unwrap_or_default());
-            let change = before.map(|before| {
-                let rel = |now: Count, then: Count| {
-                    (then.n > 0).then(|| round((now.n as f64 - then.n as f64) / then.n as f64, 4))
-                };
-                Rates {
-                    contacts: rel(c.contacts, before.contacts),
-                    incidents: rel(c.incidents, before.incidents),
-                    missions: rel(c.missions, before.missions),
-                }
-            });
-            out.push(Figure {
-                id: Indicator::Volume,
-                group: group(),
-                values: Values::Volume {
-                    contacts: c.contacts,
-                    incidents: c.incidents,
-                    missions: c.missions,
-                    road_missions: c.road,
-                    air_missions: c.air,
-                    per_1000,
-                    change_vs_last_year: change,
-                    basis: VolumeBasis {
-                        inhabitants: people,
-                        last_year: before.map(|b| [b.contacts, b.incidents, b.missions]),
-                    },
-                },
-            });
+    /// Counts the incidents of the answer's months per place and centre, in a dense
+    /// place × centre table (a few hundred places, sixteen centres): no hashing in a loop
+    /// over a year's rows.
+    fn count_catchment(&mut self, data: &Dataset, places: &Places<'_>) {
+        let months = self.q.months;
+        let n_centres = data.dict.centres.len().max(1);
+        let mut counts: Vec<u64> = Vec::new();
+        let in_period = data
+            .by_month
+            .range(months.from()..=months.to())
+            .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]));
+        for r in in_period {
+            let place = places.of(r.kommune);
+            if place == UNKNOWN || usize::from(r.centre) >= n_centres {
+                continue;
+            }
+            let at = usize::from(place) * n_centres + usize::from(r.centre);
+            if at >= counts.len() {
+                counts.resize(at + 1, 0);
+            }
+            counts[at] += 1;
         }
-        let has = |t: &Times| !t.values.is_empty() || t.missing.n > 0;
-        if w_response && has(&acc.response) {
-            out.push(Figure {
-                id: Indicator::ResponseTime,
-                group: group(),
-                values: acc.response.figure(),
-            });
-        }
-        if w_alert && has(&acc.alert) {
-            out.push(Figure {
-                id: Indicator::AlertToArrival,
-                group: group(),
-                values: acc.alert.figure(),
-            });
-        }
-        if w_target {
-            for (area, (n, within)) in acc.target.into_iter().enumerate() {
-                if n.n > 0 {
-                    let mut g = group();
-                    g.insert(
-                        "area",
-                        GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()),
-                    );
-                    out.push(Figure {
-                        id: Indicator::ResponseWithinTarget,
-                        group: g,
-                        values: Values::Target {
-                            n,
-                            within,
-                            share: Some(round(within.n as f64 / n.n as f64, 4)),
-                        },
-                    });
+        for (place, per_centre) in counts.chunks(n_centres).enumerate() {
+            for (centre, &n) in per_centre.iter().enumerate() {
+                if let (true, Ok(p), Ok(c)) = (n > 0, u16::try_from(place), u16::try_from(centre)) {
+                    *self.catchment.entry((p, c)).or_default() += n;
                 }
             }
-        }
-        if w_reaction {
-            for (u, t) in acc.reaction.into_iter().enumerate() {
-                if has(&t) {
-                    let mut g = group();
-                    g.insert(
-                        "urgency",
-                        Hastegrad::ALL
-                            .get(u)
-                            .map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())),
-                    );
-                    out.push(Figure {
-                        id: Indicator::AmkReactionTime,
-                        group: g,
-                        values: t.figure(),
-                    });
-                }
-            }
-        }
-        if w_missions && !acc.missions.is_empty() {
-            let mut v = acc.missions;
-            let s = summarise(&mut v);
-            out.push(Figure {
-                id: Indicator::MissionTime,
-                group: group(),
-                values: Values::Missions {
-                    n: Count { n: s.n, key: acc.mission_keys },
-                    median_s: s.median,
-                    p90_s: s.p90,
-                    unit_hours: round(s.sum as f64 / 3600.0, 2),
-                    mean_s: s.mean,
-                },
-            });
         }
     }
-    out.sort_by(|a, b| (a.id, &a.group).cmp(&(b.id, &b.group)));
-    out
+
+    /// Adds another pass's accumulation (over other rows, centres by `theirs`) to this one
+    /// (centres by `dict`, which learns the centres it did not know).
+    fn absorb(&mut self, dict: &mut Dict, other: Partial, theirs: &Dict) {
+        let centres: Vec<u16> = theirs.centres.iter().map(|c| dict.centre(c)).collect();
+        let centre = |c: u16| centres.get(usize::from(c)).copied().unwrap_or(UNKNOWN);
+        let by = self.by.clone();
+        let remap = |mut k: GroupKey| {
+            for (i, key) in by.iter().enumerate() {
+                if *key == Key::Centre && k[i] != u32::MAX {
+                    k[i] = u32::from(centre(centre_id(k[i])));
+                }
+            }
+            k
+        };
+        self.slots.last = None;
+        for (k, acc) in other.slots.keys.into_iter().zip(other.slots.accs) {
+            let slot = self.slots.get(remap(k));
+            self.slots.accs[slot].merge(acc);
+        }
+        for (k, c) in other.last_year {
+            self.last_year.entry(remap(k)).or_default().merge(&c);
+        }
+        self.any_last_year |= other.any_last_year;
+        for ((place, c), n) in other.catchment {
+            *self.catchment.entry((place, centre(c))).or_default() += n;
+        }
+        self.splits.extend(other.splits);
+    }
+
+    /// The answer: population translated into the answer's structure, the figures of every
+    /// group, the split notes.
+    fn answer(self, dict: &Dict, places: &Places<'_>, population: Option<&Population>) -> Computed {
+        let q = &self.q;
+        let mut splits = self.splits.clone();
+        // Only the period's years of population are used for rates, so only they need a note.
+        let years = q.months.from().year()..=q.months.to().year();
+        let people = population.map(|p| {
+            let mut by: HashMap<(u16, i32), u64> = HashMap::new();
+            for ((number, year), n) in &p.by_kommune_year {
+                let (id, split) = places.translate(number);
+                if id == UNKNOWN {
+                    continue;
+                }
+                if split && years.contains(year) {
+                    splits.extend(places.split_note(number));
+                }
+                *by.entry((id, *year)).or_default() += n;
+            }
+            by
+        });
+        let structure = places.structure.year;
+        let figures = self.figures(dict, places, people.as_ref());
+        Computed { figures, structure, splits: splits.into_iter().collect() }
+    }
+
+    fn figures(
+        self,
+        dict: &Dict,
+        places: &Places<'_>,
+        population: Option<&HashMap<(u16, i32), u64>>,
+    ) -> Vec<Figure> {
+        let Wanted {
+            volume: w_volume,
+            response: w_response,
+            target: w_target,
+            reaction: w_reaction,
+            alert: w_alert,
+            missions: w_missions,
+        } = self.want;
+        let by = &self.by[..];
+        let q = &self.q;
+        let inhabitants =
+            population.filter(|_| w_volume).map(|p| Inhabitants::new(p, &self.catchment, dict, q));
+        let mut out = Vec::new();
+        for (k, acc) in self.slots.keys.iter().zip(self.slots.accs) {
+            let group = || group_of(by, k, dict, places);
+            if w_volume {
+                let c = acc.volume;
+                let people =
+                    inhabitants.as_ref().and_then(|inh| inh.of_group(by, k)).filter(|p| *p > 0.0);
+                let per_1000 = people.map(|p| Rates {
+                    contacts: Some(round(c.contacts.n as f64 * 1000.0 / p, 4)),
+                    incidents: Some(round(c.incidents.n as f64 * 1000.0 / p, 4)),
+                    missions: Some(round(c.missions.n as f64 * 1000.0 / p, 4)),
+                });
+                let before =
+                    self.any_last_year.then(|| self.last_year.get(k).copied().unwrap_or_default());
+                let change = before.map(|before| {
+                    let rel = |now: Count, then: Count| {
+                        (then.n > 0)
+                            .then(|| round((now.n as f64 - then.n as f64) / then.n as f64, 4))
+                    };
+                    Rates {
+                        contacts: rel(c.contacts, before.contacts),
+                        incidents: rel(c.incidents, before.incidents),
+                        missions: rel(c.missions, before.missions),
+                    }
+                });
+                out.push(Figure {
+                    id: Indicator::Volume,
+                    group: group(),
+                    values: Values::Volume {
+                        contacts: c.contacts,
+                        incidents: c.incidents,
+                        missions: c.missions,
+                        road_missions: c.road,
+                        air_missions: c.air,
+                        per_1000,
+                        change_vs_last_year: change,
+                        basis: VolumeBasis {
+                            inhabitants: people,
+                            last_year: before.map(|b| [b.contacts, b.incidents, b.missions]),
+                        },
+                    },
+                });
+            }
+            let has = |t: &Times| !t.values.is_empty() || t.missing.n > 0;
+            if w_response && has(&acc.response) {
+                out.push(Figure {
+                    id: Indicator::ResponseTime,
+                    group: group(),
+                    values: acc.response.figure(),
+                });
+            }
+            if w_alert && has(&acc.alert) {
+                out.push(Figure {
+                    id: Indicator::AlertToArrival,
+                    group: group(),
+                    values: acc.alert.figure(),
+                });
+            }
+            if w_target {
+                for (area, (n, within)) in acc.target.into_iter().enumerate() {
+                    if n.n > 0 {
+                        let mut g = group();
+                        g.insert(
+                            "area",
+                            GroupValue::Text(if area == 0 { "urban" } else { "rural" }.into()),
+                        );
+                        out.push(Figure {
+                            id: Indicator::ResponseWithinTarget,
+                            group: g,
+                            values: Values::Target {
+                                n,
+                                within,
+                                share: Some(round(within.n as f64 / n.n as f64, 4)),
+                            },
+                        });
+                    }
+                }
+            }
+            if w_reaction {
+                for (u, t) in acc.reaction.into_iter().enumerate() {
+                    if has(&t) {
+                        let mut g = group();
+                        g.insert(
+                            "urgency",
+                            Hastegrad::ALL
+                                .get(u)
+                                .map_or(GroupValue::Null, |h| GroupValue::Text(h.code().into())),
+                        );
+                        out.push(Figure {
+                            id: Indicator::AmkReactionTime,
+                            group: g,
+                            values: t.figure(),
+                        });
+                    }
+                }
+            }
+            if w_missions && !acc.missions.is_empty() {
+                let mut v = acc.missions;
+                let s = summarise(&mut v);
+                out.push(Figure {
+                    id: Indicator::MissionTime,
+                    group: group(),
+                    values: Values::Missions {
+                        n: Count { n: s.n, key: acc.mission_keys },
+                        median_s: s.median,
+                        p90_s: s.p90,
+                        unit_hours: round(s.sum as f64 / 3600.0, 2),
+                        mean_s: s.mean,
+                    },
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.id, &a.group).cmp(&(b.id, &b.group)));
+        out
+    }
 }
 
 /// Inhabitants of a group's region: the municipality when grouped by it, else the centre's
@@ -1032,52 +1291,33 @@ struct Inhabitants<'a> {
 }
 
 impl<'a> Inhabitants<'a> {
+    /// A place belongs to the centre with most of its incidents in the answer's months (so
+    /// the answer does not depend on which other months a store happened to load, and an
+    /// area that moved between centres is counted where it was served then); a tie goes to
+    /// the centre whose code sorts first (not to whichever was read first).
     fn new(
         population: &'a HashMap<(u16, i32), u64>,
-        data: &Dataset,
+        counts: &FastMap<(u16, u16), u64>,
+        dict: &Dict,
         q: &Query,
-        places: &Places<'_>,
     ) -> Inhabitants<'a> {
-        let months = q.months;
-        // A place belongs to the centre with most of its incidents in the answer's months
-        // (so the answer does not depend on which other months a store happened to load, and
-        // an area that moved between centres is counted where it was served then).
-        // Counted in a dense place × centre table (a few hundred places, sixteen centres):
-        // no hashing in a loop over a year's rows.
-        let n_centres = data.dict.centres.len().max(1);
-        let mut counts: Vec<u64> = Vec::new();
-        let in_period = data
-            .by_month
-            .range(months.from()..=months.to())
-            .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]));
-        for r in in_period {
-            let place = places.of(r.kommune);
-            if place == UNKNOWN || usize::from(r.centre) >= n_centres {
-                continue;
+        let code = |c: u16| dict.centres.get(usize::from(c)).map_or("", String::as_str);
+        let mut best: BTreeMap<u16, (u64, u16)> = BTreeMap::new();
+        for (&(place, centre), &n) in counts {
+            let e = best.entry(place).or_insert((n, centre));
+            if n > e.0 || (n == e.0 && code(centre) < code(e.1)) {
+                *e = (n, centre);
             }
-            let at = usize::from(place) * n_centres + usize::from(r.centre);
-            if at >= counts.len() {
-                counts.resize(at + 1, 0);
-            }
-            counts[at] += 1;
         }
         let mut catchment: HashMap<u16, Vec<u16>> = HashMap::new();
-        for (place, per_centre) in counts.chunks(n_centres).enumerate() {
-            // The centre with most incidents; a tie goes to the lower centre id.
-            let best = per_centre
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)));
-            if let (Some((c, _)), Ok(place)) = (best, u16::try_from(place)) {
-                catchment.entry(u16::try_from(c).unwrap_or(UNKNOWN)).or_default().push(place);
-            }
+        for (place, (_, centre)) in best {
+            catchment.entry(centre).or_default().push(place);
         }
         let mut all: Vec<u16> = population.keys().map(|(k, _)| *k).collect();
         all.sort_unstable();
         all.dedup();
-        let centre_filter = q.centre.as_deref().and_then(|c| data.dict.centre_id(c));
-        Inhabitants { population, catchment, all, centre_filter, months }
+        let centre_filter = q.centre.as_deref().and_then(|c| dict.centre_id(c));
+        Inhabitants { population, catchment, all, centre_filter, months: q.months }
     }
 
     fn of_group(&self, by: &[Key], k: &GroupKey) -> Option<f64> {

@@ -3,7 +3,7 @@
 //! structure) translated through the register's change list into the structure the answer
 //! is given in, the newest by default.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use akutt_model::municipality::{Register, Structure};
@@ -47,7 +47,8 @@ impl fmt::Display for SplitNote {
 }
 
 /// The municipalities of one answer: every stored municipality id translated into the
-/// chosen structure.
+/// chosen structure. A place id is the position of its number in the structure, the same
+/// for every dataset (so answers over datasets read apart can be merged).
 #[derive(Debug, Clone)]
 pub struct Places<'r> {
     pub register: &'r Register,
@@ -56,9 +57,6 @@ pub struct Places<'r> {
     of: Vec<u16>,
     /// Per stored municipality id: it split and was mapped to its largest successor.
     split: Vec<bool>,
-    /// Place numbers of the structure, by place id.
-    pub numbers: Vec<String>,
-    ids: HashMap<String, u16>,
 }
 
 impl<'r> Places<'r> {
@@ -81,32 +79,31 @@ impl<'r> Places<'r> {
             structure,
             of: Vec::with_capacity(dict.kommuner.len()),
             split: Vec::with_capacity(dict.kommuner.len()),
-            numbers: Vec::new(),
-            ids: HashMap::new(),
         };
-        for n in &dict.kommuner {
-            let (id, split) = places.translate(n);
-            places.of.push(id);
-            places.split.push(split);
-        }
+        places.extend(dict);
         Ok(places)
+    }
+
+    /// Translates the numbers the dictionary gained since (a dataset that grows by a
+    /// submission at a time).
+    pub fn extend(&mut self, dict: &Dict) {
+        for n in dict.kommuner.iter().skip(self.of.len()) {
+            let (id, split) = self.translate(n);
+            self.of.push(id);
+            self.split.push(split);
+        }
     }
 
     /// The place id of a number of any structure, and whether a split was resolved on the
     /// way (`UNKNOWN`: a number no structure has, or a special home code).
-    pub fn translate(&mut self, number: &str) -> (u16, bool) {
+    pub fn translate(&self, number: &str) -> (u16, bool) {
         let Some(t) = self.register.translate(number, self.structure) else {
             return (UNKNOWN, false);
         };
-        if let Some(&id) = self.ids.get(&t.number) {
-            return (id, t.split);
+        match self.id(&t.number) {
+            Some(id) => (id, t.split),
+            None => (UNKNOWN, false),
         }
-        let Some(id) = u16::try_from(self.numbers.len()).ok().filter(|id| *id != UNKNOWN) else {
-            return (UNKNOWN, false);
-        };
-        self.numbers.push(t.number.clone());
-        self.ids.insert(t.number, id);
-        (id, t.split)
     }
 
     /// The place id of a stored municipality id.
@@ -116,11 +113,14 @@ impl<'r> Places<'r> {
 
     /// The place id of a number already translated (a filter value: see [`Places::translate`]).
     pub fn id(&self, number: &str) -> Option<u16> {
-        self.ids.get(number).copied()
+        self.structure
+            .position(number)
+            .and_then(|i| u16::try_from(i).ok())
+            .filter(|id| *id != UNKNOWN)
     }
 
     pub fn number(&self, place: u16) -> Option<&str> {
-        self.numbers.get(usize::from(place)).map(String::as_str)
+        self.structure.municipalities.get(usize::from(place)).map(|m| m.number.as_str())
     }
 
     /// Whether a stored municipality id was mapped by a split.

@@ -14,8 +14,8 @@ pub mod percentile;
 pub mod request;
 
 pub use compute::{
-    compute, compute_answer, Computed, Dataset, Dict, Figure, GroupValue, Key, MissionTime,
-    Population, Query, Row, RowKeys, Values,
+    compute, compute_answer, finish_streams, Computed, Dataset, Dict, Figure, GroupValue, Key,
+    MissionTime, Population, Query, Row, RowKeys, Stream, Values,
 };
 pub use disclosure::{publish, PublicFigure, PublicValues};
 pub use facts::{facts, Facts};

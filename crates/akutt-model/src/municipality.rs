@@ -49,6 +49,11 @@ impl Structure {
         self.index.contains_key(number)
     }
 
+    /// A number's position in the structure's list (a stable id for it).
+    pub fn position(&self, number: &str) -> Option<usize> {
+        self.index.get(number).copied()
+    }
+
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
         date >= self.valid_from && self.valid_to.is_none_or(|to| date <= to)
     }

@@ -18,7 +18,7 @@ use crate::{io_err, Result, StoreError};
 
 /// The file's name in a submission's store directory.
 pub const FILE_NAME: &str = "facts.bin";
-const MAGIC: &[u8; 8] = b"AKFACT\x00\x02";
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x03";
 /// A missing string (index into the dictionary).
 pub const NONE: u16 = u16::MAX;
 /// A missing duration.
@@ -187,11 +187,14 @@ impl SubmissionFacts {
             body.extend_from_slice(&u16::try_from(b.len()).unwrap_or(0).to_le_bytes());
             body.extend_from_slice(b);
         }
+        // Each integer column in the fewest bytes that hold it (see `put_packed`): a month's
+        // response times fit in two, its counts in one.
+        let none = Some(i64::from(NONE));
         for col in [&self.centre, &self.kommune, &self.urgency, &self.hendelsestype, &self.channel]
         {
-            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+            put_packed(&mut body, col.iter().map(|&v| i64::from(v)), none);
         }
-        self.month.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+        put_packed(&mut body, self.month.iter().map(|&v| i64::from(v)), Some(0));
         body.extend_from_slice(&self.urban);
         body.extend_from_slice(&self.prebooked);
         for col in [
@@ -201,13 +204,13 @@ impl SubmissionFacts {
             &self.air_missions,
             &self.ambulance_actions,
         ] {
-            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+            put_packed(&mut body, col.iter().map(|&v| i64::from(v)), None);
         }
         for col in [&self.reaction_s, &self.response_s, &self.alert_to_arrival_s] {
-            col.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+            put_packed(&mut body, col.iter().copied(), Some(NO_TIME));
         }
-        self.mission_row.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
-        self.mission_time_s.iter().for_each(|v| body.extend_from_slice(&v.to_le_bytes()));
+        put_packed(&mut body, self.mission_row.iter().map(|&v| i64::from(v)), None);
+        put_packed(&mut body, self.mission_time_s.iter().copied(), Some(NO_TIME));
         let mut ids = Vec::new();
         for id in &self.ids {
             let b = id.as_bytes();
@@ -247,10 +250,12 @@ impl SubmissionFacts {
         let ids_len = usize::try_from(h.u64()?).ok()?;
         // The most the columns can take (every string at its longest): a length beyond it
         // is damage, not something to allocate.
+        let packed = |rows: usize| rows.checked_mul(8)?.checked_add(PACKED_HEAD);
         let most = n_strings
             .checked_mul(2 + usize::from(u16::MAX))?
-            .checked_add(n.checked_mul(5 * 2 + 4 + 2 + 5 * 4 + 3 * 8)?)?
-            .checked_add(m.checked_mul(4 + 8)?)?;
+            .checked_add(packed(n)?.checked_mul(14)?)?
+            .checked_add(n.checked_mul(2)?)?
+            .checked_add(packed(m)?.checked_mul(2)?)?;
         let body = h.take(body_len)?;
         let unpack = |block: &[u8], most: usize| -> Option<Vec<u8>> {
             if snap::raw::decompress_len(block).ok()? > most {
@@ -265,24 +270,25 @@ impl SubmissionFacts {
             let len = usize::from(r.u16()?);
             f.strings.push(String::from_utf8(r.take(len)?.to_vec()).ok()?);
         }
-        f.centre = r.u16s(n)?;
-        f.kommune = r.u16s(n)?;
-        f.urgency = r.u16s(n)?;
-        f.hendelsestype = r.u16s(n)?;
-        f.channel = r.u16s(n)?;
-        f.month = r.u32s(n)?.into_iter().map(|v| v as i32).collect();
+        let none = Some(i64::from(NONE));
+        f.centre = r.packed(n, none)?;
+        f.kommune = r.packed(n, none)?;
+        f.urgency = r.packed(n, none)?;
+        f.hendelsestype = r.packed(n, none)?;
+        f.channel = r.packed(n, none)?;
+        f.month = r.packed(n, Some(0))?;
         f.urban = r.take(n)?.to_vec();
         f.prebooked = r.take(n)?.to_vec();
-        f.contacts = r.u32s(n)?;
-        f.missions = r.u32s(n)?;
-        f.road_missions = r.u32s(n)?;
-        f.air_missions = r.u32s(n)?;
-        f.ambulance_actions = r.u32s(n)?;
-        f.reaction_s = r.i64s(n)?;
-        f.response_s = r.i64s(n)?;
-        f.alert_to_arrival_s = r.i64s(n)?;
-        f.mission_row = r.u32s(m)?;
-        f.mission_time_s = r.i64s(m)?;
+        f.contacts = r.packed(n, None)?;
+        f.missions = r.packed(n, None)?;
+        f.road_missions = r.packed(n, None)?;
+        f.air_missions = r.packed(n, None)?;
+        f.ambulance_actions = r.packed(n, None)?;
+        f.reaction_s = r.packed(n, Some(NO_TIME))?;
+        f.response_s = r.packed(n, Some(NO_TIME))?;
+        f.alert_to_arrival_s = r.packed(n, Some(NO_TIME))?;
+        f.mission_row = r.packed(m, None)?;
+        f.mission_time_s = r.packed(m, Some(NO_TIME))?;
         if r.at != body.len() {
             return None;
         }
@@ -331,19 +337,102 @@ impl<'a> Reader<'a> {
     fn u64(&mut self) -> Option<u64> {
         self.take(8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
     }
-    fn u16s(&mut self, n: usize) -> Option<Vec<u16>> {
-        let b = self.take(n.checked_mul(2)?)?;
-        Some(b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect())
+
+    /// A column written by [`put_packed`], as `T` (`None`: damaged, or a value `T` cannot
+    /// hold).
+    fn packed<T: TryFrom<i64> + Default>(
+        &mut self,
+        n: usize,
+        missing: Option<i64>,
+    ) -> Option<Vec<T>> {
+        let width = usize::from(*self.take(1)?.first()?);
+        let base = i64::from_le_bytes(self.take(8)?.try_into().ok()?);
+        if ![1, 2, 4, 8].contains(&width) {
+            return None;
+        }
+        let b = self.take(n.checked_mul(width)?)?;
+        let ones = u64::MAX >> (64 - 8 * width);
+        // One loop per width over fixed-size chunks, without an early exit (a flag records
+        // damage), so that each is a plain loop the compiler can unroll.
+        match width {
+            1 => widen(b.iter().map(|&x| u64::from(x)), n, ones, base, missing),
+            2 => widen(
+                b.chunks_exact(2).map(|c| u64::from(u16::from_le_bytes([c[0], c[1]]))),
+                n,
+                ones,
+                base,
+                missing,
+            ),
+            4 => widen(
+                b.chunks_exact(4).map(|c| u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+                n,
+                ones,
+                base,
+                missing,
+            ),
+            _ => widen(
+                b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0xFF; 8]))),
+                n,
+                ones,
+                base,
+                missing,
+            ),
+        }
     }
-    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
-        let b = self.take(n.checked_mul(4)?)?;
-        Some(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+/// The values of a packed column from its raw integers (see [`put_packed`]); `None` when
+/// one is damaged: all ones where no value may be missing, or a value `T` cannot hold.
+fn widen<T: TryFrom<i64> + Default>(
+    raws: impl Iterator<Item = u64>,
+    n: usize,
+    ones: u64,
+    base: i64,
+    missing: Option<i64>,
+) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(n);
+    let mut damaged = false;
+    let (gap, missing) = (missing.is_none(), missing.unwrap_or_default());
+    for raw in raws {
+        let is_missing = raw == ones;
+        // A present value is base + raw ≤ the column's largest: an overflow is damage.
+        let (v, overflow) = base.overflowing_add_unsigned(raw);
+        let v = if is_missing { missing } else { v };
+        let t = T::try_from(v);
+        damaged |= (is_missing && gap) || (overflow && !is_missing) || t.is_err();
+        out.push(t.unwrap_or_default());
     }
-    fn i64s(&mut self, n: usize) -> Option<Vec<i64>> {
-        let b = self.take(n.checked_mul(8)?)?;
-        Some(
-            b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
-        )
+    (!damaged).then_some(out)
+}
+
+/// The bytes before a packed column's values: its width and base.
+const PACKED_HEAD: usize = 1 + 8;
+
+/// Writes a column of integers in the fewest bytes that hold it: a width w (1, 2, 4 or 8
+/// bytes), the smallest value (i64), then each value less the smallest as a w-byte unsigned
+/// integer; the `missing` value, when given, as all ones (which no value uses). Exact for
+/// every i64.
+fn put_packed(out: &mut Vec<u8>, values: impl Iterator<Item = i64> + Clone, missing: Option<i64>) {
+    let present = values.clone().filter(|v| Some(*v) != missing);
+    let (lo, hi) = present.fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (base, range) = if lo > hi { (0, 0) } else { (lo, hi.abs_diff(lo)) };
+    // All ones is reserved for the missing value.
+    let width = [1u8, 2, 4, 8]
+        .into_iter()
+        .find(|w| u128::from(range) < (1u128 << (8 * u32::from(*w))) - 1)
+        .unwrap_or(8);
+    out.push(width);
+    out.extend_from_slice(&base.to_le_bytes());
+    let w = usize::from(width);
+    let ones = u64::MAX >> (64 - 8 * w);
+    for v in values {
+        let raw = if Some(v) == missing {
+            ones
+        } else {
+            // v ≥ base, and v − base < 2^(8w) − 1: fits in w bytes.
+            v.abs_diff(base)
+        };
+        out.extend_from_slice(&raw.to_le_bytes()[..w]);
     }
 }
 
@@ -467,6 +556,42 @@ mod tests {
         let mut bad = sample();
         bad.kommune[0] = 9;
         assert_eq!(SubmissionFacts::decode(&bad.encode(), false), None);
+    }
+
+    /// Packed columns keep every value exactly, at every width, the extremes included.
+    #[test]
+    fn packed_columns_read_back_exactly_at_every_width() {
+        let cases: Vec<(Vec<i64>, Option<i64>, u8)> = vec![
+            (vec![], Some(NO_TIME), 1),
+            (vec![NO_TIME, NO_TIME], Some(NO_TIME), 1),
+            (vec![5, 5, 5], None, 1),
+            (vec![0, 254], None, 1),
+            (vec![0, 255], None, 2),
+            (vec![-30, NO_TIME, 600, 65_000], Some(NO_TIME), 2),
+            (vec![202_401, 0, 202_412], Some(0), 1),
+            (vec![0, 65_534, 65_535], Some(65_535), 2),
+            (vec![0, 70_000], None, 4),
+            (vec![NO_TIME + 1, i64::MAX, NO_TIME], Some(NO_TIME), 8),
+            (vec![-1, i64::from(u32::MAX) + 5], None, 8),
+        ];
+        for (values, missing, width) in cases {
+            let mut bytes = Vec::new();
+            put_packed(&mut bytes, values.iter().copied(), missing);
+            assert_eq!(bytes[0], width, "{values:?}");
+            assert_eq!(bytes.len(), PACKED_HEAD + values.len() * usize::from(width));
+            let mut r = Reader { bytes: &bytes, at: 0 };
+            assert_eq!(r.packed::<i64>(values.len(), missing), Some(values.clone()));
+        }
+        // A value the column's type cannot hold, or a missing value where none may be, is
+        // damage.
+        let mut bytes = Vec::new();
+        put_packed(&mut bytes, [1, 70_000].into_iter(), None);
+        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<u16>(2, None), None);
+        let mut bytes = Vec::new();
+        put_packed(&mut bytes, [1, NO_TIME].into_iter(), Some(NO_TIME));
+        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<i64>(2, None), None);
+        bytes[0] = 3;
+        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<i64>(2, Some(NO_TIME)), None);
     }
 
     #[test]

@@ -152,6 +152,70 @@ pub fn load_submissions(
     Ok(out)
 }
 
+/// The answer to `q` over the submissions chosen by [`needed_submissions`] at `version`,
+/// computed while they stream past (`akutt_indicators::Stream`): each of two or more
+/// threads reads a submission (file, Snappy, columns), turns it into rows and accumulates
+/// them before it takes the next, so memory follows the answer, not the archive, and the
+/// threads share all of the work. The figures equal
+/// [`akutt_indicators::compute_answer`]'s over [`load_submissions`]'s dataset.
+/// `Ok(Err(_))`: the query's structure is not in the register of that version.
+pub fn stream_answer(
+    catalog: &Catalog,
+    version: i64,
+    keyer: Option<&RecordKeyer>,
+    needed: &[(std::path::PathBuf, i64)],
+    q: &akutt_indicators::Query,
+    population: Option<&akutt_indicators::Population>,
+    only: &[akutt_indicators::Indicator],
+) -> Result<Result<akutt_indicators::Computed, akutt_indicators::UnknownStructure>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let register = catalog.register_at(version)?;
+    // Twice as many threads as cores: while one waits for its file to be read (cold), another
+    // computes; the disk serves parallel reads faster than one at a time.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = (2 * cores).clamp(2, 8);
+    let mut streams = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        match akutt_indicators::Stream::new(&register, q, only, population.is_some()) {
+            Ok(mut s) => {
+                s.data.keyed = keyer.is_some();
+                streams.push(s);
+            }
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let with_ids = keyer.is_some();
+    let next = AtomicUsize::new(0);
+    let failed: std::sync::Mutex<Option<StoreError>> = std::sync::Mutex::new(None);
+    std::thread::scope(|scope| {
+        for stream in &mut streams {
+            let (next, failed) = (&next, &failed);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((dir, _)) = needed.get(i) else { break };
+                match compact::load(dir, with_ids) {
+                    Ok(f) => {
+                        append(&mut stream.data, &f, keyer);
+                        stream.add_rows();
+                    }
+                    Err(e) => {
+                        // The first error is the answer; the others stop at their next file.
+                        if let Ok(mut slot) = failed.lock() {
+                            slot.get_or_insert(e);
+                        }
+                        next.store(usize::MAX / 2, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    Ok(Ok(akutt_indicators::finish_streams(streams, population)))
+}
+
 /// The store directories (and incident counts) of the submissions visible at `version`
 /// with incidents in `months` (all when `None`), in submission order.
 pub fn needed_submissions(

@@ -1129,16 +1129,24 @@ fn indicators(
             bail!("--as-of {v}: data versions run from 1 to {latest}");
         }
     }
+    // Only the submissions of the months the answer reads, accumulated as they are read.
     let months = request.query.months_read(&request.indicators);
-    let (dataset, version) =
-        akutt_store::facts::load_dataset_months(&data, &catalog, as_of, None, Some(months))?;
+    let version = as_of.unwrap_or(latest);
+    let needed = akutt_store::facts::needed_submissions(&data, &catalog, version, Some(months))?;
     let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
         by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
     });
     let query = &request.query;
-    let computed =
-        akutt_indicators::compute_answer(&dataset, query, population.as_ref(), &request.indicators)
-            .map_err(|e| anyhow::anyhow!("--structure: {e}"))?;
+    let computed = akutt_store::facts::stream_answer(
+        &catalog,
+        version,
+        None,
+        &needed,
+        query,
+        population.as_ref(),
+        &request.indicators,
+    )?
+    .map_err(|e| anyhow::anyhow!("--structure: {e}"))?;
     let (figures, structure) = (&computed.figures, computed.structure);
     let notes: Vec<String> = computed.splits.iter().map(ToString::to_string).collect();
     let (from, to) = (query.months.from(), query.months.to());
