@@ -949,21 +949,14 @@ impl Partial {
                 && centre.is_none_or(|c| r.centre == c)
                 && filters.iter().all(|(k, c)| Some(k.code(r, places)) == *c)
         };
-        let Wanted {
-            volume: w_volume,
-            response: w_response,
-            target: w_target,
-            reaction: w_reaction,
-            alert: w_alert,
-            missions: w_missions,
-        } = self.want;
-        let needs_all_rows = w_volume || w_reaction || w_missions;
+        let w = self.want;
+        let needs_all_rows = w.volume || w.reaction || w.missions;
         let slots = &mut self.slots;
         // Slots are shared across passes: a dataset's rows start a new run.
         slots.last = None;
         // Per row: its slot, for the mission times (u32::MAX = not selected).
         let mut row_slot: Vec<u32> =
-            if w_missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
+            if w.missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
         // Response-only queries stream through the response population's copies; the
         // others visit the period's months only.
         let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
@@ -983,23 +976,23 @@ impl Partial {
             }
             let k = key_of(by, r, 0, places);
             let slot = slots.get(k);
-            if w_missions {
+            if w.missions {
                 row_slot[i] = u32::try_from(slot).unwrap_or(u32::MAX);
             }
             let acc = &mut slots.accs[slot];
-            if w_volume {
+            if w.volume {
                 acc.volume.add(r);
             }
             let key = r.keys.incident;
             if in_response {
-                if w_response {
+                if w.response {
                     acc.response.add(r.response_s.get(), key);
                 }
-                if w_alert {
+                if w.alert {
                     acc.alert.add(r.alert_to_arrival_s.get(), key);
                 }
                 if let (true, Some(urban), Some(t)) =
-                    (w_target, r.urban, r.response_s.get().filter(|t| *t >= 0))
+                    (w.target, r.urban, r.response_s.get().filter(|t| *t >= 0))
                 {
                     let e = &mut acc.target[usize::from(!urban)];
                     e.0.add(key);
@@ -1008,11 +1001,11 @@ impl Partial {
                     }
                 }
             }
-            if w_reaction && r.in_reaction_population() {
+            if w.reaction && r.in_reaction_population() {
                 acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s.get(), key);
             }
         }
-        if w_missions {
+        if w.missions {
             for m in &data.mission_times {
                 let slot = row_slot.get(m.row as usize).copied().unwrap_or(u32::MAX);
                 if let (true, Some(t)) = (slot != u32::MAX, m.time_s.get().filter(|t| *t >= 0)) {
@@ -1024,7 +1017,7 @@ impl Partial {
         }
 
         // Volumes of the same period a year earlier, for the change.
-        if let (true, Some(before)) = (w_volume, q.months.plus_years(-1)) {
+        if let (true, Some(before)) = (w.volume, q.months.plus_years(-1)) {
             // Rows come in runs of one group: counted in the run, then added to the map once
             // per run instead of hashed once per row.
             let mut run: Option<(GroupKey, Counts)> = None;
@@ -1146,22 +1139,15 @@ impl Partial {
         places: &Places<'_>,
         population: Option<&HashMap<(u16, i32), u64>>,
     ) -> Vec<Figure> {
-        let Wanted {
-            volume: w_volume,
-            response: w_response,
-            target: w_target,
-            reaction: w_reaction,
-            alert: w_alert,
-            missions: w_missions,
-        } = self.want;
+        let w = self.want;
         let by = &self.by[..];
         let q = &self.q;
         let inhabitants =
-            population.filter(|_| w_volume).map(|p| Inhabitants::new(p, &self.catchment, dict, q));
+            population.filter(|_| w.volume).map(|p| Inhabitants::new(p, &self.catchment, dict, q));
         let mut out = Vec::new();
         for (k, acc) in self.slots.keys.iter().zip(self.slots.accs) {
             let group = || group_of(by, k, dict, places);
-            if w_volume {
+            if w.volume {
                 let c = acc.volume;
                 let people =
                     inhabitants.as_ref().and_then(|inh| inh.of_group(by, k)).filter(|p| *p > 0.0);
@@ -1202,21 +1188,21 @@ impl Partial {
                 });
             }
             let has = |t: &Times| !t.values.is_empty() || t.missing.n > 0;
-            if w_response && has(&acc.response) {
+            if w.response && has(&acc.response) {
                 out.push(Figure {
                     id: Indicator::ResponseTime,
                     group: group(),
                     values: acc.response.figure(),
                 });
             }
-            if w_alert && has(&acc.alert) {
+            if w.alert && has(&acc.alert) {
                 out.push(Figure {
                     id: Indicator::AlertToArrival,
                     group: group(),
                     values: acc.alert.figure(),
                 });
             }
-            if w_target {
+            if w.target {
                 for (area, (n, within)) in acc.target.into_iter().enumerate() {
                     if n.n > 0 {
                         let mut g = group();
@@ -1236,7 +1222,7 @@ impl Partial {
                     }
                 }
             }
-            if w_reaction {
+            if w.reaction {
                 for (u, t) in acc.reaction.into_iter().enumerate() {
                     if has(&t) {
                         let mut g = group();
@@ -1254,7 +1240,7 @@ impl Partial {
                     }
                 }
             }
-            if w_missions && !acc.missions.is_empty() {
+            if w.missions && !acc.missions.is_empty() {
                 let mut v = acc.missions;
                 let s = summarise(&mut v);
                 out.push(Figure {
