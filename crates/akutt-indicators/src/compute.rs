@@ -43,6 +43,13 @@ impl Dataset {
         months: MonthRange,
         centre: Option<u16>,
     ) -> Box<dyn Iterator<Item = u32> + '_> {
+        if self.unindexed {
+            // One submission of a stream: its few thousand rows are scanned, not indexed.
+            return Box::new((0..index(self.rows.len())).filter(move |&i| {
+                let r = &self.rows[i as usize];
+                r.month.is_some_and(|m| months.contains(m)) && centre.is_none_or(|c| r.centre == c)
+            }));
+        }
         let range = self.by_month.range(months.from()..=months.to());
         match centre {
             None => Box::new(range.flat_map(|(_, ix)| ix.iter().copied())),
@@ -253,6 +260,9 @@ pub struct Dataset {
     /// The municipality register the stored numbers are translated by (`None`: the
     /// shipped one).
     pub register: Option<Arc<Register>>,
+    /// Rows without the month index and the response copies: a [`Stream`]'s submission,
+    /// scanned once and emptied, costs less to scan than to index.
+    pub unindexed: bool,
 }
 
 impl Dataset {
@@ -282,6 +292,10 @@ impl Dataset {
     )]
     pub fn push_row(&mut self, row: Row) -> u32 {
         let index = self.rows.len() as u32;
+        if self.unindexed {
+            self.rows.push(row);
+            return index;
+        }
         if row.in_response_population() {
             self.response_rows.push(row);
         }
@@ -832,7 +846,7 @@ impl<'r> Stream<'r> {
         only: &[Indicator],
         with_population: bool,
     ) -> Result<Stream<'r>, UnknownStructure> {
-        let data = Dataset::default();
+        let data = Dataset { unindexed: true, ..Dataset::default() };
         let places = Places::new(register, &data.dict, q.structure)?;
         Ok(Stream { data, places, partial: Partial::new(q, only, with_population) })
     }
@@ -925,10 +939,8 @@ impl Partial {
             q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
         if places.any_split() && (by_place || self.with_population) {
             let used: BTreeSet<u16> = data
-                .by_month
-                .range(q.months.from()..=q.months.to())
-                .flat_map(|(_, ix)| ix.iter())
-                .map(|&i| data.rows[i as usize].kommune)
+                .month_rows(q.months, None)
+                .map(|i| data.rows[i as usize].kommune)
                 .filter(|&k| places.is_split(k))
                 .collect();
             self.splits.extend(places.notes_of(&data.dict, &used));
@@ -959,7 +971,10 @@ impl Partial {
             if w.missions { vec![u32::MAX; data.rows.len()] } else { Vec::new() };
         // Response-only queries stream through the response population's copies; the
         // others visit the period's months only.
-        let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if needs_all_rows {
+        let all_rows: Box<dyn Iterator<Item = (usize, &Row)>> = if data.unindexed {
+            // A stream's submission: every row, `selected` checks the month.
+            Box::new(data.rows.iter().enumerate())
+        } else if needs_all_rows {
             Box::new(
                 data.month_rows(q.months, centre).map(|i| (i as usize, &data.rows[i as usize])),
             )
@@ -1021,7 +1036,12 @@ impl Partial {
             // Rows come in runs of one group: counted in the run, then added to the map once
             // per run instead of hashed once per row.
             let mut run: Option<(GroupKey, Counts)> = None;
-            for r in data.month_rows(before, centre).map(|i| &data.rows[i as usize]) {
+            let rows: Box<dyn Iterator<Item = &Row>> = if data.unindexed {
+                Box::new(data.rows.iter())
+            } else {
+                Box::new(data.month_rows(before, centre).map(|i| &data.rows[i as usize]))
+            };
+            for r in rows {
                 if !selected(r, before) || !r.reported() {
                     continue;
                 }
@@ -1054,10 +1074,7 @@ impl Partial {
         let months = self.q.months;
         let n_centres = data.dict.centres.len().max(1);
         let mut counts: Vec<u64> = Vec::new();
-        let in_period = data
-            .by_month
-            .range(months.from()..=months.to())
-            .flat_map(|(_, ix)| ix.iter().map(|&i| &data.rows[i as usize]));
+        let in_period = data.month_rows(months, None).map(|i| &data.rows[i as usize]);
         for r in in_period {
             let place = places.of(r.kommune);
             if place == UNKNOWN || usize::from(r.centre) >= n_centres {
