@@ -720,10 +720,19 @@ struct Acc {
 
 impl Times {
     fn merge(&mut self, other: Times) {
-        self.values.extend(other.values);
+        append_samples(&mut self.values, other.values);
         self.key.merge(other.key);
         self.missing.merge(other.missing);
     }
+}
+
+/// Adds samples to a multiset of samples: the longer vector keeps its room and takes the
+/// shorter's (a group seen by one pass only, the usual case, is moved, not copied).
+fn append_samples(mine: &mut Vec<i64>, mut theirs: Vec<i64>) {
+    if theirs.len() > mine.len() {
+        std::mem::swap(mine, &mut theirs);
+    }
+    mine.extend(theirs);
 }
 
 impl Counts {
@@ -750,7 +759,7 @@ impl Acc {
         for (mine, theirs) in self.reaction.iter_mut().zip(o.reaction) {
             mine.merge(theirs);
         }
-        self.missions.extend(o.missions);
+        append_samples(&mut self.missions, o.missions);
         self.mission_keys.merge(o.mission_keys);
     }
 }

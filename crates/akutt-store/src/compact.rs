@@ -237,6 +237,22 @@ impl SubmissionFacts {
     /// Reads a file's bytes; `with_ids` also reads the incident ids. `None` when the bytes are
     /// not a complete file of this format version (rebuild it).
     pub fn decode(bytes: &[u8], with_ids: bool) -> Option<SubmissionFacts> {
+        let mut f = SubmissionFacts::default();
+        f.decode_into(bytes, with_ids, &mut Vec::new())?;
+        Some(f)
+    }
+
+    /// [`SubmissionFacts::decode`] into `self`, reusing its columns' room and `scratch`'s
+    /// for the decompressed block: a stream of submissions allocates once, not per file
+    /// (fresh memory costs the kernel's zeroing of its pages). `self` is unspecified when
+    /// `None`.
+    pub fn decode_into(
+        &mut self,
+        bytes: &[u8],
+        with_ids: bool,
+        scratch: &mut Vec<u8>,
+    ) -> Option<()> {
+        let f = self;
         let mut h = Reader { bytes, at: 0 };
         if h.take(8)? != MAGIC {
             return None;
@@ -257,38 +273,47 @@ impl SubmissionFacts {
             .checked_add(n.checked_mul(2)?)?
             .checked_add(packed(m)?.checked_mul(2)?)?;
         let body = h.take(body_len)?;
-        let unpack = |block: &[u8], most: usize| -> Option<Vec<u8>> {
-            if snap::raw::decompress_len(block).ok()? > most {
+        let unpack = |block: &[u8], most: usize, out: &mut Vec<u8>| -> Option<()> {
+            let len = snap::raw::decompress_len(block).ok()?;
+            if len > most {
                 return None;
             }
-            snap::raw::Decoder::new().decompress_vec(block).ok()
+            out.clear();
+            out.resize(len, 0);
+            let written = snap::raw::Decoder::new().decompress(block, out).ok()?;
+            (written == len).then_some(())
         };
-        let body = unpack(body, most)?;
-        let mut r = Reader { bytes: &body, at: 0 };
-        let mut f = SubmissionFacts { min_month, max_month, ..SubmissionFacts::default() };
+        unpack(body, most, scratch)?;
+        let body = &scratch[..];
+        let mut r = Reader { bytes: body, at: 0 };
+        (f.min_month, f.max_month) = (min_month, max_month);
+        f.strings.clear();
+        f.ids.clear();
         for _ in 0..n_strings {
             let len = usize::from(r.u16()?);
             f.strings.push(String::from_utf8(r.take(len)?.to_vec()).ok()?);
         }
         let none = Some(i64::from(NONE));
-        f.centre = r.packed(n, none)?;
-        f.kommune = r.packed(n, none)?;
-        f.urgency = r.packed(n, none)?;
-        f.hendelsestype = r.packed(n, none)?;
-        f.channel = r.packed(n, none)?;
-        f.month = r.packed(n, Some(0))?;
-        f.urban = r.take(n)?.to_vec();
-        f.prebooked = r.take(n)?.to_vec();
-        f.contacts = r.packed(n, None)?;
-        f.missions = r.packed(n, None)?;
-        f.road_missions = r.packed(n, None)?;
-        f.air_missions = r.packed(n, None)?;
-        f.ambulance_actions = r.packed(n, None)?;
-        f.reaction_s = r.packed(n, Some(NO_TIME))?;
-        f.response_s = r.packed(n, Some(NO_TIME))?;
-        f.alert_to_arrival_s = r.packed(n, Some(NO_TIME))?;
-        f.mission_row = r.packed(m, None)?;
-        f.mission_time_s = r.packed(m, Some(NO_TIME))?;
+        r.packed(n, none, &mut f.centre)?;
+        r.packed(n, none, &mut f.kommune)?;
+        r.packed(n, none, &mut f.urgency)?;
+        r.packed(n, none, &mut f.hendelsestype)?;
+        r.packed(n, none, &mut f.channel)?;
+        r.packed(n, Some(0), &mut f.month)?;
+        f.urban.clear();
+        f.urban.extend_from_slice(r.take(n)?);
+        f.prebooked.clear();
+        f.prebooked.extend_from_slice(r.take(n)?);
+        r.packed(n, None, &mut f.contacts)?;
+        r.packed(n, None, &mut f.missions)?;
+        r.packed(n, None, &mut f.road_missions)?;
+        r.packed(n, None, &mut f.air_missions)?;
+        r.packed(n, None, &mut f.ambulance_actions)?;
+        r.packed(n, Some(NO_TIME), &mut f.reaction_s)?;
+        r.packed(n, Some(NO_TIME), &mut f.response_s)?;
+        r.packed(n, Some(NO_TIME), &mut f.alert_to_arrival_s)?;
+        r.packed(m, None, &mut f.mission_row)?;
+        r.packed(m, Some(NO_TIME), &mut f.mission_time_s)?;
         if r.at != body.len() {
             return None;
         }
@@ -302,7 +327,8 @@ impl SubmissionFacts {
             return None;
         }
         if with_ids {
-            let ids = unpack(h.take(ids_len)?, n.checked_mul(4 + 4096)?)?;
+            let mut ids = Vec::new();
+            unpack(h.take(ids_len)?, n.checked_mul(4 + 4096)?, &mut ids)?;
             let mut r = Reader { bytes: &ids, at: 0 };
             for _ in 0..n {
                 let len = r.u32()? as usize;
@@ -312,7 +338,7 @@ impl SubmissionFacts {
                 return None;
             }
         }
-        Some(f)
+        Some(())
     }
 }
 
@@ -340,11 +366,13 @@ impl<'a> Reader<'a> {
 
     /// A column written by [`put_packed`], as `T` (`None`: damaged, or a value `T` cannot
     /// hold).
-    fn packed<T: TryFrom<i64> + Default>(
+    fn packed<T: Narrow>(
         &mut self,
         n: usize,
         missing: Option<i64>,
-    ) -> Option<Vec<T>> {
+        out: &mut Vec<T>,
+    ) -> Option<()> {
+        out.clear();
         let width = usize::from(*self.take(1)?.first()?);
         let base = i64::from_le_bytes(self.take(8)?.try_into().ok()?);
         if ![1, 2, 4, 8].contains(&width) {
@@ -352,27 +380,34 @@ impl<'a> Reader<'a> {
         }
         let b = self.take(n.checked_mul(width)?)?;
         let ones = u64::MAX >> (64 - 8 * width);
+        // Usually every value the width can hold, and the missing value, fit in `T`: checked
+        // once here, the values are then converted without a check each.
+        let fits = |v: i64| (T::LO..=T::HI).contains(&v);
+        let top = base.checked_add_unsigned(ones - 1);
+        if fits(base) && top.is_some_and(fits) && missing.is_none_or(fits) {
+            return narrow(b, width, ones, base, missing, out);
+        }
         // One loop per width over fixed-size chunks, without an early exit (a flag records
         // damage), so that each is a plain loop the compiler can unroll.
         match width {
-            1 => widen(b.iter().map(|&x| u64::from(x)), n, ones, base, missing),
+            1 => widen(b.iter().map(|&x| u64::from(x)), out, ones, base, missing),
             2 => widen(
                 b.chunks_exact(2).map(|c| u64::from(u16::from_le_bytes([c[0], c[1]]))),
-                n,
+                out,
                 ones,
                 base,
                 missing,
             ),
             4 => widen(
                 b.chunks_exact(4).map(|c| u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
-                n,
+                out,
                 ones,
                 base,
                 missing,
             ),
             _ => widen(
                 b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0xFF; 8]))),
-                n,
+                out,
                 ones,
                 base,
                 missing,
@@ -381,16 +416,76 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// An integer type a packed column is read as, with its range.
+trait Narrow: TryFrom<i64> + Default + Copy {
+    const LO: i64;
+    const HI: i64;
+    /// `v` as `Self`, for a `v` within `LO..=HI`.
+    fn narrow(v: i64) -> Self;
+}
+
+macro_rules! narrow_type {
+    ($($t:ty),*) => {$(
+        impl Narrow for $t {
+            const LO: i64 = <$t>::MIN as i64;
+            // No type here is wider than i64 (`allow`: not every type of the list wraps).
+            #[allow(clippy::cast_possible_wrap)]
+            const HI: i64 = <$t>::MAX as i64;
+            // Called with a value in LO..=HI only (`allow`: i64 itself truncates nothing).
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            fn narrow(v: i64) -> Self {
+                v as $t
+            }
+        }
+    )*};
+}
+narrow_type!(u16, u32, i32, i64);
+
+/// A packed column's values where every value its width can hold fits in `T` (see
+/// [`Reader::packed`]); `None` when a value is missing where none may be.
+fn narrow<T: Narrow>(
+    b: &[u8],
+    width: usize,
+    ones: u64,
+    base: i64,
+    missing: Option<i64>,
+    out: &mut Vec<T>,
+) -> Option<()> {
+    let (gap, absent) = (missing.is_none(), T::narrow(missing.unwrap_or(T::LO)));
+    let mut damaged = false;
+    let mut value = |raw: u64| {
+        let is_missing = raw == ones;
+        damaged |= is_missing && gap;
+        if is_missing {
+            absent
+        } else {
+            T::narrow(base.wrapping_add_unsigned(raw))
+        }
+    };
+    match width {
+        1 => out.extend(b.iter().map(|&x| value(u64::from(x)))),
+        2 => out
+            .extend(b.chunks_exact(2).map(|c| value(u64::from(u16::from_le_bytes([c[0], c[1]]))))),
+        4 => out.extend(
+            b.chunks_exact(4)
+                .map(|c| value(u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))),
+        ),
+        _ => out.extend(
+            b.chunks_exact(8).map(|c| value(u64::from_le_bytes(c.try_into().unwrap_or([0xFF; 8])))),
+        ),
+    }
+    (!damaged).then_some(())
+}
+
 /// The values of a packed column from its raw integers (see [`put_packed`]); `None` when
 /// one is damaged: all ones where no value may be missing, or a value `T` cannot hold.
 fn widen<T: TryFrom<i64> + Default>(
     raws: impl Iterator<Item = u64>,
-    n: usize,
+    out: &mut Vec<T>,
     ones: u64,
     base: i64,
     missing: Option<i64>,
-) -> Option<Vec<T>> {
-    let mut out = Vec::with_capacity(n);
+) -> Option<()> {
     let mut damaged = false;
     let (gap, missing) = (missing.is_none(), missing.unwrap_or_default());
     for raw in raws {
@@ -402,7 +497,7 @@ fn widen<T: TryFrom<i64> + Default>(
         damaged |= (is_missing && gap) || (overflow && !is_missing) || t.is_err();
         out.push(t.unwrap_or_default());
     }
-    (!damaged).then_some(out)
+    (!damaged).then_some(())
 }
 
 /// The bytes before a packed column's values: its width and base.
@@ -470,12 +565,29 @@ pub fn month_range(dir: &Path) -> Option<(i32, i32)> {
 /// A submission's facts: from `facts.bin`, or (missing, truncated or of another version)
 /// rebuilt from the Parquet tables and written back when the directory is writable.
 pub fn load(dir: &Path, with_ids: bool) -> Result<SubmissionFacts> {
+    let mut room = Room::default();
+    load_into(dir, with_ids, &mut room)?;
+    Ok(room.facts)
+}
+
+/// The room a stream of [`load_into`] calls reuses: the file's bytes, the decompressed
+/// columns and the facts.
+#[derive(Default)]
+pub struct Room {
+    file: Vec<u8>,
+    block: Vec<u8>,
+    pub facts: SubmissionFacts,
+}
+
+/// [`load`] into `room.facts`, reusing the room of the previous call.
+pub fn load_into(dir: &Path, with_ids: bool, room: &mut Room) -> Result<()> {
     let path = dir.join(FILE_NAME);
-    let bytes = match std::fs::File::open(&path) {
+    let buf = &mut room.file;
+    buf.clear();
+    match std::fs::File::open(&path) {
         Ok(mut file) => {
-            let mut buf = Vec::new();
             if with_ids {
-                file.read_to_end(&mut buf).map_err(io_err(&path))?;
+                file.read_to_end(buf).map_err(io_err(&path))?;
             } else {
                 // The header and the columns' block only, not the ids.
                 let mut head = [0u8; HEADER];
@@ -484,27 +596,31 @@ pub fn load(dir: &Path, with_ids: bool) -> Result<SubmissionFacts> {
                     let on_disk = file.metadata().map_or(0, |m| m.len());
                     if body <= on_disk {
                         buf.extend_from_slice(&head);
-                        let mut rest = vec![0u8; usize::try_from(body).unwrap_or(0)];
-                        if file.read_exact(&mut rest).is_ok() {
-                            buf.extend_from_slice(&rest);
+                        let body = usize::try_from(body).unwrap_or(0);
+                        buf.resize(HEADER + body, 0);
+                        if file.read_exact(&mut buf[HEADER..]).is_err() {
+                            buf.truncate(HEADER);
                         }
                     }
                 }
             }
-            buf
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_err(&path)(e)),
-    };
-    if let Some(f) = SubmissionFacts::decode(&bytes, with_ids) {
-        return Ok(f);
+    }
+    if room.facts.decode_into(buf, with_ids, &mut room.block).is_some() {
+        return Ok(());
     }
     // Written back where possible; a read-only data directory still answers.
-    match write(dir) {
-        Ok(f) => Ok(f),
-        Err(StoreError::Io { .. }) => SubmissionFacts::from_parquet(dir),
-        Err(e) => Err(e),
+    room.facts = match write(dir) {
+        Ok(f) => f,
+        Err(StoreError::Io { .. }) => SubmissionFacts::from_parquet(dir)?,
+        Err(e) => return Err(e),
+    };
+    if !with_ids {
+        room.facts.ids.clear();
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -558,6 +674,12 @@ mod tests {
         assert_eq!(SubmissionFacts::decode(&bad.encode(), false), None);
     }
 
+    /// A packed column read back as `T` (into a vector with room and old values in it).
+    fn read<T: Narrow>(bytes: &[u8], n: usize, missing: Option<i64>) -> Option<Vec<T>> {
+        let mut out = vec![T::default(); 3];
+        Reader { bytes, at: 0 }.packed(n, missing, &mut out).map(|()| out)
+    }
+
     /// Packed columns keep every value exactly, at every width, the extremes included.
     #[test]
     fn packed_columns_read_back_exactly_at_every_width() {
@@ -579,19 +701,29 @@ mod tests {
             put_packed(&mut bytes, values.iter().copied(), missing);
             assert_eq!(bytes[0], width, "{values:?}");
             assert_eq!(bytes.len(), PACKED_HEAD + values.len() * usize::from(width));
-            let mut r = Reader { bytes: &bytes, at: 0 };
-            assert_eq!(r.packed::<i64>(values.len(), missing), Some(values.clone()));
+            assert_eq!(read::<i64>(&bytes, values.len(), missing), Some(values.clone()));
         }
         // A value the column's type cannot hold, or a missing value where none may be, is
         // damage.
         let mut bytes = Vec::new();
         put_packed(&mut bytes, [1, 70_000].into_iter(), None);
-        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<u16>(2, None), None);
+        assert_eq!(read::<u16>(&bytes, 2, None), None);
+        // Read as the narrower types: without a check per value where the width's range
+        // fits the type, with one where it does not.
+        assert_eq!(read::<u32>(&bytes, 2, None), Some(vec![1, 70_000]));
+        assert_eq!(read::<i32>(&bytes, 2, None), Some(vec![1, 70_000]));
+        let mut bytes = Vec::new();
+        put_packed(&mut bytes, [7, 65_535, 300].into_iter(), Some(65_535));
+        assert_eq!(read::<u16>(&bytes, 3, Some(65_535)), Some(vec![7, 65_535, 300]));
+        let mut bytes = Vec::new();
+        put_packed(&mut bytes, [-5, 3].into_iter(), None);
+        assert_eq!(read::<u16>(&bytes, 2, None), None, "a negative value is no u16");
+        assert_eq!(read::<i32>(&bytes, 2, None), Some(vec![-5, 3]));
         let mut bytes = Vec::new();
         put_packed(&mut bytes, [1, NO_TIME].into_iter(), Some(NO_TIME));
-        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<i64>(2, None), None);
+        assert_eq!(read::<i64>(&bytes, 2, None), None);
         bytes[0] = 3;
-        assert_eq!(Reader { bytes: &bytes, at: 0 }.packed::<i64>(2, Some(NO_TIME)), None);
+        assert_eq!(read::<i64>(&bytes, 2, Some(NO_TIME)), None);
     }
 
     #[test]
