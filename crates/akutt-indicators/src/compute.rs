@@ -64,6 +64,24 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// The rows of `months` per (municipality id, centre id), a pair possibly more than once.
+    fn places_in(&self, months: MonthRange) -> Box<dyn Iterator<Item = ((u16, u16), u64)> + '_> {
+        if self.unindexed {
+            return Box::new(
+                self.month_rows(months, None)
+                    .map(|i| &self.rows[i as usize])
+                    .map(|r| ((r.kommune, r.centre), 1)),
+            );
+        }
+        Box::new(
+            self.place_counts
+                .range(months.from()..=months.to())
+                .flat_map(|(_, counts)| counts.iter().map(|(&k, &n)| (k, n))),
+        )
+    }
+}
+
 fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
@@ -257,6 +275,9 @@ pub struct Dataset {
     /// Per month, the runs of one centre's rows in `by_month`'s list (centre, start, end):
     /// a submission's rows are contiguous, so a centre's question visits its rows only.
     pub centre_runs: BTreeMap<Month, Vec<(u16, u32, u32)>>,
+    /// Per month, the rows per (municipality id, centre id): a period's catchments and
+    /// split numbers without a scan of its rows, whatever the question.
+    place_counts: BTreeMap<Month, FastMap<(u16, u16), u64>>,
     /// The municipality register the stored numbers are translated by (`None`: the
     /// shipped one).
     pub register: Option<Arc<Register>>,
@@ -275,6 +296,7 @@ impl Dataset {
         // The months' lists are emptied, not dropped: the next submission reuses their room.
         self.by_month.values_mut().for_each(Vec::clear);
         self.centre_runs.values_mut().for_each(Vec::clear);
+        self.place_counts.clear();
     }
 
     /// Makes room for about `rows` more rows (and their missions and response copies).
@@ -308,6 +330,12 @@ impl Dataset {
                 Some((c, _, end)) if *c == row.centre && *end + 1 == at => *end = at,
                 _ => runs.push((row.centre, at - 1, at)),
             }
+            *self
+                .place_counts
+                .entry(m)
+                .or_default()
+                .entry((row.kommune, row.centre))
+                .or_default() += 1;
         }
         self.rows.push(row);
         index
@@ -948,8 +976,8 @@ impl Partial {
             q.by.contains(&Key::Kommune) || q.filters.iter().any(|(k, _)| *k == Key::Kommune);
         if places.any_split() && (by_place || self.with_population) {
             let used: BTreeSet<u16> = data
-                .month_rows(q.months, None)
-                .map(|i| data.rows[i as usize].kommune)
+                .places_in(q.months)
+                .map(|((kommune, _), _)| kommune)
                 .filter(|&k| places.is_split(k))
                 .collect();
             self.splits.extend(places.notes_of(&data.dict, &used));
@@ -1083,17 +1111,16 @@ impl Partial {
         let months = self.q.months;
         let n_centres = data.dict.centres.len().max(1);
         let mut counts: Vec<u64> = Vec::new();
-        let in_period = data.month_rows(months, None).map(|i| &data.rows[i as usize]);
-        for r in in_period {
-            let place = places.of(r.kommune);
-            if place == UNKNOWN || usize::from(r.centre) >= n_centres {
+        for ((kommune, centre), n) in data.places_in(months) {
+            let place = places.of(kommune);
+            if place == UNKNOWN || usize::from(centre) >= n_centres {
                 continue;
             }
-            let at = usize::from(place) * n_centres + usize::from(r.centre);
+            let at = usize::from(place) * n_centres + usize::from(centre);
             if at >= counts.len() {
                 counts.resize(at + 1, 0);
             }
-            counts[at] += 1;
+            counts[at] += n;
         }
         for (place, per_centre) in counts.chunks(n_centres).enumerate() {
             for (centre, &n) in per_centre.iter().enumerate() {

@@ -80,20 +80,27 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     if let Some(a) = state.cached_answer(&key_at(asked)) {
         return Ok(a);
     }
-    // Only the submissions of the months the answer reads.
-    let loaded = state.loaded_months(as_of, q.months_read(&ids))?;
-    let key = key_at(loaded.version);
-    if !loaded.dataset.keyed {
-        // Without record keys every cell key is known and the noise with it: fail closed.
-        return Err(AppError::Internal(
-            "public figures need the record keys of the registry's key (serve with --key-file)"
-                .into(),
-        ));
-    }
-    let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
-        .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
+    let (version, computed) = match state.answer_streamed(as_of, &q, &ids)? {
+        Some(streamed) => streamed,
+        None => {
+            // Only the submissions of the months the answer reads, kept in a window.
+            let loaded = state.loaded_months(as_of, q.months_read(&ids))?;
+            if !loaded.dataset.keyed {
+                // Without record keys every cell key is known and the noise with it.
+                return Err(AppError::Internal(
+                    "public figures need the record keys of the registry's key (serve with \
+                     --key-file)"
+                        .into(),
+                ));
+            }
+            let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
+                .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
+            (loaded.version, computed)
+        }
+    };
+    let key = key_at(version);
     let a = Arc::new(Answer {
-        version: loaded.version,
+        version,
         months: q.months,
         figures: publish(&computed.figures, &state.disclosure()),
         structure: computed.structure,

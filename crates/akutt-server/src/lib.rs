@@ -34,6 +34,9 @@ pub struct Config {
     pub upload_limit: u64,
     /// Uploads received at once; one more is refused with 503 until one ends.
     pub concurrent_uploads: usize,
+    /// Most incident rows kept loaded across the cached windows of months; a question that
+    /// reads more is answered streamed, a submission at a time, as the CLI answers.
+    pub loaded_rows: usize,
 }
 
 /// 256 MiB: about 750,000 rows of import format v1, a large centre's year.
@@ -46,6 +49,7 @@ impl Default for Config {
             synthetic: false,
             upload_limit: DEFAULT_UPLOAD_LIMIT,
             concurrent_uploads: 2,
+            loaded_rows: LOADED_ROWS,
         }
     }
 }
@@ -95,9 +99,9 @@ pub struct AppState {
 const ANSWER_CACHE: usize = 4096;
 
 /// Most incident rows kept loaded across the cached windows of months (about 80 bytes each,
-/// plus mission times): three national years. A question needing more is answered from a
-/// load of its own, not kept.
-const LOADED_ROWS: usize = 3_000_000;
+/// plus mission times): three national years. A question needing more is answered
+/// streamed ([`AppState::answer_streamed`]), not loaded.
+pub const LOADED_ROWS: usize = 3_000_000;
 
 impl AppState {
     pub fn new(data: DataDir, config: Config) -> Result<AppState, AppError> {
@@ -188,6 +192,56 @@ impl AppState {
             .max())
     }
 
+    /// The answer to a question whose submissions hold more rows than the windows may keep
+    /// ([`Config::loaded_rows`]), streamed a submission at a time with the record keys
+    /// (`akutt_store::facts::stream_answer`, the CLI's engine), so that the server's memory
+    /// stays bounded by its windows, not by the archive; `None` when the question fits.
+    pub fn answer_streamed(
+        &self,
+        as_of: Option<i64>,
+        q: &akutt_indicators::Query,
+        only: &[akutt_indicators::Indicator],
+    ) -> Result<Option<(i64, akutt_indicators::Computed)>, AppError> {
+        let latest = self.latest_version()?;
+        let v = match as_of {
+            Some(v) if v < 1 || v > latest => {
+                return Err(AppError::BadRequest(format!(
+                    "as_of {v}: data versions run from 1 to {latest}"
+                )))
+            }
+            Some(v) => v,
+            None => latest,
+        };
+        let catalog = self.catalog()?;
+        let months = q.months_read(only);
+        let needed = akutt_store::facts::needed_submissions(&self.data, &catalog, v, Some(months))?;
+        let expected: i64 = needed.iter().map(|(_, n)| n).sum();
+        if usize::try_from(expected).unwrap_or(usize::MAX) <= self.config.loaded_rows {
+            return Ok(None);
+        }
+        // Without record keys every cell key is known and the noise with it: fail closed.
+        let Some(keyer) = self.keyer.as_ref() else {
+            return Err(AppError::Internal(
+                "public figures need the record keys of the registry's key (serve with --key-file)"
+                    .into(),
+            ));
+        };
+        let population = catalog.population_at(v)?.map(|rows| Population {
+            by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
+        });
+        let computed = akutt_store::facts::stream_answer(
+            &catalog,
+            v,
+            Some(keyer),
+            &needed,
+            q,
+            population.as_ref(),
+            only,
+        )?
+        .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
+        Ok(Some((v, computed)))
+    }
+
     /// Loads what the dashboard's first answer needs (its default twelve months and the
     /// twelve before, for the change in volume), before the first visitor comes.
     pub fn warm(&self) -> Result<(), AppError> {
@@ -241,7 +295,7 @@ impl AppState {
         {
             let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
             let mut total: usize = windows.iter().map(|(_, w)| w.dataset.rows.len()).sum();
-            while total.saturating_add(expected) > LOADED_ROWS {
+            while total.saturating_add(expected) > self.config.loaded_rows {
                 let Some((_, w)) = windows.pop() else { break };
                 total -= w.dataset.rows.len();
             }
@@ -258,12 +312,12 @@ impl AppState {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         // Windows of an older data version are not asked for again unless by `as_of`.
         windows.retain(|(_, w)| w.version == latest || Some(w.version) == as_of);
-        if l.dataset.rows.len() <= LOADED_ROWS {
+        if l.dataset.rows.len() <= self.config.loaded_rows {
             windows.insert(0, (months, l.clone()));
             let mut total = 0;
             windows.retain(|(_, w)| {
                 total += w.dataset.rows.len();
-                total <= LOADED_ROWS
+                total <= self.config.loaded_rows
             });
         }
         Ok(l)

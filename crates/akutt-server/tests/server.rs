@@ -126,6 +126,43 @@ async fn public_indicators_never_show_a_count_from_1_to_4() {
     assert!(suppressed > 0, "a table this fine must have suppressed cells");
 }
 
+/// A question that reads more rows than the server keeps loaded is answered streamed, a
+/// submission at a time (the CLI's engine): the same public figures, noise included, as
+/// the windowed answer of a server that keeps everything.
+#[tokio::test]
+async fn streamed_answers_equal_windowed_ones() {
+    let w = world();
+    let (_, first) = get_json("/api/indicators?from=2024-03&to=2024-04", None).await;
+    let v = first["data_version"].as_i64().unwrap();
+    let streaming = Arc::new(
+        AppState::new(
+            DataDir::open(w.state.data.root()).unwrap(),
+            Config { synthetic: true, loaded_rows: 0, ..Config::default() },
+        )
+        .unwrap()
+        .with_key(b"test key".to_vec()),
+    );
+    for q in [
+        "from=2024-03&to=2024-04",
+        "from=2024-03&to=2024-04&by=centre,month",
+        "from=2024-04&to=2024-04&by=kommune,urgency",
+        "from=2024-03&to=2024-04&centre=KKN&by=area",
+        "from=2024-03&to=2024-04&by=month&where=urgency:R",
+        "from=2024-03&to=2024-04&by=centre&indicator=mission_time",
+    ] {
+        let uri = format!("/api/indicators?{q}&as_of={v}");
+        let windowed = get_json(&uri, None).await;
+        let req = Request::get(&uri).body(Body::empty()).unwrap();
+        let res = app(streaming.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let streamed: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(windowed.0, StatusCode::OK, "{q}");
+        assert_eq!((status, &streamed), (StatusCode::OK, &windowed.1), "{q}");
+        assert!(!streamed["indicators"].as_array().unwrap().is_empty(), "{q}");
+    }
+}
+
 #[tokio::test]
 async fn bad_parameters_get_a_stable_error_code() {
     let (s, v) = get_json("/api/indicators?to=2024-04", None).await;

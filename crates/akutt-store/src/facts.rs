@@ -95,11 +95,9 @@ pub fn load_submissions(
     keyer: Option<&RecordKeyer>,
     needed: &[(std::path::PathBuf, i64)],
 ) -> Result<Dataset> {
-    let mut out = Dataset {
-        keyed: keyer.is_some(),
-        register: Some(std::sync::Arc::new(catalog.register_at(version)?)),
-        ..Dataset::default()
-    };
+    let mut out = Dataset::default();
+    out.keyed = keyer.is_some();
+    out.register = Some(std::sync::Arc::new(catalog.register_at(version)?));
     // Room for all rows at once: growing by doubling would copy (and the kernel zero) the
     // rows of a decade several times over.
     let rows: i64 = needed.iter().map(|(_, n)| n).sum();

@@ -143,10 +143,12 @@ struct Inc {
     missions: Vec<Mission>,
 }
 
-/// The second implementation: §7–§8 straight from the stored base columns.
-fn independent(data: &Path, from: Month, to: Month) -> BTreeMap<String, Value> {
+/// The second implementation: §7–§8 straight from the stored base columns, over the
+/// submissions visible at data version `as_of` (the current ones when `None`).
+fn independent(data: &Path, from: Month, to: Month, as_of: Option<i64>) -> BTreeMap<String, Value> {
     let mut incidents: HashMap<(String, String), Inc> = HashMap::new();
-    // The current submissions, as `akutt submissions --json` names them.
+    // The submissions, as `akutt submissions --json` lists them: at a data version, those
+    // accepted at or before it and not yet superseded then.
     let o = Command::new(env!("CARGO_BIN_EXE_akutt"))
         .arg("--data")
         .arg(data)
@@ -158,7 +160,15 @@ fn independent(data: &Path, from: Month, to: Month) -> BTreeMap<String, Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["current"] == true && s["kind"] == "amk")
+        .filter(|s| s["kind"] == "amk")
+        .filter(|s| match as_of {
+            None => s["current"] == true,
+            Some(v) => {
+                s["status"] == "accepted"
+                    && s["data_version"].as_i64().is_some_and(|d| d <= v)
+                    && s["superseded_at"].as_i64().is_none_or(|d| d > v)
+            }
+        })
         .map(|s| data.join("store").join(format!("submission-{}", s["id"])))
         .collect();
     store_dirs.sort();
@@ -354,7 +364,7 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     assert_eq!(dv, 72, "3 centres × 24 months accepted");
     let cli = from_cli(&v);
     let m = |s: &str| Month::parse(s).unwrap();
-    let ours = independent(&e.data(), m("2024-01"), m("2024-12"));
+    let ours = independent(&e.data(), m("2024-01"), m("2024-12"), None);
     assert_eq!(cli.len(), ours.len(), "{:?}\n{:?}", cli.keys(), ours.keys());
     for (k, want) in &ours {
         assert_eq!(cli.get(k), Some(want), "{k}");
@@ -513,7 +523,7 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
         resend["indicators"], before_resend["indicators"],
         "the resubmission changed figures"
     );
-    let ours = independent(&e.data(), m("2024-01"), m("2024-12"));
+    let ours = independent(&e.data(), m("2024-01"), m("2024-12"), None);
     let cli = from_cli(&resend);
     assert_eq!(cli.len(), ours.len());
     for (k, want) in &ours {
@@ -521,6 +531,15 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     }
     let as_of = e.year_by_centre(Some(rdv - 1));
     assert_eq!(as_of["indicators"], before_resend["indicators"], "--as-of before the resubmission");
+    // And `--as-of` agrees with the independent computation over the submissions of then:
+    // the first June, which the engine reads from its own immutable facts.
+    let then = independent(&e.data(), m("2024-01"), m("2024-12"), Some(rdv - 1));
+    assert_ne!(then, ours, "the two versions differ");
+    let cli = from_cli(&as_of);
+    assert_eq!(cli.len(), then.len());
+    for (k, want) in &then {
+        assert_eq!(cli.get(k), Some(want), "{k} --as-of {}", rdv - 1);
+    }
 
     // A reader that stops early (`akutt indicators … | head`) ends the command quietly:
     // no panic, no error, exit 0. The reading end is closed before the answer is written.
