@@ -467,6 +467,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 synthetic,
                 upload_limit: upload_limit_mib.saturating_mul(1 << 20),
                 concurrent_uploads,
+                ..akutt_server::Config::default()
             };
             let key_file = match cli.key_file {
                 Some(k) => k,
