@@ -212,8 +212,18 @@ impl AppState {
             Some(v) => v,
             None => latest,
         };
-        let catalog = self.catalog()?;
         let months = q.months_read(only);
+        // A window that covers the months answers it (no catalog read for a cached window).
+        let covered = self
+            .windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(m, l)| l.version == v && m.from() <= months.from() && m.to() >= months.to());
+        if covered {
+            return Ok(None);
+        }
+        let catalog = self.catalog()?;
         let needed = akutt_store::facts::needed_submissions(&self.data, &catalog, v, Some(months))?;
         let expected: i64 = needed.iter().map(|(_, n)| n).sum();
         if usize::try_from(expected).unwrap_or(usize::MAX) <= self.config.loaded_rows {
