@@ -1,6 +1,7 @@
 //! The public JSON API: indicators with the CLI's filters and groupings, always after
 //! disclosure control, a CSV download of the same table, and the OpenAPI document.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use akutt_indicators::compute::compute_answer;
@@ -282,6 +283,7 @@ pub async fn openapi() -> Json<Value> {
                 }
             } },
             "/data/indikatorer.csv": { "get": { "summary": "The same figures as CSV", "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/data/indikatorer.json": { "get": { "summary": "The same figures as JSON-stat 2.0: a collection of one dataset per indicator (dimensions: the grouping keys and `measure`, with nb/en labels, roles and units; every withheld cell null with status ':', every cell without data null with status '..'); the same parameters as /api/indicators", "responses": { "200": { "description": "JSON-stat 2.0 collection", "content": { "application/json": { "schema": { "type": "object", "required": ["version", "class", "link"], "properties": { "version": { "const": "2.0" }, "class": { "const": "collection" }, "updated": { "type": "string" }, "link": { "type": "object" }, "extension": { "type": "object" } } } } } }, "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } } } } },
             "/api/submissions": { "get": { "summary": "Submissions (restricted: a centre user sees its own)", "security": [{ "bearer": [] }], "responses": { "200": { "description": "list" }, "401": { "description": "no token", "content": { "application/json": { "schema": error } } } } } },
             "/api/submissions/{id}/report": { "get": { "summary": "A submission's data-quality report (restricted)", "security": [{ "bearer": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
@@ -291,102 +293,271 @@ pub async fn openapi() -> Json<Value> {
     }))
 }
 
-/// The figures as a JSON-stat 2.0 dataset (the format of the Nordic statistics offices):
-/// dimensions `indicator`, each group key present, and `measure`; withheld values are `null`
-/// with status `..` (not available for confidentiality).
-pub fn to_jsonstat(a: &Answer, synthetic: bool) -> Value {
+/// The figures as JSON-stat 2.0 (the format of the Nordic statistics offices): a
+/// `collection` of one `dataset` per indicator, each with its grouping keys and `measure`
+/// as dimensions (labels nb/en, roles time/geo/metric, a unit per measure), every cell a
+/// value or `null` with its status (`:` withheld, `..` no data); `updated` is when the data
+/// version was made, and the data version and the synthetic flag are in `extension`.
+pub fn to_jsonstat(a: &Answer, synthetic: bool, updated: Option<&str>) -> Value {
     let rows: Vec<Value> = a.figures.iter().map(figure_json).collect();
-    let mut dims: Vec<(String, Vec<String>)> = vec![("indicator".into(), Vec::new())];
-    let mut measures: Vec<String> = Vec::new();
+    // One dataset per indicator: the figures of one indicator share their dimensions and
+    // measures, those of different indicators do not (a cube over all of them would be
+    // mostly holes, and a figure without one of its dimensions would have no cell).
+    let mut ids: Vec<&str> = Vec::new();
+    for r in &rows {
+        let id = r["id"].as_str().unwrap_or("");
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let items: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let of: Vec<&Value> = rows.iter().filter(|r| r["id"] == *id).collect();
+            jsonstat_dataset(id, &of, a, synthetic, updated)
+        })
+        .collect();
+    let mut collection = json!({
+        "version": "2.0",
+        "class": "collection",
+        "label": format!("Akutt: indikatorer / indicators {} – {}", a.months.from(), a.months.to()),
+        "source": source_label(synthetic),
+        "note": [NOTE_CELL_KEY, NOTE_STATUS],
+        "link": { "item": items },
+        "extension": { "data_version": a.version, "synthetic": synthetic, "notes": a.notes() },
+    });
+    if let Some(u) = updated {
+        collection["updated"] = json!(u);
+    }
+    collection
+}
+
+const NOTE_STATUS: &str = "Status ':' = skjult (under terskelen etter støy), '..' = ingen data. / Status ':' = suppressed (under the threshold after noise), '..' = no data.";
+
+fn source_label(synthetic: bool) -> &'static str {
+    if synthetic {
+        "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)"
+    } else {
+        "Akutt"
+    }
+}
+
+/// A grouping key's label (nb / en) and its JSON-stat role, if any.
+fn dimension_label(key: &str) -> (&'static str, Option<&'static str>) {
+    match key {
+        "centre" => ("AMK-sentral / Emergency medical communication centre", Some("geo")),
+        "kommune" => ("Kommune / Municipality", Some("geo")),
+        "month" => ("Måned / Month", Some("time")),
+        "year" => ("År / Year", Some("time")),
+        "urgency" => ("Hastegrad / Urgency", None),
+        "area" => ("Område / Area", None),
+        "hendelsestype" => ("Hendelsestype / Incident type", None),
+        "sambandsvei" => ("Sambandsvei / Contact channel", None),
+        _ => ("Gruppe / Group", None),
+    }
+}
+
+/// A category's label (nb / en) where the code alone does not say it.
+fn category_label(key: &str, code: &str) -> String {
+    let known = match (key, code) {
+        ("urgency", "R") => "Rød (akutt) / Red (acute)",
+        ("urgency", "G") => "Gul (haster) / Yellow (urgent)",
+        ("urgency", "N") => "Grønn (vanlig) / Green (normal)",
+        ("area", "urban") => "Tettbygd / Urban",
+        ("area", "rural") => "Spredtbygd / Rural",
+        (_, UNKNOWN_CATEGORY) => "Ukjent / Unknown",
+        _ => return code.to_string(),
+    };
+    known.to_string()
+}
+
+/// The category of a figure without a value for a grouping key.
+const UNKNOWN_CATEGORY: &str = "ukjent";
+
+/// A measure's label (nb / en), unit label and decimals.
+fn measure_unit(name: &str) -> (String, &'static str, u8) {
+    let (base, part) = name.split_once('.').unwrap_or((name, ""));
+    let words = |m: &str| -> String {
+        match m {
+            "incidents" => "Hendelser / Incidents",
+            "contacts" => "Henvendelser / Contacts",
+            "missions" => "Oppdrag / Missions",
+            "road_missions" => "Bilambulanseoppdrag / Road ambulance missions",
+            "air_missions" => "Luftambulanseoppdrag / Air ambulance missions",
+            "n" => "Antall med tid / Number with a time",
+            "n_missing" => "Antall uten tid / Number without a time",
+            "median_s" => "Median",
+            "p90_s" => "90-persentil / 90th percentile",
+            "mean_s" => "Gjennomsnitt / Mean",
+            "within" => "Antall innen målet / Number within the target",
+            "share" => "Andel innen målet / Share within the target",
+            "per_1000" => "Per 1 000 innbyggere / Per 1,000 inhabitants",
+            "change_vs_last_year" => "Endring fra året før / Change from the year before",
+            other => return other.to_string(),
+        }
+        .to_string()
+    };
+    let label =
+        if part.is_empty() { words(base) } else { format!("{}: {}", words(base), words(part)) };
+    let (unit, decimals) = if base == "mean_s" {
+        ("sekunder / seconds", 1)
+    } else if base.ends_with("_s") {
+        ("sekunder / seconds", 0)
+    } else if base.starts_with("share") || base == "change_vs_last_year" {
+        ("andel (0–1) / share (0–1)", 4)
+    } else if base == "per_1000" {
+        ("per 1 000 innbyggere / per 1,000 inhabitants", 4)
+    } else {
+        ("antall / count", 0)
+    };
+    (label, unit, decimals)
+}
+
+/// One indicator's figures as a JSON-stat 2.0 dataset: its grouping keys then `measure`
+/// (role metric) as dimensions, every cell a value or null with its status (`:` withheld,
+/// `..` no data), so `value` has the product of `size` cells.
+fn jsonstat_dataset(
+    id: &str,
+    rows: &[&Value],
+    a: &Answer,
+    synthetic: bool,
+    updated: Option<&str>,
+) -> Value {
     let push = |list: &mut Vec<String>, v: String| {
         if !list.contains(&v) {
             list.push(v);
         }
     };
-    for r in &rows {
-        push(&mut dims[0].1, r["id"].as_str().unwrap_or("").to_string());
-        for (k, v) in r["group"].as_object().into_iter().flatten() {
-            let label = match v {
-                Value::String(s) => s.clone(),
-                Value::Null => "ukjent".into(),
-                other => other.to_string(),
-            };
-            match dims.iter_mut().find(|(d, _)| d == k) {
-                Some((_, cats)) => push(cats, label),
-                None => dims.push((k.clone(), vec![label])),
+    let label_of = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => UNKNOWN_CATEGORY.into(),
+        other => other.to_string(),
+    };
+    // The measures: numbers (or null) and objects of numbers flattened one level.
+    let flat = |r: &Value| -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for (k, v) in r.as_object().into_iter().flatten() {
+            if ["id", "group", "suppressed", "status"].contains(&k.as_str()) {
+                continue;
+            }
+            match v {
+                Value::Number(_) | Value::Null => out.push((k.clone(), v.clone())),
+                Value::Object(o) => {
+                    for (sub, x) in o {
+                        if x.is_number() || x.is_null() {
+                            out.push((format!("{k}.{sub}"), x.clone()));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        for (k, v) in r.as_object().into_iter().flatten() {
-            if !["id", "group", "suppressed", "status"].contains(&k.as_str())
-                && (v.is_number() || v.is_null())
-            {
-                push(&mut measures, k.clone());
+        out
+    };
+    let mut dims: Vec<(String, Vec<String>)> = Vec::new();
+    let mut measures: Vec<String> = Vec::new();
+    for r in rows {
+        for (k, v) in r["group"].as_object().into_iter().flatten() {
+            match dims.iter_mut().find(|(d, _)| d == k) {
+                Some((_, cats)) => push(cats, label_of(v)),
+                None => dims.push((k.clone(), vec![label_of(v)])),
             }
+        }
+        for (m, _) in flat(r) {
+            push(&mut measures, m);
         }
     }
-    for (_, cats) in dims.iter_mut().skip(1) {
+    for (_, cats) in &mut dims {
         cats.sort();
     }
-    dims.push(("measure".into(), measures));
-    let size: Vec<usize> = dims.iter().map(|(_, c)| c.len().max(1)).collect();
-    let total: usize = size.iter().product();
-    let mut value = vec![Value::Null; total];
-    let mut status = serde_json::Map::new();
-    for r in &rows {
-        let mut idx = 0usize;
-        let mut ok = true;
-        for (d, cats) in dims.iter().take(dims.len() - 1) {
-            let label = if d == "indicator" {
-                r["id"].as_str().unwrap_or("").to_string()
-            } else {
-                match &r["group"][d] {
-                    Value::String(s) => s.clone(),
-                    Value::Null if r["group"].get(d).is_some() => "ukjent".into(),
-                    Value::Null => {
-                        ok = false;
-                        String::new()
-                    }
-                    other => other.to_string(),
-                }
-            };
-            let i = cats.iter().position(|c| *c == label).unwrap_or(0);
-            idx = idx * cats.len().max(1) + i;
-        }
-        if !ok {
-            continue;
-        }
-        let measures = &dims[dims.len() - 1].1;
-        for (mi, m) in measures.iter().enumerate() {
-            let at = idx * measures.len().max(1) + mi;
-            if let Some(v) = r.get(m) {
-                value[at] = v.clone();
-                if let (true, Some(symbol)) = (v.is_null(), status_symbol(r, m)) {
-                    status.insert(at.to_string(), json!(symbol));
-                }
+    // A figure without one of the keys others have is in its "unknown" category.
+    for r in rows {
+        for (d, cats) in &mut dims {
+            if r["group"].get(d.as_str()).is_none() {
+                push(cats, UNKNOWN_CATEGORY.into());
             }
         }
     }
-    let dimension: serde_json::Map<String, Value> = dims
-        .iter()
-        .map(|(d, cats)| {
-            let index: serde_json::Map<String, Value> =
-                cats.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect();
-            (d.clone(), json!({ "label": d, "category": { "index": index } }))
-        })
-        .collect();
-    json!({
+    let size: Vec<usize> =
+        dims.iter().map(|(_, c)| c.len()).chain(std::iter::once(measures.len())).collect();
+    let total: usize = size.iter().product();
+    let mut value = vec![Value::Null; total];
+    let mut filled = vec![false; total];
+    let mut status = serde_json::Map::new();
+    for r in rows {
+        let mut idx = 0usize;
+        for (d, cats) in &dims {
+            let label = r["group"].get(d.as_str()).map_or(UNKNOWN_CATEGORY.into(), label_of);
+            let i = cats.iter().position(|c| *c == label).unwrap_or(0);
+            idx = idx * cats.len() + i;
+        }
+        for (m, v) in flat(r) {
+            let Some(mi) = measures.iter().position(|x| *x == m) else { continue };
+            let at = idx * measures.len() + mi;
+            filled[at] = true;
+            if v.is_null() {
+                let symbol = status_symbol(r, &m).unwrap_or("..");
+                status.insert(at.to_string(), json!(symbol));
+            }
+            value[at] = v;
+        }
+    }
+    // Cells no figure has (a group without that measure, an empty combination): no data.
+    for (at, f) in filled.iter().enumerate() {
+        if !f {
+            status.insert(at.to_string(), json!(".."));
+        }
+    }
+    let mut dimension = serde_json::Map::new();
+    let mut role: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (d, cats) in &dims {
+        let (label, r) = dimension_label(d);
+        if let Some(r) = r {
+            role.entry(r).or_default().push(d.clone());
+        }
+        let index: serde_json::Map<String, Value> =
+            cats.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect();
+        let labels: serde_json::Map<String, Value> =
+            cats.iter().map(|c| (c.clone(), json!(category_label(d, c)))).collect();
+        dimension.insert(
+            d.clone(),
+            json!({ "label": label, "category": { "index": index, "label": labels } }),
+        );
+    }
+    role.entry("metric").or_default().push("measure".into());
+    let index: serde_json::Map<String, Value> =
+        measures.iter().enumerate().map(|(i, m)| (m.clone(), json!(i))).collect();
+    let mut labels = serde_json::Map::new();
+    let mut units = serde_json::Map::new();
+    for m in &measures {
+        let (label, unit, decimals) = measure_unit(m);
+        labels.insert(m.clone(), json!(label));
+        units.insert(m.clone(), json!({ "label": unit, "decimals": decimals }));
+    }
+    dimension.insert(
+        "measure".into(),
+        json!({ "label": "Mål / Measure", "category": { "index": index, "label": labels, "unit": units } }),
+    );
+    let mut ids: Vec<String> = dims.iter().map(|(d, _)| d.clone()).collect();
+    ids.push("measure".into());
+    let mut dataset = json!({
         "version": "2.0",
         "class": "dataset",
-        "label": format!("Akutt: indikatorer {} – {}", a.months.from(), a.months.to()),
-        "source": if synthetic { "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)" } else { "Akutt" },
-        "note": [NOTE_CELL_KEY, "Status ':' = skjult (under terskelen etter støy), '..' = ingen data. / Status ':' = suppressed (under the threshold after noise), '..' = no data."],
-        "id": dims.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
+        "label": format!("Akutt: {id} {} – {}", a.months.from(), a.months.to()),
+        "source": source_label(synthetic),
+        "note": [NOTE_CELL_KEY, NOTE_STATUS],
+        "id": ids,
         "size": size,
+        "role": role,
         "dimension": dimension,
         "value": value,
         "status": status,
-        "extension": { "data_version": a.version },
-    })
+        "extension": { "indicator": id, "data_version": a.version, "synthetic": synthetic, "structure": a.structure },
+    });
+    if let Some(u) = updated {
+        dataset["updated"] = json!(u);
+    }
+    dataset
 }
 
 /// The method in one sentence, for every open table.
@@ -398,13 +569,18 @@ pub async fn indicators_jsonstat(
     QueryParams(p): QueryParams<IndicatorParams>,
 ) -> Result<Response, AppError> {
     let synthetic = state.config.synthetic;
-    let a = blocking(move || answer(&state, &p)).await?;
+    let (a, updated) = blocking(move || {
+        let a = answer(&state, &p)?;
+        let updated = state.catalog()?.data_version_created_at(a.version)?;
+        Ok::<_, AppError>((a, updated))
+    })
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.json\""),
         ],
-        to_jsonstat(&a, synthetic).to_string(),
+        to_jsonstat(&a, synthetic, updated.as_deref()).to_string(),
     )
         .into_response())
 }

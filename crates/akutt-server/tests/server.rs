@@ -195,6 +195,8 @@ async fn openapi_describes_the_api() {
         "/api/submissions",
         "/api/submissions/{id}/report",
         "/data/indikatorer.csv",
+        "/data/indikatorer.json",
+        "/api/benchmark",
     ] {
         assert!(v["paths"][path].is_object(), "{path}");
     }
@@ -276,28 +278,65 @@ async fn restricted_area_access_rules_and_audit() {
     assert!(!db.windows(w.kkn_token.len()).any(|x| x == w.kkn_token.as_bytes()));
 }
 
+/// Every dataset of a JSON-stat collection is a full cube: `value` has the product of
+/// `size` cells, every dimension lists `size` categories with labels, every null cell has a
+/// status and every non-null cell none; returns the datasets by indicator.
+fn check_jsonstat(v: &Value) -> std::collections::BTreeMap<String, Value> {
+    assert_eq!(v["version"], "2.0");
+    assert_eq!(v["class"], "collection");
+    let mut out = std::collections::BTreeMap::new();
+    for d in v["link"]["item"].as_array().unwrap() {
+        assert_eq!(d["class"], "dataset");
+        let ids: Vec<&str> =
+            d["id"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        assert_eq!(ids.last(), Some(&"measure"));
+        assert_eq!(d["role"]["metric"], serde_json::json!(["measure"]));
+        let size: Vec<u64> =
+            d["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+        let values = d["value"].as_array().unwrap();
+        assert_eq!(values.len() as u64, size.iter().product::<u64>(), "{}", d["label"]);
+        for (dim, n) in ids.iter().zip(&size) {
+            let cat = &d["dimension"][dim]["category"];
+            assert_eq!(cat["index"].as_object().unwrap().len() as u64, *n, "{dim}");
+            assert_eq!(cat["label"].as_object().unwrap().len() as u64, *n, "{dim}");
+            assert!(d["dimension"][dim]["label"].is_string());
+        }
+        let units = d["dimension"]["measure"]["category"]["unit"].as_object().unwrap();
+        assert_eq!(units.len() as u64, *size.last().unwrap());
+        let status = d["status"].as_object().unwrap();
+        for (i, x) in values.iter().enumerate() {
+            let st = status.get(&i.to_string());
+            if x.is_null() {
+                let st = st.unwrap_or_else(|| panic!("null cell {i} without a status"));
+                assert!(st == ":" || st == "..", "{st}");
+            } else {
+                assert!(st.is_none(), "cell {i} has a value and a status");
+            }
+        }
+        assert!(d["updated"].is_string());
+        assert_eq!(d["extension"]["synthetic"], true);
+        out.insert(d["extension"]["indicator"].as_str().unwrap().to_string(), d.clone());
+    }
+    out
+}
+
 #[tokio::test]
-async fn json_stat_download_is_a_consistent_dataset() {
-    let q = "from=2024-03&to=2024-04&by=centre,urgency&indicator=volume,response_time";
+async fn json_stat_download_is_a_consistent_collection() {
+    let q = "from=2024-03&to=2024-04&by=centre,urgency&indicator=volume,response_time,amk_reaction_time";
     let (s, ctype, body) = get(&format!("/data/indikatorer.json?{q}"), None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(ctype.starts_with("application/json"));
     let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v["version"], "2.0");
-    assert_eq!(v["class"], "dataset");
-    let ids: Vec<&str> = v["id"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
-    assert_eq!(ids, ["indicator", "centre", "urgency", "measure"]);
+    let sets = check_jsonstat(&v);
+    assert_eq!(sets.keys().collect::<Vec<_>>(), ["amk_reaction_time", "response_time", "volume"]);
+    let d = &sets["volume"];
+    let ids: Vec<&str> = d["id"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert_eq!(ids, ["centre", "urgency", "measure"]);
+    assert_eq!(d["role"]["geo"], serde_json::json!(["centre"]));
+    assert_eq!(d["dimension"]["urgency"]["category"]["label"]["R"], "Rød (akutt) / Red (acute)");
     let size: Vec<u64> =
-        v["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
-    assert_eq!(v["value"].as_array().unwrap().len() as u64, size.iter().product::<u64>());
-    for (d, n) in ids.iter().zip(&size) {
-        assert_eq!(
-            v["dimension"][d]["category"]["index"].as_object().unwrap().len() as u64,
-            *n,
-            "{d}"
-        );
-    }
-    // The value at (volume, KKN, R, incidents) is the API's number.
+        d["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    // The value at (KKN, R, incidents) is the API's number.
     let (_, api) = get_json(&format!("/api/indicators?{q}"), None).await;
     let want = api["indicators"]
         .as_array()
@@ -308,20 +347,39 @@ async fn json_stat_download_is_a_consistent_dataset() {
         })
         .unwrap()["incidents"]
         .clone();
-    let idx = |d: &str, c: &str| v["dimension"][d]["category"]["index"][c].as_u64().unwrap();
-    let at = ((idx("indicator", "volume") * size[1] + idx("centre", "KKN")) * size[2]
-        + idx("urgency", "R"))
-        * size[3]
-        + idx("measure", "incidents");
-    assert_eq!(v["value"][usize::try_from(at).unwrap()], want);
-    // Withheld cells carry the status ":", cells without data "..".
-    let mut withheld = 0;
-    for (k, st) in v["status"].as_object().unwrap() {
-        assert!(st == ":" || st == "..", "{st}");
-        withheld += usize::from(st == ":");
-        assert!(v["value"][k.parse::<usize>().unwrap()].is_null());
-    }
+    let idx = |d: &Value, dim: &str, c: &str| {
+        d["dimension"][dim]["category"]["index"][c].as_u64().unwrap()
+    };
+    let at = (idx(d, "centre", "KKN") * size[1] + idx(d, "urgency", "R")) * size[2]
+        + idx(d, "measure", "incidents");
+    assert_eq!(d["value"][usize::try_from(at).unwrap()], want);
+    assert_eq!(
+        d["dimension"]["measure"]["category"]["unit"]["incidents"]["label"],
+        "antall / count"
+    );
+    // Withheld cells carry ":" (a table by centre and urgency has some).
+    let withheld: usize = sets
+        .values()
+        .map(|d| d["status"].as_object().unwrap().values().filter(|s| *s == ":").count())
+        .sum();
     assert!(withheld > 0, "a table by centre and urgency has withheld cells");
+    // The dashboard's links: by month, every indicator, nearly every cell filled (it was
+    // empty when the indicators shared one cube).
+    let (_, _, body) = get("/data/indikatorer.json?from=2024-03&to=2024-04&by=month", None).await;
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let sets = check_jsonstat(&v);
+    assert!(sets.len() >= 5, "{:?}", sets.keys());
+    let volume = &sets["volume"]["value"];
+    let incidents = sets["volume"]["dimension"]["measure"]["category"]["index"]["incidents"]
+        .as_u64()
+        .and_then(|i| usize::try_from(i).ok())
+        .unwrap();
+    let n_measures = sets["volume"]["size"][1].as_u64().and_then(|i| usize::try_from(i).ok());
+    let n_measures = n_measures.unwrap();
+    for month in 0..2 {
+        assert!(volume[month * n_measures + incidents].as_u64().unwrap() > 0);
+    }
+    assert_eq!(sets["response_time"]["role"]["time"], serde_json::json!(["month"]));
 }
 
 #[tokio::test]

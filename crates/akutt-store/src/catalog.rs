@@ -1121,6 +1121,16 @@ impl Catalog {
         Ok(rows)
     }
 
+    /// When a data version was made (RFC 3339, UTC); `None` for a version that does not exist.
+    pub fn data_version_created_at(&self, version: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT created_at FROM data_versions WHERE version = ?1", [version], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     pub fn data_versions(&self) -> Result<Vec<DataVersion>> {
         let mut st = self.conn.prepare(
             "SELECT version, created_at, submission_id FROM data_versions ORDER BY version",
