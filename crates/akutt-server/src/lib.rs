@@ -463,8 +463,73 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(public_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
+        // Outermost: compresses what the client accepts (gzip, brotli), except the
+        // restricted area's answers (`no-store`), whose secrets (CSRF tokens) must not share
+        // a compressed body with what a request reflects (BREACH).
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(
+            tower_http::compression::Predicate::and(
+                tower_http::compression::predicate::DefaultPredicate::new(),
+                |_: axum::http::StatusCode,
+                 _: axum::http::Version,
+                 h: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| {
+                    h.get(axum::http::header::CACHE_CONTROL).is_none_or(|v| v != "no-store")
+                },
+            ),
+        ))
         .with_state(state)
+}
+
+/// Public answers are immutable per data version: a successful public `GET` gets a weak
+/// `ETag` (of the SHA-256 of its body, so equal bodies share it), is answered `304 Not Modified`
+/// without a body when the client already holds it (`If-None-Match`), and may be cached:
+/// a minute for the latest data (a new ingest moves it), a year for a fixed `as_of`.
+/// The restricted area is never cached (see [`security_headers`]).
+async fn public_cache(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, Method, StatusCode};
+    use axum::response::IntoResponse;
+    use sha2::Digest;
+    if req.method() != Method::GET || is_restricted(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let fixed = req.uri().query().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("as_of=")));
+    let held: Vec<String> = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/").to_string()))
+        .collect();
+    let res = next.run(req).await;
+    if res.status() != StatusCode::OK {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // Bodies are built whole (answers, pages); a larger one than this is passed on untagged.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let digest = sha2::Sha256::digest(&bytes);
+    // Weak: the compression outside may change the bytes, not what they say.
+    let opaque = format!("\"{}\"", hex::encode(&digest[..16]));
+    let cache = if fixed { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
+    if let Ok(v) = HeaderValue::from_str(&format!("W/{opaque}")) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if held.iter().any(|t| *t == opaque || t == "*") {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_DISPOSITION);
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The pages need nothing from elsewhere and run no script: everything but their own inline

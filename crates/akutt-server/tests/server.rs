@@ -659,6 +659,63 @@ async fn every_answer_carries_the_security_headers_and_restricted_ones_are_never
     }
 }
 
+/// Public answers: compressed when the client accepts it, a weak `ETag` and a cache
+/// lifetime (a year for a fixed `as_of`), `304` without a body for a tag the client holds.
+/// The restricted area: neither compressed nor tagged.
+#[tokio::test]
+async fn public_answers_are_compressed_tagged_and_revalidated() {
+    let w = world();
+    let call = |uri: &str, headers: &[(&str, &str)]| {
+        let mut req = Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Body::empty()).unwrap();
+        let app = app(w.state.clone());
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let (parts, body) = res.into_parts();
+            (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
+        }
+    };
+    let uri = "/api/indicators?from=2024-03&to=2024-04&by=centre,month";
+    let (s, plain_h, plain) = call(uri, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(plain_h.get("content-encoding").is_none());
+    let tag = plain_h.get("etag").unwrap().to_str().unwrap().to_string();
+    assert!(tag.starts_with("W/\"") && tag.len() > 30, "{tag}");
+    assert_eq!(plain_h.get("cache-control").unwrap(), "public, max-age=60");
+    // Compressed on request: smaller, and the same answer once decompressed.
+    let (s, h, gz) = call(uri, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h.get("content-encoding").unwrap(), "gzip");
+    assert_eq!(h.get("etag").unwrap().to_str().unwrap(), tag);
+    assert!(gz.len() < plain.len() / 2, "{} vs {}", gz.len(), plain.len());
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).unwrap();
+    assert_eq!(back, plain);
+    // The client's copy is still good: 304, no body.
+    let (s, h, body) = call(uri, &[("if-none-match", &tag)]).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(h.get("etag").unwrap().to_str().unwrap(), tag);
+    let (s, _, _) = call(uri, &[("if-none-match", "W/\"another\"")]).await;
+    assert_eq!(s, StatusCode::OK);
+    // A fixed data version never changes.
+    let v = serde_json::from_slice::<Value>(&plain).unwrap()["data_version"].clone();
+    let (_, h, _) = call(&format!("{uri}&as_of={v}"), &[]).await;
+    assert_eq!(h.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    // The restricted area: no compression, no tag, no-store.
+    let (s, h, _) = call(
+        "/api/submissions",
+        &[("accept-encoding", "gzip"), ("authorization", &format!("Bearer {}", w.admin_token))],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h.get("content-encoding").is_none() && h.get("etag").is_none());
+    assert_eq!(h.get("cache-control").unwrap(), "no-store");
+}
+
 #[tokio::test]
 async fn a_login_posted_from_another_site_is_refused() {
     let w = world();
