@@ -72,11 +72,24 @@ impl From<akutt_store::StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (code, status) = self.code_and_status();
-        let mut r = (
-            status,
-            Json(serde_json::json!({ "error": { "code": code, "message": self.to_string() } })),
-        )
-            .into_response();
+        let message = match &self {
+            // The details (paths, store errors) go to the server's log only; the client gets
+            // a reference to find them there.
+            AppError::Internal(detail) => {
+                let mut id = [0u8; 6];
+                let _ = getrandom::fill(&mut id);
+                let id = hex::encode(id);
+                eprintln!(
+                    "akutt-server: internal error ref={id}: {}",
+                    akutt_model::fnr::mask_fnr(detail)
+                );
+                format!("intern feil, referanse {id} / internal error, reference {id}")
+            }
+            other => other.to_string(),
+        };
+        let mut r =
+            (status, Json(serde_json::json!({ "error": { "code": code, "message": message } })))
+                .into_response();
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));

@@ -861,6 +861,9 @@ async fn a_failed_audit_write_blocks_the_answer() {
         let (s, _, text) = send(&w, bearer(uri)).await;
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {text}");
         assert!(!text.contains("<td>KKN</td>") && !text.contains("\"centre\""), "{uri}: {text}");
+        // The cause stays in the server's log: the client gets a reference only.
+        assert!(text.contains("internal error, reference "), "{uri}: {text}");
+        assert!(!text.contains("audit down") && !text.contains("audit_log"), "{uri}: {text}");
     }
 }
 
