@@ -509,9 +509,16 @@ async fn public_cache(
     if res.status() != StatusCode::OK {
         return res;
     }
+    // Answers and pages are built whole, so their size is known: one of unknown size (a
+    // stream) or beyond the limit is passed on untagged, not buffered.
+    const MOST: u64 = 256 << 20;
+    let known = axum::body::HttpBody::size_hint(res.body()).exact();
+    if known.is_none_or(|n| n > MOST) {
+        return res;
+    }
     let (mut parts, body) = res.into_parts();
-    // Bodies are built whole (answers, pages); a larger one than this is passed on untagged.
-    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, usize::try_from(MOST).unwrap_or(usize::MAX)).await
+    else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let digest = sha2::Sha256::digest(&bytes);

@@ -701,6 +701,12 @@ async fn public_answers_are_compressed_tagged_and_revalidated() {
     assert_eq!(h.get("etag").unwrap().to_str().unwrap(), tag);
     let (s, _, _) = call(uri, &[("if-none-match", "W/\"another\"")]).await;
     assert_eq!(s, StatusCode::OK);
+    // Pages and downloads too.
+    for page in ["/", "/kart", "/data/indikatorer.csv?from=2024-03&to=2024-04"] {
+        let (s, h, _) = call(page, &[]).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(h.get("etag").is_some(), "{page}");
+    }
     // A fixed data version never changes.
     let v = serde_json::from_slice::<Value>(&plain).unwrap()["data_version"].clone();
     let (_, h, _) = call(&format!("{uri}&as_of={v}"), &[]).await;
