@@ -147,8 +147,9 @@ pub async fn indicators(
     uri: axum::http::Uri,
     QueryParams(p): QueryParams<IndicatorParams>,
 ) -> Result<Response, AppError> {
-    let json_response = |body: axum::body::Bytes| {
-        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let json_response = |(body, tag): (axum::body::Bytes, String)| {
+        ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, tag)], body)
+            .into_response()
     };
     let key = match p.as_of {
         None => Some(format!("{}?{}", state.latest_version()?, uri.query().unwrap_or(""))),
@@ -174,10 +175,11 @@ pub async fn indicators(
         })
         .to_string(),
     );
+    let tagged = (body.clone(), crate::body_tag(&body));
     if let Some(k) = key.filter(|k| k.starts_with(&format!("{}?", a.version))) {
-        state.cache_body(k, body.clone());
+        state.cache_body(k, tagged.clone());
     }
-    Ok(json_response(body))
+    Ok(json_response(tagged))
 }
 
 fn csv_cell(v: &Value) -> String {

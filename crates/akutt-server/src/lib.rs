@@ -70,7 +70,7 @@ pub struct AppState {
     latest: Mutex<Option<Loaded>>,
     answers: Mutex<std::collections::HashMap<String, Arc<api::Answer>>>,
     /// Serialized public responses by data version and request: a hit costs one lookup.
-    bodies: Mutex<std::collections::HashMap<String, axum::body::Bytes>>,
+    bodies: Mutex<std::collections::HashMap<String, (axum::body::Bytes, String)>>,
     /// Published benchmarks by data version and period.
     benchmarks: Mutex<std::collections::HashMap<String, Arc<benchmark::Published>>>,
     /// Facts loaded for questions, by data version and months, most recently used first;
@@ -373,11 +373,12 @@ impl AppState {
         }
     }
 
-    pub fn cached_body(&self, key: &str) -> Option<axum::body::Bytes> {
+    /// A cached serialized answer and its `ETag` ([`body_tag`]).
+    pub fn cached_body(&self, key: &str) -> Option<(axum::body::Bytes, String)> {
         self.bodies.lock().ok()?.get(key).cloned()
     }
 
-    pub fn cache_body(&self, key: String, body: axum::body::Bytes) {
+    pub fn cache_body(&self, key: String, body: (axum::body::Bytes, String)) {
         if let Ok(mut c) = self.bodies.lock() {
             if c.len() >= ANSWER_CACHE {
                 c.clear();
@@ -493,7 +494,6 @@ async fn public_cache(
 ) -> axum::response::Response {
     use axum::http::{header, HeaderValue, Method, StatusCode};
     use axum::response::IntoResponse;
-    use sha2::Digest;
     if req.method() != Method::GET || is_restricted(req.uri().path()) {
         return next.run(req).await;
     }
@@ -505,8 +505,23 @@ async fn public_cache(
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/").to_string()))
         .collect();
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     if res.status() != StatusCode::OK {
+        return res;
+    }
+    let cache = if fixed { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
+    // A handler that keeps its serialized answers tags them once ([`body_tag`]).
+    if let Some(tag) = res.headers().get(header::ETAG).and_then(|v| v.to_str().ok()) {
+        let opaque = tag.trim_start_matches("W/").to_string();
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        if held.iter().any(|t| *t == opaque || t == "*") {
+            let (mut parts, _) = res.into_parts();
+            parts.status = StatusCode::NOT_MODIFIED;
+            for h in [header::CONTENT_LENGTH, header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
+                parts.headers.remove(h);
+            }
+            return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+        }
         return res;
     }
     // Answers and pages are built whole, so their size is known: one of unknown size (a
@@ -521,11 +536,9 @@ async fn public_cache(
     else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let digest = sha2::Sha256::digest(&bytes);
-    // Weak: the compression outside may change the bytes, not what they say.
-    let opaque = format!("\"{}\"", hex::encode(&digest[..16]));
-    let cache = if fixed { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
-    if let Ok(v) = HeaderValue::from_str(&format!("W/{opaque}")) {
+    let tag = body_tag(&bytes);
+    let opaque = tag.trim_start_matches("W/").to_string();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
         parts.headers.insert(header::ETAG, v);
     }
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
@@ -537,6 +550,13 @@ async fn public_cache(
         return axum::response::Response::from_parts(parts, axum::body::Body::empty());
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The weak `ETag` of a body: 16 bytes of its SHA-256 (weak: the compression outside may
+/// change the bytes, not what they say).
+pub fn body_tag(body: &[u8]) -> String {
+    use sha2::Digest;
+    format!("W/\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..16]))
 }
 
 /// The pages need nothing from elsewhere and run no script: everything but their own inline
