@@ -88,11 +88,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
             let loaded = state.loaded_months(as_of, q.months_read(&ids))?;
             if !loaded.dataset.keyed {
                 // Without record keys every cell key is known and the noise with it.
-                return Err(AppError::Internal(
-                    "public figures need the record keys of the registry's key (serve with \
-                     --key-file)"
-                        .into(),
-                ));
+                return Err(AppError::no_record_keys());
             }
             let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
                 .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;

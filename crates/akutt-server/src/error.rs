@@ -63,6 +63,17 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// Public figures asked of a server without the registry's key: without record keys
+    /// every cell key is known and the noise with it, so nothing is published (fail closed).
+    pub fn no_record_keys() -> AppError {
+        AppError::Internal(
+            "public figures need the record keys of the registry's key (serve with --key-file)"
+                .into(),
+        )
+    }
+}
+
 impl From<akutt_store::StoreError> for AppError {
     fn from(e: akutt_store::StoreError) -> Self {
         AppError::internal(e)

@@ -192,6 +192,18 @@ impl AppState {
             .max())
     }
 
+    /// The data version a question asks for: `as_of`, checked, or the latest.
+    fn version_at(&self, as_of: Option<i64>) -> Result<i64, AppError> {
+        let latest = self.latest_version()?;
+        match as_of {
+            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!(
+                "as_of {v}: data versions run from 1 to {latest}"
+            ))),
+            Some(v) => Ok(v),
+            None => Ok(latest),
+        }
+    }
+
     /// The answer to a question whose submissions hold more rows than the windows may keep
     /// ([`Config::loaded_rows`]), streamed a submission at a time with the record keys
     /// (`akutt_store::facts::stream_answer`, the CLI's engine), so that the server's memory
@@ -202,16 +214,7 @@ impl AppState {
         q: &akutt_indicators::Query,
         only: &[akutt_indicators::Indicator],
     ) -> Result<Option<(i64, akutt_indicators::Computed)>, AppError> {
-        let latest = self.latest_version()?;
-        let v = match as_of {
-            Some(v) if v < 1 || v > latest => {
-                return Err(AppError::BadRequest(format!(
-                    "as_of {v}: data versions run from 1 to {latest}"
-                )))
-            }
-            Some(v) => v,
-            None => latest,
-        };
+        let v = self.version_at(as_of)?;
         let months = q.months_read(only);
         // A window that covers the months answers it (no catalog read for a cached window).
         let covered = self
@@ -219,7 +222,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .any(|(m, l)| l.version == v && m.from() <= months.from() && m.to() >= months.to());
+            .any(|(m, l)| covers(m, l, v, months));
         if covered {
             return Ok(None);
         }
@@ -229,13 +232,7 @@ impl AppState {
         if usize::try_from(expected).unwrap_or(usize::MAX) <= self.config.loaded_rows {
             return Ok(None);
         }
-        // Without record keys every cell key is known and the noise with it: fail closed.
-        let Some(keyer) = self.keyer.as_ref() else {
-            return Err(AppError::Internal(
-                "public figures need the record keys of the registry's key (serve with --key-file)"
-                    .into(),
-            ));
-        };
+        let Some(keyer) = self.keyer.as_ref() else { return Err(AppError::no_record_keys()) };
         let population = catalog.population_at(v)?.map(|rows| Population {
             by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
         });
@@ -270,21 +267,9 @@ impl AppState {
         as_of: Option<i64>,
         months: MonthRange,
     ) -> Result<Loaded, AppError> {
-        let latest = self.latest_version()?;
-        let v = match as_of {
-            Some(v) if v < 1 || v > latest => {
-                return Err(AppError::BadRequest(format!(
-                    "as_of {v}: data versions run from 1 to {latest}"
-                )))
-            }
-            Some(v) => v,
-            None => latest,
-        };
-        let covers = |(m, l): &(MonthRange, Loaded)| {
-            l.version == v && m.from() <= months.from() && m.to() >= months.to()
-        };
+        let v = self.version_at(as_of)?;
         let find = |windows: &mut Vec<(MonthRange, Loaded)>| {
-            let i = windows.iter().position(covers)?;
+            let i = windows.iter().position(|(m, l)| covers(m, l, v, months))?;
             let w = windows.remove(i);
             let l = w.1.clone();
             windows.insert(0, w);
@@ -319,6 +304,7 @@ impl AppState {
             })
         });
         let l = Loaded { version, dataset: Arc::new(dataset), population };
+        let latest = self.latest_version()?;
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         // Windows of an older data version are not asked for again unless by `as_of`.
         windows.retain(|(_, w)| w.version == latest || Some(w.version) == as_of);
@@ -515,12 +501,7 @@ async fn public_cache(
         let opaque = tag.trim_start_matches("W/").to_string();
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         if held.iter().any(|t| *t == opaque || t == "*") {
-            let (mut parts, _) = res.into_parts();
-            parts.status = StatusCode::NOT_MODIFIED;
-            for h in [header::CONTENT_LENGTH, header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
-                parts.headers.remove(h);
-            }
-            return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+            return not_modified(res.into_parts().0);
         }
         return res;
     }
@@ -543,13 +524,25 @@ async fn public_cache(
     }
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if held.iter().any(|t| *t == opaque || t == "*") {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        parts.headers.remove(header::CONTENT_TYPE);
-        parts.headers.remove(header::CONTENT_DISPOSITION);
-        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+        return not_modified(parts);
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Whether a window of `window` months loaded at data version `l.version` covers `months`
+/// at version `v`.
+fn covers(window: &MonthRange, l: &Loaded, v: i64, months: MonthRange) -> bool {
+    l.version == v && window.from() <= months.from() && window.to() >= months.to()
+}
+
+/// `304 Not Modified` for a response the client holds: its headers, without the body's.
+fn not_modified(mut parts: axum::http::response::Parts) -> axum::response::Response {
+    use axum::http::header;
+    parts.status = axum::http::StatusCode::NOT_MODIFIED;
+    for h in [header::CONTENT_LENGTH, header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
+        parts.headers.remove(h);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::empty())
 }
 
 /// The weak `ETag` of a body: 16 bytes of its SHA-256 (weak: the compression outside may
