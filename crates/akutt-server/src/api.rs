@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::error::extract::Query as QueryParams;
+use crate::Code;
 use akutt_indicators::compute::compute_answer;
 use akutt_indicators::disclosure::{publish, PublicFigure};
 use akutt_indicators::{RawRequest, Request, SplitNote};
 use akutt_model::MonthRange;
-use axum::extract::{Query as QueryParams, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -66,7 +68,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
         structure: p.structure.as_deref(),
     };
     let Request { query: q, indicators: ids, as_of } =
-        Request::parse(&raw).map_err(|e| AppError::BadRequest(e.for_api().to_string()))?;
+        Request::parse(&raw).map_err(|e| AppError::request(&e))?;
     // Answers are immutable per data version: cache them (bounded).
     let key_at = |version: i64| {
         format!(
@@ -91,7 +93,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
                 return Err(AppError::no_record_keys());
             }
             let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
-                .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
+                .map_err(|e| AppError::new(Code::UnknownStructure, format!("structure: {e}")))?;
             (loaded.version, computed)
         }
     };
@@ -245,7 +247,8 @@ pub async fn indicators_csv(
 pub async fn openapi() -> Json<Value> {
     let p = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": desc });
     let status = json!({ "type": "object", "description": "the symbol of every field without a value: ':' suppressed, '..' no data", "additionalProperties": { "type": "string", "enum": [":", ".."] } });
-    let error = json!({ "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "internal"] }, "message": { "type": "string" } } } } });
+    // Every error answer, its codes and messages generated from the one error table.
+    let error = crate::error::openapi_schema();
     Json(json!({
         "openapi": "3.1.0",
         "info": { "title": "Akutt", "version": env!("CARGO_PKG_VERSION"), "description": "National indicators of emergency medical dispatch (AMK) activity. Public figures are aggregates protected by the cell-key method (DOMAIN.md §9): every count carries a small, consistent noise of at most ±3 (variance 2), counts under 5 after noise are withheld (null, status ':'), no data is null with status '..'; shares, rates and changes come from the noisy counts, medians and percentiles only where n ≥ 5. Totals need not equal the sum of their parts. Every answer names its data version." },

@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, State};
+use crate::error::extract::{Form, Path};
+use crate::Code;
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,7 +34,7 @@ fn unix_now() -> i64 {
 /// is kept there only as its SHA-256.
 fn create_session(state: &AppState, user: &str) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::new(Code::Internal, e.to_string()))?;
     let id = hex::encode(bytes);
     akutt_store::Catalog::connect(&state.data.catalog_path())?.create_session(
         &token_hash(&id),
@@ -121,10 +122,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
 
 /// The CSRF refusal.
 fn cross_site() -> AppError {
-    AppError::Forbidden(
-        "forespørselen kom ikke fra dette nettstedet / the request did not come from this site"
-            .into(),
-    )
+    AppError::bare(Code::CrossSite)
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
@@ -194,9 +192,7 @@ pub async fn login(
     let wait = state.login_failures.wait(client);
     if wait > 0 {
         crate::auth::write_audit(&state, None, &req, 429, None)?;
-        return Err(AppError::TooManyRequests(format!(
-            "for mange mislykkede innlogginger, vent {wait} s / too many failed sign-ins, wait {wait} s"
-        )));
+        return Err(AppError::new(Code::TooManyAttempts, format!("vent {wait} s / wait {wait} s")));
     }
     // Login CSRF: another site must not sign a browser in (as the attacker).
     if !same_origin(&headers) {
@@ -210,8 +206,8 @@ pub async fn login(
         let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
-    let role =
-        Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::new(Code::Internal, format!("unknown role {role}")))?;
     state.login_failures.succeeded(client);
     let id = create_session(&state, &name)?;
     let user = User { name: name.clone(), role, csrf: None };
@@ -227,11 +223,11 @@ pub async fn logout(
     State(state): State<Arc<AppState>>,
     req: crate::RequestInfo,
     headers: HeaderMap,
-    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+    form: Result<Form<CsrfForm>, AppError>,
 ) -> Response {
     let user = user_of(&state, &headers);
     let token_ok = match user.as_ref().and_then(|u| u.csrf.as_deref()) {
-        Some(t) => form.as_ref().is_ok_and(|f| f.csrf.as_deref() == Some(t)),
+        Some(t) => form.as_ref().is_ok_and(|f| f.0.csrf.as_deref() == Some(t)),
         None => true,
     };
     if !same_origin(&headers) || !token_ok {
@@ -274,7 +270,7 @@ fn restricted(
     let result = body(&user);
     let status = match &result {
         Ok(r) => r.status(),
-        Err(e) => e.code_and_status().1,
+        Err(e) => e.code.status(),
     };
     // Fail closed: an answer whose audit row could not be written is not given.
     if let Err(e) = audit(state, Some(&user), req, status) {
@@ -283,14 +279,18 @@ fn restricted(
     match result {
         Ok(r) => r,
         Err(e) => {
-            let (code, status) = e.code_and_status();
+            let told = e.tell();
             (
-                status,
+                e.code.status(),
                 page(
                     state,
                     "Ingen tilgang / no access",
                     Some(&user),
-                    &format!("<p class=\"error\" id=\"{code}\">{}</p>", esc(&e.to_string())),
+                    &format!(
+                        "<p class=\"error\" id=\"{}\">{}</p>",
+                        told.code.name(),
+                        esc(&told.message)
+                    ),
                 ),
             )
                 .into_response()
@@ -387,11 +387,14 @@ pub async fn report_page(
 ) -> Response {
     restricted(&state, &headers, &req, |user| {
         let catalog = state.catalog()?;
-        let sub = catalog.submission(id)?.ok_or_else(|| {
-            AppError::NotFound(format!("ingen innsending {id} / no submission {id}"))
-        })?;
+        let sub = catalog
+            .submission(id)?
+            .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
         if !user.role.may_see(sub.centre.as_deref()) {
-            return Err(AppError::Forbidden(format!("innsending {id} tilhører en annen sentral / submission {id} belongs to another centre")));
+            return Err(AppError::new(
+                Code::OtherCentre,
+                format!("innsending {id} / submission {id}"),
+            ));
         }
         let report: Value =
             catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
@@ -412,7 +415,7 @@ fn audit(
 
 /// An upload refused before its body is read: audited, answered with the JSON error.
 fn refuse(state: &AppState, user: &User, req: &crate::RequestInfo, e: AppError) -> Response {
-    match audit(state, Some(user), req, e.code_and_status().1) {
+    match audit(state, Some(user), req, e.code.status()) {
         Ok(()) => e.into_response(),
         Err(audit_failed) => audit_failed.into_response(),
     }
@@ -437,9 +440,9 @@ fn safe_file_name(name: &str) -> String {
 /// A multipart error as the user's: too large (413) or malformed (400).
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge("filen er for stor / the file is too large".into())
+        AppError::bare(Code::PayloadTooLarge)
     } else {
-        AppError::BadRequest(format!("ugyldig opplasting / malformed upload: {}", e.body_text()))
+        AppError::new(Code::MalformedUpload, e.body_text())
     }
 }
 
@@ -483,16 +486,19 @@ async fn receive(
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             written += chunk.len() as u64;
             if written > limit {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "filen er større enn {limit} byte / the file is larger than {limit} bytes"
-                )));
+                return Err(AppError::new(
+                    Code::PayloadTooLarge,
+                    format!(
+                        "filen er større enn {limit} byte / the file is larger than {limit} bytes"
+                    ),
+                ));
             }
             out.write_all(&chunk).await.map_err(AppError::internal)?;
         }
         out.sync_all().await.map_err(AppError::internal)?;
         return Ok(path);
     }
-    Err(AppError::BadRequest("ingen fil / no file".into()))
+    Err(AppError::bare(Code::NoFile))
 }
 
 /// `POST /last-opp`: a file uploaded in the browser; the answer is its report.
@@ -519,22 +525,20 @@ pub async fn upload(
         return refuse(&state, &user, &req, cross_site());
     }
     if user.role == Role::Analyst {
-        let e = AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into());
+        let e = AppError::new(
+            Code::RoleForbidden,
+            "analytikere sender ikke inn / analysts do not submit",
+        );
         return refuse(&state, &user, &req, e);
     }
     let Ok(_slot) = state.upload_slots.try_acquire() else {
-        let e = AppError::Busy(
-            "for mange opplastinger nå, prøv igjen / too many uploads at once, try again".into(),
-        );
+        let e = AppError::new(Code::Busy, "for mange opplastinger nå / too many uploads at once");
         return refuse(&state, &user, &req, e);
     };
     let multipart = match multipart {
         Ok(m) => m,
         Err(r) => {
-            let e = AppError::BadRequest(format!(
-                "ugyldig opplasting / malformed upload: {}",
-                r.body_text()
-            ));
+            let e = AppError::new(Code::MalformedUpload, r.body_text());
             return refuse(&state, &user, &req, e);
         }
     };
@@ -562,7 +566,7 @@ pub async fn upload(
             match (&user.role, kind) {
                 (Role::Admin, _) => {}
                 (Role::Centre(_), akutt_ingest::FileKind::Nemsis) => {
-                    return Err(AppError::Forbidden("NEMSIS-filer sendes inn av en administrator / NEMSIS files are submitted by an admin".into()));
+                    return Err(AppError::new(Code::RoleForbidden, "NEMSIS-filer sendes inn av en administrator / NEMSIS files are submitted by an admin"));
                 }
                 (Role::Centre(c), akutt_ingest::FileKind::Extract) => {
                     let file = std::fs::File::open(&path).map_err(AppError::internal)?;
@@ -570,14 +574,14 @@ pub async fn upload(
                     let centre = head.submission.centre();
                     if centre != Some(c.as_str()) {
                         let of = centre.unwrap_or("?");
-                        return Err(AppError::Forbidden(format!(
+                        return Err(AppError::new(Code::OtherCentre, format!(
                             "uttrekket gjelder {of} – du kan bare sende inn for {c} / the extract is for {of}, you may only submit for {c}"
                         )));
                     }
                 }
-                (Role::Analyst, _) => return Err(AppError::Forbidden("analytikere sender ikke inn / analysts do not submit".into())),
+                (Role::Analyst, _) => return Err(AppError::new(Code::RoleForbidden, "analytikere sender ikke inn / analysts do not submit")),
             }
-            let key = st.key.as_ref().ok_or_else(|| AppError::Internal("the server has no pseudonymisation key".into()))?;
+            let key = st.key.as_ref().ok_or_else(|| AppError::new(Code::Internal, "the server has no pseudonymisation key"))?;
             let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(AppError::internal)?;
             let sub = &outcome.report.submission;
             let detail = format!(

@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::error::extract::Path;
+use crate::Code;
 use akutt_store::{Catalog, DataDir};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::Json;
 use serde_json::{json, Value};
@@ -65,7 +67,7 @@ pub fn token_hash(token: &str) -> String {
 
 fn new_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::new(Code::Internal, e.to_string()))?;
     Ok(format!("akutt_{}", hex::encode(bytes)))
 }
 
@@ -73,7 +75,7 @@ fn new_token() -> Result<String, AppError> {
 /// audit log's names).
 pub fn disable_user(data: &DataDir, name: &str) -> Result<(), AppError> {
     if !Catalog::open(&data.catalog_path())?.disable_user(name.trim())? {
-        return Err(AppError::NotFound(format!("no enabled user named «{}»", name.trim())));
+        return Err(AppError::new(Code::UserNotFound, name.trim()));
     }
     Ok(())
 }
@@ -82,7 +84,7 @@ pub fn disable_user(data: &DataDir, name: &str) -> Result<(), AppError> {
 pub fn rotate_token(data: &DataDir, name: &str) -> Result<String, AppError> {
     let token = new_token()?;
     if !Catalog::open(&data.catalog_path())?.rotate_token(name.trim(), &token_hash(&token))? {
-        return Err(AppError::NotFound(format!("no enabled user named «{}»", name.trim())));
+        return Err(AppError::new(Code::UserNotFound, name.trim()));
     }
     Ok(token)
 }
@@ -90,17 +92,18 @@ pub fn rotate_token(data: &DataDir, name: &str) -> Result<String, AppError> {
 /// Adds a user; returns the token, shown once and never stored.
 pub fn add_user(data: &DataDir, name: &str, role: &str) -> Result<String, AppError> {
     let role = Role::parse(role).ok_or_else(|| {
-        AppError::BadRequest(format!(
-            "role «{role}» is not admin, analyst or centre:CODE with a known centre code"
-        ))
+        AppError::new(
+            Code::InvalidUser,
+            format!("role «{role}» is not admin, analyst or centre:CODE with a known centre code"),
+        )
     })?;
     if name.trim().is_empty() {
-        return Err(AppError::BadRequest("a user needs a name".into()));
+        return Err(AppError::new(Code::InvalidUser, "a user needs a name"));
     }
     let token = new_token()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
     catalog.add_user(name.trim(), &role.as_string(), &token_hash(&token)).map_err(|e| match e {
-        akutt_store::StoreError::Invalid(m) => AppError::BadRequest(m),
+        akutt_store::StoreError::Invalid(m) => AppError::new(Code::InvalidUser, m),
         e => e.into(),
     })?;
     Ok(token)
@@ -112,11 +115,14 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, AppEr
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(AppError::Unauthorized)?;
-    let (name, role) =
-        state.catalog()?.user_by_token(&token_hash(token))?.ok_or(AppError::Unauthorized)?;
-    let role = Role::parse(&role)
-        .ok_or_else(|| AppError::Internal(format!("user {name} has an unknown role {role}")))?;
+        .ok_or(AppError::bare(Code::Unauthorized))?;
+    let (name, role) = state
+        .catalog()?
+        .user_by_token(&token_hash(token))?
+        .ok_or(AppError::bare(Code::Unauthorized))?;
+    let role = Role::parse(&role).ok_or_else(|| {
+        AppError::new(Code::Internal, format!("user {name} has an unknown role {role}"))
+    })?;
     Ok(User { name, role, csrf: None })
 }
 
@@ -130,11 +136,11 @@ pub fn audited<T>(
     let user = authenticate(state, headers);
     let result = match &user {
         Ok(u) => body(u),
-        Err(_) => Err(AppError::Unauthorized),
+        Err(_) => Err(AppError::bare(Code::Unauthorized)),
     };
     let status = match &result {
         Ok(_) => 200,
-        Err(e) => e.code_and_status().1.as_u16(),
+        Err(e) => e.code.status().as_u16(),
     };
     write_audit(state, user.as_ref().ok(), req, status, None)?;
     result
@@ -220,13 +226,13 @@ pub async fn report(
         let catalog = state.catalog()?;
         let sub = catalog
             .submission(id)?
-            .ok_or_else(|| AppError::NotFound(format!("no submission {id}")))?;
+            .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
         if !user.role.may_see(sub.centre.as_deref()) {
-            return Err(AppError::Forbidden(format!("submission {id} belongs to another centre")));
+            return Err(AppError::new(Code::OtherCentre, format!("submission {id}")));
         }
-        let report = catalog
-            .report(id)?
-            .ok_or_else(|| AppError::NotFound(format!("submission {id} has no report")))?;
+        let report = catalog.report(id)?.ok_or_else(|| {
+            AppError::new(Code::SubmissionNotFound, format!("submission {id} has no report"))
+        })?;
         serde_json::from_str(&report).map(Json).map_err(AppError::internal)
     })
 }

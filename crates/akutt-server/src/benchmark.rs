@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::error::extract::Query as QueryParams;
+use crate::Code;
 use akutt_disclosure::Public;
 use akutt_model::Month;
-use axum::extract::{Query as QueryParams, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -25,9 +27,9 @@ pub struct BenchmarkParams {
 fn month(s: Option<&str>, what: &str) -> Result<Option<Month>, AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Month::parse(s)
-            .map(Some)
-            .map_err(|e| AppError::BadRequest(format!("{what}={s:?}: expected YYYY-MM ({e})"))),
+        Some(s) => Month::parse(s).map(Some).map_err(|e| {
+            AppError::new(Code::InvalidMonth, format!("{what}={s:?}: expected YYYY-MM ({e})"))
+        }),
     }
 }
 
@@ -58,9 +60,7 @@ pub fn public_benchmark(
         return Ok(b);
     }
     // Without record keys the noise is known: fail closed.
-    let keyer = state.keyer.as_ref().ok_or_else(|| {
-        AppError::Internal("public figures need the registry's key (serve with --key-file)".into())
-    })?;
+    let keyer = state.keyer.as_ref().ok_or_else(AppError::no_record_keys)?;
     let catalog = state.catalog()?;
     let (no, version) = akutt_store::facts::load_benchmark_incidents(
         &state.data,

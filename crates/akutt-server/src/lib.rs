@@ -20,7 +20,7 @@ use akutt_store::{Catalog, DataDir};
 use axum::routing::get;
 use axum::Router;
 
-pub use error::AppError;
+pub use error::{AppError, Code};
 
 /// Settings of a server, with their defaults.
 #[derive(Debug, Clone)]
@@ -196,9 +196,10 @@ impl AppState {
     fn version_at(&self, as_of: Option<i64>) -> Result<i64, AppError> {
         let latest = self.latest_version()?;
         match as_of {
-            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!(
-                "as_of {v}: data versions run from 1 to {latest}"
-            ))),
+            Some(v) if v < 1 || v > latest => Err(AppError::new(
+                Code::InvalidDataVersion,
+                format!("as_of {v}: data versions run from 1 to {latest}"),
+            )),
             Some(v) => Ok(v),
             None => Ok(latest),
         }
@@ -245,7 +246,7 @@ impl AppState {
             population.as_ref(),
             only,
         )?
-        .map_err(|e| AppError::BadRequest(format!("structure: {e}")))?;
+        .map_err(|e| AppError::new(Code::UnknownStructure, format!("structure: {e}")))?;
         Ok(Some((v, computed)))
     }
 
@@ -335,7 +336,7 @@ impl AppState {
     /// The latest data version, asking the catalog at most once a second.
     pub fn latest_version(&self) -> Result<i64, AppError> {
         let mut seen =
-            self.version_seen.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+            self.version_seen.lock().map_err(|_| AppError::new(Code::Internal, "lock poisoned"))?;
         if let Some((at, v)) = *seen {
             if at.elapsed() < std::time::Duration::from_secs(1) {
                 return Ok(v);
@@ -402,15 +403,16 @@ impl AppState {
             Ok(Loaded { version, dataset: Arc::new(dataset), population })
         };
         match as_of {
-            Some(v) if v < 1 || v > latest => Err(AppError::BadRequest(format!(
-                "as_of {v}: data versions run from 1 to {latest}"
-            ))),
+            Some(v) if v < 1 || v > latest => Err(AppError::new(
+                Code::InvalidDataVersion,
+                format!("as_of {v}: data versions run from 1 to {latest}"),
+            )),
             Some(v) if v != latest => load(v),
             _ => {
                 let mut cache = self
                     .latest
                     .lock()
-                    .map_err(|_| AppError::Internal("cache lock poisoned".into()))?;
+                    .map_err(|_| AppError::new(Code::Internal, "cache lock poisoned"))?;
                 if let Some(l) = cache.as_ref().filter(|l| l.version == latest) {
                     return Ok(l.clone());
                 }
@@ -466,7 +468,34 @@ pub fn app(state: Arc<AppState>) -> Router {
                 },
             ),
         ))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Outermost: gives each request an id (the `x-request-id` header, an error's `request_id`,
+/// its log lines) and logs one structured line when it is answered: method, path (no query,
+/// which may hold what a user typed; fødselsnummer-like digits masked), status and duration.
+async fn log_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = error::new_request_id();
+    let method = req.method().clone();
+    let path = akutt_model::fnr::mask_fnr(req.uri().path()).into_owned();
+    let started = std::time::Instant::now();
+    let mut res = error::REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let code = res.extensions().get::<error::Answered>().map_or("", |a| a.code.name());
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, %path, status, ms, code, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %path, status, ms, code, "request");
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
 }
 
 /// Public answers are immutable per data version: a successful public `GET` gets a weak
@@ -585,7 +614,15 @@ async fn security_headers(
     req.extensions_mut().insert(ClientAddr(client));
     let info = RequestInfo { method: req.method().clone(), uri: req.uri().clone(), client };
     let mut res = next.run(req).await;
-    // Our own errors are JSON or HTML; a plain-text client error is the framework's.
+    // An extractor's refusal (in the table's shape): no handler ran, so none audited it.
+    let rejected = res.extensions().get::<error::Answered>().is_some_and(|a| a.rejected);
+    if rejected && restricted {
+        if let Err(audit) = auth::write_audit(&state, None, &info, res.status().as_u16(), None) {
+            return audit.into_response();
+        }
+    }
+    // Our own errors are JSON or HTML; a plain-text client error is the framework's (one
+    // no extractor of ours sees, such as a wrong method).
     let plain = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -598,8 +635,8 @@ async fn security_headers(
             .unwrap_or_default();
         let text = akutt_model::fnr::mask_fnr(&String::from_utf8_lossy(&body)).into_owned();
         let e = match status {
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
-            _ => AppError::BadRequest(format!("ugyldig forespørsel / bad request: {text}")),
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::new(Code::PayloadTooLarge, text),
+            _ => AppError::new(Code::MalformedRequest, text),
         };
         if restricted {
             if let Err(audit) = auth::write_audit(&state, None, &info, status.as_u16(), None) {
@@ -650,7 +687,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestInfo {
 /// An unknown route: the JSON error of the error table.
 async fn not_found(uri: axum::http::Uri) -> AppError {
     let path = akutt_model::fnr::mask_fnr(uri.path());
-    AppError::NotFound(format!("ingen side {path} / no page {path}"))
+    AppError::new(Code::PageNotFound, path)
 }
 
 /// Serves `app` on an address until Ctrl-C.

@@ -6,9 +6,11 @@
 
 use std::sync::Arc;
 
+use crate::error::extract::{Path, Query as QueryParams};
+use crate::Code;
 use akutt_indicators::Indicator;
 use akutt_model::{Month, MonthRange};
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
@@ -203,7 +205,7 @@ pub async fn centre(
 ) -> Result<Html<String>, AppError> {
     let code = code.to_uppercase();
     if akutt_model::centre::centre(&code).is_none() {
-        return Err(AppError::NotFound(format!("no centre {code}")));
+        return Err(AppError::new(Code::CentreNotFound, code));
     }
     centre_or_nation(state, pp, Some(code)).await
 }

@@ -385,8 +385,10 @@ async fn a_server_without_the_key_publishes_nothing() {
             .oneshot(HttpRequest::get(uri).body(Body::empty()).unwrap())
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
         let body = res.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "publication_unavailable", "{uri}");
         assert!(!String::from_utf8_lossy(&body).contains("incidents"), "{uri}");
     }
 }

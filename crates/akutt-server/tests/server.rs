@@ -165,12 +165,94 @@ async fn streamed_answers_equal_windowed_ones() {
 
 #[tokio::test]
 async fn bad_parameters_get_a_stable_error_code() {
-    let (s, v) = get_json("/api/indicators?to=2024-04", None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(v["error"]["code"], "bad_request");
-    let (s, v) = get_json("/api/indicators?from=2024-03&to=2024-04&by=weekday", None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("weekday"));
+    let (_, openapi) = get_json("/api/openapi.json", None).await;
+    let listed = &openapi["paths"]["/api/indicators"]["get"]["responses"]["400"]["content"]
+        ["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"];
+    // (request, status, code, a word of the detail)
+    let cases = [
+        ("/api/indicators?to=2024-04", 400, "missing_parameter", "from"),
+        ("/api/indicators?from=2024-13&to=2024-04", 400, "invalid_month", "2024-13"),
+        ("/api/indicators?from=2024-05&to=2024-04", 400, "reversed_period", "2024-05"),
+        ("/api/indicators?from=2024-03&to=2024-04&by=colour", 400, "unknown_key", "colour"),
+        ("/api/indicators?from=2024-03&to=2024-04&where=urgency", 400, "invalid_filter", "urgency"),
+        (
+            "/api/indicators?from=2024-03&to=2024-04&indicator=speed",
+            400,
+            "unknown_indicator",
+            "speed",
+        ),
+        ("/api/indicators?from=2024-03&to=2024-04&as_of=0", 400, "invalid_data_version", "as_of"),
+        (
+            "/api/indicators?from=2024-03&to=2024-04&as_of=99999",
+            400,
+            "invalid_data_version",
+            "99999",
+        ),
+        (
+            "/api/indicators?from=2024-03&to=2024-04&structure=1999",
+            400,
+            "unknown_structure",
+            "1999",
+        ),
+        ("/api/indicators?from=2024-03&to=2024-04&as_of=abc", 400, "malformed_request", "as_of"),
+        ("/sentral/XYZ", 404, "centre_not_found", "XYZ"),
+        ("/no/such/page", 404, "page_not_found", "/no/such/page"),
+    ];
+    for (uri, status, code, word) in cases {
+        let (s, h, text) = send(world(), Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(s.as_u16(), status, "{uri}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let e = &v["error"];
+        assert_eq!(e["code"], code, "{uri}: {text}");
+        assert!(listed.as_array().unwrap().contains(&e["code"]), "{code} not in OpenAPI");
+        assert!(e["detail"].as_str().unwrap().contains(word), "{uri}: {text}");
+        assert!(!e["message_nb"].as_str().unwrap().is_empty(), "{uri}");
+        assert!(e["message"].as_str().unwrap().starts_with(e["message_nb"].as_str().unwrap()));
+        // The same reference in the body and the header (and the server's log line).
+        assert_eq!(h["x-request-id"].to_str().unwrap(), e["request_id"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn the_error_table_is_documented() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PUBLISH.md"))
+            .unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|l| {
+            l.starts_with("| `") && l.contains(" | 4") || l.starts_with("| `") && l.contains(" | 5")
+        })
+        .collect();
+    let want: Vec<String> = akutt_server::Code::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "| `{}` | {} | {} | {} |",
+                c.name(),
+                c.status().as_u16(),
+                c.message_nb(),
+                c.message_en()
+            )
+        })
+        .collect();
+    assert_eq!(rows, want, "docs/PUBLISH.md's error table differs from the code's");
+}
+
+#[test]
+fn the_error_table_is_whole_and_its_codes_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for c in akutt_server::Code::ALL {
+        assert!(seen.insert(c.name()), "{} twice", c.name());
+        assert!(c.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", c.name());
+        assert!(c.status().is_client_error() || c.status().is_server_error(), "{}", c.name());
+        assert!(!c.message_nb().is_empty() && !c.message_en().is_empty());
+    }
+    let listed = akutt_server::error::openapi_schema();
+    assert_eq!(
+        listed["properties"]["error"]["properties"]["code"]["enum"].as_array().unwrap().len(),
+        akutt_server::Code::ALL.len()
+    );
 }
 
 #[tokio::test]
@@ -261,7 +343,7 @@ async fn restricted_area_access_rules_and_audit() {
     assert_eq!(v["submission"]["centre"], "KKN");
     let (s, v) = get_json(&format!("/api/submissions/{other}/report"), Some(&w.kkn_token)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(v["error"]["code"], "forbidden");
+    assert_eq!(v["error"]["code"], "other_centre");
     let (s, _) = get_json("/api/submissions/99999/report", Some(&w.admin_token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
@@ -585,7 +667,7 @@ async fn an_analyst_upload_is_refused_unread() {
     let (s, _, text) = send(w, upload_request(&token, body)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["error"]["code"], "forbidden");
+    assert_eq!(v["error"]["code"], "role_forbidden");
     assert!(pulled.load(std::sync::atomic::Ordering::SeqCst) <= 1);
 }
 
@@ -752,7 +834,7 @@ async fn guessing_tokens_is_slowed_down_per_client() {
     let (s, _, text) = send(&w, login("akutt_guess")).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["error"]["code"], "too_many_requests");
+    assert_eq!(v["error"]["code"], "too_many_attempts");
     assert_eq!(send(&w, login(&w.kkn_token)).await.0, StatusCode::TOO_MANY_REQUESTS);
     // Refusals are audited too.
     let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
@@ -798,7 +880,7 @@ async fn malformed_parameters_get_the_json_error_and_are_audited() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {text}");
         assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
         let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["error"]["code"], "bad_request", "{uri}");
+        assert_eq!(v["error"]["code"], "malformed_request", "{uri}");
     }
     // A body that is no multipart form, on the restricted area.
     let req = Request::post("/last-opp")
@@ -836,7 +918,7 @@ async fn an_unknown_route_answers_the_json_404() {
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["error"]["code"], "not_found");
+    assert_eq!(v["error"]["code"], "page_not_found");
 }
 
 #[tokio::test]
@@ -863,14 +945,76 @@ async fn a_failed_audit_write_blocks_the_answer() {
             .body(Body::empty())
             .unwrap()
     };
+    let log = Log::default();
+    let _logging = tracing::subscriber::set_default(
+        tracing_subscriber::fmt().with_writer(log.clone()).with_ansi(false).finish(),
+    );
     for uri in ["/api/submissions", "/innsendinger", "/innsendinger/1"] {
-        let (s, _, text) = send(&w, bearer(uri)).await;
+        let (s, h, text) = send(&w, bearer(uri)).await;
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {text}");
         assert!(!text.contains("<td>KKN</td>") && !text.contains("\"centre\""), "{uri}: {text}");
         // The cause stays in the server's log: the client gets a reference only.
-        assert!(text.contains("internal error, reference "), "{uri}: {text}");
+        assert!(text.contains("internal error: referanse "), "{uri}: {text}");
         assert!(!text.contains("audit down") && !text.contains("audit_log"), "{uri}: {text}");
+        // The log has the cause under the same reference, and the request's line.
+        let id = h["x-request-id"].to_str().unwrap();
+        assert!(text.contains(id), "{uri}: {text}");
+        let lines = log.text();
+        let line = lines.lines().find(|l| l.contains(id) && l.contains("cause"));
+        assert!(line.is_some_and(|l| l.contains("audit down")), "{uri}: {lines}");
+        assert!(lines.lines().any(|l| l.contains(id) && l.contains("status=500")), "{lines}");
     }
+}
+
+/// The server's log lines, captured.
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Log {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Log {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
+    type Writer = Log;
+    fn make_writer(&'a self) -> Log {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn every_request_is_logged_without_its_query_or_fodselsnummer() {
+    let w = world();
+    let log = Log::default();
+    let _logging = tracing::subscriber::set_default(
+        tracing_subscriber::fmt().json().with_writer(log.clone()).finish(),
+    );
+    // A valid fødselsnummer (synthetic) in the path, a secret in the query.
+    let uri = "/sentral/15038512363?token=akutt_secret_in_query";
+    let (s, h, _) = send(w, Request::get(uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let text = log.text();
+    let line: Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["request_id"] == h["x-request-id"].to_str().unwrap())
+        .unwrap_or_else(|| panic!("no line of the request: {text}"));
+    assert_eq!(line["fields"]["method"], "GET");
+    assert_eq!(line["fields"]["status"], 404);
+    assert_eq!(line["fields"]["code"], "centre_not_found");
+    assert!(line["fields"]["ms"].as_f64().is_some());
+    assert!(!text.contains("15038512363") && !text.contains("akutt_secret"), "{text}");
 }
 
 /// Signs in with a token; returns the session cookie (`name=value`).

@@ -187,6 +187,8 @@ enum Command {
         /// Uploads received at once (one more gets 503 until one ends).
         #[arg(long, default_value_t = 2)]
         concurrent_uploads: usize,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// The demo: builds a synthetic two-year national world (SYNTHETIC DATA), ingests it, and
     /// serves the dashboard. A second run reuses what the first built.
@@ -202,6 +204,8 @@ enum Command {
         /// Build and ingest, then exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// Users of the restricted area.
     Users {
@@ -448,7 +452,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             synthetic,
             upload_limit_mib,
             concurrent_uploads,
+            log,
         } => {
+            log.init()?;
             let data = DataDir::open(&cli.data)?;
             let wide = akutt_store::private::wider_than_private(data.root());
             if !wide.is_empty() {
@@ -482,7 +488,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("serving on {addr}"))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { dir, addr, scale, no_serve } => demo(&dir, &addr, scale, no_serve),
+        Command::Demo { dir, addr, scale, no_serve, log } => {
+            if !no_serve {
+                log.init()?;
+            }
+            demo(&dir, &addr, scale, no_serve)
+        }
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
             let token = akutt_server::auth::add_user(&data, &name, &role)?;
@@ -1305,6 +1316,46 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     outln!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the server logs: one line per request and every internal error with its cause, to
+/// stderr.
+#[derive(clap::Args, Debug)]
+struct LogArgs {
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for a log
+    /// collector).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Which events: a level (`error`, `warn`, `info`, `debug`) or per-module directives
+    /// (`warn,akutt_server=info`). Defaults to the `AKUTT_LOG` variable, else `info`.
+    #[arg(long)]
+    log: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogArgs {
+    fn init(&self) -> Result<()> {
+        let directives = match &self.log {
+            Some(d) => d.clone(),
+            None => std::env::var("AKUTT_LOG").unwrap_or_else(|_| "info".into()),
+        };
+        let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+            .with_context(|| format!("--log / AKUTT_LOG: «{directives}» is no log filter"))?;
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false);
+        let done = match self.log_format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        };
+        done.map_err(|e| anyhow::anyhow!("logging: {e}"))
+    }
 }
 
 /// A `YYYY-MM` flag's value.
