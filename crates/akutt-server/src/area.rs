@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::{token_hash, Role, User};
-use crate::pages::esc;
+use crate::html::{both, csrf_field, layout, Area, Lang, Msg};
 use crate::{AppError, AppState};
+use maud::{html, Markup};
 
 const COOKIE: &str = "akutt_session";
 
@@ -97,12 +98,6 @@ impl LoginFailures {
 }
 
 /// The hidden form field a signed-in user's forms carry.
-fn csrf_field(user: &User) -> String {
-    user.csrf.as_deref().map_or(String::new(), |t| {
-        format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(t))
-    })
-}
-
 /// Whether a POST comes from this site: its `Origin` (else its `Referer`) names the host
 /// it was sent to. A request with neither is not from a browser form (browsers send `Origin`
 /// with every POST) and passes; the form token decides for signed-in users.
@@ -142,32 +137,21 @@ pub fn user_of(state: &AppState, headers: &HeaderMap) -> Option<User> {
         .or_else(|| crate::auth::authenticate(state, headers).ok())
 }
 
-fn page(state: &AppState, title: &str, user: Option<&User>, body: &str) -> Html<String> {
-    let banner = if state.config.synthetic {
-        "<div class=\"banner\" role=\"note\">SYNTETISKE DATA – ingen virkelige personer eller hendelser</div>"
-    } else {
-        ""
-    };
-    let who = user.map_or(String::new(), |u| {
-        format!("<form method=\"post\" action=\"/logg-ut\" class=\"who\">{}{} ({}) <button type=\"submit\">Logg ut</button></form>", csrf_field(u), esc(&u.name), esc(&u.role.as_string()))
-    });
-    Html(format!(
-        r##"<!doctype html><html lang="nb"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} – Akutt</title>
-<style>body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem}} .banner{{background:#ffe08a;padding:.5rem 1rem;font-weight:bold;border:1px solid #c90}}
-table{{border-collapse:collapse}} td,th{{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}} .who{{float:right}} .error{{color:#a00}} .warning{{color:#850}}</style></head>
-<body>{banner}<nav><a href="/">Offentlig statistikk</a> · <a href="/innsendinger">Innsendinger</a></nav>{who}<h1>{t}</h1>{body}</body></html>"##,
-        t = esc(title)
-    ))
+/// A page of the restricted area, in the one shell (bilingual: its users are staff).
+fn page(state: &AppState, title: &str, user: Option<&User>, body: Markup) -> Html<String> {
+    Html(layout(state, Lang { en: false }, Area::Restricted { user }, title, body).into_string())
 }
 
 /// `GET /logg-inn`
 pub async fn login_form(State(state): State<Arc<AppState>>) -> Html<String> {
-    page(
-        &state,
-        "Logg inn / Sign in",
-        None,
-        r#"<form method="post" action="/logg-inn"><label>Tilgangsnøkkel / token <input type="password" name="token" id="token" required size="70" autocomplete="off"></label> <button type="submit" id="login">Logg inn</button></form>"#,
-    )
+    let body = html! {
+        form method="post" action="/logg-inn" {
+            label { (both(Msg::Token)) " " input type="password" name="token" id="token" required size="70" autocomplete="off"; }
+            " "
+            button type="submit" id="login" { (Msg::SignIn.nb()) }
+        }
+    };
+    page(&state, &both(Msg::SignIn), None, body)
 }
 
 #[derive(Deserialize)]
@@ -203,7 +187,11 @@ pub async fn login(
     let Some((name, role)) = found else {
         state.login_failures.failed(client);
         crate::auth::write_audit(&state, None, &req, 401, None)?;
-        let body = page(&state, "Logg inn / Sign in", None, "<p class=\"error\" id=\"login-error\">Ukjent tilgangsnøkkel / unknown token.</p><p><a href=\"/logg-inn\">Prøv igjen</a></p>");
+        let body = html! {
+            p.error id="login-error" { (both(Msg::UnknownToken)) "." }
+            p { a href="/logg-inn" { (both(Msg::TryAgain)) } }
+        };
+        let body = page(&state, &both(Msg::SignIn), None, body);
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
     let role = Role::parse(&role)
@@ -284,13 +272,9 @@ fn restricted(
                 e.code.status(),
                 page(
                     state,
-                    "Ingen tilgang / no access",
+                    &both(Msg::NoAccess),
                     Some(&user),
-                    &format!(
-                        "<p class=\"error\" id=\"{}\">{}</p>",
-                        told.code.name(),
-                        esc(&told.message)
-                    ),
+                    html! { p.error id=(told.code.name()) { (told.message) } },
                 ),
             )
                 .into_response()
@@ -306,76 +290,88 @@ pub async fn submissions_page(
 ) -> Response {
     restricted(&state, &headers, &req, |user| {
         let subs = state.catalog()?.submissions()?;
-        let rows: String = subs
-            .iter()
-            .rev()
-            .filter(|s| user.role.may_see(s.centre.as_deref()))
-            .map(|s| {
-                format!(
-                    "<tr><td><a href=\"/innsendinger/{id}\">{id}</a></td><td>{}</td><td>{} – {}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(s.centre.as_deref().unwrap_or("?")),
-                    esc(s.period_from.as_deref().unwrap_or("?")),
-                    esc(s.period_to.as_deref().unwrap_or("?")),
-                    s.version.unwrap_or(0),
-                    s.status.as_str(),
-                    if s.is_current() { " (gjeldende)" } else { "" },
-                    s.incidents_accepted.unwrap_or(0),
-                    s.incidents_rejected.unwrap_or(0),
-                    id = s.id
-                )
-            })
-            .collect();
+        let shown = subs.iter().rev().filter(|s| user.role.may_see(s.centre.as_deref()));
         // The form token comes before the file, so it is checked before the file is read.
-        let upload = format!(
-            r#"<h2>Send inn uttrekk / submit an extract</h2><form method="post" action="/last-opp" enctype="multipart/form-data">{}<input type="file" name="file" id="file" accept=".csv,text/csv" required> <button type="submit" id="upload">Send inn</button></form>"#,
-            csrf_field(user)
-        );
-        let body = format!(
-            "{upload}<h2>Innsendinger</h2><table id=\"submissions\"><tr><th>Id</th><th>Sentral</th><th>Periode</th><th>Versjon</th><th>Status</th><th>Godkjente hendelser</th><th>Avviste</th></tr>{rows}</table>"
-        );
-        Ok(page(&state, "Innsendinger / submissions", Some(user), &body).into_response())
+        let body = html! {
+            h2 { (both(Msg::SubmitExtract)) }
+            form method="post" action="/last-opp" enctype="multipart/form-data" {
+                (csrf_field(user))
+                input type="file" name="file" id="file" accept=".csv,text/csv" required;
+                " "
+                button type="submit" id="upload" { (Msg::Submit.nb()) }
+            }
+            h2 { (Msg::Submissions.nb()) }
+            table id="submissions" {
+                tr {
+                    @for h in [Msg::Value, Msg::Centre, Msg::Period, Msg::Version, Msg::Status, Msg::AcceptedIncidents, Msg::Rejected] {
+                        th { (if h == Msg::Value { "Id" } else { h.nb() }) }
+                    }
+                }
+                @for s in shown {
+                    tr {
+                        td { a href={ "/innsendinger/" (s.id) } { (s.id) } }
+                        td { (s.centre.as_deref().unwrap_or("?")) }
+                        td { (s.period_from.as_deref().unwrap_or("?")) " – " (s.period_to.as_deref().unwrap_or("?")) }
+                        td { (s.version.unwrap_or(0)) }
+                        td { (s.status.as_str()) @if s.is_current() { " (" (Msg::Current.nb()) ")" } }
+                        td { (s.incidents_accepted.unwrap_or(0)) }
+                        td { (s.incidents_rejected.unwrap_or(0)) }
+                    }
+                }
+            }
+        };
+        Ok(page(&state, &both(Msg::Submissions), Some(user), body).into_response())
     })
 }
 
-/// A data-quality report as HTML.
-fn report_html(report: &Value) -> String {
+/// A data-quality report as HTML (the stored JSON report, DOMAIN.md §6).
+fn report_html(report: &Value) -> Markup {
     let s = &report["submission"];
     let c = &report["counts"];
-    let mut out = format!(
-        "<p id=\"status\">Status: <b>{}</b> · {} {} – {} · versjon {}</p><table id=\"counts\">",
-        esc(s["status"].as_str().unwrap_or("")),
-        esc(s["centre"].as_str().unwrap_or("")),
-        esc(s["period"]["from"].as_str().unwrap_or("")),
-        esc(s["period"]["to"].as_str().unwrap_or("")),
-        s["version"]
-    );
-    for (k, label) in [
-        ("rows", "rader"),
-        ("incidents", "hendelser"),
-        ("incidents_accepted", "godkjent"),
-        ("incidents_rejected", "avvist"),
-        ("missions", "oppdrag"),
-    ] {
-        out += &format!("<tr><th>{label} / {k}</th><td id=\"count-{k}\">{}</td></tr>", c[k]);
+    let str_of = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let counts = [
+        ("rows", Msg::Rows),
+        ("incidents", Msg::IncidentsLower),
+        ("incidents_accepted", Msg::Accepted),
+        ("incidents_rejected", Msg::RejectedLower),
+        ("missions", Msg::MissionsLower),
+    ];
+    html! {
+        p id="status" {
+            "Status: " b { (str_of(&s["status"])) } " · " (str_of(&s["centre"])) " "
+            (str_of(&s["period"]["from"])) " – " (str_of(&s["period"]["to"]))
+            " · versjon " (s["version"].to_string())
+        }
+        table id="counts" {
+            @for (k, label) in counts {
+                tr { th { (label.nb()) " / " (k) } td id={ "count-" (k) } { (c[k].to_string()) } }
+            }
+        }
+        h2 { (both(Msg::FindingsPerRule)) }
+        table id="rules" {
+            @for (code, n) in report["findings_per_rule"].as_object().into_iter().flatten() {
+                tr { td { (code) } td { (n.to_string()) } }
+            }
+        }
+        h2 { (both(Msg::Findings)) }
+        table id="findings" {
+            tr {
+                @for h in [Msg::Rule, Msg::Line, Msg::Incident, Msg::Column, Msg::Value, Msg::Message] {
+                    th { (h.nb()) }
+                }
+            }
+            @for f in report["findings"].as_array().into_iter().flatten().take(500) {
+                tr class=(if f["severity"] == "warning" { "warning" } else { "error" }) {
+                    td { (str_of(&f["code"])) }
+                    td { (f["line"].to_string()) }
+                    td { (str_of(&f["incident"])) }
+                    td { (str_of(&f["column"])) }
+                    td { (str_of(&f["value"])) }
+                    td { (str_of(&f["message"])) }
+                }
+            }
+        }
     }
-    out += "</table><h2>Funn per regel / findings per rule</h2><table id=\"rules\">";
-    for (code, n) in report["findings_per_rule"].as_object().into_iter().flatten() {
-        out += &format!("<tr><td>{}</td><td>{n}</td></tr>", esc(code));
-    }
-    out += "</table><h2>Funn / findings</h2><table id=\"findings\"><tr><th>Regel</th><th>Linje</th><th>Hendelse</th><th>Kolonne</th><th>Verdi</th><th>Melding</th></tr>";
-    for f in report["findings"].as_array().into_iter().flatten().take(500) {
-        let class = if f["severity"] == "warning" { "warning" } else { "error" };
-        out += &format!(
-            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(f["code"].as_str().unwrap_or("")),
-            f["line"],
-            esc(f["incident"].as_str().unwrap_or("")),
-            esc(f["column"].as_str().unwrap_or("")),
-            esc(f["value"].as_str().unwrap_or("")),
-            esc(f["message"].as_str().unwrap_or(""))
-        );
-    }
-    out + "</table>"
 }
 
 /// `GET /innsendinger/{id}`: one report; another centre's is refused (403).
@@ -398,8 +394,13 @@ pub async fn report_page(
         }
         let report: Value =
             catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
-        Ok(page(&state, &format!("Datakvalitetsrapport {id}"), Some(user), &report_html(&report))
-            .into_response())
+        Ok(page(
+            &state,
+            &format!("{} {id}", Msg::QualityReport.nb()),
+            Some(user),
+            report_html(&report),
+        )
+        .into_response())
     })
 }
 
@@ -594,8 +595,8 @@ pub async fn upload(
             );
             crate::auth::write_audit(&st, Some(user), &req, 200, Some(&detail))?;
             let report: Value = serde_json::from_str(&outcome.report.to_json()).unwrap_or(Value::Null);
-            let title = format!("Datakvalitetsrapport {}", outcome.report.submission.id);
-            Ok(page(&st, &title, Some(user), &report_html(&report)).into_response())
+            let title = format!("{} {}", Msg::QualityReport.nb(), outcome.report.submission.id);
+            Ok(page(&st, &title, Some(user), report_html(&report)).into_response())
         })
     })
     .await

@@ -14,8 +14,10 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::pages::{esc, layout_page};
+use crate::html::{count, Lang, Msg, Shown};
+use crate::pages::public_page;
 use crate::{AppError, AppState};
+use maud::html;
 
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct BenchmarkParams {
@@ -97,21 +99,12 @@ pub async fn api(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// A published cell: its value, or the symbol of its status (`:` suppressed, `..` no data).
-fn shown<T>(p: &Public<T>, f: impl FnOnce(&T) -> String) -> String {
-    p.value().map_or_else(|| p.status().symbol().to_string(), f)
+fn mmss(p: &Public<i64>) -> Shown {
+    Shown::of(p, |s| format!("{}:{:02}", s / 60, s % 60))
 }
 
-fn mmss(p: &Public<i64>) -> String {
-    shown(p, |s| format!("{}:{:02}", s / 60, s % 60))
-}
-
-fn count(p: &Public<u64>) -> String {
-    shown(p, u64::to_string)
-}
-
-fn rate(p: &Public<f64>) -> String {
-    shown(p, |x| format!("{x:.1}"))
+fn rate(p: &Public<f64>) -> Shown {
+    Shown::of(p, |x| format!("{x:.1}"))
 }
 
 /// `GET /sammenligning`: the benchmark page.
@@ -119,8 +112,7 @@ pub async fn page(
     State(state): State<Arc<AppState>>,
     QueryParams(p): QueryParams<BenchmarkParams>,
 ) -> Result<Html<String>, AppError> {
-    let en = p.lang.as_deref() == Some("en");
-    let t = |nb: &'static str, e: &'static str| if en { e } else { nb };
+    let lang = Lang::of(p.lang.as_deref());
     let s2 = state.clone();
     let (from, to) = (p.from.clone(), p.to.clone());
     let v =
@@ -128,89 +120,76 @@ pub async fn page(
             .await
             .map_err(AppError::internal)??;
     let (no, us) = (&v.benchmark.norway, &v.benchmark.nemsis);
-    let mut rows = String::new();
-    let mut row = |label: &str, a: String, b: String| {
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(label),
-            esc(&a),
-            esc(&b)
-        ))
-    };
-    row(t("Poster lest", "Records read"), count(&no.records), count(&us.records));
+    // (label, Norway, NEMSIS)
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut row = |label: String, a: String, b: String| rows.push((label, a, b));
+    let c = |p: &Public<u64>| count(p).text().to_string();
+    row(lang.t(Msg::RecordsRead).into(), c(&no.records), c(&us.records));
     row(
-        t("Hastehendelser (rød / 911 utrykning)", "Emergency incidents (red / 911 emergent)"),
-        count(&no.emergency_incidents),
-        count(&us.emergency_incidents),
+        lang.t(Msg::EmergencyIncidents).into(),
+        c(&no.emergency_incidents),
+        c(&us.emergency_incidents),
     );
-    for (a, b, nb, e) in [
-        (&no.call_to_scene, &us.call_to_scene, "Anrop til fremme", "Call to scene"),
-        (&no.notified_to_scene, &us.notified_to_scene, "Varslet til fremme", "Notified to scene"),
+    for (a, b, m) in [
+        (&no.call_to_scene, &us.call_to_scene, Msg::CallToScene),
+        (&no.notified_to_scene, &us.notified_to_scene, Msg::NotifiedToScene),
     ] {
-        row(&format!("{} – median (m:ss)", t(nb, e)), mmss(&a.median_s), mmss(&b.median_s));
-        row(&format!("{} – 90-persentil / p90 (m:ss)", t(nb, e)), mmss(&a.p90_s), mmss(&b.p90_s));
+        let t = lang.t(m);
         row(
-            &format!("{} – n / n_missing", t(nb, e)),
-            format!("{} / {}", count(&a.n), count(&a.n_missing)),
-            format!("{} / {}", count(&b.n), count(&b.n_missing)),
+            format!("{t} – median (m:ss)"),
+            mmss(&a.median_s).text().into(),
+            mmss(&b.median_s).text().into(),
+        );
+        row(
+            format!("{t} – 90-persentil / p90 (m:ss)"),
+            mmss(&a.p90_s).text().into(),
+            mmss(&b.p90_s).text().into(),
+        );
+        row(
+            format!("{t} – n / n_missing"),
+            format!("{} / {}", c(&a.n), c(&a.n_missing)),
+            format!("{} / {}", c(&b.n), c(&b.n_missing)),
         );
     }
-    let names = [
-        ("stemi", "STEMI (mulig hjerteinfarkt)", "STEMI"),
-        ("stroke", "Hjerneslag", "Stroke"),
-        ("cardiac_arrest", "Hjertestans", "Cardiac arrest"),
-    ];
-    for (i, (_, nb, e)) in names.iter().enumerate() {
+    for (i, m) in [Msg::Stemi, Msg::Stroke, Msg::CardiacArrest].into_iter().enumerate() {
         let (Some(a), Some(b)) = (no.conditions.get(i), us.conditions.get(i)) else { continue };
         row(
-            &format!("{} – {}", t(nb, e), t("hendelser (per 1000)", "incidents (per 1000)")),
-            format!("{} ({})", count(&a.incidents), rate(&a.per_1000)),
-            format!("{} ({})", count(&b.incidents), rate(&b.per_1000)),
+            format!("{} – {}", lang.t(m), lang.t(Msg::IncidentsPer1000)),
+            format!("{} ({})", c(&a.incidents), rate(&a.per_1000).text()),
+            format!("{} ({})", c(&b.incidents), rate(&b.per_1000).text()),
         );
     }
-    let mut defs = String::new();
-    for d in &v.benchmark.definitions {
-        defs.push_str(&format!(
-            "<dt><code>{}</code></dt><dd><b>{}</b> {}<br><b>NEMSIS:</b> {}</dd>",
-            esc(d.id),
-            t("Norge:", "Norway:"),
-            esc(d.norway),
-            esc(d.nemsis)
-        ));
-    }
-    let caveats: String =
-        v.benchmark.caveats.iter().map(|c| format!("<li>{}</li>", esc(c))).collect();
-    let lang_hidden = if en { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" };
-    let body = format!(
-        r#"<p>{intro}</p>
-<form method="get" action="/sammenligning"><label>{f} <input name="from" value="{from}" placeholder="YYYY-MM" size="7"></label> <label>{tl} <input name="to" value="{to}" placeholder="YYYY-MM" size="7"></label>{lang_hidden}<button type="submit">{show}</button></form>
-<table id="benchmark"><tr><th></th><th>{no}</th><th>NEMSIS (USA)</th></tr>{rows}</table>
-<p>{supp} <a href="/api/benchmark">JSON</a></p>
-<h2>{dh}</h2><dl>{defs}</dl><h2>{ch}</h2><ul>{caveats}</ul>"#,
-        intro = t(
-            "Felles nøkkeltall for norske AMK-data og det amerikanske NEMSIS v3.5-datasettet, beregnet på samme måte på begge sider. Les forbeholdene før tallene sammenlignes.",
-            "Common key figures for Norwegian dispatch data and the US NEMSIS v3.5 dataset, computed the same way on both sides. Read the caveats before comparing."
-        ),
-        f = t("Fra", "From"),
-        tl = t("til", "to"),
-        from = esc(p.from.as_deref().unwrap_or("")),
-        to = esc(p.to.as_deref().unwrap_or("")),
-        show = t("Vis", "Show"),
-        no = t("Norge", "Norway"),
-        supp = esc(&if en {
-            format!("Counts carry a small fixed noise (cell-key method, at most ±3); counts under {} after noise are withheld (:), .. means no data. Data version {}.", v.suppression_threshold, v.data_version)
-        } else {
-            format!("Antallene har et lite, fast støyledd (cellenøkkelmetoden, høyst ±3); antall under {} etter støy er skjult (:), .. betyr ingen data. Dataversjon {}.", v.suppression_threshold, v.data_version)
-        }),
-        dh = t("Definisjoner", "Definitions"),
-        ch = t("Forbehold om sammenlignbarhet", "Caveats on comparability"),
+    let noise = lang.fill(
+        Msg::BenchmarkNoise,
+        &[
+            ("threshold", v.suppression_threshold.to_string()),
+            ("version", v.data_version.to_string()),
+        ],
     );
-    let query = if en { "lang=en".to_string() } else { String::new() };
-    Ok(layout_page(
-        &state,
-        en,
-        t("Nordisk-amerikansk sammenligning", "Nordic-American benchmark"),
-        &query,
-        &body,
-    ))
+    let body = html! {
+        p { (lang.t(Msg::BenchmarkIntro)) }
+        form method="get" action="/sammenligning" {
+            label { (lang.t(Msg::From)) " " input name="from" value=(p.from.as_deref().unwrap_or("")) placeholder="YYYY-MM" size="7"; }
+            " "
+            label { (lang.t(Msg::To)) " " input name="to" value=(p.to.as_deref().unwrap_or("")) placeholder="YYYY-MM" size="7"; }
+            @if lang.en { input type="hidden" name="lang" value="en"; }
+            button type="submit" { (lang.t(Msg::Show)) }
+        }
+        table id="benchmark" {
+            tr { th {} th { (lang.t(Msg::Norway)) } th { "NEMSIS (USA)" } }
+            @for (label, a, b) in &rows { tr { td { (label) } td { (a) } td { (b) } } }
+        }
+        p { (noise) " " a href="/api/benchmark" { "JSON" } }
+        h2 { (lang.t(Msg::Definitions)) }
+        dl {
+            @for d in &v.benchmark.definitions {
+                dt { code { (d.id) } }
+                dd { b { (lang.t(Msg::NorwayColon)) } " " (d.norway) br; b { "NEMSIS:" } " " (d.nemsis) }
+            }
+        }
+        h2 { (lang.t(Msg::Caveats)) }
+        ul { @for c in &v.benchmark.caveats { li { (c) } } }
+    };
+    let query = if lang.en { "lang=en" } else { "" };
+    Ok(public_page(&state, lang, lang.t(Msg::BenchmarkTitle), query, body))
 }

@@ -9,6 +9,7 @@ pub mod area;
 pub mod auth;
 pub mod benchmark;
 pub mod error;
+pub mod html;
 pub mod map;
 pub mod pages;
 

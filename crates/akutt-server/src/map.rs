@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use maud::{html, Markup};
 use serde_json::Value;
 
 const GEOJSON_2020: &str = include_str!("../../../data/kommuner-2020.geojson");
@@ -102,45 +103,55 @@ pub fn project(geojson: &str) -> (Vec<Shape>, f64) {
 const PALETTE: [&str; 5] = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
 
 /// A choropleth: `values` by municipality number (`None` = withheld or no data), class
-/// breaks at the quintiles of the values shown; returns the SVG and the legend's breaks.
+/// breaks at the quintiles of the values shown; the SVG and its legend.
 pub fn choropleth(
     (shapes, height): &(Vec<Shape>, f64),
     values: &HashMap<String, Option<f64>>,
     title: &str,
     format: impl Fn(f64) -> String,
-) -> String {
+) -> Markup {
     let mut sorted: Vec<f64> = values.values().flatten().copied().collect();
     sorted.sort_by(f64::total_cmp);
     let breaks: Vec<f64> =
         (1..5).map(|q| sorted.get(q * sorted.len() / 5).copied().unwrap_or(0.0)).collect();
     let class = |v: f64| breaks.iter().position(|b| v < *b).unwrap_or(4);
-    let mut out = format!(
-        r##"<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{t}" class="map"><title>{t}</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6L6 0" stroke="#999"/></pattern></defs>"##,
-        t = crate::pages::esc(title)
-    );
-    for s in shapes {
-        let v = values.get(&s.number).copied().flatten();
-        let fill = v.map_or("url(#hatch)", |v| PALETTE[class(v)]);
-        let label = v.map_or(": / ..".to_string(), &format);
-        out.push_str(&format!(
-            r##"<path d="{}" fill="{fill}" stroke="#555" stroke-width="0.3" data-kommune="{}"><title>{} ({}): {}</title></path>"##,
-            s.path,
-            s.number,
-            crate::pages::esc(&s.name),
-            s.number,
-            crate::pages::esc(&label)
-        ));
-    }
-    out.push_str("</svg>");
-    let mut legend = String::from("<p class=\"legend\">");
+    // Each class's range (low – high), for the legend.
+    let mut ranges = Vec::new();
     let mut lo = sorted.first().copied();
     for (i, c) in PALETTE.iter().enumerate() {
         let hi = breaks.get(i).copied().or(sorted.last().copied());
         if let (Some(a), Some(b)) = (lo, hi) {
-            legend.push_str(&format!("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"{c}\" stroke=\"#555\"/></svg> {} – {}</span> ", format(a), format(b)));
+            ranges.push((*c, format(a), format(b)));
         }
         lo = hi;
     }
-    legend.push_str("<span><svg width=\"14\" height=\"14\"><rect width=\"14\" height=\"14\" fill=\"#ddd\" stroke=\"#555\"/></svg> : / ..</span></p>");
-    out + &legend
+    html! {
+        svg viewBox={ "0 0 " (WIDTH) " " (format!("{height:.0}")) } role="img" aria-label=(title) class="map" {
+            title { (title) }
+            defs {
+                pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" {
+                    path d="M0 6L6 0" stroke="#999" {}
+                }
+            }
+            @for s in shapes {
+                @let v = values.get(&s.number).copied().flatten();
+                path d=(s.path) fill=(v.map_or("url(#hatch)", |v| PALETTE[class(v)])) stroke="#555" stroke-width="0.3" data-kommune=(s.number) {
+                    title { (s.name) " (" (s.number) "): " (v.map_or(": / ..".to_string(), &format)) }
+                }
+            }
+        }
+        p.legend {
+            @for (c, a, b) in &ranges {
+                span {
+                    svg width="14" height="14" { rect width="14" height="14" fill=(c) stroke="#555" {} }
+                    " " (a) " – " (b)
+                }
+                " "
+            }
+            span {
+                svg width="14" height="14" { rect width="14" height="14" fill="#ddd" stroke="#555" {} }
+                " : / .."
+            }
+        }
+    }
 }

@@ -913,6 +913,32 @@ async fn uploads_beyond_the_concurrent_limit_wait_their_turn() {
 }
 
 #[tokio::test]
+async fn a_hostile_value_in_an_extract_is_escaped_in_its_report_page() {
+    let w = build_world();
+    // The file may be Windows-1252: edit its bytes.
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    // Every `Type innringer` cell (a code) of the file becomes markup: each is a finding whose
+    // value the report page shows.
+    let mut lines = csv.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    let header = lines.next().unwrap();
+    let col =
+        header.split(|b| *b == b';').position(|h| h.trim_ascii() == b"Type innringer").unwrap();
+    let attack: &[u8] = b"<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let mut hostile = header.to_vec();
+    for line in lines {
+        let mut cells: Vec<&[u8]> = line.split(|b| *b == b';').collect();
+        cells[col] = attack;
+        hostile.push(b'\n');
+        hostile.extend(cells.join(&b';'));
+    }
+    let body = Body::from(multipart(&hostile).1);
+    let (s, _, html) = send(&w, upload_request(&w.kkn_token, body)).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("<img"), "{html}");
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;

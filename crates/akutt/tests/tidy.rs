@@ -142,3 +142,48 @@ fn every_source_file_starts_with_a_module_doc() {
     }
     assert!(missing.is_empty(), "files without a `//!` first line:\n{}", missing.join("\n"));
 }
+
+/// Whether a line of Rust builds markup as a string: a string literal that opens an HTML
+/// or SVG tag (`"<tr>`, `r#"<svg`), outside comments.
+fn builds_markup(line: &str) -> bool {
+    let code = line.trim_start();
+    if code.starts_with("//") {
+        return false;
+    }
+    ["\"<", "#\"<"].iter().any(|open| {
+        code.match_indices(open).any(|(i, _)| {
+            code[i + open.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!')
+        })
+    })
+}
+
+#[test]
+fn the_server_writes_html_only_in_templates() {
+    let dir = root().join("crates/akutt-server/src");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if builds_markup(line) {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "HTML built from strings (use the maud templates of html.rs):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn markup_in_strings_is_caught() {
+    assert!(builds_markup(r#"    out += &format!("<tr><td>{}</td></tr>", x);"#));
+    assert!(builds_markup(r###"    format!(r##"<svg viewBox="0 0 1 1">"##)"###));
+    assert!(!builds_markup(r#"    // "<tr>" in a comment"#));
+    assert!(!builds_markup(r#"    let s = "a < b";"#));
+}
