@@ -40,11 +40,22 @@ await step('filter-changes-figures', async () => {
 
 await step('download-csv', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  // The file name says what it holds; the file opens in Norwegian Excel (BOM, ';').
+  assert.match(download.suggestedFilename(), /^akutt-volume-\d{4}-\d{2}-\d{4}-\d{2}-month-v\d+-syntetisk\.csv$/);
   const path = `${artifacts}/indikatorer.csv`;
   await download.saveAs(path);
   const csv = readFileSync(path, 'utf8');
-  assert.match(csv, /^data_version,indicator,month,/);
-  assert.match(csv, /\nvolume,?|,volume,2025-06,/);
+  assert.match(csv, /^\uFEFFMåned;Henvendelser;Hendelser;/);
+  assert.match(csv, /\r\n2025-06;\d+;\d+;/);
+});
+
+await step('download-xlsx', async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-xlsx')]);
+  assert.match(download.suggestedFilename(), /^akutt-indikatorer-.*\.xlsx$/);
+  const path = `${artifacts}/indikatorer.xlsx`;
+  await download.saveAs(path);
+  // An xlsx file is a zip archive.
+  assert.equal(readFileSync(path).subarray(0, 2).toString('latin1'), 'PK');
 });
 
 await step('english', async () => {
@@ -95,7 +106,7 @@ await step('refused-another-centres-report', async () => {
   const other = (await res.json()).submissions.find((s) => s.centre === 'KKN');
   const response = await page.goto(`${base}/innsendinger/${other.id}`);
   assert.equal(response.status(), 403);
-  assert.ok(await page.isVisible('#forbidden'));
+  assert.ok(await page.isVisible('#other_centre'));
   await page.screenshot({ path: `${artifacts}/06-refused.png`, fullPage: true });
 });
 

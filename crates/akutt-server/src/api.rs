@@ -35,6 +35,8 @@ pub struct IndicatorParams {
     pub structure: Option<String>,
     /// Comma-separated indicator ids.
     pub indicator: Option<String>,
+    /// The language of the open tables (`en`; default bokmål). Not part of the question.
+    pub lang: Option<String>,
 }
 
 /// The published answer to a query: data version, the query and the suppressed figures.
@@ -180,65 +182,86 @@ pub async fn indicators(
     Ok(json_response(tagged))
 }
 
-fn csv_cell(v: &Value) -> String {
-    let s = match v {
-        Value::Null => "..".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+/// The names behind the codes of an answer (municipalities of its structure).
+fn names_of(state: &AppState, a: &Answer) -> Result<crate::tables::Names, AppError> {
+    let register = state.catalog()?.register_at(a.version)?;
+    Ok(register
+        .structure(a.structure)
+        .map(|s| s.municipalities.iter().map(|m| (m.number.clone(), m.name.clone())).collect())
+        .unwrap_or_default())
 }
 
-/// The figures as one CSV table: indicator, the group keys, then every value column.
-pub fn to_csv(a: &Answer) -> String {
-    let rows: Vec<Value> = a.figures.iter().map(figure_json).collect();
-    let mut keys: Vec<String> = Vec::new();
-    let mut cols: Vec<String> = Vec::new();
-    for r in &rows {
-        for k in r["group"].as_object().into_iter().flat_map(|o| o.keys()) {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-        for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !["id", "group", "suppressed", "status"].contains(&k.as_str()) && !cols.contains(k) {
-                cols.push(k.clone());
-            }
-        }
-    }
-    let mut out = format!(
-        "data_version,indicator,{}\n",
-        keys.iter().chain(&cols).cloned().collect::<Vec<_>>().join(",")
-    );
-    for r in &rows {
-        let mut line = vec![a.version.to_string(), csv_cell(&r["id"])];
-        line.extend(keys.iter().map(|k| csv_cell(&r["group"][k])));
-        line.extend(cols.iter().map(|k| match (&r[k], status_symbol(r, k)) {
-            (Value::Null, Some(symbol)) => symbol.to_string(),
-            (v, _) => csv_cell(v),
-        }));
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-/// `GET /data/indikatorer.csv`: the same parameters as the API.
+/// `GET /data/indikatorer.csv`: one indicator (`indicator=`) as a labelled table for
+/// spreadsheets (docs/PUBLISH.md); the same other parameters as the API.
 pub async fn indicators_csv(
     State(state): State<Arc<AppState>>,
     QueryParams(p): QueryParams<IndicatorParams>,
 ) -> Result<Response, AppError> {
-    let a = blocking(move || answer(&state, &p)).await?;
+    let one = p.indicator.as_deref().is_some_and(|i| !i.contains(',') && !i.trim().is_empty());
+    if !one {
+        return Err(AppError::new(
+            Code::OneIndicatorPerCsv,
+            format!(
+                "indicator={} (one of {}); /data/indikatorer.xlsx has them all",
+                p.indicator.as_deref().unwrap_or(""),
+                akutt_indicators::Indicator::names()
+            ),
+        ));
+    }
+    let lang = crate::html::Lang::of(p.lang.as_deref());
+    let synthetic = state.config.synthetic;
+    let by = p.by.clone().unwrap_or_default();
+    let (a, names) = blocking(move || {
+        let a = answer(&state, &p)?;
+        let names = names_of(&state, &a)?;
+        Ok::<_, AppError>((a, names))
+    })
+    .await?;
+    let tables = crate::tables::tables(&a, &names, lang);
+    let (what, csv) = match tables.first() {
+        Some(t) => (t.indicator.name(), crate::tables::to_csv(t, a.version, synthetic, lang)),
+        None => ("indikatorer", "\u{feff}".to_string()),
+    };
+    let name = crate::tables::file_name(&a, what, &by, synthetic, "csv");
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"indikatorer.csv\""),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
-        to_csv(&a),
+        csv,
+    )
+        .into_response())
+}
+
+/// `GET /data/indikatorer.xlsx`: every indicator of the answer as a sheet of an Excel
+/// workbook, with a first sheet about the data; the same parameters as the API.
+pub async fn indicators_xlsx(
+    State(state): State<Arc<AppState>>,
+    QueryParams(p): QueryParams<IndicatorParams>,
+) -> Result<Response, AppError> {
+    let lang = crate::html::Lang::of(p.lang.as_deref());
+    let synthetic = state.config.synthetic;
+    let by = p.by.clone().unwrap_or_default();
+    let (a, bytes) = blocking(move || {
+        let a = answer(&state, &p)?;
+        let names = names_of(&state, &a)?;
+        let created = state.catalog()?.data_version_created_at(a.version)?;
+        let tables = crate::tables::tables(&a, &names, lang);
+        let bytes = crate::tables::to_xlsx(&tables, &a, synthetic, created.as_deref(), lang)
+            .map_err(AppError::internal)?;
+        Ok::<_, AppError>((a, bytes))
+    })
+    .await?;
+    let name = crate::tables::file_name(&a, "indikatorer", &by, synthetic, "xlsx");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
     )
         .into_response())
 }
@@ -283,7 +306,8 @@ pub async fn openapi() -> Json<Value> {
                     "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } }
                 }
             } },
-            "/data/indikatorer.csv": { "get": { "summary": "The same figures as CSV", "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/data/indikatorer.csv": { "get": { "summary": "One indicator (indicator= is required, exactly one) as a labelled table for spreadsheets: codes with names, times in minutes, shares and changes in per cent, ':' withheld and '..' no data in empty cells, the data version (and a synthetic flag) on every row. Bokmål: ';'-separated with decimal comma; lang=en: ','-separated with decimal point; UTF-8 with BOM. The same other parameters as /api/indicators", "parameters": [{ "name": "indicator", "in": "query", "required": true, "schema": { "type": "string" } }, p("lang", "en for English headers, ',' and decimal point")], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } }, "400": { "description": "bad parameters (one_indicator_per_csv and the API's)", "content": { "application/json": { "schema": error } } } } } },
+            "/data/indikatorer.xlsx": { "get": { "summary": "Every indicator of the answer as a sheet of an Excel workbook (the CSV's tables, numbers as numbers), with a first sheet about the data (source, period, data version, method, symbols, synthetic flag); the same parameters as /api/indicators", "parameters": [p("lang", "en for English")], "responses": { "200": { "description": "Excel workbook", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } }, "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } } } } },
             "/data/indikatorer.json": { "get": { "summary": "The same figures as JSON-stat 2.0: a collection of one dataset per indicator (dimensions: the grouping keys and `measure`, with nb/en labels, roles and units; every withheld cell null with status ':', every cell without data null with status '..'); the same parameters as /api/indicators", "responses": { "200": { "description": "JSON-stat 2.0 collection", "content": { "application/json": { "schema": { "type": "object", "required": ["version", "class", "link"], "properties": { "version": { "const": "2.0" }, "class": { "const": "collection" }, "updated": { "type": "string" }, "link": { "type": "object" }, "extension": { "type": "object" } } } } } }, "400": { "description": "bad parameters", "content": { "application/json": { "schema": error } } } } } },
             "/api/submissions": { "get": { "summary": "Submissions (restricted: a centre user sees its own)", "security": [{ "bearer": [] }], "responses": { "200": { "description": "list" }, "401": { "description": "no token", "content": { "application/json": { "schema": error } } } } } },
             "/api/submissions/{id}/report": { "get": { "summary": "A submission's data-quality report (restricted)", "security": [{ "bearer": [] }],
@@ -333,9 +357,9 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool, updated: Option<&str>) -> Value 
     collection
 }
 
-const NOTE_STATUS: &str = "Status ':' = skjult (under terskelen etter støy), '..' = ingen data. / Status ':' = suppressed (under the threshold after noise), '..' = no data.";
+pub(crate) const NOTE_STATUS: &str = "Status ':' = skjult (under terskelen etter støy), '..' = ingen data. / Status ':' = suppressed (under the threshold after noise), '..' = no data.";
 
-fn source_label(synthetic: bool) -> &'static str {
+pub(crate) fn source_label(synthetic: bool) -> &'static str {
     if synthetic {
         "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)"
     } else {
@@ -359,7 +383,7 @@ fn dimension_label(key: &str) -> (&'static str, Option<&'static str>) {
 }
 
 /// A category's label (nb / en) where the code alone does not say it.
-fn category_label(key: &str, code: &str) -> String {
+pub(crate) fn category_label(key: &str, code: &str) -> String {
     let known = match (key, code) {
         ("urgency", "R") => "Rød (akutt) / Red (acute)",
         ("urgency", "G") => "Gul (haster) / Yellow (urgent)",
@@ -375,29 +399,32 @@ fn category_label(key: &str, code: &str) -> String {
 /// The category of a figure without a value for a grouping key.
 const UNKNOWN_CATEGORY: &str = "ukjent";
 
+/// A measure's words (`nb / en`), by its field name.
+pub(crate) fn measure_words(m: &str) -> Option<&'static str> {
+    Some(match m {
+        "incidents" => "Hendelser / Incidents",
+        "contacts" => "Henvendelser / Contacts",
+        "missions" => "Oppdrag / Missions",
+        "road_missions" => "Bilambulanseoppdrag / Road ambulance missions",
+        "air_missions" => "Luftambulanseoppdrag / Air ambulance missions",
+        "n" => "Antall med tid / Number with a time",
+        "n_missing" => "Antall uten tid / Number without a time",
+        "median_s" => "Median",
+        "p90_s" => "90-persentil / 90th percentile",
+        "mean_s" => "Gjennomsnitt / Mean",
+        "within" => "Antall innen målet / Number within the target",
+        "share" => "Andel innen målet / Share within the target",
+        "per_1000" => "Per 1 000 innbyggere / Per 1,000 inhabitants",
+        "change_vs_last_year" => "Endring fra året før / Change from the year before",
+        "unit_hours" => "Ambulansetimer / Unit-hours",
+        _ => return None,
+    })
+}
+
 /// A measure's label (nb / en), unit label and decimals.
 fn measure_unit(name: &str) -> (String, &'static str, u8) {
     let (base, part) = name.split_once('.').unwrap_or((name, ""));
-    let words = |m: &str| -> String {
-        match m {
-            "incidents" => "Hendelser / Incidents",
-            "contacts" => "Henvendelser / Contacts",
-            "missions" => "Oppdrag / Missions",
-            "road_missions" => "Bilambulanseoppdrag / Road ambulance missions",
-            "air_missions" => "Luftambulanseoppdrag / Air ambulance missions",
-            "n" => "Antall med tid / Number with a time",
-            "n_missing" => "Antall uten tid / Number without a time",
-            "median_s" => "Median",
-            "p90_s" => "90-persentil / 90th percentile",
-            "mean_s" => "Gjennomsnitt / Mean",
-            "within" => "Antall innen målet / Number within the target",
-            "share" => "Andel innen målet / Share within the target",
-            "per_1000" => "Per 1 000 innbyggere / Per 1,000 inhabitants",
-            "change_vs_last_year" => "Endring fra året før / Change from the year before",
-            other => return other.to_string(),
-        }
-        .to_string()
-    };
+    let words = |m: &str| measure_words(m).unwrap_or(m).to_string();
     let label =
         if part.is_empty() { words(base) } else { format!("{}: {}", words(base), words(part)) };
     let (unit, decimals) = if base == "mean_s" {
@@ -412,6 +439,29 @@ fn measure_unit(name: &str) -> (String, &'static str, u8) {
         ("antall / count", 0)
     };
     (label, unit, decimals)
+}
+
+/// A figure's measures: numbers (or null) and objects of numbers flattened one level
+/// (`per_1000.incidents`), in the figure's order.
+pub(crate) fn flat_measures(r: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (k, v) in r.as_object().into_iter().flatten() {
+        if ["id", "group", "suppressed", "status"].contains(&k.as_str()) {
+            continue;
+        }
+        match v {
+            Value::Number(_) | Value::Null => out.push((k.clone(), v.clone())),
+            Value::Object(o) => {
+                for (sub, x) in o {
+                    if x.is_number() || x.is_null() {
+                        out.push((format!("{k}.{sub}"), x.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One indicator's figures as a JSON-stat 2.0 dataset: its grouping keys then `measure`
@@ -434,27 +484,7 @@ fn jsonstat_dataset(
         Value::Null => UNKNOWN_CATEGORY.into(),
         other => other.to_string(),
     };
-    // The measures: numbers (or null) and objects of numbers flattened one level.
-    let flat = |r: &Value| -> Vec<(String, Value)> {
-        let mut out = Vec::new();
-        for (k, v) in r.as_object().into_iter().flatten() {
-            if ["id", "group", "suppressed", "status"].contains(&k.as_str()) {
-                continue;
-            }
-            match v {
-                Value::Number(_) | Value::Null => out.push((k.clone(), v.clone())),
-                Value::Object(o) => {
-                    for (sub, x) in o {
-                        if x.is_number() || x.is_null() {
-                            out.push((format!("{k}.{sub}"), x.clone()));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    };
+    let flat = flat_measures;
     let mut dims: Vec<(String, Vec<String>)> = Vec::new();
     let mut measures: Vec<String> = Vec::new();
     for r in rows {

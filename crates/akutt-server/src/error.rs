@@ -71,6 +71,9 @@ error_codes! {
     /// framework's own rejections, in this table's shape).
     MalformedRequest = "malformed_request", BAD_REQUEST,
         "ugyldig forespørsel", "malformed request";
+    /// A CSV download asked for no or several indicators (a CSV holds one table).
+    OneIndicatorPerCsv = "one_indicator_per_csv", BAD_REQUEST,
+        "en CSV-fil har én indikator", "a CSV file holds one indicator";
     /// A multipart upload that cannot be read.
     MalformedUpload = "malformed_upload", BAD_REQUEST,
         "ugyldig opplasting", "malformed upload";

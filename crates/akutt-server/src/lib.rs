@@ -12,6 +12,7 @@ pub mod error;
 pub mod html;
 pub mod map;
 pub mod pages;
+pub mod tables;
 
 use std::sync::{Arc, Mutex};
 
@@ -439,6 +440,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/benchmark", get(benchmark::api))
         .route("/data/indikatorer.csv", get(api::indicators_csv))
         .route("/data/indikatorer.json", get(api::indicators_jsonstat))
+        .route("/data/indikatorer.xlsx", get(api::indicators_xlsx))
         .route("/api/indicators", get(api::indicators))
         .route("/api/openapi.json", get(api::openapi))
         .route("/logg-inn", get(area::login_form).post(area::login))

@@ -178,6 +178,7 @@ async fn centre_or_nation(
     let points: Vec<(String, Option<f64>)> =
         months.iter().map(|(m, v, ..)| (m.clone(), *v)).collect();
     let trend_title = lang.t(Msg::IncidentsPerMonth);
+    let lang_param = if lang.en { "&lang=en" } else { "" };
     let dl = format!(
         "from={from}&to={to}&by=centre&indicator=volume,response_time,response_within_target"
     );
@@ -185,7 +186,9 @@ async fn centre_or_nation(
         (period_form(lang, &from, &to, &action))
         p {
             (lang.t(Msg::DataVersion)) " " (version) ". "
-            a id="download-csv" href={ "/data/indikatorer.csv?from=" (from) "&to=" (to) (of_centre) "&by=month" } { "CSV" }
+            a id="download-xlsx" href={ "/data/indikatorer.xlsx?from=" (from) "&to=" (to) (of_centre) "&by=month" (lang_param) } { "Excel" }
+            " · "
+            a id="download-csv" href={ "/data/indikatorer.csv?from=" (from) "&to=" (to) (of_centre) "&by=month&indicator=volume" (lang_param) } { "CSV (" (lang.t(Msg::IncidentsLower)) ")" }
             " · "
             a href={ "/data/indikatorer.json?from=" (from) "&to=" (to) (of_centre) "&by=month" } { "JSON-stat" }
             " · "
@@ -233,7 +236,7 @@ async fn centre_or_nation(
                 }
             }))
             p {
-                a href={ "/data/indikatorer.csv?" (dl) } { "CSV" }
+                a href={ "/data/indikatorer.xlsx?" (dl) (lang_param) } { "Excel" }
                 " · "
                 a href={ "/data/indikatorer.json?" (dl) } { "JSON-stat" }
             }

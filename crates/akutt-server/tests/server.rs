@@ -255,16 +255,135 @@ fn the_error_table_is_whole_and_its_codes_unique() {
     );
 }
 
-#[tokio::test]
-async fn csv_has_the_same_figures_as_json() {
-    let q = "from=2024-03&to=2024-04&by=centre";
+/// The response-time figures of the API by centre and month, as (centre, month) → figure.
+async fn api_figures(q: &str, id: &str) -> Vec<Value> {
     let (_, v) = get_json(&format!("/api/indicators?{q}"), None).await;
-    let (s, ctype, body) = get(&format!("/data/indikatorer.csv?{q}"), None).await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(ctype.starts_with("text/csv"));
+    v["indicators"].as_array().unwrap().iter().filter(|f| f["id"] == id).cloned().collect()
+}
+
+#[tokio::test]
+async fn csv_opens_in_norwegian_excel_with_the_figures_of_the_api() {
+    let q = "from=2024-03&to=2024-04&by=centre,month,urgency";
+    let want = api_figures(q, "amk_reaction_time").await;
+    let res = app(world().state.clone())
+        .oneshot(
+            Request::get(format!("/data/indikatorer.csv?{q}&indicator=amk_reaction_time"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"akutt-amk_reaction_time-2024-03-2024-04-centre-month-urgency-v4-syntetisk.csv\""
+    );
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let text = std::str::from_utf8(&body).unwrap();
+    // A byte-order mark, `;` between cells, a decimal comma, a CR LF after each line.
+    let text = text.strip_prefix('\u{feff}').expect("a BOM");
+    let lines: Vec<Vec<&str>> =
+        text.split("\r\n").filter(|l| !l.is_empty()).map(|l| l.split(';').collect()).collect();
+    let head = &lines[0];
+    let col = |name: &str| {
+        head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name}: {head:?}"))
+    };
+    let (centre, name, month, urgency, label) = (
+        col("Sentral"),
+        col("Sentralnavn"),
+        col("Måned"),
+        col("Hastegrad"),
+        col("Hastegrad, navn"),
+    );
+    let (median, p90) = (col("Median (min)"), col("90-persentil (min)"));
+    assert_eq!(head[head.len() - 2..], ["Dataversjon", "Syntetiske data"]);
+    assert_eq!(lines.len() - 1, want.len());
+    let mut withheld = 0;
+    for f in &want {
+        let g = &f["group"];
+        let row = lines[1..]
+            .iter()
+            .find(|r| {
+                r[centre] == g["centre"]
+                    && r[month] == g["month"]
+                    && r[urgency] == g["urgency"].as_str().unwrap_or("")
+            })
+            .unwrap_or_else(|| panic!("no row for {g}"));
+        assert!(!row[name].is_empty() && row[name] != row[centre], "{row:?}");
+        if g["urgency"] == "R" {
+            assert_eq!(row[label], "Rød (akutt)");
+        }
+        for (c, field) in [(median, "median_s"), (p90, "p90_s")] {
+            match f[field].as_f64() {
+                Some(s) => {
+                    assert_eq!(row[c], format!("{:.2}", s / 60.0).replace('.', ","), "{field} {g}")
+                }
+                None => {
+                    assert_eq!(row[c], f["status"][field].as_str().unwrap(), "{field} {g}");
+                    withheld += usize::from(row[c] == ":");
+                }
+            }
+        }
+        assert_eq!(row[row.len() - 2], "4");
+        assert_eq!(row[row.len() - 1], "ja");
+    }
+    assert!(withheld > 0, "the test's question has withheld cells");
+
+    // English: `,` between cells and a decimal point.
+    let (_, _, body) =
+        get(&format!("/data/indikatorer.csv?{q}&indicator=amk_reaction_time&lang=en"), None).await;
     let text = String::from_utf8(body).unwrap();
-    assert!(text.starts_with("data_version,indicator,centre,"), "{text}");
-    assert_eq!(text.lines().count() - 1, v["indicators"].as_array().unwrap().len());
+    assert!(text.starts_with("\u{feff}Centre,Centre name,"), "{text}");
+    assert!(text.contains("Median (min),"), "{text}");
+    // One CSV, one indicator.
+    for q in ["from=2024-03&to=2024-04", "from=2024-03&to=2024-04&indicator=volume,response_time"] {
+        let (s, v) = get_json(&format!("/data/indikatorer.csv?{q}"), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(v["error"]["code"], "one_indicator_per_csv");
+    }
+}
+
+#[tokio::test]
+async fn the_excel_file_has_a_sheet_per_indicator_with_the_figures_of_the_api() {
+    use calamine::{Data, Reader};
+    let q = "from=2024-03&to=2024-04&by=centre";
+    let (s, ctype, body) = get(&format!("/data/indikatorer.xlsx?{q}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ctype.starts_with("application/vnd.openxmlformats"), "{ctype}");
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(body.clone())).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names[0], "Om tabellene");
+    for id in ["volume", "response_time", "response_within_target", "amk_reaction_time"] {
+        assert!(names.iter().any(|n| n == id), "{id}: {names:?}");
+    }
+    let about = book.worksheet_range("Om tabellene").unwrap();
+    let about: Vec<String> = about
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(about[0].starts_with("SYNTETISKE DATA"), "{about:?}");
+    assert!(about.iter().any(|l| l == "Dataversjon 4"), "{about:?}");
+    // Every response time of the API is in its sheet, in minutes, as a number.
+    let sheet = book.worksheet_range("response_time").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let head: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    let median = head.iter().position(|h| h == "Median (min)").unwrap();
+    let want = api_figures(q, "response_time").await;
+    assert_eq!(rows.len() - 1, want.len());
+    for f in &want {
+        let row = rows[1..]
+            .iter()
+            .find(|r| r[0] == f["group"]["centre"].as_str().unwrap())
+            .unwrap();
+        match f["median_s"].as_f64() {
+            Some(s) => assert_eq!(row[median], Data::Float(s / 60.0)),
+            None => assert_eq!(row[median].to_string(), f["status"]["median_s"].as_str().unwrap()),
+        }
+    }
+    // The same answer gives the same bytes (its dates are the data version's).
+    let (_, _, again) = get(&format!("/data/indikatorer.xlsx?{q}"), None).await;
+    assert_eq!(again, body);
 }
 
 #[tokio::test]
@@ -278,6 +397,7 @@ async fn openapi_describes_the_api() {
         "/api/submissions/{id}/report",
         "/data/indikatorer.csv",
         "/data/indikatorer.json",
+        "/data/indikatorer.xlsx",
         "/api/benchmark",
     ] {
         assert!(v["paths"][path].is_object(), "{path}");
