@@ -4,6 +4,8 @@
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+// The JSON-stat JavaScript Toolkit (by the format's author): reads the downloads as their users' tools do.
+import JSONstat from 'jsonstat-toolkit';
 
 const [base, tokensFile, uploadFile, artifacts] = process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
@@ -56,6 +58,36 @@ await step('download-xlsx', async () => {
   await download.saveAs(path);
   // An xlsx file is a zip archive.
   assert.equal(readFileSync(path).subarray(0, 2).toString('latin1'), 'PK');
+});
+
+await step('json-stat-read-by-the-toolkit', async () => {
+  // Every published figure of the API is the toolkit's cell of the same dataset, and every
+  // empty cell has the API's status.
+  const q = 'from=2025-01&to=2025-12&by=centre';
+  const collection = JSONstat(await (await fetch(`${base}/data/indikatorer.json?${q}`)).json());
+  const api = (await (await fetch(`${base}/api/indicators?${q}`)).json()).indicators;
+  assert.equal(collection.class, 'collection');
+  assert.ok(collection.length >= 5, `${collection.length} datasets`);
+  let checked = 0;
+  for (let i = 0; i < collection.length; i++) {
+    const ds = collection.Dataset(i);
+    assert.equal(ds.class, 'dataset');
+    assert.equal(ds.n, ds.size.reduce((a, b) => a * b, 1));
+    const indicator = ds.extension.indicator;
+    const measures = ds.Dimension('measure');
+    assert.ok(measures.role === 'metric', `${indicator}: measure role ${measures.role}`);
+    for (const f of api.filter((f) => f.id === indicator && f.group.centre && Object.keys(f.group).length === 1)) {
+      for (const m of measures.id.filter((m) => !m.includes('.'))) {
+        const cell = ds.Data({ ...f.group, measure: m });
+        assert.ok(cell, `${indicator} ${f.group.centre} ${m}: no cell`);
+        assert.equal(cell.value, f[m] ?? null, `${indicator} ${f.group.centre} ${m}`);
+        if (cell.value === null) assert.equal(cell.status, f.status?.[m] ?? '..', `${indicator} ${f.group.centre} ${m} status`);
+        checked++;
+      }
+    }
+    assert.ok(ds.Dimension('centre').Category('OSL').label.length > 0);
+  }
+  assert.ok(checked > 100, `${checked} cells checked`);
 });
 
 await step('english', async () => {
