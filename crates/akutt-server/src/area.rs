@@ -35,7 +35,8 @@ fn unix_now() -> i64 {
 /// is kept there only as its SHA-256.
 fn create_session(state: &AppState, user: &str) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::new(Code::Internal, e.to_string()))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::new(Code::Internal, format!("random source: {e}")))?;
     let id = hex::encode(bytes);
     akutt_store::Catalog::connect(&state.data.catalog_path())?.create_session(
         &token_hash(&id),

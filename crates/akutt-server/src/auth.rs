@@ -67,7 +67,8 @@ pub fn token_hash(token: &str) -> String {
 
 fn new_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::new(Code::Internal, e.to_string()))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::new(Code::Internal, format!("random source: {e}")))?;
     Ok(format!("akutt_{}", hex::encode(bytes)))
 }
 

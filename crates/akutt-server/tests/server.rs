@@ -2,9 +2,8 @@
 //! disclosure control, CSV, OpenAPI, the dashboard, and the access rules of the restricted
 //! area with its audit log. The data is a small synthetic world, ingested.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use akutt_model::MonthRange;
 use akutt_server::{app, auth, AppState, Config};
 use akutt_store::{Catalog, DataDir};
 use axum::body::Body;
@@ -13,61 +12,9 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-struct World {
-    _dir: tempfile::TempDir,
-    state: Arc<AppState>,
-    kkn_token: String,
-    admin_token: String,
-}
+mod common;
 
-/// One world for all read-only tests.
-fn world() -> &'static World {
-    static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(build_world)
-}
-
-/// KKN and OSL, March–April 2024, ingested.
-fn build_world() -> World {
-    {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("world");
-        let cfg = akutt_synth::Config {
-            out: out.clone(),
-            months: MonthRange::new("2024-03".parse().unwrap(), "2024-04".parse().unwrap())
-                .unwrap(),
-            centres: Some(vec!["OSL".into(), "KKN".into()]),
-            scale: 0.02,
-            seed: 4,
-            error_rate: 0.0,
-        };
-        akutt_synth::generate(&cfg, &|_| {}).unwrap();
-        let data = DataDir::open(dir.path().join("data")).unwrap();
-        for c in ["OSL", "KKN"] {
-            akutt_ingest::load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c)
-                .unwrap();
-            for m in ["03", "04"] {
-                assert!(
-                    akutt_ingest::ingest(
-                        &data,
-                        b"test key",
-                        &out.join(format!("extracts/{c}-2024-{m}.csv")),
-                        |_, _| {}
-                    )
-                    .unwrap()
-                    .accepted
-                );
-            }
-        }
-        let kkn_token = auth::add_user(&data, "kkn-user", "centre:KKN").unwrap();
-        let admin_token = auth::add_user(&data, "admin", "admin").unwrap();
-        let state = Arc::new(
-            AppState::new(data, Config { synthetic: true, ..Config::default() })
-                .unwrap()
-                .with_key(b"test key".to_vec()),
-        );
-        World { _dir: dir, state, kkn_token, admin_token }
-    }
-}
+use common::{build_world, world, World};
 
 async fn get(uri: &str, token: Option<&str>) -> (StatusCode, String, Vec<u8>) {
     let mut req = Request::get(uri);
@@ -372,10 +319,8 @@ async fn the_excel_file_has_a_sheet_per_indicator_with_the_figures_of_the_api() 
     let want = api_figures(q, "response_time").await;
     assert_eq!(rows.len() - 1, want.len());
     for f in &want {
-        let row = rows[1..]
-            .iter()
-            .find(|r| r[0] == f["group"]["centre"].as_str().unwrap())
-            .unwrap();
+        let row =
+            rows[1..].iter().find(|r| r[0] == f["group"]["centre"].as_str().unwrap()).unwrap();
         match f["median_s"].as_f64() {
             Some(s) => assert_eq!(row[median], Data::Float(s / 60.0)),
             None => assert_eq!(row[median].to_string(), f["status"]["median_s"].as_str().unwrap()),
