@@ -142,6 +142,18 @@ messages! {
         "The extract was received and stored as submission {id}.";
 }
 
+/// The definition of an indicator in plain words (DOMAIN.md §8).
+pub fn definition(id: Indicator) -> Msg {
+    match id {
+        Indicator::ResponseTime => Msg::DefResponseTime,
+        Indicator::ResponseWithinTarget => Msg::DefWithinTarget,
+        Indicator::AmkReactionTime => Msg::DefReaction,
+        Indicator::AlertToArrival => Msg::DefAlertToArrival,
+        Indicator::Volume => Msg::DefVolume,
+        Indicator::MissionTime => Msg::DefMissionTime,
+    }
+}
+
 /// The language of a page: bokmål unless `lang=en`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lang {

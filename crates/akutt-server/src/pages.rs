@@ -257,17 +257,17 @@ pub async fn definitions(
 ) -> Html<String> {
     let lang = Lang::of(pp.lang.as_deref());
     let items = [
-        (Indicator::ResponseTime, Msg::DefResponseTime),
-        (Indicator::ResponseWithinTarget, Msg::DefWithinTarget),
-        (Indicator::AmkReactionTime, Msg::DefReaction),
-        (Indicator::AlertToArrival, Msg::DefAlertToArrival),
-        (Indicator::Volume, Msg::DefVolume),
-        (Indicator::MissionTime, Msg::DefMissionTime),
+        Indicator::ResponseTime,
+        Indicator::ResponseWithinTarget,
+        Indicator::AmkReactionTime,
+        Indicator::AlertToArrival,
+        Indicator::Volume,
+        Indicator::MissionTime,
     ];
     let body = html! {
-        @for (id, text) in items {
+        @for id in items {
             h2 id=(id.name()) { code { (id.name()) } }
-            p { (lang.t(text)) }
+            p { (lang.t(crate::html::definition(id))) }
         }
         (disclosure_section(lang, state.config.suppression_threshold))
     };

@@ -57,7 +57,7 @@ fn measure_column(name: &str, lang: Lang) -> (String, f64, usize) {
     let label =
         if part.is_empty() { words(base) } else { format!("{}: {}", words(base), words(part)) };
     let (unit, factor, decimals) = if base.ends_with("_s") {
-        ("min", 1.0 / 60.0, 2)
+        ("min", 1.0 / 60.0, 1)
     } else if base == "share" || base == "change_vs_last_year" {
         ("%", 100.0, 1)
     } else if base == "per_1000" || base == "unit_hours" {
@@ -192,8 +192,8 @@ pub fn file_name(a: &Answer, what: &str, by: &str, synthetic: bool, ext: &str) -
 }
 
 /// A table as CSV: bokmål with `;` and decimal comma, English with `,` and decimal point;
-/// UTF-8 with a byte-order mark (Excel reads it as UTF-8 only then). The data version and,
-/// for synthetic data, a flag are columns of every row.
+/// UTF-8 with a byte-order mark (Excel reads it as UTF-8 only then). The source, the data
+/// version and, for synthetic data, a flag are columns of every row.
 pub fn to_csv(t: &Table, version: i64, synthetic: bool, lang: Lang) -> String {
     let (sep, decimal) = if lang.en { (',', '.') } else { (';', ',') };
     let quote = |s: &str| {
@@ -205,6 +205,7 @@ pub fn to_csv(t: &Table, version: i64, synthetic: bool, lang: Lang) -> String {
     };
     let mut out = String::from('\u{feff}');
     let mut head: Vec<String> = t.headers.iter().map(|h| quote(h)).collect();
+    head.push(quote(if lang.en { "Source" } else { "Kilde" }));
     head.push(quote(if lang.en { "Data version" } else { "Dataversjon" }));
     if synthetic {
         head.push(quote(if lang.en { "Synthetic data" } else { "Syntetiske data" }));
@@ -222,6 +223,7 @@ pub fn to_csv(t: &Table, version: i64, synthetic: bool, lang: Lang) -> String {
                 Cell::Symbol(s) => (*s).to_string(),
             })
             .collect();
+        line.push(quote(crate::api::source_label(synthetic)));
         line.push(version.to_string());
         if synthetic {
             line.push(if lang.en { "yes" } else { "ja" }.to_string());
@@ -296,6 +298,18 @@ pub fn to_xlsx(
         })
         .collect();
     let right = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+    // The definitions of the indicators the workbook holds.
+    let defs = book.add_worksheet();
+    defs.set_name(t("Definisjoner", "Definitions"))?;
+    defs.write_string_with_format(0, 0, t("Indikator", "Indicator"), &bold)?;
+    defs.write_string_with_format(0, 1, t("Definisjon", "Definition"), &bold)?;
+    for (i, table) in tables.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        defs.write_string(row, 0, table.indicator.name())?;
+        defs.write_string(row, 1, lang.t(crate::html::definition(table.indicator)))?;
+    }
+    defs.set_column_width(0, 26)?;
+    defs.set_column_width(1, 120)?;
     for table in tables {
         let sheet = book.add_worksheet();
         sheet.set_name(table.indicator.name())?;

@@ -244,7 +244,7 @@ async fn csv_opens_in_norwegian_excel_with_the_figures_of_the_api() {
         col("Hastegrad, navn"),
     );
     let (median, p90) = (col("Median (min)"), col("90-persentil (min)"));
-    assert_eq!(head[head.len() - 2..], ["Dataversjon", "Syntetiske data"]);
+    assert_eq!(head[head.len() - 3..], ["Kilde", "Dataversjon", "Syntetiske data"]);
     assert_eq!(lines.len() - 1, want.len());
     let mut withheld = 0;
     for f in &want {
@@ -264,7 +264,7 @@ async fn csv_opens_in_norwegian_excel_with_the_figures_of_the_api() {
         for (c, field) in [(median, "median_s"), (p90, "p90_s")] {
             match f[field].as_f64() {
                 Some(s) => {
-                    assert_eq!(row[c], format!("{:.2}", s / 60.0).replace('.', ","), "{field} {g}")
+                    assert_eq!(row[c], format!("{:.1}", s / 60.0).replace('.', ","), "{field} {g}")
                 }
                 None => {
                     assert_eq!(row[c], f["status"][field].as_str().unwrap(), "{field} {g}");
@@ -272,6 +272,7 @@ async fn csv_opens_in_norwegian_excel_with_the_figures_of_the_api() {
                 }
             }
         }
+        assert_eq!(row[row.len() - 3], "Akutt (SYNTETISKE DATA / SYNTHETIC DATA)");
         assert_eq!(row[row.len() - 2], "4");
         assert_eq!(row[row.len() - 1], "ja");
     }
@@ -300,7 +301,7 @@ async fn the_excel_file_has_a_sheet_per_indicator_with_the_figures_of_the_api() 
     assert!(ctype.starts_with("application/vnd.openxmlformats"), "{ctype}");
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(body.clone())).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names[0], "Om tabellene");
+    assert_eq!(names[..2], ["Om tabellene", "Definisjoner"]);
     for id in ["volume", "response_time", "response_within_target", "amk_reaction_time"] {
         assert!(names.iter().any(|n| n == id), "{id}: {names:?}");
     }
@@ -849,7 +850,12 @@ async fn public_answers_are_compressed_tagged_and_revalidated() {
     let (s, _, _) = call(uri, &[("if-none-match", "W/\"another\"")]).await;
     assert_eq!(s, StatusCode::OK);
     // Pages and downloads too.
-    for page in ["/", "/kart", "/data/indikatorer.csv?from=2024-03&to=2024-04"] {
+    for page in [
+        "/",
+        "/kart",
+        "/data/indikatorer.csv?from=2024-03&to=2024-04&indicator=volume",
+        "/data/indikatorer.xlsx?from=2024-03&to=2024-04",
+    ] {
         let (s, h, _) = call(page, &[]).await;
         assert_eq!(s, StatusCode::OK, "{page}");
         assert!(h.get("etag").is_some(), "{page}");
