@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{AppError, AppState};
+use akutt_store::releases::Release;
 
 /// Query parameters of `/api/indicators` (the CLI's flags).
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -48,6 +49,8 @@ pub struct Answer {
     pub structure: i32,
     /// Numbers that split and were counted in their largest successor.
     pub splits: Vec<SplitNote>,
+    /// The release it publishes (`None`: an answer for the release step, never public).
+    pub release: Option<Release>,
 }
 
 impl Answer {
@@ -71,11 +74,27 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     };
     let Request { query: q, indicators: ids, as_of } =
         Request::parse(&raw).map_err(|e| AppError::request(&e))?;
-    // Answers are immutable per data version: cache them (bounded).
+    // The public sees a release only (DOMAIN.md §12): its data version, its months.
+    let release = crate::release::public(state, as_of)?;
+    crate::release::check_months(&release, q.months)?;
+    answer_at(state, &q, &ids, Some(release.data_version), Some(release))
+}
+
+/// The published answer to a parsed question at a data version (`None`: the latest),
+/// released or not: the release step computes with it what a release would change.
+pub fn answer_at(
+    state: &AppState,
+    q: &akutt_indicators::Query,
+    ids: &[akutt_indicators::Indicator],
+    as_of: Option<i64>,
+    release: Option<Release>,
+) -> Result<Arc<Answer>, AppError> {
+    // Answers are immutable per data version and release: cache them (bounded).
+    let release_id = release.as_ref().map(|r| r.id);
     let key_at = |version: i64| {
         format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            version, q.months, q.centre, q.by, q.filters, ids, q.structure
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            version, release_id, q.months, q.centre, q.by, q.filters, ids, q.structure
         )
     };
     let asked = match as_of {
@@ -85,7 +104,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
     if let Some(a) = state.cached_answer(&key_at(asked)) {
         return Ok(a);
     }
-    let (version, computed) = match state.answer_streamed(as_of, &q, &ids)? {
+    let (version, computed) = match state.answer_streamed(as_of, q, ids)? {
         Some(streamed) => streamed,
         None => {
             // Only the submissions of the months the answer reads, kept in a window.
@@ -94,7 +113,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
                 // Without record keys every cell key is known and the noise with it.
                 return Err(AppError::no_record_keys());
             }
-            let computed = compute_answer(&loaded.dataset, &q, loaded.population.as_deref(), &ids)
+            let computed = compute_answer(&loaded.dataset, q, loaded.population.as_deref(), ids)
                 .map_err(|e| AppError::new(Code::UnknownStructure, format!("structure: {e}")))?;
             (loaded.version, computed)
         }
@@ -106,6 +125,7 @@ pub fn answer(state: &AppState, p: &IndicatorParams) -> Result<Arc<Answer>, AppE
         figures: publish(&computed.figures, &state.disclosure()),
         structure: computed.structure,
         splits: computed.splits,
+        release,
     });
     state.cache_answer(key, a.clone());
     Ok(a)
@@ -151,9 +171,13 @@ pub async fn indicators(
         ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, tag)], body)
             .into_response()
     };
-    let key = match p.as_of {
-        None => Some(format!("{}?{}", state.latest_version()?, uri.query().unwrap_or(""))),
-        Some(_) => None,
+    // Cached by release (what the public sees moves only with a new one).
+    let release = state.latest_release()?;
+    let key = match (p.as_of, &release) {
+        (None, Some(r)) => {
+            Some(format!("{}.{}?{}", r.id, r.data_version, uri.query().unwrap_or("")))
+        }
+        _ => None,
     };
     if let Some(body) = key.as_deref().and_then(|k| state.cached_body(k)) {
         return Ok(json_response(body));
@@ -170,13 +194,15 @@ pub async fn indicators(
             "suppression_threshold": threshold,
             "synthetic": synthetic,
             "structure": a.structure,
+            "release": a.release.as_ref().map(|r| crate::release::describe(r, Some(a.months))),
             "notes": a.notes(),
             "indicators": a.figures.iter().map(figure_json).collect::<Vec<_>>(),
         })
         .to_string(),
     );
     let tagged = (body.clone(), crate::body_tag(&body));
-    if let Some(k) = key.filter(|k| k.starts_with(&format!("{}?", a.version))) {
+    let answered = a.release.as_ref().map(|r| format!("{}.{}?", r.id, r.data_version));
+    if let Some(k) = key.filter(|k| answered.is_some_and(|p| k.starts_with(&p))) {
         state.cache_body(k, tagged.clone());
     }
     Ok(json_response(tagged))
@@ -349,7 +375,12 @@ pub fn to_jsonstat(a: &Answer, synthetic: bool, updated: Option<&str>) -> Value 
         "source": source_label(synthetic),
         "note": [NOTE_CELL_KEY, NOTE_STATUS],
         "link": { "item": items },
-        "extension": { "data_version": a.version, "synthetic": synthetic, "notes": a.notes() },
+        "extension": {
+            "data_version": a.version,
+            "release": a.release.as_ref().map(|r| crate::release::describe(r, Some(a.months))),
+            "synthetic": synthetic,
+            "notes": a.notes(),
+        },
     });
     if let Some(u) = updated {
         collection["updated"] = json!(u);

@@ -292,6 +292,19 @@ pub async fn submissions_page(
     restricted(&state, &headers, &req, |user| {
         let subs = state.catalog()?.submissions()?;
         let shown = subs.iter().rev().filter(|s| user.role.may_see(s.centre.as_deref()));
+        // Whether the public sees a submission: in the latest release's data version, with
+        // its period starting by the release's last month (DOMAIN.md §12).
+        let release = state.latest_release()?;
+        let released = |s: &akutt_store::catalog::Submission| {
+            release.as_ref().filter(|r| {
+                s.data_version.is_some_and(|v| v <= r.data_version)
+                    && s.superseded_at.is_none_or(|v| v > r.data_version)
+                    && s.period_from
+                        .as_deref()
+                        .and_then(|p| p.get(..7))
+                        .is_some_and(|p| p <= r.through.as_str())
+            })
+        };
         // The form token comes before the file, so it is checked before the file is read.
         let body = html! {
             h2 { (both(Msg::SubmitExtract)) }
@@ -304,7 +317,7 @@ pub async fn submissions_page(
             h2 { (Msg::Submissions.nb()) }
             table id="submissions" {
                 tr {
-                    @for h in [Msg::Value, Msg::Centre, Msg::Period, Msg::Version, Msg::Status, Msg::AcceptedIncidents, Msg::Rejected] {
+                    @for h in [Msg::Value, Msg::Centre, Msg::Period, Msg::Version, Msg::Status, Msg::AcceptedIncidents, Msg::Rejected, Msg::Released] {
                         th { (if h == Msg::Value { "Id" } else { h.nb() }) }
                     }
                 }
@@ -317,6 +330,12 @@ pub async fn submissions_page(
                         td { (s.status.as_str()) @if s.is_current() { " (" (Msg::Current.nb()) ")" } }
                         td { (s.incidents_accepted.unwrap_or(0)) }
                         td { (s.incidents_rejected.unwrap_or(0)) }
+                        td {
+                            @match released(s) {
+                                Some(r) => { "publisering " (r.id) }
+                                None => { (Msg::Unreleased.nb()) }
+                            }
+                        }
                     }
                 }
             }

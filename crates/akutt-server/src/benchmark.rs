@@ -56,7 +56,17 @@ pub fn public_benchmark(
     to: Option<&str>,
 ) -> Result<Arc<Published>, AppError> {
     let period = akutt_benchmark::Period { from: month(from, "from")?, to: month(to, "to")? };
-    let version = state.latest_version()?;
+    // Released Norwegian data only (DOMAIN.md §12): the release's version, through its month.
+    let release = crate::release::public(state, None)?;
+    let last = crate::release::through(&release)?;
+    if period.to.is_some_and(|t| t > last) || period.from.is_some_and(|f| f > last) {
+        return Err(AppError::new(
+            Code::NotReleased,
+            format!("release {} publishes through {}", release.id, release.through),
+        ));
+    }
+    let period = akutt_benchmark::Period { to: Some(period.to.unwrap_or(last)), ..period };
+    let version = release.data_version;
     let key = format!("benchmark\u{1f}{version}\u{1f}{:?}\u{1f}{:?}", period.from, period.to);
     if let Some(b) = state.cached_benchmark(&key) {
         return Ok(b);
@@ -118,7 +128,13 @@ pub async fn page(
     let v =
         tokio::task::spawn_blocking(move || public_benchmark(&s2, from.as_deref(), to.as_deref()))
             .await
-            .map_err(AppError::internal)??;
+            .map_err(AppError::internal)?;
+    let v = match v {
+        Err(e) if e.code == Code::NothingReleased => {
+            return Ok(crate::pages::nothing_released(&state, lang, lang.t(Msg::BenchmarkTitle)))
+        }
+        v => v?,
+    };
     let (no, us) = (&v.benchmark.norway, &v.benchmark.nemsis);
     // (label, Norway, NEMSIS)
     let mut rows: Vec<(String, String, String)> = Vec::new();

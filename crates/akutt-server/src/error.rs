@@ -80,6 +80,9 @@ error_codes! {
     /// An upload without its `file` part.
     NoFile = "no_file", BAD_REQUEST,
         "ingen fil", "no file";
+    /// A release that cannot be made (months, an older data version).
+    InvalidRelease = "invalid_release", BAD_REQUEST,
+        "ugyldig publisering", "invalid release";
     /// A user that cannot be added (no name, unknown role, a name taken).
     InvalidUser = "invalid_user", BAD_REQUEST,
         "ugyldig bruker", "invalid user";
@@ -107,6 +110,12 @@ error_codes! {
     /// No enabled user of that name.
     UserNotFound = "user_not_found", NOT_FOUND,
         "brukeren finnes ikke", "no such user";
+    /// Nothing has been released yet: no figure is public (DOMAIN.md §12).
+    NothingReleased = "nothing_released", NOT_FOUND,
+        "ingen tall er publisert ennå", "nothing is published yet";
+    /// Months after the release's last, or a data version that is in no release.
+    NotReleased = "not_released", NOT_FOUND,
+        "ikke publisert", "not released";
     /// A body larger than the server takes.
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE,
         "filen er for stor", "the file is too large";

@@ -138,6 +138,15 @@ messages! {
     RejectedLower = "avvist", "rejected";
     MissionsLower = "oppdrag", "missions";
     Received = "Mottatt", "Received";
+    NothingReleased = "Ingen tall er publisert ennå. Registeret publiserer tall når en publisering er laget.",
+        "Nothing is published yet. The registry publishes figures when it makes a release.";
+    ReleaseLine = "Publisering {id} ({date}, dataversjon {version}): tall til og med {through}.",
+        "Release {id} ({date}, data version {version}): figures through {through}.";
+    FinalThrough = "Endelige tall til og med {final}; senere måneder er foreløpige.",
+        "Final figures through {final}; later months are provisional.";
+    AllProvisional = "Alle måneder er foreløpige.", "All months are provisional.";
+    Unreleased = "ikke publisert", "unreleased";
+    Released = "Publisert", "Released";
     UploadReceived = "Uttrekket er mottatt og lagret som innsending {id}.",
         "The extract was received and stored as submission {id}.";
 }
@@ -194,6 +203,28 @@ impl Lang {
 /// Both languages at once (`Logg inn / Sign in`), as the restricted area writes them.
 pub fn both(m: Msg) -> String {
     format!("{} / {}", m.nb(), m.en())
+}
+
+/// The release a page shows, in one paragraph (DOMAIN.md §12): number, date, data version,
+/// last month, which months are final, and its note.
+pub fn release_line(lang: Lang, r: &akutt_store::releases::Release) -> Markup {
+    let date = r.created_at.get(..10).unwrap_or(&r.created_at).to_string();
+    let line = lang.fill(
+        Msg::ReleaseLine,
+        &[
+            ("id", r.id.to_string()),
+            ("date", date),
+            ("version", r.data_version.to_string()),
+            ("through", r.through.clone()),
+        ],
+    );
+    let finals = match &r.final_through {
+        Some(f) => lang.fill(Msg::FinalThrough, &[("final", f.clone())]),
+        None => lang.t(Msg::AllProvisional).to_string(),
+    };
+    html! {
+        p id="release" { (line) " " (finals) @if !r.note.is_empty() { " " (r.note) } }
+    }
 }
 
 /// One style sheet for both areas.

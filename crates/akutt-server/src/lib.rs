@@ -12,6 +12,7 @@ pub mod error;
 pub mod html;
 pub mod map;
 pub mod pages;
+pub mod release;
 pub mod tables;
 
 use std::sync::{Arc, Mutex};
@@ -86,6 +87,8 @@ pub struct AppState {
     /// The latest data version and when the catalog was last asked (at most once a second:
     /// a new ingest becomes visible within a second).
     version_seen: Mutex<Option<(std::time::Instant, i64)>>,
+    /// The latest release as last read from the catalog, and when (re-read after a second).
+    release_seen: Mutex<Option<(std::time::Instant, Option<akutt_store::releases::Release>)>>,
     /// The pseudonymisation key, for uploads (none: uploads are refused).
     pub key: Option<Vec<u8>>,
     /// The record keys of the cell-key method, derived from that key (none: no public
@@ -119,6 +122,7 @@ impl AppState {
             windows: Mutex::new(Vec::new()),
             loading: Mutex::new(()),
             version_seen: Mutex::new(None),
+            release_seen: Mutex::new(None),
             key: None,
             keyer: None,
             upload_slots: tokio::sync::Semaphore::new(config.concurrent_uploads.max(1)),
@@ -196,7 +200,11 @@ impl AppState {
 
     /// The data version a question asks for: `as_of`, checked, or the latest.
     fn version_at(&self, as_of: Option<i64>) -> Result<i64, AppError> {
-        let latest = self.latest_version()?;
+        let mut latest = self.latest_version()?;
+        if as_of.is_some_and(|v| v > latest) {
+            // Newer than the second-old view: ask the catalog itself.
+            latest = self.catalog()?.latest_data_version()?;
+        }
         match as_of {
             Some(v) if v < 1 || v > latest => Err(AppError::new(
                 Code::InvalidDataVersion,
@@ -349,6 +357,27 @@ impl AppState {
         Ok(v)
     }
 
+    /// The release the public sees (the newest), read from the catalog at most once a second.
+    pub fn latest_release(&self) -> Result<Option<akutt_store::releases::Release>, AppError> {
+        let mut seen =
+            self.release_seen.lock().map_err(|_| AppError::new(Code::Internal, "lock poisoned"))?;
+        if let Some((at, r)) = &*seen {
+            if at.elapsed() < std::time::Duration::from_secs(1) {
+                return Ok(r.clone());
+            }
+        }
+        let r = self.catalog()?.latest_release()?;
+        *seen = Some((std::time::Instant::now(), r.clone()));
+        Ok(r)
+    }
+
+    /// Reads the latest release afresh at the next question (after a release is made).
+    pub fn forget_release(&self) {
+        if let Ok(mut seen) = self.release_seen.lock() {
+            *seen = None;
+        }
+    }
+
     pub fn cached_benchmark(&self, key: &str) -> Option<Arc<benchmark::Published>> {
         self.benchmarks.lock().ok()?.get(key).cloned()
     }
@@ -378,7 +407,10 @@ impl AppState {
 
     /// The facts at a data version (the latest when `None`), cached for the latest.
     pub fn loaded(&self, as_of: Option<i64>) -> Result<Loaded, AppError> {
-        let latest = self.latest_version()?;
+        let mut latest = self.latest_version()?;
+        if as_of.is_some_and(|v| v > latest) {
+            latest = self.catalog()?.latest_data_version()?;
+        }
         if as_of.is_none() || as_of == Some(latest) {
             if let Some(l) = self
                 .latest

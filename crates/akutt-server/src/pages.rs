@@ -14,7 +14,8 @@ use crate::html::{
 };
 use crate::Code;
 use akutt_indicators::{Indicator, PublicFigure};
-use akutt_model::{Month, MonthRange};
+use akutt_model::MonthRange;
+use akutt_store::releases::Release;
 use axum::extract::State;
 use axum::response::Html;
 use maud::{html, Markup};
@@ -30,12 +31,25 @@ pub struct PageParams {
     pub lang: Option<String>,
 }
 
-fn default_period(state: &AppState) -> (String, String) {
-    // The last twelve months that have data.
-    let latest = state.last_month().ok().flatten();
-    let to = latest.or(Month::new(2024, 12));
-    let months = to.map(MonthRange::twelve_months_to);
-    months.map_or_else(Default::default, |m| (m.from().to_string(), m.to().to_string()))
+/// The release the public sees, and the default period of the pages: the last twelve
+/// months it publishes.
+fn published(state: &AppState) -> Result<Option<(Release, String, String)>, AppError> {
+    let Some(r) = state.latest_release()? else { return Ok(None) };
+    let months = crate::release::through(&r)?;
+    let m = MonthRange::twelve_months_to(months);
+    Ok(Some((r, m.from().to_string(), m.to().to_string())))
+}
+
+/// The page of a dashboard before anything is released.
+pub(crate) fn nothing_released(state: &AppState, lang: Lang, title: &str) -> Html<String> {
+    let query = if lang.en { "lang=en" } else { "" };
+    public_page(
+        state,
+        lang,
+        title,
+        query,
+        html! { p id="nothing-released" { (lang.t(Msg::NothingReleased)) } },
+    )
 }
 
 /// A public page in the one shell.
@@ -114,9 +128,15 @@ async fn centre_or_nation(
     centre: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let lang = Lang::of(pp.lang.as_deref());
-    let (df, dt) = {
-        let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(AppError::internal)?
+    let title = match &centre {
+        Some(c) => akutt_model::centre::centre(c).map_or(c.clone(), |x| x.name.clone()),
+        None => lang.t(Msg::OverviewTitle).to_string(),
+    };
+    let s = state.clone();
+    let released =
+        tokio::task::spawn_blocking(move || published(&s)).await.map_err(AppError::internal)??;
+    let Some((release, df, dt)) = released else {
+        return Ok(nothing_released(&state, lang, &title));
     };
     let (from, to) = (pp.from.clone().unwrap_or(df), pp.to.clone().unwrap_or(dt));
     let base = IndicatorParams {
@@ -184,6 +204,7 @@ async fn centre_or_nation(
     );
     let body = html! {
         (period_form(lang, &from, &to, &action))
+        (crate::html::release_line(lang, &release))
         p {
             (lang.t(Msg::DataVersion)) " " (version) ". "
             a id="download-xlsx" href={ "/data/indikatorer.xlsx?from=" (from) "&to=" (to) (of_centre) "&by=month" (lang_param) } { "Excel" }
@@ -242,10 +263,6 @@ async fn centre_or_nation(
             }
         }
         p { small { (lang.t(Msg::NoiseNote)) } }
-    };
-    let title = match &centre {
-        Some(c) => akutt_model::centre::centre(c).map_or(c.clone(), |x| x.name.clone()),
-        None => lang.t(Msg::OverviewTitle).to_string(),
     };
     Ok(public_page(&state, lang, &title, &query, body))
 }
@@ -326,9 +343,11 @@ pub async fn map(
     QueryParams(mp): QueryParams<MapParams>,
 ) -> Result<Html<String>, AppError> {
     let lang = Lang::of(mp.lang.as_deref());
-    let (df, dt) = {
-        let s = state.clone();
-        tokio::task::spawn_blocking(move || default_period(&s)).await.map_err(AppError::internal)?
+    let s = state.clone();
+    let released =
+        tokio::task::spawn_blocking(move || published(&s)).await.map_err(AppError::internal)??;
+    let Some((release, df, dt)) = released else {
+        return Ok(nothing_released(&state, lang, lang.t(Msg::Map)));
     };
     let (from, to) = (mp.from.clone().unwrap_or(df), mp.to.clone().unwrap_or(dt));
     let measure = match mp.measure.as_deref() {
@@ -417,6 +436,7 @@ pub async fn map(
     rows.sort_by(|a, b| a.0.cmp(b.0));
     let body = html! {
         (period_form(lang, &from, &to, "/kart"))
+        (crate::html::release_line(lang, &release))
         p {
             (lang.t(Msg::Show)) ": "
             a href=(link("median", structure)) { (lang.t(Msg::ResponseTime)) }

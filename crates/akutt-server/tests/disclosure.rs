@@ -83,12 +83,16 @@ fn build_world() -> World {
         }
     }
     let before = Catalog::open(&data.catalog_path()).unwrap().latest_data_version().unwrap();
+    // Released before and after the resubmission (so both versions are public).
+    let state = AppState::new(data.clone(), Config::default()).unwrap().with_key(KEY.to_vec());
+    akutt_server::release::create(&state, "2024-03", None, "").unwrap();
     let resubmitted = dir.path().join("KKN-2024-03-resubmitted.csv");
     without_two_incidents(&out.join("extracts/KKN-2024-03.csv"), &resubmitted);
     let outcome = akutt_ingest::ingest(&data, KEY, &resubmitted, |_, _| {}).unwrap();
     assert!(outcome.accepted, "{}", outcome.report.to_text());
     let after = Catalog::open(&data.catalog_path()).unwrap().latest_data_version().unwrap();
     assert_eq!(after, before + 1);
+    akutt_server::release::create(&state, "2024-03", None, "KKN 2024-03 resubmitted").unwrap();
     let state = Arc::new(AppState::new(data, Config::default()).unwrap().with_key(KEY.to_vec()));
     World { _dir: dir, state, before, after }
 }
@@ -390,5 +394,84 @@ async fn a_server_without_the_key_publishes_nothing() {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["error"]["code"], "publication_unavailable", "{uri}");
         assert!(!String::from_utf8_lossy(&body).contains("incidents"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_release_lists_the_public_figures_its_resubmission_changed() {
+    let w = world();
+    let catalog = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap();
+    let releases = catalog.releases().unwrap();
+    assert_eq!(releases.len(), 2);
+    assert_eq!((releases[0].data_version, releases[1].data_version), (w.before, w.after));
+    assert_eq!(releases[0].changes, "[]", "the first release changes nothing");
+    let changes: Vec<Value> = serde_json::from_str(&releases[1].changes).unwrap();
+    assert!(!changes.is_empty());
+    // Each change is the public figure of one release against the other's.
+    let q = |v: i64| format!("from=2023-01&to=2024-03&by=centre,month&as_of={v}");
+    let (old, new) = (public(&q(w.before)).await, public(&q(w.after)).await);
+    let field = |figs: &[Value], c: &Value, field: &str| -> Value {
+        let f = figs.iter().find(|f| f["id"] == c["indicator"] && f["group"] == c["group"]);
+        let Some(f) = f else { return Value::Null };
+        match field.split_once('.') {
+            Some((a, b)) => f[a][b].clone(),
+            None => f[field].clone(),
+        }
+    };
+    for c in &changes {
+        let f = c["field"].as_str().unwrap();
+        assert_eq!(c["old"], field(&old, c, f), "{c}");
+        assert_eq!(c["new"], field(&new, c, f), "{c}");
+        assert_ne!(c["old"], c["new"], "{c}");
+        // Only KKN's resubmitted month moved (and what counts it: KKN's March, a year on).
+        assert_eq!(c["group"]["centre"], "KKN", "{c}");
+    }
+    let incidents = changes.iter().find(|c| {
+        c["indicator"] == "volume" && c["group"]["month"] == "2024-03" && c["field"] == "incidents"
+    });
+    assert!(incidents.is_some(), "{changes:?}");
+    // A release never changes.
+    let c = rusqlite::Connection::open(w.state.data.catalog_path()).unwrap();
+    let e = c.execute("UPDATE releases SET through = '2030-01' WHERE id = 1", []).unwrap_err();
+    assert!(e.to_string().contains("immutable"), "{e}");
+    assert!(c.execute("DELETE FROM releases", []).is_err());
+}
+
+#[tokio::test]
+async fn before_a_release_nothing_is_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(
+        AppState::new(DataDir::open(dir.path().join("data")).unwrap(), Config::default())
+            .unwrap()
+            .with_key(KEY.to_vec()),
+    );
+    let get = |uri: &'static str| {
+        let state = state.clone();
+        async move {
+            let res = app(state)
+                .oneshot(HttpRequest::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let s = res.status();
+            (
+                s,
+                String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+                    .unwrap(),
+            )
+        }
+    };
+    for uri in [
+        "/api/indicators?from=2024-03&to=2024-03",
+        "/data/indikatorer.json?from=2024-03&to=2024-03",
+        "/api/benchmark",
+    ] {
+        let (s, body) = get(uri).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+        assert!(body.contains("\"nothing_released\""), "{uri}: {body}");
+    }
+    for uri in ["/", "/kart", "/sammenligning", "/sentral/OSL"] {
+        let (s, body) = get(uri).await;
+        assert_eq!(s, StatusCode::OK, "{uri}");
+        assert!(body.contains("id=\"nothing-released\""), "{uri}: {body}");
     }
 }

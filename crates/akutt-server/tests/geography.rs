@@ -60,6 +60,7 @@ fn world() -> &'static World {
                 .unwrap()
                 .with_key(b"test key".to_vec()),
         );
+        akutt_server::release::create(&state, "2029-12", None, "").unwrap();
         World { _dir: dir, state, population }
     })
 }
@@ -304,6 +305,7 @@ async fn a_loaded_structure_is_drawn_from_its_loaded_boundaries() {
     let state = Arc::new(
         AppState::new(data.clone(), Config::default()).unwrap().with_key(b"test key".to_vec()),
     );
+    akutt_server::release::create(&state, "2024-12", None, "").unwrap();
     let page = |state: &Arc<AppState>, uri: &str| {
         let (state, uri) = (state.clone(), uri.to_string());
         async move {

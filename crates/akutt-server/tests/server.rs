@@ -129,12 +129,8 @@ async fn bad_parameters_get_a_stable_error_code() {
             "speed",
         ),
         ("/api/indicators?from=2024-03&to=2024-04&as_of=0", 400, "invalid_data_version", "as_of"),
-        (
-            "/api/indicators?from=2024-03&to=2024-04&as_of=99999",
-            400,
-            "invalid_data_version",
-            "99999",
-        ),
+        ("/api/indicators?from=2024-03&to=2024-04&as_of=99999", 404, "not_released", "99999"),
+        ("/api/indicators?from=2024-03&to=2024-05", 404, "not_released", "2024-04"),
         (
             "/api/indicators?from=2024-03&to=2024-04&structure=1999",
             400,
@@ -1010,6 +1006,56 @@ async fn a_hostile_value_in_an_extract_is_escaped_in_its_report_page() {
 }
 
 #[tokio::test]
+async fn the_public_sees_the_release_not_what_came_in_after_it() {
+    let w = build_world();
+    let api = |w: &World| {
+        let state = w.state.clone();
+        async move {
+            let req = Request::get("/api/indicators?from=2024-03&to=2024-04&by=centre")
+                .body(Body::empty())
+                .unwrap();
+            let res = app(state).oneshot(req).await.unwrap();
+            serde_json::from_slice::<Value>(&res.into_body().collect().await.unwrap().to_bytes())
+                .unwrap()
+        }
+    };
+    let released = api(&w).await;
+    assert_eq!(
+        (released["data_version"].as_i64(), released["release"]["id"].as_i64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(released["release"]["months"]["2024-03"], "endelig");
+    assert_eq!(released["release"]["months"]["2024-04"], "foreløpig");
+    // KKN's April again without its last line: received (a new data version), not released.
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    let cut = csv[..csv.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    let again = w._dir.path().join("KKN-2024-04-again.csv");
+    std::fs::write(&again, &csv[..cut]).unwrap();
+    assert!(akutt_ingest::ingest(&w.state.data, b"test key", &again, |_, _| {}).unwrap().accepted);
+    assert_eq!(api(&w).await, released, "the public still sees release 1");
+    let (_, _, page) = send(
+        &w,
+        Request::get("/innsendinger")
+            .header("authorization", format!("Bearer {}", w.admin_token))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("ikke publisert") && page.contains("publisering 1"), "{page}");
+    // A new release moves the public figures, and says what changed.
+    let r = akutt_server::release::create(&w.state, "2024-04", Some("2024-04"), "April revised")
+        .unwrap();
+    assert_eq!((r.id, r.data_version), (2, 5));
+    let now = api(&w).await;
+    assert_eq!((now["data_version"].as_i64(), now["release"]["id"].as_i64()), (Some(5), Some(2)));
+    assert_eq!(now["release"]["months"]["2024-04"], "endelig");
+    assert_eq!(now["release"]["note"], "April revised");
+    // An older release's data version stays public; a version in no release does not.
+    let (s, _) = get_json("/api/indicators?from=2024-03&to=2024-04&as_of=3", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
@@ -1272,6 +1318,8 @@ async fn benchmark_is_public_and_withholds_small_counts() {
             );
         }
     }
+    let releaser = AppState::new(data.clone(), Config::default()).unwrap().with_key(b"k".to_vec());
+    akutt_server::release::create(&releaser, "2030-12", None, "").unwrap();
     let call = |threshold: u64| {
         let state = Arc::new(
             AppState::new(

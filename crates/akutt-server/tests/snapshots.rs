@@ -4,7 +4,8 @@
 //! `UPDATE_EXPECT=1 cargo test -p akutt-server --test snapshots` and review the diff.
 //!
 //! What changes from run to run is replaced before comparing: the world's temporary
-//! directory, times of day, request ids, and the map's path data (kept by its length).
+//! directory, times of day, the day of its release, request ids, and the map's path data
+//! (kept by its length).
 
 mod common;
 
@@ -33,6 +34,10 @@ async fn fetch(uri: &str, token: Option<&str>) -> (StatusCode, String) {
 fn redact(text: &str) -> String {
     let dir = world()._dir.path().display().to_string();
     let text = text.replace(&dir, "$DIR");
+    // The day the world's release was made.
+    let catalog = akutt_store::Catalog::open_read_only(&world().state.data.catalog_path()).unwrap();
+    let made = catalog.latest_release().unwrap().unwrap().created_at;
+    let text = text.replace(&made, "$TIME").replace(&made[..10], "$DATE");
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

@@ -144,6 +144,23 @@ CREATE TABLE IF NOT EXISTS population_entries (
     year INTEGER NOT NULL,
     inhabitants INTEGER NOT NULL
 );
+-- Releases (DOMAIN.md §12): a data version frozen for publication through a month, the
+-- months through `final_through` final, the rest provisional; `changes` is the JSON list of
+-- public figures that differ from the previous release. Immutable: SQLite refuses an
+-- update or a delete.
+CREATE TABLE IF NOT EXISTS releases (
+    id INTEGER PRIMARY KEY,
+    data_version INTEGER NOT NULL,
+    through TEXT NOT NULL,
+    final_through TEXT,
+    created_at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    changes TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS releases_immutable_update BEFORE UPDATE ON releases
+BEGIN SELECT RAISE(ABORT, 'a release is immutable'); END;
+CREATE TRIGGER IF NOT EXISTS releases_immutable_delete BEFORE DELETE ON releases
+BEGIN SELECT RAISE(ABORT, 'a release is immutable'); END;
 ";
 
 /// Opens the next data version for a load of reference data (population, municipality
@@ -326,10 +343,10 @@ pub struct Completion {
 }
 
 pub struct Catalog {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -451,7 +468,7 @@ impl Catalog {
 
     /// Whether `table` has `column`: a catalog of an older release opened read-only is not
     /// migrated, so the readers of newer tables and columns ask first.
-    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+    pub(crate) fn has_column(&self, table: &str, column: &str) -> Result<bool> {
         column_exists(&self.conn, table, column)
     }
 

@@ -15,6 +15,7 @@ pub mod key;
 pub mod layout;
 pub mod nemsis;
 pub mod private;
+pub mod releases;
 pub mod tables;
 
 pub use catalog::{

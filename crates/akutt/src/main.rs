@@ -207,6 +207,11 @@ enum Command {
         #[command(flatten)]
         log: LogArgs,
     },
+    /// Releases: what the public sees (DOMAIN.md §12).
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
     /// Users of the restricted area.
     Users {
         #[command(subcommand)]
@@ -271,6 +276,29 @@ enum UsersCommand {
     Disable { name: String },
     /// Give a user a new token (printed once); the old token and its sessions end.
     Rotate { name: String },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Freeze the current data version for publication through a month: the dashboard, API,
+    /// open data and maps show it (and only it) from now on. Audited; a release never changes.
+    Create {
+        /// The last month published (YYYY-MM).
+        #[arg(long)]
+        through: String,
+        /// The last month whose figures are final (`endelig`); later months are provisional.
+        #[arg(long)]
+        final_through: Option<String>,
+        /// A note for the public, printed with the figures (what is new, what was revised).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The releases, oldest first: data version, months and their status, and the public
+    /// figures each changed against the one before.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -494,6 +522,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             demo(&dir, &addr, scale, no_serve)
         }
+        Command::Release { command } => release(&cli.data, cli.key_file, command),
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
             let token = akutt_server::auth::add_user(&data, &name, &role)?;
@@ -1296,10 +1325,24 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             started.elapsed().as_secs_f64()
         );
     }
+    let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
+    // The demo publishes what it ingested: one release through December 2025, final through
+    // the second tertial (a demo directory from before releases gets it on its next run).
+    if Catalog::open(&data.catalog_path())?.latest_release()?.is_none() {
+        let state = akutt_server::AppState::new(data.clone(), akutt_server::Config::default())?
+            .with_key(key.clone());
+        let r = akutt_server::release::create(
+            &state,
+            "2025-12",
+            Some("2025-08"),
+            "Demo: syntetiske data / synthetic data",
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!("Demo: publisering {} / release {} through {}", r.id, r.id, r.through);
+    }
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    let key = akutt_store::key::load_or_create(&dir.join("pseudonym.key"), data.root())?;
     let state = std::sync::Arc::new(
         akutt_server::AppState::new(
             data,
@@ -1315,6 +1358,74 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     );
     outln!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `akutt release create|list`.
+fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> Result<ExitCode> {
+    let data = DataDir::open(data)?;
+    let key_file = match key_file {
+        Some(k) => k,
+        None => default_key_file()?,
+    };
+    let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+    let state = akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key);
+    match command {
+        ReleaseCommand::Create { through, final_through, note } => {
+            let made =
+                akutt_server::release::create(&state, &through, final_through.as_deref(), &note);
+            // Audited whatever the outcome (the command line acts as an admin).
+            let status = if made.is_ok() { 200 } else { 400 };
+            let path = format!(
+                "release create --through {through}{}",
+                final_through.as_deref().map_or(String::new(), |f| format!(" --final-through {f}"))
+            );
+            Catalog::open(&state.data.catalog_path())?.audit(
+                Some(("command line", "admin")),
+                "CLI",
+                &path,
+                status,
+            )?;
+            let r = made.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let changes: Vec<serde_json::Value> = serde_json::from_str(&r.changes)?;
+            outln!(
+                "Publisering {} / release {}: dataversjon {}, til og med {} ({}); {} endrede tall / changed figures",
+                r.id,
+                r.id,
+                r.data_version,
+                r.through,
+                r.final_through.as_deref().map_or("alle foreløpige / all provisional".to_string(), |f| format!("endelig til og med {f} / final through {f}")),
+                changes.len()
+            );
+        }
+        ReleaseCommand::List { json } => {
+            let catalog = state.catalog().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let all = catalog.releases()?;
+            let listed = all
+                .iter()
+                .map(|r| akutt_server::release::listed(&state, r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                outln!("{}", serde_json::Value::Array(listed));
+            } else if all.is_empty() {
+                outln!("Ingen publiseringer / no releases");
+            } else {
+                for (r, v) in all.iter().zip(&listed) {
+                    outln!(
+                        "{}\t{}\tdataversjon {}\ttil og med {}\tendelig til og med {}\t{} endringer\t{}",
+                        r.id,
+                        r.created_at,
+                        r.data_version,
+                        r.through,
+                        r.final_through.as_deref().unwrap_or("-"),
+                        v["changes"].as_array().map_or(0, Vec::len),
+                        r.note
+                    );
+                }
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -61,6 +61,8 @@ pub fn build_world() -> World {
                 .unwrap()
                 .with_key(b"test key".to_vec()),
         );
+        // Published: March final, April provisional.
+        akutt_server::release::create(&state, "2024-04", Some("2024-03"), "").unwrap();
         World { _dir: dir, state, kkn_token, admin_token }
     }
 }
