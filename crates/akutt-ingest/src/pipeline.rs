@@ -32,6 +32,10 @@ pub enum IngestError {
     Mapping { path: String, message: String },
     #[error("XML Schema validation")]
     Xsd(#[from] akutt_xsd::XsdError),
+    /// The file is byte for byte the current version of its centre and period: storing it
+    /// again would make a new data version with nothing new.
+    #[error("{path}: identisk med innsending {submission} (versjon {version}), ikke lagret på nytt / identical to submission {submission} (version {version}, SHA-256 {sha256}), not stored again")]
+    Identical { path: String, submission: i64, version: i64, sha256: String },
 }
 
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
@@ -105,6 +109,22 @@ pub fn ingest(
         mapping_version: mapping.as_ref().map(|(v, _)| *v),
         kind: akutt_store::KIND_AMK.into(),
     };
+    // The same bytes as the current version of this centre and period: refused, nothing
+    // stored (DOMAIN.md §12). One extra read of the file, before any work.
+    if !head.is_rejected() {
+        let digest = file_digest(path)?;
+        let period = (new.period_from.as_deref(), new.period_to.as_deref());
+        if let Some((submission, version)) =
+            catalog.current_with_digest(centre.as_deref(), period, &digest)?
+        {
+            return Err(IngestError::Identical {
+                path: path.display().to_string(),
+                submission,
+                version,
+                sha256: digest,
+            });
+        }
+    }
     let (id, version) = catalog.begin_submission(&new)?;
     let mut report = Report {
         submission: SubmissionOut {
@@ -194,6 +214,15 @@ pub fn ingest(
         return Err(e);
     }
     finish(data, &mut catalog, &work, id, report, &s, written)
+}
+
+/// The SHA-256 of a file, as the catalog records it (lowercase hex).
+fn file_digest(path: &Path) -> Result<String, IngestError> {
+    use sha2::Digest;
+    let mut f = File::open(path).map_err(io(path))?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(io(path))?;
+    Ok(hex::encode(h.finalize()))
 }
 
 /// An error that is a bug of the registry, not a problem of the file.

@@ -534,6 +534,34 @@ fn resubmission_supersedes_and_keeps_the_old_version() {
     assert_eq!(cat.visible_at(None).unwrap().len(), 2);
 }
 
+#[test]
+fn an_identical_resubmission_is_refused_and_stores_nothing() {
+    let e = env();
+    let v1 = extract(&[&[]]);
+    let v2 = extract(&[&[], &[("Hendelsesnummer", "H2")]]);
+    let first = e.ingest_bytes("v1.csv", v1.as_bytes());
+    assert!(first.accepted);
+    let cat = Catalog::open(&e.data.catalog_path()).unwrap();
+    let before = (cat.submissions().unwrap().len(), cat.latest_data_version().unwrap());
+    // The same bytes under another name: refused, naming the submission it equals.
+    let again = e.dir.path().join("v1-again.csv");
+    std::fs::write(&again, v1.as_bytes()).unwrap();
+    match ingest(&e.data, &e.key, &again, |_, _| {}) {
+        Err(akutt_ingest::IngestError::Identical { submission, version, sha256, .. }) => {
+            assert_eq!((submission, version), (first.report.submission.id, 1));
+            assert_eq!(sha256, first.report.submission.sha256);
+        }
+        other => panic!("not refused: {:?}", other.map(|o| o.report.submission)),
+    }
+    assert_eq!((cat.submissions().unwrap().len(), cat.latest_data_version().unwrap()), before);
+    // A changed file is a new version; then the first file again differs from the current
+    // one and is a new version too (going back is a real resubmission).
+    assert_eq!(e.ingest_bytes("v2.csv", v2.as_bytes()).report.submission.version, Some(2));
+    let back = ingest(&e.data, &e.key, &again, |_, _| {}).unwrap();
+    assert_eq!(back.report.submission.version, Some(3));
+    assert_eq!(cat.latest_data_version().unwrap(), 3);
+}
+
 // ---- fuzzing ----
 
 #[test]

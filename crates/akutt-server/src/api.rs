@@ -108,7 +108,7 @@ pub fn answer_at(
         Some(streamed) => streamed,
         None => {
             // Only the submissions of the months the answer reads, kept in a window.
-            let loaded = state.loaded_months(as_of, q.months_read(&ids))?;
+            let loaded = state.loaded_months(as_of, q.months_read(ids))?;
             if !loaded.dataset.keyed {
                 // Without record keys every cell key is known and the noise with it.
                 return Err(AppError::no_record_keys());

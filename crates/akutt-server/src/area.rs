@@ -603,7 +603,13 @@ pub async fn upload(
                 (Role::Analyst, _) => return Err(AppError::new(Code::RoleForbidden, "analytikere sender ikke inn / analysts do not submit")),
             }
             let key = st.key.as_ref().ok_or_else(|| AppError::new(Code::Internal, "the server has no pseudonymisation key"))?;
-            let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(AppError::internal)?;
+            let outcome = akutt_ingest::ingest(&st.data, key, &path, |_, _| {}).map_err(|e| match e {
+                akutt_ingest::IngestError::Identical { submission, version, .. } => AppError::new(
+                    Code::IdenticalResubmission,
+                    format!("innsending {submission}, versjon {version} / submission {submission}, version {version}"),
+                ),
+                e => AppError::internal(e),
+            })?;
             let sub = &outcome.report.submission;
             let detail = format!(
                 "submission {} ({}), file {}, sha256 {}{}",

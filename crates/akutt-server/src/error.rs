@@ -116,6 +116,11 @@ error_codes! {
     /// Months after the release's last, or a data version that is in no release.
     NotReleased = "not_released", NOT_FOUND,
         "ikke publisert", "not released";
+    /// An upload byte for byte the current version of its centre and period: not stored
+    /// again (it would be a new data version with nothing new).
+    IdenticalResubmission = "identical_resubmission", CONFLICT,
+        "filen er identisk med gjeldende versjon og er ikke lagret på nytt",
+        "the file is identical to the current version and was not stored again";
     /// A body larger than the server takes.
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE,
         "filen er for stor", "the file is too large";

@@ -619,7 +619,7 @@ async fn sign_in_with_a_cookie_and_upload_only_for_the_own_centre() {
     assert!(html.contains("you may only submit for KKN"), "{html}");
     assert_eq!(count(), before);
     // The own centre's extract is ingested (a new version) and its report is the answer.
-    let kkn = std::fs::read(out.join("KKN-2024-03.csv")).unwrap();
+    let kkn = resubmission(&w, "KKN-2024-03.csv", 1);
     // CSRF: a signed-in browser's post without the form token, or from another site.
     let (s, _, text) = send(
         &w,
@@ -702,6 +702,30 @@ fn upload_request(token: &str, body: Body) -> Request<Body> {
         .unwrap()
 }
 
+/// An extract of the world with its last `lines` lines dropped: not the current version, so
+/// an upload of it is a real resubmission (an identical one is refused).
+fn resubmission(w: &World, name: &str, lines: usize) -> Vec<u8> {
+    let csv = std::fs::read(w._dir.path().join("world/extracts").join(name)).unwrap();
+    let mut end = csv.len();
+    for _ in 0..lines {
+        end = csv[..end - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    }
+    csv[..end].to_vec()
+}
+
+#[tokio::test]
+async fn an_identical_upload_is_refused_and_audited() {
+    let w = build_world();
+    let before = submissions(&w);
+    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    let (s, _, text) = send(&w, upload_request(&w.kkn_token, Body::from(multipart(&csv).1))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{text}");
+    assert!(text.contains("id=\"identical_resubmission\""), "{text}");
+    assert_eq!(submissions(&w), before, "nothing stored");
+    let log = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    assert!(log.iter().any(|e| e.path == "/last-opp" && e.status == 409), "{log:?}");
+}
+
 fn submissions(w: &World) -> usize {
     Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().submissions().unwrap().len()
 }
@@ -773,9 +797,8 @@ async fn a_polyglot_nemsis_file_is_refused_for_a_centre_user() {
 #[tokio::test]
 async fn hostile_file_names_are_neither_paths_nor_too_long() {
     let w = build_world();
-    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
-    for name in ["..", "../../etc/passwd", &"x".repeat(300), ""] {
-        let (_, body) = multipart_named(name, &csv);
+    for (i, name) in ["..", "../../etc/passwd", &"x".repeat(300), ""].into_iter().enumerate() {
+        let (_, body) = multipart_named(name, &resubmission(&w, "KKN-2024-04.csv", i + 1));
         let (s, _, text) = send(&w, upload_request(&w.kkn_token, Body::from(body))).await;
         assert_eq!(s, StatusCode::OK, "{name}: {text}");
     }
@@ -911,8 +934,7 @@ async fn guessing_tokens_is_slowed_down_per_client() {
 #[tokio::test]
 async fn an_upload_is_audited_with_its_submission_digest_and_client() {
     let w = build_world();
-    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-03.csv")).unwrap();
-    let (_, body) = multipart(&csv);
+    let (_, body) = multipart(&resubmission(&w, "KKN-2024-03.csv", 1));
     let mut req = upload_request(&w.kkn_token, Body::from(body));
     let addr: std::net::SocketAddr = "192.0.2.7:40000".parse().unwrap();
     req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
@@ -974,7 +996,7 @@ async fn uploads_beyond_the_concurrent_limit_wait_their_turn() {
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["error"]["code"], "busy");
     assert!(pulled.load(std::sync::atomic::Ordering::SeqCst) <= 1);
     drop(taken);
-    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
+    let csv = resubmission(&w, "KKN-2024-04.csv", 1);
     let (s, _, _) = send(&w, upload_request(&w.kkn_token, Body::from(multipart(&csv).1))).await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -1027,10 +1049,8 @@ async fn the_public_sees_the_release_not_what_came_in_after_it() {
     assert_eq!(released["release"]["months"]["2024-03"], "endelig");
     assert_eq!(released["release"]["months"]["2024-04"], "foreløpig");
     // KKN's April again without its last line: received (a new data version), not released.
-    let csv = std::fs::read(w._dir.path().join("world/extracts/KKN-2024-04.csv")).unwrap();
-    let cut = csv[..csv.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
     let again = w._dir.path().join("KKN-2024-04-again.csv");
-    std::fs::write(&again, &csv[..cut]).unwrap();
+    std::fs::write(&again, resubmission(&w, "KKN-2024-04.csv", 1)).unwrap();
     assert!(akutt_ingest::ingest(&w.state.data, b"test key", &again, |_, _| {}).unwrap().accepted);
     assert_eq!(api(&w).await, released, "the public still sees release 1");
     let (_, _, page) = send(

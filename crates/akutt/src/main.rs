@@ -715,8 +715,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     b.set_length(total);
                     b.set_position(done);
                 }
-            })
-            .with_context(|| format!("ingest of {}", file.display()))?;
+            });
+            // The same bytes as the current version: refused, nothing stored (exit 2).
+            if let Err(e @ akutt_ingest::IngestError::Identical { .. }) = &outcome {
+                eprintln!("akutt: {e}");
+                return Ok(ExitCode::from(2));
+            }
+            let outcome = outcome.with_context(|| format!("ingest of {}", file.display()))?;
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -956,7 +961,7 @@ fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Res
         b.set_length(files.len() as u64);
     });
     let mut rows = Vec::new();
-    let (mut accepted, mut rejected, mut failed) = (0u64, 0u64, 0u64);
+    let (mut accepted, mut rejected, mut failed, mut unchanged) = (0u64, 0u64, 0u64, 0u64);
     let mut totals = akutt_ingest::Counts::default();
     for (i, f) in files.iter().enumerate() {
         if let Some(b) = &bar {
@@ -987,6 +992,16 @@ fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Res
                     "first_error": first_error,
                 }));
             }
+            // Already the current version: nothing stored, not a failure (a directory
+            // ingested again gives only its new files).
+            Err(akutt_ingest::IngestError::Identical { submission, .. }) => {
+                unchanged += 1;
+                rows.push(serde_json::json!({
+                    "file": f.display().to_string(),
+                    "submission": submission,
+                    "status": "unchanged",
+                }));
+            }
             Err(e) => {
                 failed += 1;
                 rows.push(serde_json::json!({
@@ -1009,12 +1024,13 @@ fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Res
                 "accepted": accepted,
                 "rejected": rejected,
                 "failed": failed,
+                "unchanged": unchanged,
                 "counts": totals,
                 "seconds": (seconds * 10.0).round() / 10.0,
             })
         );
     } else {
-        for r in rows.iter().filter(|r| r["status"] != "accepted") {
+        for r in rows.iter().filter(|r| r["status"] != "accepted" && r["status"] != "unchanged") {
             let why = r["first_error"].as_str().or(r["error"].as_str()).unwrap_or("");
             outln!(
                 "{:<9} {}  {}{}",
@@ -1027,7 +1043,7 @@ fn ingest_many(data: &DataDir, key: &[u8], files: &[PathBuf], json: bool) -> Res
             );
         }
         outln!(
-            "{} filer: {accepted} godtatt, {rejected} avvist, {failed} feilet; {} hendelser godtatt, {} avvist; {seconds:.1} s / {} files: {accepted} accepted, {rejected} rejected, {failed} failed; {} incidents accepted, {} rejected",
+            "{} filer: {accepted} godtatt, {rejected} avvist, {failed} feilet, {unchanged} uendret; {} hendelser godtatt, {} avvist; {seconds:.1} s / {} files: {accepted} accepted, {rejected} rejected, {failed} failed, {unchanged} unchanged (identical to their current version, not stored again); {} incidents accepted, {} rejected",
             files.len(),
             totals.incidents_accepted,
             totals.incidents_rejected,

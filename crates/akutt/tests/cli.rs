@@ -98,9 +98,25 @@ fn ingest_json_contract_and_exit_codes() {
         .iter()
         .all(|f| f["severity"] == "file" && f["code"] == "F001"));
 
-    // The text report and the list of submissions.
+    // The same file again is refused: nothing stored, exit 2, the submission it equals named.
     let o = e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("W209"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("identical to submission 1 (version 1"), "{err}");
+    assert_eq!(
+        json(&e.run(&["submissions", "--json"]))["submissions"].as_array().unwrap().len(),
+        2
+    );
+    // A changed file (its last line dropped) is a new version: the text report and the list
+    // of submissions.
+    let original = std::fs::read(repo_file("examples/extract-OSL-2024-03.csv")).unwrap();
+    let cut = original[..original.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    let changed = e.dir.path().join("extract-OSL-2024-03-resubmitted.csv");
+    std::fs::write(&changed, &original[..cut]).unwrap();
+    let o = e.run(&["ingest", changed.to_str().unwrap()]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Datakvalitetsrapport") && text.contains("GODKJENT"), "{text}");
     let o = e.run(&["submissions", "--json"]);
     assert!(o.status.success());
     let v = json(&o);
@@ -544,7 +560,8 @@ fn ingest_takes_many_files_and_directories_in_one_process() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("rejected  ") && text.contains("garbage.csv"), "{text}");
     assert!(text.contains("failed    ") && text.contains("missing.csv"), "{text}");
-    assert!(text.contains("3 files: 1 accepted, 1 rejected, 1 failed"), "{text}");
+    // The file already current is not stored again: unchanged, neither accepted nor failed.
+    assert!(text.contains("3 files: 0 accepted, 1 rejected, 1 failed, 1 unchanged"), "{text}");
     // Without a missing file, a rejected one gives exit 2 as for one file.
     let o = e.run(&["ingest", &garbage.to_string_lossy(), &again]);
     assert_eq!(o.status.code(), Some(2));
@@ -553,4 +570,49 @@ fn ingest_takes_many_files_and_directories_in_one_process() {
     let o = e.run(&["ingest", &e.dir.path().join("empty").to_string_lossy()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no files to ingest"));
+}
+
+#[test]
+fn a_release_is_created_listed_and_audited() {
+    let e = Env::new();
+    assert!(e
+        .run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"])
+        .status
+        .success());
+    assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
+    assert_eq!(json(&e.run(&["release", "list", "--json"])), serde_json::json!([]));
+    // Months are YYYY-MM and the final month is not after the last.
+    for bad in
+        [&["--through", "2024-13"][..], &["--through", "2024-03", "--final-through", "2024-04"]]
+    {
+        let o = e.run(&[&["release", "create"][..], bad].concat());
+        assert_eq!(o.status.code(), Some(1), "{bad:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("invalid release"), "{bad:?}");
+    }
+    let o = e.run(&[
+        "release",
+        "create",
+        "--through",
+        "2024-03",
+        "--final-through",
+        "2024-03",
+        "--note",
+        "March",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&e.run(&["release", "list", "--json"]));
+    let r = &v[0];
+    assert_eq!((r["id"].as_i64(), r["data_version"].as_i64()), (Some(1), Some(1)));
+    assert_eq!((r["through"].as_str(), r["note"].as_str()), (Some("2024-03"), Some("March")));
+    assert_eq!(r["months"], serde_json::json!({ "2024-03": "endelig" }));
+    assert_eq!(r["changes"], serde_json::json!([]), "the first release changes nothing");
+    assert!(r["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // Every attempt is in the audit log, refused ones too.
+    let audit = String::from_utf8_lossy(&e.run(&["audit"]).stdout).into_owned();
+    assert_eq!(audit.matches("release create").count(), 3, "{audit}");
+    assert_eq!(
+        audit.lines().filter(|l| l.contains("release create") && l.contains(" 400 ")).count(),
+        2,
+        "{audit}"
+    );
 }

@@ -84,7 +84,12 @@ fn dashboard_and_restricted_area_in_a_real_browser() {
         std::thread::sleep(Duration::from_millis(250));
     }
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-artifacts");
-    let upload = demo.join("world/extracts/OSL-2025-12.csv");
+    // OSL's December again without its last line: a resubmission (the demo's own file is
+    // the current version, and an identical upload is refused).
+    let december = std::fs::read(demo.join("world/extracts/OSL-2025-12.csv")).unwrap();
+    let cut = december[..december.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    let upload = demo.join("OSL-2025-12-resubmitted.csv");
+    std::fs::write(&upload, &december[..cut]).unwrap();
     let out = Command::new("node")
         .arg(repo().join("e2e/dashboard.mjs"))
         .arg(&base)
