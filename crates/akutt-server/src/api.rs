@@ -104,20 +104,7 @@ pub fn answer_at(
     if let Some(a) = state.cached_answer(&key_at(asked)) {
         return Ok(a);
     }
-    let (version, computed) = match state.answer_streamed(as_of, q, ids)? {
-        Some(streamed) => streamed,
-        None => {
-            // Only the submissions of the months the answer reads, kept in a window.
-            let loaded = state.loaded_months(as_of, q.months_read(ids))?;
-            if !loaded.dataset.keyed {
-                // Without record keys every cell key is known and the noise with it.
-                return Err(AppError::no_record_keys());
-            }
-            let computed = compute_answer(&loaded.dataset, q, loaded.population.as_deref(), ids)
-                .map_err(|e| AppError::new(Code::UnknownStructure, format!("structure: {e}")))?;
-            (loaded.version, computed)
-        }
-    };
+    let (version, computed) = compute_at(state, q, ids, as_of)?;
     let key = key_at(version);
     let a = Arc::new(Answer {
         version,
@@ -129,6 +116,29 @@ pub fn answer_at(
     });
     state.cache_answer(key, a.clone());
     Ok(a)
+}
+
+/// The exact figures of a parsed question at a data version (`None`: the latest), before
+/// disclosure control: for the public only through [`answer_at`]; the restricted area's
+/// completeness calendar reads its counts. Streamed beyond the windows, as the CLI answers.
+pub fn compute_at(
+    state: &AppState,
+    q: &akutt_indicators::Query,
+    ids: &[akutt_indicators::Indicator],
+    as_of: Option<i64>,
+) -> Result<(i64, akutt_indicators::Computed), AppError> {
+    if let Some(streamed) = state.answer_streamed(as_of, q, ids)? {
+        return Ok(streamed);
+    }
+    // Only the submissions of the months the answer reads, kept in a window.
+    let loaded = state.loaded_months(as_of, q.months_read(ids))?;
+    if !loaded.dataset.keyed {
+        // Without record keys every cell key is known and the noise with it.
+        return Err(AppError::no_record_keys());
+    }
+    let computed = compute_answer(&loaded.dataset, q, loaded.population.as_deref(), ids)
+        .map_err(|e| AppError::new(Code::UnknownStructure, format!("structure: {e}")))?;
+    Ok((loaded.version, computed))
 }
 
 /// One published figure as JSON: withheld and missing values are `null`; withheld ones are

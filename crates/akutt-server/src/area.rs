@@ -344,6 +344,82 @@ pub async fn submissions_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+pub struct CompletenessParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /fullstendighet`: the completeness calendar (DOMAIN.md §12); a centre user sees its
+/// own row only.
+pub async fn completeness_page(
+    State(state): State<Arc<AppState>>,
+    req: crate::RequestInfo,
+    headers: HeaderMap,
+    crate::error::extract::Query(p): crate::error::extract::Query<CompletenessParams>,
+) -> Response {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        restricted(&st, &headers, &req, |user| {
+            use crate::completeness as c;
+            let only = match &user.role {
+                Role::Centre(code) => Some(code.as_str()),
+                _ => None,
+            };
+            let today = c::today();
+            let months = c::months(&st, p.from.as_deref(), p.to.as_deref(), today)?;
+            let day = st.config.deadline_day;
+            let rows = c::of_registry(&st, months, only, day, today)?;
+            let body = html! {
+                p {
+                    "Frist / deadline: " (day) ". i måneden etter / day " (day) " of the month after. "
+                    "Andel = hendelser mot sentralens median av de tolv foregående månedene med data / "
+                    "share = incidents against the centre's median of the twelve months before with data."
+                }
+                table id="completeness" {
+                    tr {
+                        th { (Msg::Centre.nb()) }
+                        @for m in months.iter() { th { (m.to_string()) } }
+                    }
+                    @for r in &rows {
+                        tr {
+                            td { (r.centre) }
+                            @for cell in &r.months {
+                                @let class = match (cell.status, cell.late) {
+                                    ("received", false) => "received",
+                                    ("received", true) => "late",
+                                    ("rejected", _) => "rejected",
+                                    (_, true) => "missing",
+                                    _ => "due",
+                                };
+                                td class=(class) data-month=(cell.month) title={
+                                    (cell.status)
+                                    @if let Some(d) = &cell.received_at { ", mottatt / received " (d) }
+                                    ", frist / deadline " (cell.deadline)
+                                } {
+                                    @match (cell.status, cell.late) {
+                                        ("received", false) => "✓",
+                                        ("received", true) => "sen / late",
+                                        ("rejected", _) => "avvist / rejected",
+                                        (_, true) => "mangler / missing",
+                                        _ => "–",
+                                    }
+                                    @if let Some(s) = cell.share_of_expected {
+                                        br; (format!("{:.0} %", s * 100.0))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            Ok(page(&st, "Fullstendighet / completeness", Some(user), body).into_response())
+        })
+    })
+    .await
+    .unwrap_or_else(|e| AppError::internal(e).into_response())
+}
+
 /// A data-quality report as HTML (the stored JSON report, DOMAIN.md §6).
 fn report_html(report: &Value) -> Markup {
     let s = &report["submission"];

@@ -8,6 +8,7 @@ pub mod api;
 pub mod area;
 pub mod auth;
 pub mod benchmark;
+pub mod completeness;
 pub mod error;
 pub mod html;
 pub mod map;
@@ -40,6 +41,8 @@ pub struct Config {
     /// Most incident rows kept loaded across the cached windows of months; a question that
     /// reads more is answered streamed, a submission at a time, as the CLI answers.
     pub loaded_rows: usize,
+    /// The completeness calendar's deadline: this day of the month after. Default 15.
+    pub deadline_day: u32,
 }
 
 /// 256 MiB: about 750,000 rows of import format v1, a large centre's year.
@@ -53,6 +56,7 @@ impl Default for Config {
             upload_limit: DEFAULT_UPLOAD_LIMIT,
             concurrent_uploads: 2,
             loaded_rows: LOADED_ROWS,
+            deadline_day: completeness::DEFAULT_DEADLINE_DAY,
         }
     }
 }
@@ -479,6 +483,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/logg-ut", axum::routing::post(area::logout))
         .route("/innsendinger", get(area::submissions_page))
         .route("/innsendinger/{id}", get(area::report_page))
+        .route("/fullstendighet", get(area::completeness_page))
         .route(
             "/last-opp",
             axum::routing::post(area::upload)
@@ -623,7 +628,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe
 
 /// Whether a path is of the restricted area (micro-data: never cached anywhere).
 pub fn is_restricted(path: &str) -> bool {
-    ["/logg-inn", "/logg-ut", "/innsendinger", "/last-opp", "/api/submissions"]
+    ["/logg-inn", "/logg-ut", "/innsendinger", "/last-opp", "/api/submissions", "/fullstendighet"]
         .iter()
         .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
 }

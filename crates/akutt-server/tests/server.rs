@@ -1076,6 +1076,35 @@ async fn the_public_sees_the_release_not_what_came_in_after_it() {
 }
 
 #[tokio::test]
+async fn the_completeness_calendar_shows_each_centre_its_own_row() {
+    let w = world();
+    let page = |token: Option<&str>| {
+        let mut req = Request::get("/fullstendighet?from=2024-02&to=2024-05");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        send(w, req.body(Body::empty()).unwrap())
+    };
+    let (s, h, html) = page(Some(&w.admin_token)).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_eq!(h["cache-control"], "no-store");
+    // Every centre, four months; the world has KKN and OSL for March and April only.
+    assert_eq!(html.matches("<tr><td>").count(), 16, "{html}");
+    for c in ["KKN", "OSL"] {
+        let row = html.split("<tr><td>").find(|r| r.starts_with(c)).unwrap();
+        let cells: Vec<&str> =
+            row.split("<td class=\"").skip(1).map(|c| c.split('"').next().unwrap()).collect();
+        // February and May were never sent; their deadlines (15 March, 15 June 2024) passed.
+        assert_eq!(cells, ["missing", "late", "late", "missing"], "{c}: {row}");
+    }
+    let (_, _, own) = page(Some(&w.kkn_token)).await;
+    assert_eq!(own.matches("<tr><td>").count(), 1, "{own}");
+    assert!(own.contains("<tr><td>KKN</td>") && !own.contains("<td>OSL</td>"), "{own}");
+    let (s, _, _) = page(None).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "no sign-in, no calendar");
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;

@@ -187,6 +187,9 @@ enum Command {
         /// Uploads received at once (one more gets 503 until one ends).
         #[arg(long, default_value_t = 2)]
         concurrent_uploads: usize,
+        /// The completeness calendar's deadline: this day of the month after.
+        #[arg(long, default_value_t = akutt_server::completeness::DEFAULT_DEADLINE_DAY)]
+        deadline_day: u32,
         #[command(flatten)]
         log: LogArgs,
     },
@@ -206,6 +209,24 @@ enum Command {
         no_serve: bool,
         #[command(flatten)]
         log: LogArgs,
+    },
+    /// The completeness calendar: per centre and month, received or not, when, status, late
+    /// against the deadline, share of the expected data (DOMAIN.md §12).
+    Completeness {
+        /// First month (default: eleven months before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month (default: the last month with data, or last month).
+        #[arg(long)]
+        to: Option<String>,
+        /// One centre only.
+        #[arg(long)]
+        centre: Option<String>,
+        /// The deadline: this day of the following month.
+        #[arg(long, default_value_t = akutt_server::completeness::DEFAULT_DEADLINE_DAY)]
+        deadline_day: u32,
+        #[arg(long)]
+        json: bool,
     },
     /// Releases: what the public sees (DOMAIN.md §12).
     Release {
@@ -480,6 +501,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             synthetic,
             upload_limit_mib,
             concurrent_uploads,
+            deadline_day,
             log,
         } => {
             log.init()?;
@@ -501,6 +523,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 synthetic,
                 upload_limit: upload_limit_mib.saturating_mul(1 << 20),
                 concurrent_uploads,
+                deadline_day,
                 ..akutt_server::Config::default()
             };
             let key_file = match cli.key_file {
@@ -523,6 +546,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             demo(&dir, &addr, scale, no_serve)
         }
         Command::Release { command } => release(&cli.data, cli.key_file, command),
+        Command::Completeness { from, to, centre, deadline_day, json } => {
+            completeness(&cli.data, cli.key_file, from, to, centre, deadline_day, json)
+        }
         Command::Users { command: UsersCommand::Add { name, role } } => {
             let data = DataDir::open(&cli.data)?;
             let token = akutt_server::auth::add_user(&data, &name, &role)?;
@@ -1374,6 +1400,78 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     );
     outln!("Innlogging / sign-in tokens: {}", dir.join("tokens.txt").display());
     rt.block_on(akutt_server::serve(state, addr)).with_context(|| format!("serving on {addr}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `akutt completeness`.
+fn completeness(
+    data: &Path,
+    key_file: Option<PathBuf>,
+    from: Option<String>,
+    to: Option<String>,
+    centre: Option<String>,
+    deadline_day: u32,
+    json: bool,
+) -> Result<ExitCode> {
+    let data = DataDir::open(data)?;
+    let key_file = match key_file {
+        Some(k) => k,
+        None => default_key_file()?,
+    };
+    let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+    let state = akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key);
+    let today = akutt_server::completeness::today();
+    let centre = centre.map(|c| c.to_uppercase());
+    if let Some(c) = &centre {
+        if akutt_model::centre::centre(c).is_none() {
+            bail!("--centre: unknown centre code «{c}»");
+        }
+    }
+    let months = akutt_server::completeness::months(&state, from.as_deref(), to.as_deref(), today)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = akutt_server::completeness::of_registry(
+        &state,
+        months,
+        centre.as_deref(),
+        deadline_day,
+        today,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "from": months.from().to_string(),
+                "to": months.to().to_string(),
+                "deadline_day": deadline_day,
+                "today": today.to_string(),
+                "rows": rows,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut head = format!("{:<8}", "sentral");
+    for m in months.iter() {
+        head.push_str(&format!(" {m:>8}"));
+    }
+    outln!("{head}");
+    for r in &rows {
+        let mut line = format!("{:<8}", r.centre);
+        for c in &r.months {
+            let mark = match (c.status, c.late) {
+                ("received", false) => "ok".to_string(),
+                ("received", true) => "sen".to_string(),
+                ("rejected", _) => "avvist".to_string(),
+                (_, true) => "MANGLER".to_string(),
+                _ => "-".to_string(),
+            };
+            let share =
+                c.share_of_expected.map_or(String::new(), |s| format!(" {:.0}%", s * 100.0));
+            line.push_str(&format!(" {:>8}", format!("{mark}{share}")));
+        }
+        outln!("{line}");
+    }
+    outln!("ok = mottatt i tide / received on time; sen = etter fristen / late; avvist = bare avviste filer / only rejected files; MANGLER = ikke mottatt, fristen er passert / not received, deadline passed; - = ikke mottatt, ikke forfalt / not yet due; % = andel av forventet / share of expected (frist / deadline: den {deadline_day}. i måneden etter / day {deadline_day} of the month after)");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -616,3 +616,43 @@ fn a_release_is_created_listed_and_audited() {
         "{audit}"
     );
 }
+
+#[test]
+fn the_completeness_calendar_from_the_command_line() {
+    let e = Env::new();
+    assert!(e
+        .run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"])
+        .status
+        .success());
+    assert!(e.run(&["ingest", &repo_file("examples/extract-OSL-2024-03.csv")]).status.success());
+    let o = e.run(&["completeness", "--from", "2024-03", "--to", "2024-04", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 16, "every centre");
+    let osl = v["rows"].as_array().unwrap().iter().find(|r| r["centre"] == "OSL").unwrap();
+    let march = &osl["months"][0];
+    assert_eq!(
+        (march["month"].as_str(), march["status"].as_str()),
+        (Some("2024-03"), Some("received"))
+    );
+    assert_eq!(march["incidents"], 2);
+    assert_eq!(march["deadline"], "2024-04-15");
+    assert_eq!(march["late"], true, "received today, long after the deadline");
+    assert_eq!(osl["months"][1]["status"], "missing");
+    let o = e.run(&[
+        "completeness",
+        "--centre",
+        "OSL",
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--deadline-day",
+        "20",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(v["rows"][0]["months"][0]["deadline"], "2024-04-20");
+    assert_eq!(e.run(&["completeness", "--centre", "XYZ"]).status.code(), Some(1));
+}
