@@ -16,6 +16,7 @@ if [ ! -f "$work/built" ]; then
   $A mappings load "$work/world/mappings" > /dev/null
   /usr/bin/time -f "ingest of the ten years: %e s, peak RSS %M KiB" $A ingest "$work/world/extracts"
   $A population load "$work/world/population.csv" > /dev/null
+  $A release create --through 2024-12 --note "bench" > /dev/null
   touch "$work/built"
 fi
 out=${BENCH_OUT:-bench-out}/cold; mkdir -p "$out"
