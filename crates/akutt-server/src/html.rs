@@ -138,6 +138,8 @@ messages! {
     RejectedLower = "avvist", "rejected";
     MissionsLower = "oppdrag", "missions";
     Received = "Mottatt", "Received";
+    Final = "endelig", "final";
+    Provisional = "foreløpig", "provisional";
     NothingReleased = "Ingen tall er publisert ennå. Registeret publiserer tall når en publisering er laget.",
         "Nothing is published yet. The registry publishes figures when it makes a release.";
     ReleaseLine = "Publisering {id} ({date}, dataversjon {version}): tall til og med {through}.",

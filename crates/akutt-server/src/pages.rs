@@ -230,8 +230,11 @@ async fn centre_or_nation(
         (month_chart(trend_title, &points))
         details {
             summary { (lang.t(Msg::Table)) }
-            (table("monthly", &[lang.t(Msg::Month), lang.t(Msg::Incidents), lang.t(Msg::ResponseRedMedian)], html! {
-                @for (m, _, n, r) in &months { tr { td { (m) } td { (n) } td { (r) } } }
+            (table("monthly", &[lang.t(Msg::Month), lang.t(Msg::Incidents), lang.t(Msg::ResponseRedMedian), lang.t(Msg::Status)], html! {
+                @for (m, _, n, r) in &months {
+                    @let status = if release.status_of(m) == "endelig" { Msg::Final } else { Msg::Provisional };
+                    tr { td { (m) } td { (n) } td { (r) } td.status { (lang.t(status)) } }
+                }
             }))
         }
         @if !centres.0.is_empty() {

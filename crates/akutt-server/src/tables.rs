@@ -264,6 +264,23 @@ pub fn to_xlsx(
         (t("Kilde", "Source").into(), crate::api::source_label(synthetic).into()),
         (t("Periode", "Period").into(), format!("{} – {}", a.months.from(), a.months.to())),
         (t("Dataversjon", "Data version").into(), a.version.to_string()),
+        (
+            t("Publisering", "Release").into(),
+            a.release.as_ref().map_or(String::new(), |r| {
+                let finals = r.final_through.as_deref().map_or_else(
+                    || t("alle måneder foreløpige", "all months provisional").to_string(),
+                    |f| format!("{} {f}", t("endelige tall til og med", "final figures through")),
+                );
+                format!(
+                    "{} ({}), {} {}; {finals}. {}",
+                    r.id,
+                    r.created_at.get(..10).unwrap_or(&r.created_at),
+                    t("til og med", "through"),
+                    r.through,
+                    r.note
+                )
+            }),
+        ),
         (t("Kommunestruktur", "Municipality structure").into(), a.structure.to_string()),
         (t("Personvern", "Confidentiality").into(), pick(crate::api::NOTE_CELL_KEY, lang).into()),
         (t("Tegn", "Symbols").into(), pick(crate::api::NOTE_STATUS, lang).into()),

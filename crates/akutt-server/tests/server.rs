@@ -308,6 +308,8 @@ async fn the_excel_file_has_a_sheet_per_indicator_with_the_figures_of_the_api() 
         .collect();
     assert!(about[0].starts_with("SYNTETISKE DATA"), "{about:?}");
     assert!(about.iter().any(|l| l == "Dataversjon 4"), "{about:?}");
+    let release = about.iter().find(|l| l.starts_with("Publisering 1 (")).expect("the release");
+    assert!(release.contains("til og med 2024-04; endelige tall til og med 2024-03"), "{release}");
     // Every response time of the API is in its sheet, in minutes, as a number.
     let sheet = book.worksheet_range("response_time").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
