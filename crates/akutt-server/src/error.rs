@@ -80,6 +80,9 @@ error_codes! {
     /// An upload without its `file` part.
     NoFile = "no_file", BAD_REQUEST,
         "ingen fil", "no file";
+    /// A report period that is not `YYYY-T1`–`YYYY-T3` or `YYYY`.
+    InvalidPeriod = "invalid_period", BAD_REQUEST,
+        "ugyldig rapportperiode", "invalid report period";
     /// A release that cannot be made (months, an older data version).
     InvalidRelease = "invalid_release", BAD_REQUEST,
         "ugyldig publisering", "invalid release";

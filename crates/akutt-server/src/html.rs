@@ -268,6 +268,7 @@ pub fn layout(state: &AppState, lang: Lang, area: Area<'_>, title: &str, body: M
                             a href={ "/?" (query) } { (lang.t(Msg::Overview)) }
                             a href={ "/kart?" (query) } { (lang.t(Msg::Map)) }
                             a href={ "/definisjoner?" (query) } { (lang.t(Msg::Definitions)) }
+                            a href={ "/rapporter" (if lang.en { "?lang=en" } else { "" }) } { (if lang.en { "Reports" } else { "Rapporter" }) }
                             a href={ "/sammenligning?" (if lang.en { "lang=en" } else { "" }) } { (lang.t(Msg::Benchmark)) }
                             a href="/api/openapi.json" { "API" }
                             " "

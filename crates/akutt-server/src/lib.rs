@@ -14,6 +14,7 @@ pub mod html;
 pub mod map;
 pub mod pages;
 pub mod release;
+pub mod report;
 pub mod tables;
 
 use std::sync::{Arc, Mutex};
@@ -472,6 +473,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/sentral/{code}", get(pages::centre))
         .route("/definisjoner", get(pages::definitions))
         .route("/kart", get(pages::map))
+        .route("/rapporter", get(pages::reports))
+        .route("/rapporter/{release}/{period}", get(pages::report))
         .route("/sammenligning", get(benchmark::page))
         .route("/api/benchmark", get(benchmark::api))
         .route("/data/indikatorer.csv", get(api::indicators_csv))

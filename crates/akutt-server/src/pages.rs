@@ -65,7 +65,7 @@ pub(crate) fn public_page(
 
 /// A line chart of one value per month, as SVG with a title and an accessible description.
 #[allow(clippy::cast_precision_loss)] // a few hundred months
-fn month_chart(title: &str, points: &[(String, Option<f64>)]) -> Markup {
+pub(crate) fn month_chart(title: &str, points: &[(String, Option<f64>)]) -> Markup {
     let (w, h, pad) = (720.0, 220.0, 40.0);
     let max = points.iter().filter_map(|p| p.1).fold(0.0f64, f64::max).max(1.0);
     let n = points.len().max(2) as f64 - 1.0;
@@ -268,6 +268,81 @@ async fn centre_or_nation(
         p { small { (lang.t(Msg::NoiseNote)) } }
     };
     Ok(public_page(&state, lang, &title, &query, body))
+}
+
+/// `GET /rapporter`: the reports of each release, newest first (every tertial and year
+/// the release publishes in full).
+pub async fn reports(
+    State(state): State<Arc<AppState>>,
+    QueryParams(pp): QueryParams<PageParams>,
+) -> Result<Html<String>, AppError> {
+    let lang = Lang::of(pp.lang.as_deref());
+    let title = if lang.en { "Reports" } else { "Rapporter" };
+    let st = state.clone();
+    let listed = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let catalog = st.catalog()?;
+        let mut out = Vec::new();
+        for r in catalog.releases()?.into_iter().rev() {
+            let first =
+                catalog.first_month_at(r.data_version)?.and_then(akutt_model::Month::from_yyyymm);
+            let last = crate::release::through(&r)?;
+            let mut periods = Vec::new();
+            if let Some(first) = first {
+                for year in (first.year()..=last.year()).rev() {
+                    let mut of_year = vec![crate::report::Period::Year(year)];
+                    of_year.extend(
+                        (1..=3).rev().map(|t| crate::report::Period::Tertial { year, tertial: t }),
+                    );
+                    periods.extend(of_year.into_iter().filter(|p| {
+                        let m = p.months();
+                        m.from() >= first && m.to() <= last
+                    }));
+                }
+            }
+            out.push((r, periods));
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(AppError::internal)??;
+    if listed.is_empty() {
+        return Ok(nothing_released(&state, lang, title));
+    }
+    let en = if lang.en { "?lang=en" } else { "" };
+    let body = html! {
+        @for (r, periods) in &listed {
+            h2 { (if lang.en { "Release " } else { "Publisering " }) (r.id) }
+            (crate::html::release_line(lang, r))
+            ul {
+                @for p in periods {
+                    @let id = match p { crate::report::Period::Year(y) => y.to_string(), crate::report::Period::Tertial { year, tertial } => format!("{year}-T{tertial}") };
+                    li { a href={ "/rapporter/" (r.id) "/" (id) (en) } { (p.name(lang)) } }
+                }
+                @if periods.is_empty() { li { "–" } }
+            }
+        }
+    };
+    let query = if lang.en { "lang=en" } else { "" };
+    Ok(public_page(&state, lang, title, query, body))
+}
+
+/// `GET /rapporter/{release}/{period}`: one report (HTML, printable).
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    Path((release, period)): Path<(i64, String)>,
+    QueryParams(pp): QueryParams<PageParams>,
+) -> Result<Html<String>, AppError> {
+    let lang = Lang::of(pp.lang.as_deref());
+    let period = crate::report::Period::parse(&period)?;
+    tokio::task::spawn_blocking(move || {
+        let r = state
+            .catalog()?
+            .release(release)?
+            .ok_or_else(|| AppError::new(Code::NotReleased, format!("no release {release}")))?;
+        crate::report::html(&state, &r, period, lang).map(Html)
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 /// `GET /definisjoner`: the indicator definitions in plain language.

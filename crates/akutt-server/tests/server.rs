@@ -1107,6 +1107,45 @@ async fn the_completeness_calendar_shows_each_centre_its_own_row() {
 }
 
 #[tokio::test]
+async fn a_tertial_report_is_made_from_its_release_the_same_each_time() {
+    let (s, _, html) = get("/rapporter/1/2024-T1", None).await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("Tertialrapport 2024-T1"), "{html}");
+    // The release and data version on every printed page, the release line, the months.
+    assert!(
+        html.contains("<div class=\"stamp\">Publisering 1 (")
+            && html.contains("Dataversjon 4 · Akutt"),
+        "{html}"
+    );
+    assert!(html.contains("<tr><td>2024-03</td><td>356</td><td>endelig</td></tr>"), "{html}");
+    assert!(html.contains("<td>2024-04</td>") && html.contains("foreløpig"), "{html}");
+    // The key figure is the public one of the same months.
+    let (_, v) = get_json("/api/indicators?from=2024-01&to=2024-04&indicator=volume", None).await;
+    let incidents = v["indicators"][0]["incidents"].as_u64().unwrap();
+    assert!(
+        html.contains(&format!("<tr><td>Hendelser</td><td>{incidents}</td>")),
+        "{incidents}: {html}"
+    );
+    assert!(
+        html.contains("<svg")
+            && html.contains("id=\"centres\"")
+            && html.contains("<dt><code>response_time</code></dt>")
+    );
+    // Reproducible from its release: the same bytes.
+    let (_, _, again) = get("/rapporter/1/2024-T1", None).await;
+    assert_eq!(String::from_utf8(again).unwrap(), html);
+    // A tertial after the release's last month, and a period that is none.
+    let (s, v) = get_json("/rapporter/1/2024-T2", None).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_released")));
+    let (s, v) = get_json("/rapporter/1/2024-T4", None).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_period")));
+    let (s, _, list) = get("/rapporter", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(list).unwrap().contains("Publisering 1"));
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;

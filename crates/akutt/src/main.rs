@@ -320,6 +320,23 @@ enum ReleaseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A tertial or annual report of a release (default the latest), as HTML: the same bytes
+    /// whenever it is made from the same release.
+    Report {
+        /// A tertial: YYYY-T1 (January–April), YYYY-T2 (May–August), YYYY-T3.
+        #[arg(long, conflicts_with = "year", required_unless_present = "year")]
+        tertial: Option<String>,
+        #[arg(long)]
+        year: Option<String>,
+        #[arg(long)]
+        release: Option<i64>,
+        /// Where to write it (`.html`; `.pdf` is not built yet).
+        #[arg(long)]
+        out: PathBuf,
+        /// `en` for English.
+        #[arg(long)]
+        lang: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1511,6 +1528,29 @@ fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> R
                 r.final_through.as_deref().map_or("alle foreløpige / all provisional".to_string(), |f| format!("endelig til og med {f} / final through {f}")),
                 changes.len()
             );
+        }
+        ReleaseCommand::Report { tertial, year, release, out, lang } => {
+            let period = tertial.or(year).unwrap_or_default();
+            let period =
+                akutt_server::report::Period::parse(&period).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if out.extension().is_none_or(|e| e != "html") {
+                bail!(
+                    "{}: reports are written as .html (PDF output is not built yet)",
+                    out.display()
+                );
+            }
+            let catalog = state.catalog().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r = match release {
+                Some(id) => catalog.release(id)?.with_context(|| format!("no release {id}"))?,
+                None => catalog
+                    .latest_release()?
+                    .context("nothing is released yet (akutt release create)")?,
+            };
+            let lang = akutt_server::html::Lang::of(lang.as_deref());
+            let html = akutt_server::report::html(&state, &r, period, lang)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, html).with_context(|| format!("writing {}", out.display()))?;
+            outln!("{} ({}, publisering / release {})", out.display(), period.name(lang), r.id);
         }
         ReleaseCommand::List { json } => {
             let catalog = state.catalog().map_err(|e| anyhow::anyhow!("{e}"))?;
