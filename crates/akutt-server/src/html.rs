@@ -387,6 +387,7 @@ pub fn text<'a>(f: &'a PublicFigure, key: &str) -> Option<&'a str> {
 
 /// The volume counts of a figure (`None` for another indicator).
 pub struct VolumeView<'a> {
+    pub contacts: &'a Public<u64>,
     pub incidents: &'a Public<u64>,
     pub missions: &'a Public<u64>,
     pub per_1000_missions: Option<&'a Public<f64>>,
@@ -394,7 +395,8 @@ pub struct VolumeView<'a> {
 
 pub fn volume(f: &PublicFigure) -> Option<VolumeView<'_>> {
     match &f.values {
-        PublicValues::Volume { incidents, missions, per_1000, .. } => Some(VolumeView {
+        PublicValues::Volume { contacts, incidents, missions, per_1000, .. } => Some(VolumeView {
+            contacts,
             incidents,
             missions,
             per_1000_missions: per_1000.as_ref().map(|r| &r.missions),

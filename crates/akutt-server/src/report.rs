@@ -131,6 +131,59 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
         }
         Period::Tertial { .. } => Vec::new(),
     };
+    // Contacts by channel, incidents by urgency and by type (DOMAIN.md §12's contents).
+    let breakdowns = [
+        (
+            Key::Sambandsvei,
+            if lang.en { "Contacts by channel" } else { "Henvendelser etter sambandsvei" },
+            true,
+        ),
+        (
+            Key::Urgency,
+            if lang.en { "Incidents by urgency" } else { "Hendelser etter hastegrad" },
+            false,
+        ),
+        (
+            Key::Hendelsestype,
+            if lang.en { "Incidents by type" } else { "Hendelser etter hendelsestype" },
+            false,
+        ),
+    ];
+    let mut sections = Vec::new();
+    for (key, heading, contacts) in breakdowns {
+        let of = figures(state, r, months, vec![key])?;
+        // (code, label, count as shown, count)
+        let rows: Vec<(String, String, String, Option<u64>)> = of
+            .iter()
+            .filter(|f| f.id == Indicator::Volume)
+            .filter_map(|f| {
+                let v = volume(f)?;
+                let n = if contacts { v.contacts } else { v.incidents };
+                let code = text(f, key.name()).unwrap_or("ukjent").to_string();
+                let label = crate::api::category_label(key.name(), &code);
+                let label = if label == code { String::new() } else { label };
+                // The page's language of a `nb / en` label.
+                let label = match label.split_once(" / ") {
+                    Some((nb, en)) => (if lang.en { en } else { nb }).to_string(),
+                    None => label,
+                };
+                Some((code, label, count(n).text().to_string(), n.value().copied()))
+            })
+            .collect();
+        let total: u64 = rows.iter().filter_map(|r| r.3).sum();
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let rows: Vec<(String, String, String, String)> = rows
+            .into_iter()
+            .map(|(code, label, shown, n)| {
+                let share = match n {
+                    Some(n) if total > 0 => format!("{:.1} %", n as f64 / total as f64 * 100.0),
+                    _ => String::new(),
+                };
+                (code, label, shown, share)
+            })
+            .collect();
+        sections.push((key, heading, rows));
+    }
     let incidents = |f: &Figures<'_>| {
         f.find(Indicator::Volume, &[]).and_then(volume).and_then(|v| v.incidents.value().copied())
     };
@@ -224,6 +277,14 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                         }
                     }))
                 }
+                @for (key, heading, rows) in &sections {
+                    h2 { (heading) }
+                    (table(key.name(), &[if lang.en { "Category" } else { "Kategori" }, "", if lang.en { "Count" } else { "Antall" }, if lang.en { "Share" } else { "Andel" }], html! {
+                        @for (code, label, shown, share) in rows {
+                            tr { td { (code) } td { (label) } td { (shown) } td { (share) } }
+                        }
+                    }))
+                }
                 h2 { (t(Msg::TheCentres)) }
                 (table("centres", &[t(Msg::Centre), t(Msg::Incidents), t(Msg::Missions), t(Msg::ResponseRedMedian), t(Msg::WithinUrbanColumn), t(Msg::WithinRuralColumn)], html! {
                     @for f in centres.of(Indicator::Volume) {
@@ -269,9 +330,9 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                 }
                 p.def {
                     (if lang.en {
-                        "Not yet in this report: contacts by channel, caller and hour; incident and delivery places; 113 answer times; data quality per centre."
+                        "Not yet in this report: contacts by caller type and hour; incident and delivery places; 113 answer times; data quality per centre."
                     } else {
-                        "Ennå ikke i denne rapporten: henvendelser etter kanal, innringer og time; hendelses- og leveringssteder; svartid på 113; datakvalitet per sentral."
+                        "Ennå ikke i denne rapporten: henvendelser etter innringer og time; hendelses- og leveringssteder; svartid på 113; datakvalitet per sentral."
                     })
                 }
             }

@@ -1132,6 +1132,11 @@ async fn a_tertial_report_is_made_from_its_release_the_same_each_time() {
             && html.contains("id=\"centres\"")
             && html.contains("<dt><code>response_time</code></dt>")
     );
+    // Contacts by channel, incidents by urgency (labelled in the page's language) and type.
+    for id in ["sambandsvei", "urgency", "hendelsestype"] {
+        assert!(html.contains(&format!("<table id=\"{id}\">")), "{id}");
+    }
+    assert!(html.contains("<td>R</td><td>Rød (akutt)</td>"), "{html}");
     // Reproducible from its release: the same bytes.
     let (_, _, again) = get("/rapporter/1/2024-T1", None).await;
     assert_eq!(String::from_utf8(again).unwrap(), html);
