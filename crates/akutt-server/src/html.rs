@@ -139,6 +139,24 @@ messages! {
     MissionsLower = "oppdrag", "missions";
     Received = "Mottatt", "Received";
     Final = "endelig", "final";
+    ContactsByChannel = "Henvendelser etter sambandsvei", "Contacts by channel";
+    IncidentsByUrgency = "Hendelser etter hastegrad", "Incidents by urgency";
+    IncidentsByType = "Hendelser etter hendelsestype", "Incidents by type";
+    TertialReport = "Tertialrapport", "Tertial report";
+    AnnualReport = "Årsrapport", "Annual report";
+    Release = "Publisering", "Release";
+    KeyFigures = "Nøkkeltall", "Key figures";
+    Change = "endring", "change";
+    FiveYears = "Utvikling over fem år", "Development over five years";
+    Year = "År", "Year";
+    Growth = "vekst", "growth";
+    Category = "Kategori", "Category";
+    Count = "Antall", "Count";
+    Share = "Andel", "Share";
+    Revisions = "Revisjoner siden forrige publisering", "Revisions since the previous release";
+    NoRevisions = "Ingen publiserte tall er endret.", "No published figure changed.";
+    RevisionsAmong = "publiserte tall er endret, blant dem:", "published figures changed, among them:";
+    NotYetInReport = "Ennå ikke i denne rapporten: henvendelser etter innringer og time; hendelses- og leveringssteder; svartid på 113; datakvalitet per sentral.", "Not yet in this report: contacts by caller type and hour; incident and delivery places; 113 answer times; data quality per centre.";
     Provisional = "foreløpig", "provisional";
     NothingReleased = "Ingen tall er publisert ennå. Registeret publiserer tall når en publisering er laget.",
         "Nothing is published yet. The registry publishes figures when it makes a release.";

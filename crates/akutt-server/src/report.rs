@@ -133,21 +133,9 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
     };
     // Contacts by channel, incidents by urgency and by type (DOMAIN.md §12's contents).
     let breakdowns = [
-        (
-            Key::Sambandsvei,
-            if lang.en { "Contacts by channel" } else { "Henvendelser etter sambandsvei" },
-            true,
-        ),
-        (
-            Key::Urgency,
-            if lang.en { "Incidents by urgency" } else { "Hendelser etter hastegrad" },
-            false,
-        ),
-        (
-            Key::Hendelsestype,
-            if lang.en { "Incidents by type" } else { "Hendelser etter hendelsestype" },
-            false,
-        ),
+        (Key::Sambandsvei, t(Msg::ContactsByChannel), true),
+        (Key::Urgency, t(Msg::IncidentsByUrgency), false),
+        (Key::Hendelsestype, t(Msg::IncidentsByType), false),
     ];
     let mut sections = Vec::new();
     for (key, heading, contacts) in breakdowns {
@@ -197,16 +185,12 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
     };
     let changes: Vec<serde_json::Value> = serde_json::from_str(&r.changes).unwrap_or_default();
     let title = match period {
-        Period::Tertial { .. } => format!(
-            "{} {}",
-            if lang.en { "Tertial report" } else { "Tertialrapport" },
-            period.name(lang)
-        ),
-        Period::Year(y) => format!("{} {y}", if lang.en { "Annual report" } else { "Årsrapport" }),
+        Period::Tertial { .. } => format!("{} {}", t(Msg::TertialReport), period.name(lang)),
+        Period::Year(y) => format!("{} {y}", t(Msg::AnnualReport)),
     };
     let stamp = format!(
         "{} {} ({}) · {} {} · Akutt",
-        if lang.en { "Release" } else { "Publisering" },
+        t(Msg::Release),
         r.id,
         r.created_at.get(..10).unwrap_or(&r.created_at),
         t(Msg::DataVersion),
@@ -238,9 +222,9 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                 @if state.config.synthetic { p.banner { (t(Msg::Synthetic)) } }
                 h1 { (t(Msg::OverviewTitle)) br; small { (title) } }
                 (crate::html::release_line(lang, r))
-                h2 { (if lang.en { "Key figures" } else { "Nøkkeltall" }) }
+                h2 { (t(Msg::KeyFigures)) }
                 (table("key-figures", &[
-                    "", &period.name(lang), &period.a_year_before().name(lang), if lang.en { "change" } else { "endring" },
+                    "", &period.name(lang), &period.a_year_before().name(lang), t(Msg::Change),
                 ], html! {
                     tr { td { (t(Msg::Incidents)) } td { (shown_u64(incidents(&now))) } td { (shown_u64(incidents(&last_year))) } td { (signed(growth(incidents(&last_year), incidents(&now)))) } }
                     tr { td { (t(Msg::AmbulanceMissions)) } td { (shown_u64(missions(&now))) } td { (shown_u64(missions(&last_year))) } td { (signed(growth(missions(&last_year), missions(&now)))) } }
@@ -266,8 +250,8 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                         let y = match f.group.get("year") { Some(akutt_indicators::GroupValue::Number(y)) => y.to_string(), _ => return None };
                         Some((y, volume(f)?.incidents.value().copied()))
                     }).collect();
-                    h2 { (if lang.en { "Development over five years" } else { "Utvikling over fem år" }) }
-                    (table("growth", &[if lang.en { "Year" } else { "År" }, t(Msg::Incidents), if lang.en { "growth" } else { "vekst" }], html! {
+                    h2 { (t(Msg::FiveYears)) }
+                    (table("growth", &[t(Msg::Year), t(Msg::Incidents), t(Msg::Growth)], html! {
                         @for (i, (y, n)) in counts.iter().enumerate() {
                             tr {
                                 td { (y) }
@@ -279,7 +263,7 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                 }
                 @for (key, heading, rows) in &sections {
                     h2 { (heading) }
-                    (table(key.name(), &[if lang.en { "Category" } else { "Kategori" }, "", if lang.en { "Count" } else { "Antall" }, if lang.en { "Share" } else { "Andel" }], html! {
+                    (table(key.name(), &[t(Msg::Category), "", t(Msg::Count), t(Msg::Share)], html! {
                         @for (code, label, shown, share) in rows {
                             tr { td { (code) } td { (label) } td { (shown) } td { (share) } }
                         }
@@ -311,11 +295,11 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                     }
                 }
                 p.def { (t(Msg::NoiseNote)) }
-                h2 { (if lang.en { "Revisions since the previous release" } else { "Revisjoner siden forrige publisering" }) }
+                h2 { (t(Msg::Revisions)) }
                 @if changes.is_empty() {
-                    p { (if lang.en { "No published figure changed." } else { "Ingen publiserte tall er endret." }) }
+                    p { (t(Msg::NoRevisions)) }
                 } @else {
-                    p { (changes.len()) " " (if lang.en { "published figures changed, among them:" } else { "publiserte tall er endret, blant dem:" }) }
+                    p { (changes.len()) " " (t(Msg::RevisionsAmong)) }
                     (table("revisions", &["indicator", "group", "field", "old", "new"], html! {
                         @for c in changes.iter().take(50) {
                             tr {
@@ -329,11 +313,7 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                     }))
                 }
                 p.def {
-                    (if lang.en {
-                        "Not yet in this report: contacts by caller type and hour; incident and delivery places; 113 answer times; data quality per centre."
-                    } else {
-                        "Ennå ikke i denne rapporten: henvendelser etter innringer og time; hendelses- og leveringssteder; svartid på 113; datakvalitet per sentral."
-                    })
+                    (t(Msg::NotYetInReport))
                 }
             }
         }
