@@ -445,6 +445,46 @@ pub fn median_minutes(f: Option<&PublicFigure>) -> Shown {
     f.and_then(times).map_or(Shown::NO_DATA, |(m, _)| minutes(m))
 }
 
+/// The centres compared: incidents, missions, the red response median and the shares
+/// within target, a row per centre; `link` (a query string) makes each centre a link to its
+/// page, else the row names it.
+pub fn centres_table(lang: Lang, centres: Figures<'_>, link: Option<&str>) -> Markup {
+    let headers = [
+        lang.t(Msg::Centre),
+        lang.t(Msg::Incidents),
+        lang.t(Msg::Missions),
+        lang.t(Msg::ResponseRedMedian),
+        lang.t(Msg::WithinUrbanColumn),
+        lang.t(Msg::WithinRuralColumn),
+    ];
+    table(
+        "centres",
+        &headers,
+        html! {
+            @for f in centres.of(Indicator::Volume) {
+                @let c = text(f, "centre").unwrap_or("");
+                @let within = |area: &str| centres
+                    .find(Indicator::ResponseWithinTarget, &[("centre", c), ("area", area)])
+                    .and_then(target)
+                    .map_or(Shown::NO_DATA, |(_, _, s)| percent(s));
+                tr {
+                    td {
+                        @match link {
+                            Some(query) => a href={ "/sentral/" (c) "?" (query) } { (c) },
+                            None => { (c) " " (akutt_model::centre::centre(c).map_or("", |x| x.name.as_str())) }
+                        }
+                    }
+                    td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.incidents))) }
+                    td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.missions))) }
+                    td { (median_minutes(centres.find(Indicator::ResponseTime, &[("centre", c)]))) }
+                    td { (within("urban")) }
+                    td { (within("rural")) }
+                }
+            }
+        },
+    )
+}
+
 /// A table: an id, a header row and its rows of cells.
 pub fn table(id: &str, headers: &[&str], rows: Markup) -> Markup {
     html! {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use crate::error::extract::{Path, Query as QueryParams};
 use crate::html::{
-    count, layout, median_minutes, percent, period_form, share_against_target, table, target, text,
-    times, volume, Area, Figures, Lang, Msg, Shown,
+    count, layout, median_minutes, period_form, share_against_target, table, target, text, times,
+    volume, Area, Figures, Lang, Msg, Shown,
 };
 use crate::Code;
 use akutt_indicators::{Indicator, PublicFigure};
@@ -239,26 +239,7 @@ async fn centre_or_nation(
         }
         @if !centres.0.is_empty() {
             h2 { (lang.t(Msg::TheCentres)) }
-            (table("centres", &[
-                lang.t(Msg::Centre), lang.t(Msg::Incidents), lang.t(Msg::Missions),
-                lang.t(Msg::ResponseRedMedian), lang.t(Msg::WithinUrbanColumn), lang.t(Msg::WithinRuralColumn),
-            ], html! {
-                @for f in centres.of(Indicator::Volume) {
-                    @let c = text(f, "centre").unwrap_or("");
-                    @let within = |area: &str| centres
-                        .find(Indicator::ResponseWithinTarget, &[("centre", c), ("area", area)])
-                        .and_then(target)
-                        .map_or(Shown::NO_DATA, |(_, _, s)| percent(s));
-                    tr {
-                        td { a href={ "/sentral/" (c) "?" (query) } { (c) } }
-                        td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.incidents))) }
-                        td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.missions))) }
-                        td { (median_minutes(centres.find(Indicator::ResponseTime, &[("centre", c)]))) }
-                        td { (within("urban")) }
-                        td { (within("rural")) }
-                    }
-                }
-            }))
+            (crate::html::centres_table(lang, centres, Some(&query)))
             p {
                 a href={ "/data/indikatorer.xlsx?" (dl) (lang_param) } { "Excel" }
                 " · "

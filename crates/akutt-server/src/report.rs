@@ -11,8 +11,7 @@ use akutt_store::releases::Release;
 use maud::{html, PreEscaped, DOCTYPE};
 
 use crate::html::{
-    count, median_minutes, percent, share_against_target, table, target, text, volume, Figures,
-    Lang, Msg, Shown,
+    count, median_minutes, share_against_target, table, target, text, volume, Figures, Lang, Msg,
 };
 use crate::{AppError, AppState, Code};
 
@@ -270,23 +269,7 @@ pub fn html(state: &AppState, r: &Release, period: Period, lang: Lang) -> Result
                     }))
                 }
                 h2 { (t(Msg::TheCentres)) }
-                (table("centres", &[t(Msg::Centre), t(Msg::Incidents), t(Msg::Missions), t(Msg::ResponseRedMedian), t(Msg::WithinUrbanColumn), t(Msg::WithinRuralColumn)], html! {
-                    @for f in centres.of(Indicator::Volume) {
-                        @let c = text(f, "centre").unwrap_or("");
-                        @let within = |area: &str| centres
-                            .find(Indicator::ResponseWithinTarget, &[("centre", c), ("area", area)])
-                            .and_then(target)
-                            .map_or(Shown::NO_DATA, |(_, _, s)| percent(s));
-                        tr {
-                            td { (c) " " (akutt_model::centre::centre(c).map_or("", |x| x.name.as_str())) }
-                            td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.incidents))) }
-                            td { (volume(f).map_or(Shown::NO_DATA, |v| count(v.missions))) }
-                            td { (median_minutes(centres.find(Indicator::ResponseTime, &[("centre", c)]))) }
-                            td { (within("urban")) }
-                            td { (within("rural")) }
-                        }
-                    }
-                }))
+                (crate::html::centres_table(lang, centres, None))
                 h2 { (t(Msg::Definitions)) }
                 dl {
                     @for id in Indicator::ALL {

@@ -1420,6 +1420,18 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The registry's data directory with its key, as the commands that compute public or
+/// restricted figures outside a server need it (releases, reports, the calendar).
+fn registry_state(data: &Path, key_file: Option<PathBuf>) -> Result<akutt_server::AppState> {
+    let data = DataDir::open(data)?;
+    let key_file = match key_file {
+        Some(k) => k,
+        None => default_key_file()?,
+    };
+    let key = akutt_store::key::load_or_create(&key_file, data.root())?;
+    Ok(akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key))
+}
+
 /// `akutt completeness`.
 fn completeness(
     data: &Path,
@@ -1430,13 +1442,7 @@ fn completeness(
     deadline_day: u32,
     json: bool,
 ) -> Result<ExitCode> {
-    let data = DataDir::open(data)?;
-    let key_file = match key_file {
-        Some(k) => k,
-        None => default_key_file()?,
-    };
-    let key = akutt_store::key::load_or_create(&key_file, data.root())?;
-    let state = akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key);
+    let state = registry_state(data, key_file)?;
     let today = akutt_server::completeness::today();
     let centre = centre.map(|c| c.to_uppercase());
     if let Some(c) = &centre {
@@ -1494,13 +1500,7 @@ fn completeness(
 
 /// `akutt release create|list`.
 fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> Result<ExitCode> {
-    let data = DataDir::open(data)?;
-    let key_file = match key_file {
-        Some(k) => k,
-        None => default_key_file()?,
-    };
-    let key = akutt_store::key::load_or_create(&key_file, data.root())?;
-    let state = akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key);
+    let state = registry_state(data, key_file)?;
     match command {
         ReleaseCommand::Create { through, final_through, note } => {
             let made =
