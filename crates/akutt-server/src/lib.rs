@@ -180,9 +180,12 @@ impl AppState {
 
     /// The municipality register of the latest data (the shipped one and what the registry
     /// loaded).
-    pub fn register(&self) -> Result<Arc<akutt_model::municipality::Register>, AppError> {
-        let catalog = self.catalog()?;
-        Ok(Arc::new(catalog.register_at(self.latest_version()?)?))
+    /// The municipality register as it was at a data version (a public page: its release's).
+    pub fn register_at(
+        &self,
+        version: i64,
+    ) -> Result<Arc<akutt_model::municipality::Register>, AppError> {
+        Ok(Arc::new(self.catalog()?.register_at(version)?))
     }
 
     /// The last month with incidents at the latest data version (the catalog's record of

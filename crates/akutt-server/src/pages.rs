@@ -430,7 +430,11 @@ pub async fn map(
     let figs = Figures(&a.figures);
     let register = {
         let s = state.clone();
-        tokio::task::spawn_blocking(move || s.register()).await.map_err(AppError::internal)??
+        // The structures and names as released, not as loaded since.
+        let v = release.data_version;
+        tokio::task::spawn_blocking(move || s.register_at(v))
+            .await
+            .map_err(AppError::internal)??
     };
     let mut values: HashMap<String, Option<f64>> = HashMap::new();
     let mut symbols: HashMap<String, &'static str> = HashMap::new();

@@ -1151,6 +1151,38 @@ async fn a_tertial_report_is_made_from_its_release_the_same_each_time() {
 }
 
 #[tokio::test]
+async fn the_public_map_shows_the_municipality_structures_of_its_release() {
+    let w = build_world();
+    // A 2028 structure loaded after release 1 (the 2024 one, renumbered as a new load).
+    let register = akutt_model::municipality::Register::standard();
+    let mut codes = String::from("code;name\n");
+    for m in &register.newest().unwrap().municipalities {
+        codes += &format!("{};{}\n", m.number, m.name);
+    }
+    let file = w._dir.path().join("k2028.csv");
+    std::fs::write(&file, codes).unwrap();
+    let from = "2028-01-01".parse().unwrap();
+    akutt_ingest::load_municipality_file(&w.state.data, &file, Some(2028), from).unwrap();
+    let structures = |w: &World| {
+        let state = w.state.clone();
+        async move {
+            let req = Request::get("/kart?from=2024-03&to=2024-04").body(Body::empty()).unwrap();
+            let res = app(state).oneshot(req).await.unwrap();
+            let html =
+                String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+                    .unwrap();
+            let at = html.find("id=\"structure\"").unwrap();
+            html[at..at + html[at..].find("</p>").unwrap()].to_string()
+        }
+    };
+    let before = structures(&w).await;
+    assert!(before.contains("2024") && !before.contains("2028"), "{before}");
+    akutt_server::release::create(&w.state, "2024-04", None, "").unwrap();
+    let after = structures(&w).await;
+    assert!(after.contains("2028"), "{after}");
+}
+
+#[tokio::test]
 async fn an_unknown_route_answers_the_json_404() {
     let (s, _, text) =
         send(world(), Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
