@@ -317,8 +317,8 @@ pub async fn submissions_page(
             h2 { (Msg::Submissions.nb()) }
             table id="submissions" {
                 tr {
-                    @for h in [Msg::Value, Msg::Centre, Msg::Period, Msg::Version, Msg::Status, Msg::AcceptedIncidents, Msg::Rejected, Msg::Released] {
-                        th { (if h == Msg::Value { "Id" } else { h.nb() }) }
+                    @for h in [Msg::Id, Msg::Centre, Msg::Period, Msg::Version, Msg::Status, Msg::AcceptedIncidents, Msg::Rejected, Msg::Released] {
+                        th { (h.nb()) }
                     }
                 }
                 @for s in shown {

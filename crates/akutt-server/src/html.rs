@@ -57,6 +57,7 @@ messages! {
     Month = "Måned", "Month";
     Table = "Tabell", "Table";
     Centre = "Sentral", "Centre";
+    Id = "Id", "Id";
     TheCentres = "Sentralene", "The centres";
     NoiseNote = "Tallene er beskyttet med cellenøkkelmetoden: hvert antall har et lite, fast støyledd (høyst ±3), så summer ikke alltid er lik summen av delene. : = skjult (under 5 etter støy), .. = ingen data, 0 = null.",
         "Figures are protected by the cell-key method: each count carries a small fixed noise (at most ±3), so totals need not equal the sum of their parts. : = suppressed (under 5 after noise), .. = no data, 0 = zero.";
@@ -137,7 +138,6 @@ messages! {
     Accepted = "godkjent", "accepted";
     RejectedLower = "avvist", "rejected";
     MissionsLower = "oppdrag", "missions";
-    Received = "Mottatt", "Received";
     Final = "endelig", "final";
     ContactsByChannel = "Henvendelser etter sambandsvei", "Contacts by channel";
     IncidentsByUrgency = "Hendelser etter hastegrad", "Incidents by urgency";
@@ -167,8 +167,6 @@ messages! {
     AllProvisional = "Alle måneder er foreløpige.", "All months are provisional.";
     Unreleased = "ikke publisert", "unreleased";
     Released = "Publisert", "Released";
-    UploadReceived = "Uttrekket er mottatt og lagret som innsending {id}.",
-        "The extract was received and stored as submission {id}.";
 }
 
 /// The definition of an indicator in plain words (DOMAIN.md §8).

@@ -4,6 +4,8 @@
 //! total, last year's change, two data versions around a resubmission. Disclosure control
 //! is the cell-key method of DOMAIN.md §9 (`akutt-disclosure`).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -63,25 +65,8 @@ fn without_two_incidents(extract: &Path, out: &Path) {
 /// KKN's March 2024 again without two incidents (a resubmission).
 fn build_world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("world");
-    let cfg = akutt_synth::Config {
-        out: out.clone(),
-        months: MonthRange::new("2023-01".parse().unwrap(), "2024-03".parse().unwrap()).unwrap(),
-        centres: Some(vec!["OSL".into(), "KKN".into()]),
-        scale: 0.05,
-        seed: 15,
-        error_rate: 0.0,
-    };
-    akutt_synth::generate(&cfg, &|_| {}).unwrap();
-    let data = DataDir::open(dir.path().join("data")).unwrap();
-    for c in ["OSL", "KKN"] {
-        akutt_ingest::load_mappings(&data, &out.join(format!("mappings/mapping-{c}.csv")), c)
-            .unwrap();
-        for m in cfg.months.iter() {
-            let f = out.join(format!("extracts/{c}-{m}.csv"));
-            assert!(akutt_ingest::ingest(&data, KEY, &f, |_, _| {}).unwrap().accepted);
-        }
-    }
+    let months = MonthRange::new("2023-01".parse().unwrap(), "2024-03".parse().unwrap()).unwrap();
+    let (data, out) = common::synth_and_ingest(dir.path(), months, 0.05, 15, KEY);
     let before = Catalog::open(&data.catalog_path()).unwrap().latest_data_version().unwrap();
     // Released before and after the resubmission (so both versions are public).
     let state = AppState::new(data.clone(), Config::default()).unwrap().with_key(KEY.to_vec());
