@@ -197,6 +197,21 @@ impl Disclosure {
         }
     }
 
+    /// A share (0–1) that describes how the registry processed the centres' files (records
+    /// rejected by the rules, warnings per record), not persons: from exact counts, since
+    /// such counts have no record keys, but published only as a share, and withheld where
+    /// its whole is under the threshold (a share of two or three records would tell of them).
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    pub fn process_share(&self, part: u64, whole: u64) -> Public<f64> {
+        if whole == 0 {
+            Public(Cell::NoData)
+        } else if whole < self.threshold {
+            Public(Cell::Suppressed)
+        } else {
+            Public(Cell::Value(part as f64 / whole as f64))
+        }
+    }
+
     /// A total (unit-hours, say) of a group: its mean times the published count, shown only
     /// where the count reached the threshold — never the exact sum, which would let one
     /// unit's value follow from two overlapping totals.
@@ -209,6 +224,16 @@ impl Disclosure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_share_is_withheld_on_a_small_whole_and_empty_without_one() {
+        let d = Disclosure::new(5);
+        assert_eq!(d.process_share(1, 4).status(), Status::Suppressed);
+        assert_eq!(d.process_share(0, 0).status(), Status::NoData);
+        assert_eq!(d.process_share(1, 5).get(), Some(0.2));
+        // Warnings per record may exceed one.
+        assert_eq!(d.process_share(30, 10).get(), Some(3.0));
+    }
 
     fn count(n: u64, key: u32) -> Count {
         Count { n, key: CellKey(key) }

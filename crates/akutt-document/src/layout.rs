@@ -252,7 +252,6 @@ impl Layout<'_> {
                 body.fold(header, f32::max) + 2.0 * PAD
             })
             .collect();
-        let widths = fit(&natural, RIGHT - LEFT);
         let numeric: Vec<bool> = (0..columns)
             .map(|i| {
                 i > 0
@@ -260,6 +259,22 @@ impl Layout<'_> {
                     && t.rows.iter().all(|r| is_number(&cell(r, i)))
             })
             .collect();
+        // At least the widest word of each cell; a number (with its unit) is never broken.
+        let least: Vec<f32> = (0..columns)
+            .map(|i| {
+                let widest = |text: &str, bold: bool| {
+                    if !bold && numeric[i] {
+                        return self.fonts.width(text, SIZE, bold);
+                    }
+                    text.split_whitespace()
+                        .map(|w| self.fonts.width(w, SIZE, bold))
+                        .fold(0.0, f32::max)
+                };
+                let body = t.rows.iter().map(|r| widest(&cell(r, i), false));
+                body.fold(widest(&cell(&t.header, i), true), f32::max) + 2.0 * PAD
+            })
+            .collect();
+        let widths = fit(&natural, &least, RIGHT - LEFT);
         let wrap_row = |row: &[String], bold: bool| -> Vec<Vec<String>> {
             (0..columns)
                 .map(|i| self.fonts.wrap(&cell(row, i), SIZE, bold, widths[i] - 2.0 * PAD))
@@ -337,10 +352,10 @@ impl Layout<'_> {
         let axis_w =
             labels.iter().map(|s| self.fonts.width(s, SIZE, false)).fold(0.0, f32::max) + 6.0;
         let x0 = LEFT + axis_w;
-        let y0 = self.y + 12.0;
+        let y0 = self.y + 18.0;
         let base = y0 + PLOT_H;
         let unit = c.unit.clone();
-        self.page().push(text(LEFT, y0 - 4.0, SIZE, false, GREY, &unit));
+        self.page().push(text(LEFT, y0 - 10.0, SIZE, false, GREY, &unit));
         for (k, label) in labels.iter().enumerate() {
             let y = base - (k as f32) * (PLOT_H * (step / top_value) as f32);
             let w = self.fonts.width(label, SIZE, false);
@@ -396,27 +411,38 @@ impl Layout<'_> {
     }
 }
 
-/// Column widths: the natural ones when they fit; else narrow columns keep theirs and the
-/// wide ones share the rest in proportion (their cells wrap).
-pub(crate) fn fit(natural: &[f32], available: f32) -> Vec<f32> {
+/// Column widths: the natural ones when they fit; else every column keeps at least its
+/// widest word (`least`) and the columns share what is left in proportion to the rest of
+/// their natural width (their cells wrap at spaces).
+pub(crate) fn fit(natural: &[f32], least: &[f32], available: f32) -> Vec<f32> {
     let sum: f32 = natural.iter().sum();
     if sum <= available {
         return natural.to_vec();
     }
-    let fair = available / natural.len() as f32;
-    let narrow: f32 = natural.iter().filter(|w| **w <= fair).sum();
-    let wide: f32 = natural.iter().filter(|w| **w > fair).sum();
-    let rest = available - narrow;
-    natural.iter().map(|w| if *w <= fair { *w } else { w / wide * rest }).collect()
+    let floor: Vec<f32> = natural.iter().zip(least).map(|(n, l)| l.min(*n)).collect();
+    let floor_sum: f32 = floor.iter().sum();
+    let extra: f32 = natural.iter().zip(&floor).map(|(n, f)| n - f).sum();
+    let spare = (available - floor_sum).max(0.0);
+    natural
+        .iter()
+        .zip(&floor)
+        .map(|(n, f)| if extra > 0.0 { f + (n - f) / extra * spare } else { *f })
+        .collect()
 }
 
-/// A cell that holds a number, a share, a change or a symbol for a missing one.
+/// A cell that holds a number (with or without its unit: `11.4 min`, `+3.5 %`, `12 / 12`)
+/// or a symbol for a missing one.
 pub(crate) fn is_number(s: &str) -> bool {
     let s = s.trim();
-    s.is_empty()
-        || matches!(s, ".." | ":" | "–" | "-")
-        || s.chars().all(|c| c.is_ascii_digit() || " \u{a0}\u{202f}.,+-−%".contains(c) || c == '–')
-            && s.chars().any(|c| c.is_ascii_digit())
+    let mut chars = s.chars();
+    let first = chars.next();
+    let starts_with_digit = match first {
+        None => return true,
+        Some(c) if c.is_ascii_digit() => true,
+        Some('+' | '-' | '−') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    matches!(s, ".." | ":" | "–" | "-") || starts_with_digit
 }
 
 /// 1, 2 or 5 × 10ⁿ at or above `x` (a step of the value axis).

@@ -174,12 +174,15 @@ fn wrapping_breaks_at_spaces_and_inside_a_word_too_long_for_the_line() {
 
 #[test]
 fn the_layout_arithmetic() {
-    assert_eq!(fit(&[10.0, 20.0], 100.0), vec![10.0, 20.0]);
-    let f = fit(&[10.0, 300.0, 300.0], 200.0);
+    assert_eq!(fit(&[10.0, 20.0], &[5.0, 5.0], 100.0), vec![10.0, 20.0]);
+    // Too wide: the narrow column keeps its width, the wide ones share the rest.
+    let f = fit(&[10.0, 300.0, 300.0], &[10.0, 40.0, 60.0], 200.0);
     assert_eq!(f[0], 10.0);
     assert!((f.iter().sum::<f32>() - 200.0).abs() < 0.01, "{f:?}");
+    assert!(f[1] >= 40.0 && f[2] >= 60.0, "never below the widest word: {f:?}");
     assert!(is_number("20 644") && is_number("+3,5 %") && is_number("..") && is_number("12.5"));
-    assert!(!is_number("endelig") && !is_number("KKN"));
+    assert!(is_number("11.4 min") && is_number("12 / 12") && is_number("-0.4 %") && is_number(""));
+    assert!(!is_number("endelig") && !is_number("KKN") && !is_number("-x"));
     assert_eq!(nice_step(4.0), 5.0);
     assert_eq!(nice_step(5161.0), 10000.0);
     assert_eq!(nice_step(0.0), 1.0);

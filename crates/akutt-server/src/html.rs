@@ -156,7 +156,28 @@ messages! {
     Revisions = "Revisjoner siden forrige publisering", "Revisions since the previous release";
     NoRevisions = "Ingen publiserte tall er endret.", "No published figure changed.";
     RevisionsAmong = "publiserte tall er endret, blant dem:", "published figures changed, among them:";
-    NotYetInReport = "Ennå ikke i denne rapporten: henvendelser etter innringer og time; hendelses- og leveringssteder; svartid på 113; datakvalitet per sentral.", "Not yet in this report: contacts by caller type and hour; incident and delivery places; 113 answer times; data quality per centre.";
+    NotYetInReport = "Ennå ikke i denne rapporten: henvendelser etter innringer og time på døgnet; hendelses- og leveringssteder; svartid på 113.", "Not yet in this report: contacts by caller type and hour of day; incident and delivery places; 113 answer times.";
+    Contacts = "Henvendelser", "Contacts";
+    RoadMissions = "Bilambulanseoppdrag", "Road ambulance missions";
+    AirMissions = "Luftambulanseoppdrag", "Air ambulance missions";
+    RoadAmbulance = "Bilambulanse", "Road ambulance";
+    AirAmbulance = "Luftambulanse", "Air ambulance";
+    UnitHours = "Ambulansetimer", "Unit-hours";
+    Resources = "Oppdrag og ressurskoordinering", "Missions and resource coordination";
+    ResponseTimes = "Responstider", "Response times";
+    ResponseRedP90 = "Responstid rød, 90-persentil", "Response time red, 90th percentile";
+    ReactionRedMedian = "AMK-reaksjonstid rød, median", "Dispatch reaction time red, median";
+    ReactionByUrgency = "AMK-reaksjonstid etter hastegrad", "Dispatch reaction time by urgency";
+    Median = "Median", "Median";
+    P90 = "90-persentil", "90th percentile";
+    MonthlyTrend = "Utvikling måned for måned", "Month by month";
+    IncidentsPerYear = "Hendelser per år", "Incidents per year";
+    DataQuality = "Datakvalitet per sentral", "Data quality per centre";
+    DataQualityNote = "Fra uttrekkene publiseringen bygger på: måneder levert i perioden, andel hendelser avvist av kontrollreglene (E-regler) og advarsler (W-regler) per 1000 godkjente hendelser. Bare andeler vises; : = færre enn 5 hendelser.",
+        "From the extracts the release is built on: months delivered in the period, the share of incidents rejected by the validation rules (E rules) and warnings (W rules) per 1000 accepted incidents. Shares only; : = fewer than 5 incidents.";
+    MonthsDelivered = "Måneder levert", "Months delivered";
+    RejectedShare = "Avviste hendelser", "Rejected incidents";
+    WarningsPer1000 = "Advarsler per 1000", "Warnings per 1000";
     Provisional = "foreløpig", "provisional";
     NothingReleased = "Ingen tall er publisert ennå. Registeret publiserer tall når en publisering er laget.",
         "Nothing is published yet. The registry publishes figures when it makes a release.";
@@ -226,6 +247,13 @@ pub fn both(m: Msg) -> String {
 /// The release a page shows, in one paragraph (DOMAIN.md §12): number, date, data version,
 /// last month, which months are final, and its note.
 pub fn release_line(lang: Lang, r: &akutt_store::releases::Release) -> Markup {
+    html! {
+        p id="release" { (release_text(lang, r)) }
+    }
+}
+
+/// [`release_line`]'s text.
+pub fn release_text(lang: Lang, r: &akutt_store::releases::Release) -> String {
     let date = r.created_at.get(..10).unwrap_or(&r.created_at).to_string();
     let line = lang.fill(
         Msg::ReleaseLine,
@@ -240,8 +268,10 @@ pub fn release_line(lang: Lang, r: &akutt_store::releases::Release) -> Markup {
         Some(f) => lang.fill(Msg::FinalThrough, &[("final", f.clone())]),
         None => lang.t(Msg::AllProvisional).to_string(),
     };
-    html! {
-        p id="release" { (line) " " (finals) @if !r.note.is_empty() { " " (r.note) } }
+    if r.note.is_empty() {
+        format!("{line} {finals}")
+    } else {
+        format!("{line} {finals} {}", r.note)
     }
 }
 
@@ -406,15 +436,27 @@ pub struct VolumeView<'a> {
     pub contacts: &'a Public<u64>,
     pub incidents: &'a Public<u64>,
     pub missions: &'a Public<u64>,
+    pub road_missions: &'a Public<u64>,
+    pub air_missions: &'a Public<u64>,
     pub per_1000_missions: Option<&'a Public<f64>>,
 }
 
 pub fn volume(f: &PublicFigure) -> Option<VolumeView<'_>> {
     match &f.values {
-        PublicValues::Volume { contacts, incidents, missions, per_1000, .. } => Some(VolumeView {
+        PublicValues::Volume {
             contacts,
             incidents,
             missions,
+            road_missions,
+            air_missions,
+            per_1000,
+            ..
+        } => Some(VolumeView {
+            contacts,
+            incidents,
+            missions,
+            road_missions,
+            air_missions,
             per_1000_missions: per_1000.as_ref().map(|r| &r.missions),
         }),
         _ => None,

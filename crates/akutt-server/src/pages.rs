@@ -17,7 +17,8 @@ use akutt_indicators::{Indicator, PublicFigure};
 use akutt_model::MonthRange;
 use akutt_store::releases::Release;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -297,7 +298,12 @@ pub async fn reports(
             ul {
                 @for p in periods {
                     @let id = match p { crate::report::Period::Year(y) => y.to_string(), crate::report::Period::Tertial { year, tertial } => format!("{year}-T{tertial}") };
-                    li { a href={ "/rapporter/" (r.id) "/" (id) (en) } { (p.name(lang)) } }
+                    li {
+                        a href={ "/rapporter/" (r.id) "/" (id) (en) } { (p.name(lang)) }
+                        " ("
+                        a href={ "/rapporter/" (r.id) "/" (id) ".pdf" (en) } { "PDF" }
+                        ")"
+                    }
                 }
                 @if periods.is_empty() { li { "–" } }
             }
@@ -307,20 +313,37 @@ pub async fn reports(
     Ok(public_page(&state, lang, title, query, body))
 }
 
-/// `GET /rapporter/{release}/{period}`: one report (HTML, printable).
+/// `GET /rapporter/{release}/{period}`: one report, printable HTML; with `.pdf` after the
+/// period (`/rapporter/3/2025-T2.pdf`) the same report as PDF.
 pub async fn report(
     State(state): State<Arc<AppState>>,
     Path((release, period)): Path<(i64, String)>,
     QueryParams(pp): QueryParams<PageParams>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let lang = Lang::of(pp.lang.as_deref());
+    let (period, as_pdf) = match period.strip_suffix(".pdf") {
+        Some(p) => (p.to_string(), true),
+        None => (period, false),
+    };
     let period = crate::report::Period::parse(&period)?;
     tokio::task::spawn_blocking(move || {
         let r = state
             .catalog()?
             .release(release)?
             .ok_or_else(|| AppError::new(Code::NotReleased, format!("no release {release}")))?;
-        crate::report::html(&state, &r, period, lang).map(Html)
+        if !as_pdf {
+            return crate::report::html(&state, &r, period, lang).map(|h| Html(h).into_response());
+        }
+        let bytes = crate::report::pdf(&state, &r, period, lang)?;
+        let name = crate::report::file_name(&r, period, lang, "pdf");
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+            ],
+            bytes,
+        )
+            .into_response())
     })
     .await
     .map_err(AppError::internal)?

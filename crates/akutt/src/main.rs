@@ -320,8 +320,8 @@ enum ReleaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// A tertial or annual report of a release (default the latest), as HTML: the same bytes
-    /// whenever it is made from the same release.
+    /// A tertial or annual report of a release (default the latest), as PDF or HTML: the
+    /// same bytes whenever it is made from the same release.
     Report {
         /// A tertial: YYYY-T1 (January–April), YYYY-T2 (May–August), YYYY-T3.
         #[arg(long, conflicts_with = "year", required_unless_present = "year")]
@@ -330,12 +330,15 @@ enum ReleaseCommand {
         year: Option<String>,
         #[arg(long)]
         release: Option<i64>,
-        /// Where to write it (`.html`; `.pdf` is not built yet).
+        /// Where to write it: `FILE.pdf` or `FILE.html`.
         #[arg(long)]
         out: PathBuf,
         /// `en` for English.
         #[arg(long)]
         lang: Option<String>,
+        /// Print the synthetic-data banner on every page (as `serve --synthetic`).
+        #[arg(long)]
+        synthetic: bool,
     },
 }
 
@@ -1422,14 +1425,19 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
 
 /// The registry's data directory with its key, as the commands that compute public or
 /// restricted figures outside a server need it (releases, reports, the calendar).
-fn registry_state(data: &Path, key_file: Option<PathBuf>) -> Result<akutt_server::AppState> {
+fn registry_state(
+    data: &Path,
+    key_file: Option<PathBuf>,
+    synthetic: bool,
+) -> Result<akutt_server::AppState> {
     let data = DataDir::open(data)?;
     let key_file = match key_file {
         Some(k) => k,
         None => default_key_file()?,
     };
     let key = akutt_store::key::load_or_create(&key_file, data.root())?;
-    Ok(akutt_server::AppState::new(data, akutt_server::Config::default())?.with_key(key))
+    let config = akutt_server::Config { synthetic, ..akutt_server::Config::default() };
+    Ok(akutt_server::AppState::new(data, config)?.with_key(key))
 }
 
 /// `akutt completeness`.
@@ -1442,7 +1450,7 @@ fn completeness(
     deadline_day: u32,
     json: bool,
 ) -> Result<ExitCode> {
-    let state = registry_state(data, key_file)?;
+    let state = registry_state(data, key_file, false)?;
     let today = akutt_server::completeness::today();
     let centre = centre.map(|c| c.to_uppercase());
     if let Some(c) = &centre {
@@ -1500,7 +1508,8 @@ fn completeness(
 
 /// `akutt release create|list`.
 fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> Result<ExitCode> {
-    let state = registry_state(data, key_file)?;
+    let synthetic = matches!(command, ReleaseCommand::Report { synthetic: true, .. });
+    let state = registry_state(data, key_file, synthetic)?;
     match command {
         ReleaseCommand::Create { through, final_through, note } => {
             let made =
@@ -1529,16 +1538,15 @@ fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> R
                 changes.len()
             );
         }
-        ReleaseCommand::Report { tertial, year, release, out, lang } => {
+        ReleaseCommand::Report { tertial, year, release, out, lang, synthetic: _ } => {
             let period = tertial.or(year).unwrap_or_default();
             let period =
                 akutt_server::report::Period::parse(&period).map_err(|e| anyhow::anyhow!("{e}"))?;
-            if out.extension().is_none_or(|e| e != "html") {
-                bail!(
-                    "{}: reports are written as .html (PDF output is not built yet)",
-                    out.display()
-                );
-            }
+            let as_pdf = match out.extension().and_then(|e| e.to_str()) {
+                Some("pdf") => true,
+                Some("html") => false,
+                _ => bail!("{}: a report is written as FILE.pdf or FILE.html", out.display()),
+            };
             let catalog = state.catalog().map_err(|e| anyhow::anyhow!("{e}"))?;
             let r = match release {
                 Some(id) => catalog.release(id)?.with_context(|| format!("no release {id}"))?,
@@ -1547,9 +1555,13 @@ fn release(data: &Path, key_file: Option<PathBuf>, command: ReleaseCommand) -> R
                     .context("nothing is released yet (akutt release create)")?,
             };
             let lang = akutt_server::html::Lang::of(lang.as_deref());
-            let html = akutt_server::report::html(&state, &r, period, lang)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            std::fs::write(&out, html).with_context(|| format!("writing {}", out.display()))?;
+            let bytes = if as_pdf {
+                akutt_server::report::pdf(&state, &r, period, lang)
+            } else {
+                akutt_server::report::html(&state, &r, period, lang).map(String::into_bytes)
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             outln!("{} ({}, publisering / release {})", out.display(), period.name(lang), r.id);
         }
         ReleaseCommand::List { json } => {

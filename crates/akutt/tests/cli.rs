@@ -621,18 +621,34 @@ fn a_release_is_created_listed_and_audited() {
     assert_eq!(r["months"], serde_json::json!({ "2024-03": "endelig" }));
     assert_eq!(r["changes"], serde_json::json!([]), "the first release changes nothing");
     assert!(r["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
-    // A report of a release through April, the end of the first tertial: HTML (a PDF is
-    // refused with a message).
+    // A report of a release through April, the end of the first tertial: HTML and PDF.
     assert!(e.run(&["release", "create", "--through", "2024-04"]).status.success());
     let out = e.dir.path().join("t1.html");
     let o = e.run(&["release", "report", "--tertial", "2024-T1", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Tertialrapport 2024-T1") && html.contains("Publisering 2"), "{html}");
+    // The same report as a PDF with text in it, the same bytes from a second run.
     let pdf = e.dir.path().join("t1.pdf");
     let o = e.run(&["release", "report", "--tertial", "2024-T1", "--out", pdf.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; .ci/run installs it)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Tertialrapport 2024-T1") && text.contains("Publisering 2"), "{text}");
+    assert!(e
+        .run(&["release", "report", "--tertial", "2024-T1", "--out", pdf.to_str().unwrap()])
+        .status
+        .success());
+    assert_eq!(std::fs::read(&pdf).unwrap(), bytes, "reproducible");
+    let doc = e.dir.path().join("t1.docx");
+    let o = e.run(&["release", "report", "--tertial", "2024-T1", "--out", doc.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("PDF output is not built yet"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("FILE.pdf or FILE.html"));
     // Every attempt is in the audit log, refused ones too.
     let audit = String::from_utf8_lossy(&e.run(&["audit"]).stdout).into_owned();
     assert_eq!(audit.matches("release create").count(), 4, "{audit}");
