@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use akutt_disclosure::{CellKey, Count, IncidentKeys, Part, RecordKey, RecordKeyer};
 use akutt_model::municipality::Register;
-use akutt_model::{Hastegrad, Hendelsestype, Incident, Month, MonthRange, Sambandsvei};
+use akutt_model::{
+    Hastegrad, Hendelsestype, Incident, Innringer, Month, MonthRange, Sambandsvei, Sted,
+};
 use serde::Serialize;
 
 use crate::facts::{facts, is_misdial, is_reported};
@@ -162,6 +164,15 @@ pub struct Row {
     pub hendelsestype: Option<Hendelsestype>,
     /// Channel of the first contact.
     pub sambandsvei: Option<Sambandsvei>,
+    /// Caller type of the first contact.
+    pub innringer: Option<Innringer>,
+    /// `t0`'s Oslo hour of the week, `24 × (weekday − 1) + hour` (0–167; one byte for
+    /// both, a decade holds 8 million rows); [`Row::NO_HOUR`] without `t0`.
+    pub hour_of_week: u8,
+    /// `Type hentested`: where the incident happened.
+    pub hentested: Option<Sted>,
+    /// Where its transport ended (`facts::first_delivery`).
+    pub leveringssted: Option<Sted>,
     /// `Hentested tettbygd`: urban (`J`) or rural (`N`).
     pub urban: Option<bool>,
     pub prebooked: bool,
@@ -232,6 +243,27 @@ pub struct MissionTime {
 }
 
 impl Row {
+    /// No `t0`, so no hour of the week.
+    pub const NO_HOUR: u8 = u8::MAX;
+
+    /// [`Row::hour_of_week`] of an hour (0–23) and an ISO weekday (1–7).
+    pub fn hour_of_week(hour: Option<u8>, weekday: Option<u8>) -> u8 {
+        match (hour, weekday) {
+            (Some(h @ 0..24), Some(w @ 1..=7)) => 24 * (w - 1) + h,
+            _ => Row::NO_HOUR,
+        }
+    }
+
+    /// `t0`'s Oslo hour, 0–23.
+    pub fn hour(&self) -> Option<u8> {
+        (self.hour_of_week < 168).then_some(self.hour_of_week % 24)
+    }
+
+    /// `t0`'s ISO weekday, 1–7.
+    pub fn weekday(&self) -> Option<u8> {
+        (self.hour_of_week < 168).then_some(self.hour_of_week / 24 + 1)
+    }
+
     pub fn reported(&self) -> bool {
         is_reported(self.sambandsvei, self.ambulance_actions)
     }
@@ -358,6 +390,10 @@ impl Dataset {
             urgency: inc.urgency(),
             hendelsestype: inc.hendelsestype,
             sambandsvei: first.and_then(|c| c.sambandsvei),
+            innringer: first.and_then(|c| c.innringer),
+            hour_of_week: Row::hour_of_week(f.hour, f.weekday),
+            hentested: inc.pickup_place,
+            leveringssted: f.delivery_place,
             urban: inc.urban,
             prebooked: inc.is_prebooked(),
             contacts,
@@ -388,10 +424,20 @@ pub enum Key {
     Hendelsestype,
     Sambandsvei,
     Area,
+    /// Caller type of the first contact (`PUB`, `HP`, `BPH`).
+    Innringer,
+    /// `t0`'s Oslo clock hour, 0–23.
+    Hour,
+    /// `t0`'s ISO weekday, 1 Monday … 7 Sunday.
+    Weekday,
+    /// Where the incident happened (`Type hentested`, kodeverk `sted`).
+    Hentested,
+    /// Where its transport ended (`Type leveringssted` of the first-alerted mission with one).
+    Leveringssted,
 }
 
 impl Key {
-    pub const ALL: [Key; 8] = [
+    pub const ALL: [Key; 13] = [
         Key::Centre,
         Key::Month,
         Key::Year,
@@ -400,6 +446,11 @@ impl Key {
         Key::Hendelsestype,
         Key::Sambandsvei,
         Key::Area,
+        Key::Innringer,
+        Key::Hour,
+        Key::Weekday,
+        Key::Hentested,
+        Key::Leveringssted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -412,6 +463,11 @@ impl Key {
             Key::Hendelsestype => "hendelsestype",
             Key::Sambandsvei => "sambandsvei",
             Key::Area => "area",
+            Key::Innringer => "innringer",
+            Key::Hour => "hour",
+            Key::Weekday => "weekday",
+            Key::Hentested => "hentested",
+            Key::Leveringssted => "leveringssted",
         }
     }
 
@@ -429,6 +485,11 @@ impl Key {
             Key::Hendelsestype => r.hendelsestype.map_or(99, |t| t as u32),
             Key::Sambandsvei => r.sambandsvei.map_or(99, |t| t as u32),
             Key::Area => r.urban.map_or(9, |u| if u { 0 } else { 1 }),
+            Key::Innringer => r.innringer.map_or(99, |t| t as u32),
+            Key::Hour => r.hour().map_or(99, u32::from),
+            Key::Weekday => r.weekday().map_or(99, u32::from),
+            Key::Hentested => r.hentested.map_or(99, |t| t as u32),
+            Key::Leveringssted => r.leveringssted.map_or(99, |t| t as u32),
         }
     }
 
@@ -461,6 +522,15 @@ impl Key {
                 1 => GroupValue::Text("rural".into()),
                 _ => GroupValue::Null,
             },
+            Key::Innringer => Innringer::ALL
+                .get(code as usize)
+                .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Hour if code < 24 => GroupValue::Number(i64::from(code)),
+            Key::Weekday if (1..=7).contains(&code) => GroupValue::Number(i64::from(code)),
+            Key::Hour | Key::Weekday => GroupValue::Null,
+            Key::Hentested | Key::Leveringssted => Sted::ALL
+                .get(code as usize)
+                .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
         }
     }
 }
@@ -533,6 +603,14 @@ impl Key {
                 "rural" => Some(1),
                 _ => None,
             },
+            Key::Innringer => {
+                Innringer::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
+            }
+            Key::Hour => v.parse().ok().filter(|h| *h < 24),
+            Key::Weekday => v.parse().ok().filter(|d| (1..=7).contains(d)),
+            Key::Hentested | Key::Leveringssted => {
+                Sted::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
+            }
         }
     }
 }

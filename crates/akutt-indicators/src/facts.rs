@@ -2,8 +2,8 @@
 //! derived from one validated incident (§3 model) by the counting rules of §7. Computed once
 //! at ingest and stored with the incident, so every later figure uses the same definitions.
 
-use akutt_model::time::oslo_month;
-use akutt_model::{Hendelsestype, Incident, Month, Sambandsvei, Tiltak};
+use akutt_model::time::{oslo_hour_weekday, oslo_month};
+use akutt_model::{Hendelsestype, Incident, Month, Sambandsvei, Sted, Tiltak};
 
 /// What the indicators need of one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +26,11 @@ pub struct Facts {
     /// §8 `mission_time` per mission: `Ledig` − `Varslet`, in action order; `None` where a
     /// time point is missing.
     pub mission_times_s: Vec<Option<i64>>,
+    /// `t0`'s Oslo clock hour (0–23) and ISO weekday (1 Monday … 7 Sunday).
+    pub hour: Option<u8>,
+    pub weekday: Option<u8>,
+    /// Where the incident's transport ended (§12's delivery places): see [`first_delivery`].
+    pub delivery_place: Option<Sted>,
 }
 
 /// The facts of one incident.
@@ -59,7 +64,24 @@ pub fn facts(inc: &Incident) -> Facts {
             .iter()
             .map(|a| a.alerted_at.zip(a.free_at).map(|(v, l)| l - v))
             .collect(),
+        hour: t0.and_then(oslo_hour_weekday).map(|(h, _)| h),
+        weekday: t0.and_then(oslo_hour_weekday).map(|(_, w)| w),
+        delivery_place: first_delivery(missions.iter().map(|a| (a.alerted_at, a.delivery_place))),
     }
+}
+
+/// The delivery place of an incident: that of its first-alerted mission with a delivery
+/// place (`Type leveringssted`), missions without `Varslet` last, in file order among
+/// equals. `missions` are (alerted, delivery place) in file order.
+pub fn first_delivery(
+    missions: impl IntoIterator<Item = (Option<i64>, Option<Sted>)>,
+) -> Option<Sted> {
+    missions
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (alerted, place))| place.map(|p| ((alerted.is_none(), alerted, i), p)))
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, p)| p)
 }
 
 /// A count of an incident's actions (saturating: an incident has a handful).

@@ -283,8 +283,8 @@ mod tests {
             ("--to (YYYY-MM) is required", "to (YYYY-MM) is required")
         );
         assert_eq!(err(raw("2024-05", "2024-04")).0, "--from 2024-05 is after --to 2024-04");
-        let e = err(RawRequest { by: vec!["centre,weekday"], ..raw("2024-01", "2024-01") });
-        assert!(e.0.starts_with("unknown --by key «weekday» (centre, month"), "{}", e.0);
+        let e = err(RawRequest { by: vec!["centre,season"], ..raw("2024-01", "2024-01") });
+        assert!(e.0.starts_with("unknown --by key «season» (centre, month"), "{}", e.0);
         let e = err(RawRequest { filters: vec!["urgency"], ..raw("2024-01", "2024-01") });
         assert_eq!(e.1, "where takes key:value, got «urgency»");
         let e = err(RawRequest { filters: vec!["colour:red"], ..raw("2024-01", "2024-01") });

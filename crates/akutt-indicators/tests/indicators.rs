@@ -5,8 +5,8 @@
 
 use akutt_indicators::{compute, Dataset, Figure, Indicator, Key, Population, Query};
 use akutt_model::{
-    Action, Contact, Hastegrad, Hendelsestype, Incident, Month, MonthRange, Patient, Sambandsvei,
-    Sted, Tiltak,
+    Action, Contact, Hastegrad, Hendelsestype, Incident, Innringer, Month, MonthRange, Patient,
+    Sambandsvei, Sted, Tiltak,
 };
 use expect_test::{expect, Expect};
 
@@ -424,10 +424,11 @@ fn a_series_across_the_2024_reform_is_given_in_one_structure() {
 }
 
 /// A decade is 8 million rows and 10 million mission times held at once (issue 17): each
-/// byte of a row is 8 MB of every ten-year answer.
+/// byte of a row is 8 MB of every ten-year answer. 88 since the report's groupings (caller
+/// type, incident and delivery place, hour of the week: four bytes, padded to eight).
 #[test]
 fn rows_and_mission_times_stay_small() {
-    assert_eq!(size_of::<akutt_indicators::Row>(), 80);
+    assert_eq!(size_of::<akutt_indicators::Row>(), 88);
     assert_eq!(size_of::<akutt_indicators::MissionTime>(), 16);
 }
 
@@ -481,4 +482,69 @@ fn a_centre_filter_finds_its_rows_among_interleaved_centres() {
         Some(5),
         "runs: OSL | KKN | OSL OSL | KKN | OSL"
     );
+}
+
+/// The report's groupings (DOMAIN.md §12: caller type, time of day, incident and delivery
+/// places), hand-computed: the hour and weekday are Oslo's (across the spring-forward
+/// night), the caller is the first contact's, the delivery place the first-alerted
+/// mission's that has one.
+#[test]
+fn caller_hour_weekday_and_places_group_as_the_report_needs() {
+    // Sunday 31 March 2024: 00:30Z is 01:30 CET, 01:30Z is 03:30 CEST (no 02 that night).
+    let (night, after) = (1_711_845_000, 1_711_848_600);
+    let mission = |t0: i64, alerted: i64, place: Option<Sted>| Action {
+        delivery_place: place,
+        ..road(t0, alerted, Some(alerted + 300), alerted + 2000)
+    };
+    let a = with(incident("H1", night, Hastegrad::Rod), |i| {
+        i.contacts[0].innringer = Some(Innringer::Publikum);
+        i.pickup_place = Some(Sted::Hjem);
+        // Alerted second, first in the file: the first-alerted one's place counts.
+        i.actions.push(mission(night, 60, Some(Sted::Sykehus)));
+        i.actions.push(mission(night, 30, Some(Sted::Sykehjem)));
+    });
+    let b = with(incident("H2", after, Hastegrad::Gul), |i| {
+        i.contacts[0].innringer = Some(Innringer::Helsepersonell);
+        i.pickup_place = Some(Sted::Sykehjem);
+        // The first-alerted mission has no delivery place: the next one's counts.
+        i.actions.push(mission(after, 20, None));
+        i.actions.push(mission(after, 40, Some(Sted::Sykehus)));
+    });
+    // Monday 4 March 2024 08:00 CET, nobody said who called, no mission.
+    let c = incident("H3", 1_709_535_600, Hastegrad::Gronn);
+    let incidents = [a, b, c];
+    let volumes = |by: &[Key]| {
+        let figures = compute(&dataset(&incidents), &month_query(by), None);
+        lines(figures.iter().filter(|f| f.id == Indicator::Volume))
+    };
+    expect![[r#"
+        {"id":"volume","group":{"hour":1},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"hour":3},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"hour":8},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]]
+    .assert_eq(&volumes(&[Key::Hour]));
+    expect![[r#"
+        {"id":"volume","group":{"weekday":1},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"weekday":7},"contacts":2,"incidents":2,"missions":4,"road_missions":4,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]]
+    .assert_eq(&volumes(&[Key::Weekday]));
+    expect![[r#"
+        {"id":"volume","group":{"innringer":"HP"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"innringer":"PUB"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"innringer":null},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]].assert_eq(&volumes(&[Key::Innringer]));
+    expect![[r#"
+        {"id":"volume","group":{"hentested":"HJEM","leveringssted":"SHJ"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"hentested":"SHJ","leveringssted":"SH"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"hentested":null,"leveringssted":null},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]].assert_eq(&volumes(&[Key::Hentested, Key::Leveringssted]));
+    // A filter on a delivery place: the transports delivered to nursing homes.
+    let to_nursing_homes = Query {
+        filters: vec![(Key::Leveringssted, "shj".into())],
+        ..month_query(&[Key::Hentested])
+    };
+    let figures = compute(&dataset(&incidents), &to_nursing_homes, None);
+    expect![[r#"
+        {"id":"volume","group":{"hentested":"HJEM"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]].assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::Volume)));
 }

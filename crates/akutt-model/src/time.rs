@@ -278,6 +278,17 @@ pub fn oslo_date(t: Instant) -> Option<NaiveDate> {
     DateTime::<Utc>::from_timestamp(t, 0).map(|d| d.with_timezone(&Oslo).date_naive())
 }
 
+/// The Oslo clock hour (0–23) and ISO weekday (1 Monday … 7 Sunday) of an instant: when in
+/// the day and week an incident began (§12's time of day). On the spring-forward night
+/// there is no hour 2; on the fall-back night hour 2 occurs twice, both counted as 2.
+pub fn oslo_hour_weekday(t: Instant) -> Option<(u8, u8)> {
+    use chrono::Timelike;
+    let local = DateTime::<Utc>::from_timestamp(t, 0)?.with_timezone(&Oslo);
+    let hour = u8::try_from(local.hour()).ok()?;
+    let weekday = u8::try_from(local.weekday().number_from_monday()).ok()?;
+    Some((hour, weekday))
+}
+
 /// The UTC calendar month of an instant (the NEMSIS side, whose agencies span time zones).
 pub fn utc_month(t: Instant) -> Option<Month> {
     DateTime::<Utc>::from_timestamp(t, 0).map(|d| Month::of(d.date_naive()))
@@ -301,6 +312,19 @@ pub fn format_oslo(t: Instant) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_oslo_hour_and_weekday_follow_summer_time() {
+        // 2024-03-31 00:30Z is 01:30 CET (Sunday); 01:30Z is 03:30 CEST (the clock skipped 2).
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        assert_eq!(oslo_hour_weekday(at("2024-03-31T00:30:00Z")), Some((1, 7)));
+        assert_eq!(oslo_hour_weekday(at("2024-03-31T01:30:00Z")), Some((3, 7)));
+        // 2024-10-27: 00:30Z and 01:30Z are both 02:30 local.
+        assert_eq!(oslo_hour_weekday(at("2024-10-27T00:30:00Z")), Some((2, 7)));
+        assert_eq!(oslo_hour_weekday(at("2024-10-27T01:30:00Z")), Some((2, 7)));
+        // Monday 2024-01-01 23:30 local is 22:30Z.
+        assert_eq!(oslo_hour_weekday(at("2024-01-01T22:30:00Z")), Some((23, 1)));
+    }
+
     use super::*;
 
     #[test]

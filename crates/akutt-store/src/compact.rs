@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::Array;
 
 use crate::facts::{column, opt_s, read, ACTION_FIELDS, INCIDENT_FIELDS};
@@ -18,9 +18,13 @@ use crate::{io_err, Result, StoreError};
 
 /// The file's name in a submission's store directory.
 pub const FILE_NAME: &str = "facts.bin";
-const MAGIC: &[u8; 8] = b"AKFACT\x00\x03";
+// Version 4: caller type, incident and delivery place, t0's hour and weekday (the report's
+// and the analyses' groupings). A file of an older version is rebuilt from the Parquet.
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x04";
 /// A missing string (index into the dictionary).
 pub const NONE: u16 = u16::MAX;
+/// No hour or weekday (an incident without `t0`).
+pub const NO_HOUR: u8 = u8::MAX;
 /// A missing duration.
 pub const NO_TIME: i64 = i64::MIN;
 const HEADER: usize = 8 + 4 * 5 + 8 + 8;
@@ -40,6 +44,14 @@ pub struct SubmissionFacts {
     pub urgency: Vec<u16>,
     pub hendelsestype: Vec<u16>,
     pub channel: Vec<u16>,
+    /// The first contact's caller type, `Type hentested`, the delivery place
+    /// (`akutt_indicators::facts::first_delivery`).
+    pub caller: Vec<u16>,
+    pub pickup_place: Vec<u16>,
+    pub delivery_place: Vec<u16>,
+    /// `t0`'s Oslo hour 0–23 and ISO weekday 1–7; [`NO_HOUR`] when there is no `t0`.
+    pub hour: Vec<u8>,
+    pub weekday: Vec<u8>,
     /// 0 none, 1 false, 2 true.
     pub urban: Vec<u8>,
     pub prebooked: Vec<u8>,
@@ -94,6 +106,8 @@ impl SubmissionFacts {
                 s("hendelsestype")?,
                 s("first_channel")?,
             );
+            let (caller, pickup) = (s("first_caller")?, s("pickup_place")?);
+            let t0 = column(&batch, "t0")?.as_primitive::<TimestampMillisecondType>();
             let (urban, prebooked) = (b("urban")?, b("prebooked")?);
             let (contacts, missions, road, air, amb) = (
                 i32s("n_contacts")?,
@@ -139,6 +153,15 @@ impl SubmissionFacts {
                 f.hendelsestype.push(t);
                 let ch = intern(&mut f, opt_s(channel, i));
                 f.channel.push(ch);
+                let ca = intern(&mut f, opt_s(caller, i));
+                f.caller.push(ca);
+                let pp = intern(&mut f, opt_s(pickup, i));
+                f.pickup_place.push(pp);
+                let when = (!t0.is_null(i))
+                    .then(|| akutt_model::time::oslo_hour_weekday(t0.value(i).div_euclid(1000)))
+                    .flatten();
+                f.hour.push(when.map_or(NO_HOUR, |(h, _)| h));
+                f.weekday.push(when.map_or(NO_HOUR, |(_, w)| w));
                 f.urban.push(if urban.is_null(i) { 0 } else { 1 + u8::from(urban.value(i)) });
                 f.prebooked.push(u8::from(!prebooked.is_null(i) && prebooked.value(i)));
                 f.contacts.push(count(contacts, i));
@@ -153,15 +176,23 @@ impl SubmissionFacts {
                 index.insert(id.value(i).to_string(), row);
             }
         }
+        // Each incident's missions as (alerted, delivery place), in file order.
+        let mut deliveries: Vec<Vec<(Option<i64>, Option<akutt_model::Sted>)>> =
+            vec![Vec::new(); f.centre.len()];
         for batch in read(&dir.join("actions.parquet"), ACTION_FIELDS)? {
             let id = column(&batch, "incident_id")?.as_string::<i32>();
             let is_mission = column(&batch, "is_mission")?.as_boolean();
             let time = column(&batch, "mission_time_s")?.as_primitive::<Int64Type>();
+            let alerted = column(&batch, "alerted_at")?.as_primitive::<TimestampMillisecondType>();
+            let place = column(&batch, "delivery_place")?.as_string::<i32>();
             for i in 0..batch.num_rows() {
                 if is_mission.is_null(i) || !is_mission.value(i) {
                     continue;
                 }
                 if let Some(&row) = index.get(id.value(i)) {
+                    let at = (!alerted.is_null(i)).then(|| alerted.value(i).div_euclid(1000));
+                    let sted = opt_s(place, i).and_then(akutt_model::Sted::parse);
+                    deliveries[row as usize].push((at, sted));
                     f.mission_row.push(row);
                     f.mission_time_s.push(if time.is_null(i) {
                         NO_TIME
@@ -170,6 +201,11 @@ impl SubmissionFacts {
                     });
                 }
             }
+        }
+        for missions in deliveries {
+            let place = akutt_indicators::facts::first_delivery(missions);
+            let d = intern(&mut f, place.map(|p| p.code()));
+            f.delivery_place.push(d);
         }
         let months = f.month.iter().copied().filter(|m| *m != 0);
         f.min_month = months.clone().min().unwrap_or(0);
@@ -190,13 +226,23 @@ impl SubmissionFacts {
         // Each integer column in the fewest bytes that hold it (see `put_packed`): a month's
         // response times fit in two, its counts in one.
         let none = Some(i64::from(NONE));
-        for col in [&self.centre, &self.kommune, &self.urgency, &self.hendelsestype, &self.channel]
-        {
+        for col in [
+            &self.centre,
+            &self.kommune,
+            &self.urgency,
+            &self.hendelsestype,
+            &self.channel,
+            &self.caller,
+            &self.pickup_place,
+            &self.delivery_place,
+        ] {
             put_packed(&mut body, col.iter().map(|&v| i64::from(v)), none);
         }
         put_packed(&mut body, self.month.iter().map(|&v| i64::from(v)), Some(0));
         body.extend_from_slice(&self.urban);
         body.extend_from_slice(&self.prebooked);
+        body.extend_from_slice(&self.hour);
+        body.extend_from_slice(&self.weekday);
         for col in [
             &self.contacts,
             &self.missions,
@@ -269,8 +315,8 @@ impl SubmissionFacts {
         let packed = |rows: usize| rows.checked_mul(8)?.checked_add(PACKED_HEAD);
         let most = n_strings
             .checked_mul(2 + usize::from(u16::MAX))?
-            .checked_add(packed(n)?.checked_mul(14)?)?
-            .checked_add(n.checked_mul(2)?)?
+            .checked_add(packed(n)?.checked_mul(17)?)?
+            .checked_add(n.checked_mul(4)?)?
             .checked_add(packed(m)?.checked_mul(2)?)?;
         let body = h.take(body_len)?;
         let unpack = |block: &[u8], most: usize, out: &mut Vec<u8>| -> Option<()> {
@@ -299,11 +345,18 @@ impl SubmissionFacts {
         r.packed(n, none, &mut f.urgency)?;
         r.packed(n, none, &mut f.hendelsestype)?;
         r.packed(n, none, &mut f.channel)?;
+        r.packed(n, none, &mut f.caller)?;
+        r.packed(n, none, &mut f.pickup_place)?;
+        r.packed(n, none, &mut f.delivery_place)?;
         r.packed(n, Some(0), &mut f.month)?;
         f.urban.clear();
         f.urban.extend_from_slice(r.take(n)?);
         f.prebooked.clear();
         f.prebooked.extend_from_slice(r.take(n)?);
+        f.hour.clear();
+        f.hour.extend_from_slice(r.take(n)?);
+        f.weekday.clear();
+        f.weekday.extend_from_slice(r.take(n)?);
         r.packed(n, None, &mut f.contacts)?;
         r.packed(n, None, &mut f.missions)?;
         r.packed(n, None, &mut f.road_missions)?;
@@ -322,7 +375,16 @@ impl SubmissionFacts {
         }
         let dict = f.strings.len();
         let in_dict = |c: &[u16]| c.iter().all(|&i| i == NONE || usize::from(i) < dict);
-        let columns = [&f.centre, &f.kommune, &f.urgency, &f.hendelsestype, &f.channel];
+        let columns = [
+            &f.centre,
+            &f.kommune,
+            &f.urgency,
+            &f.hendelsestype,
+            &f.channel,
+            &f.caller,
+            &f.pickup_place,
+            &f.delivery_place,
+        ];
         if !columns.iter().all(|c| in_dict(c)) || !f.centre.iter().all(|&c| c != NONE) {
             return None;
         }
@@ -629,7 +691,15 @@ mod tests {
 
     fn sample() -> SubmissionFacts {
         SubmissionFacts {
-            strings: vec!["OSL".into(), "0301".into(), "R".into(), "113".into()],
+            strings: vec![
+                "OSL".into(),
+                "0301".into(),
+                "R".into(),
+                "113".into(),
+                "PUB".into(),
+                "HJEM".into(),
+                "SH".into(),
+            ],
             min_month: 202_403,
             max_month: 202_404,
             centre: vec![0, 0, 0],
@@ -638,6 +708,11 @@ mod tests {
             urgency: vec![2, 2, NONE],
             hendelsestype: vec![NONE, NONE, NONE],
             channel: vec![3, NONE, 3],
+            caller: vec![4, NONE, 4],
+            pickup_place: vec![5, 6, NONE],
+            delivery_place: vec![6, NONE, 6],
+            hour: vec![0, NO_HOUR, 23],
+            weekday: vec![1, NO_HOUR, 7],
             urban: vec![0, 1, 2],
             prebooked: vec![0, 1, 0],
             contacts: vec![1, 2, 3],
@@ -690,6 +765,11 @@ mod tests {
             urgency: vec![NONE],
             hendelsestype: vec![NONE],
             channel: vec![NONE],
+            caller: vec![NONE],
+            pickup_place: vec![0],
+            delivery_place: vec![NONE],
+            hour: vec![12],
+            weekday: vec![NO_HOUR],
             urban: vec![1],
             prebooked: vec![0],
             contacts: vec![0],

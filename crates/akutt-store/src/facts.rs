@@ -7,7 +7,7 @@ use std::fs::File;
 
 use akutt_disclosure::{IncidentKeys, Part, RecordKeyer};
 use akutt_indicators::{Dataset, MissionTime, Row, RowKeys};
-use akutt_model::{Hastegrad, Hendelsestype, Month, MonthRange, Sambandsvei};
+use akutt_model::{Hastegrad, Hendelsestype, Innringer, Month, MonthRange, Sambandsvei, Sted};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -27,6 +27,9 @@ pub(crate) const INCIDENT_FIELDS: &[&str] = &[
     "urgency",
     "hendelsestype",
     "first_channel",
+    "first_caller",
+    "pickup_place",
+    "t0",
     "urban",
     "prebooked",
     "n_contacts",
@@ -38,7 +41,8 @@ pub(crate) const INCIDENT_FIELDS: &[&str] = &[
     "response_s",
     "alert_to_arrival_s",
 ];
-pub(crate) const ACTION_FIELDS: &[&str] = &["incident_id", "is_mission", "mission_time_s"];
+pub(crate) const ACTION_FIELDS: &[&str] =
+    &["incident_id", "is_mission", "mission_time_s", "alerted_at", "delivery_place"];
 
 pub(crate) fn opt_s(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
@@ -273,6 +277,8 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
         strings.iter().map(|s| Hendelsestype::parse(s)).collect();
     let channels: Vec<Option<Sambandsvei>> =
         strings.iter().map(|s| Sambandsvei::parse(s)).collect();
+    let callers: Vec<Option<Innringer>> = strings.iter().map(|s| Innringer::parse(s)).collect();
+    let places: Vec<Option<Sted>> = strings.iter().map(|s| Sted::parse(s)).collect();
     let code = |i: u16| usize::from(i);
     let time = |v: i64| (v != compact::NO_TIME).then_some(v);
     let mut first: Vec<(u32, Option<IncidentKeys>)> = Vec::with_capacity(f.rows());
@@ -301,6 +307,13 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
             urgency: pick(&f.urgency).and_then(|c| urgency[c]),
             hendelsestype: pick(&f.hendelsestype).and_then(|c| types[c]),
             sambandsvei: pick(&f.channel).and_then(|c| channels[c]),
+            innringer: pick(&f.caller).and_then(|c| callers[c]),
+            hour_of_week: Row::hour_of_week(
+                (f.hour[i] != compact::NO_HOUR).then_some(f.hour[i]),
+                (f.weekday[i] != compact::NO_HOUR).then_some(f.weekday[i]),
+            ),
+            hentested: pick(&f.pickup_place).and_then(|c| places[c]),
+            leveringssted: pick(&f.delivery_place).and_then(|c| places[c]),
             urban: match f.urban[i] {
                 0 => None,
                 v => Some(v == 2),

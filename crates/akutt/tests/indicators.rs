@@ -11,7 +11,7 @@ use akutt_model::Month;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, RecordBatch};
-use chrono::DateTime;
+use chrono::{DateTime, Datelike, Timelike};
 use chrono_tz::Europe::Oslo;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
@@ -125,6 +125,7 @@ struct Mission {
     alerted: Option<i64>,
     at_scene: Option<i64>,
     free: Option<i64>,
+    delivered_to: Option<String>,
 }
 
 #[derive(Default)]
@@ -141,11 +142,21 @@ struct Inc {
     ambulance_actions: usize,
     first_alert: Option<i64>,
     missions: Vec<Mission>,
+    caller: Option<String>,
+    pickup: Option<String>,
+    hour: u32,
+    weekday: u32,
 }
 
 /// The second implementation: §7–§8 straight from the stored base columns, over the
 /// submissions visible at data version `as_of` (the current ones when `None`).
 fn independent(data: &Path, from: Month, to: Month, as_of: Option<i64>) -> BTreeMap<String, Value> {
+    let incidents = load(data, as_of);
+    figures(&incidents, from, to)
+}
+
+/// The incidents of the submissions visible at `as_of`, from their stored base columns.
+fn load(data: &Path, as_of: Option<i64>) -> HashMap<(String, String), Inc> {
     let mut incidents: HashMap<(String, String), Inc> = HashMap::new();
     // The submissions, as `akutt submissions --json` lists them: at a data version, those
     // accepted at or before it and not yet superseded then.
@@ -192,6 +203,10 @@ fn independent(data: &Path, from: Month, to: Month, as_of: Option<i64>) -> BTree
                             .as_primitive::<Int32Type>()
                             .value(i),
                     ),
+                    caller: s(&b, "first_caller", i).map(Into::into),
+                    pickup: s(&b, "pickup_place", i).map(Into::into),
+                    hour: local.hour(),
+                    weekday: local.weekday().number_from_monday(),
                     ..Inc::default()
                 };
                 incidents.insert(
@@ -224,11 +239,63 @@ fn independent(data: &Path, from: Month, to: Month, as_of: Option<i64>) -> BTree
                         alerted,
                         at_scene: ts(&b, "at_scene_at", i),
                         free: ts(&b, "free_at", i),
+                        delivered_to: s(&b, "delivery_place", i).map(Into::into),
                     });
                 }
             }
         }
     }
+    incidents
+}
+
+/// The incidents counted in the volumes of `from`–`to` (§7: an `LV`-line incident without an
+/// ambulance action is not reported).
+fn counted(
+    incidents: &HashMap<(String, String), Inc>,
+    from: Month,
+    to: Month,
+) -> impl Iterator<Item = &Inc> {
+    incidents
+        .values()
+        .filter(move |i| i.month.is_some_and(|m| from <= m && m <= to))
+        .filter(|i| !(i.channel.as_deref() == Some("LV") && i.ambulance_actions == 0))
+}
+
+/// The report's groupings counted independently: incidents per centre by the first
+/// contact's caller type, by `t0`'s Oslo hour and weekday, and by incident place × the
+/// delivery place of the first-alerted mission that has one.
+fn groups(
+    incidents: &HashMap<(String, String), Inc>,
+    from: Month,
+    to: Month,
+) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
+    for i in counted(incidents, from, to) {
+        let delivered = i
+            .missions
+            .iter()
+            .filter(|m| m.delivered_to.is_some())
+            .min_by_key(|m| m.alerted)
+            .and_then(|m| m.delivered_to.clone());
+        for key in [
+            format!("{} innringer {}", i.centre, text(&i.caller)),
+            format!("{} hour {}", i.centre, i.hour),
+            format!("{} weekday {}", i.centre, i.weekday),
+            format!("{} places {} {}", i.centre, text(&i.pickup), text(&delivered)),
+        ] {
+            *out.entry(key).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+/// The per-centre figures of `from`–`to`.
+fn figures(
+    incidents: &HashMap<(String, String), Inc>,
+    from: Month,
+    to: Month,
+) -> BTreeMap<String, Value> {
     // Per centre, the year's figures.
     let mut out: BTreeMap<String, Value> = BTreeMap::new();
     let mut centres: Vec<String> = incidents.values().map(|i| i.centre.clone()).collect();
@@ -369,6 +436,28 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     for (k, want) in &ours {
         assert_eq!(cli.get(k), Some(want), "{k}");
     }
+    // The report's groupings (caller type, hour, weekday, incident × delivery place) agree.
+    let want = groups(&load(&e.data(), None), m("2024-01"), m("2024-12"));
+    let mut got = BTreeMap::new();
+    for by in ["innringer", "hour", "weekday", "hentested,leveringssted"] {
+        let by_centre = format!("centre,{by}");
+        let args = ["indicators", "--from", "2024-01", "--to", "2024-12", "--by", &by_centre];
+        let answer = e.json(&[&args[..], &["--indicator", "volume", "--json"]].concat());
+        for f in answer["indicators"].as_array().unwrap() {
+            let value = |k: &str| match &f["group"][k] {
+                Value::String(s) => s.clone(),
+                Value::Null => "null".into(),
+                v => v.to_string(),
+            };
+            let key = match by.split_once(',') {
+                Some((a, b)) => format!("{} places {} {}", value("centre"), value(a), value(b)),
+                None => format!("{} {by} {}", value("centre"), value(by)),
+            };
+            got.insert(key, f["incidents"].as_u64().unwrap());
+        }
+    }
+    assert!(want.len() > 100, "{} groups", want.len());
+    assert_eq!(got, want);
     // Volumes compare with the year before.
     let vol = v["indicators"].as_array().unwrap().iter().find(|f| f["id"] == "volume").unwrap();
     assert!(vol["change_vs_last_year"]["incidents"].is_number(), "{vol}");
@@ -575,8 +664,8 @@ fn indicators_reject_bad_arguments_with_a_clear_message() {
     let o = Command::new(env!("CARGO_BIN_EXE_akutt"))
         .arg("--data")
         .arg(e.data())
-        .args(["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "weekday"])
+        .args(["indicators", "--from", "2024-01", "--to", "2024-12", "--by", "season"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --by key «weekday»"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown --by key «season»"));
 }
