@@ -16,6 +16,9 @@ const RIGHT: f32 = PAGE_WIDTH - 56.0;
 const TOP: f32 = 64.0;
 const BOTTOM: f32 = PAGE_HEIGHT - 64.0;
 
+/// What a chart takes: its title, value axis, plot and labels.
+const CHART_HEIGHT: f32 = 10.0 * 1.35 + 140.0 + 40.0;
+
 pub const BLACK: Rgb = Rgb(27, 27, 27);
 const GREY: Rgb = Rgb(85, 85, 85);
 const RULE: Rgb = Rgb(187, 187, 187);
@@ -136,11 +139,15 @@ pub fn lay_out(document: &Document, fonts: &Fonts) -> Laid {
         l.lines(&document.subtitle, 13.0, false, BLACK, 0.0);
     }
     l.y += 6.0;
-    for block in &document.blocks {
+    for (i, block) in document.blocks.iter().enumerate() {
         match block {
             Block::Heading(h) => {
-                // Keep a heading with what follows it.
-                l.room(14.0 * 1.35 + 60.0);
+                // Keep a heading with the start of what follows it (a chart whole).
+                let next = match document.blocks.get(i + 1) {
+                    Some(Block::Chart(_)) => CHART_HEIGHT,
+                    _ => 60.0,
+                };
+                l.room(14.0 * 1.35 + 12.0 + next);
                 l.y += 10.0;
                 l.outline.push((h.clone(), l.pages.len() - 1, l.y));
                 l.lines(h, 14.0, true, BLACK, 0.0);
@@ -341,7 +348,7 @@ impl Layout<'_> {
     fn chart(&mut self, c: &Chart) {
         const PLOT_H: f32 = 140.0;
         const SIZE: f32 = 7.5;
-        self.room(10.0 * 1.35 + PLOT_H + 40.0);
+        self.room(CHART_HEIGHT);
         self.lines(&c.title, 10.0, true, BLACK, 0.0);
         let max = c.bars.iter().filter_map(|b| b.1).fold(0.0_f64, f64::max);
         let step = nice_step(max / 4.0);

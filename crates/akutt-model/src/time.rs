@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn the_oslo_hour_and_weekday_follow_summer_time() {
         // 2024-03-31 00:30Z is 01:30 CET (Sunday); 01:30Z is 03:30 CEST (the clock skipped 2).
-        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp();
         assert_eq!(oslo_hour_weekday(at("2024-03-31T00:30:00Z")), Some((1, 7)));
         assert_eq!(oslo_hour_weekday(at("2024-03-31T01:30:00Z")), Some((3, 7)));
         // 2024-10-27: 00:30Z and 01:30Z are both 02:30 local.

@@ -156,7 +156,18 @@ messages! {
     Revisions = "Revisjoner siden forrige publisering", "Revisions since the previous release";
     NoRevisions = "Ingen publiserte tall er endret.", "No published figure changed.";
     RevisionsAmong = "publiserte tall er endret, blant dem:", "published figures changed, among them:";
-    NotYetInReport = "Ennå ikke i denne rapporten: henvendelser etter innringer og time på døgnet; hendelses- og leveringssteder; svartid på 113.", "Not yet in this report: contacts by caller type and hour of day; incident and delivery places; 113 answer times.";
+    NotYetInReport = "Ennå ikke i denne rapporten: svartid på 113 (anropslogger).", "Not yet in this report: 113 answer times (call logs).";
+    ContactsByCaller = "Henvendelser etter innringer", "Contacts by caller type";
+    ContactsByWeekday = "Henvendelser etter ukedag", "Contacts by weekday";
+    ContactsByHour = "Henvendelser etter time på døgnet", "Contacts by hour of day";
+    ContactsLower = "henvendelser", "contacts";
+    Places = "Hendelsessteder og leveringssteder", "Incident and delivery places";
+    IncidentPlace = "Hentested", "Incident place";
+    DeliveryPlace = "Leveringssted", "Delivery place";
+    TransferFrom = "Transport fra", "Transport from";
+    TransferTo = "til", "to";
+    DefPlaces = "Hentested er der hendelsen skjedde eller pasienten ble hentet. Leveringssted er der transporten endte (det første varslede oppdraget som har et leveringssted). Transporter mellom institusjoner: hentet på og levert til sykehus, sykehjem, lege/legevakt eller annen institusjon. Time og ukedag er for første henvendelse, norsk tid.",
+        "The incident place is where the incident happened or the patient was picked up. The delivery place is where the transport ended (the first-alerted mission that has a delivery place). Transports between institutions: picked up at and delivered to a hospital, nursing home, doctor or out-of-hours clinic, or other institution. Hour and weekday are of the first contact, Norwegian time.";
     Contacts = "Henvendelser", "Contacts";
     RoadMissions = "Bilambulanseoppdrag", "Road ambulance missions";
     AirMissions = "Luftambulanseoppdrag", "Air ambulance missions";

@@ -237,6 +237,8 @@ pub fn document(
     // Contacts by channel, incidents by urgency and by type.
     let breakdowns = [
         (Key::Sambandsvei, Msg::ContactsByChannel, true),
+        (Key::Innringer, Msg::ContactsByCaller, true),
+        (Key::Weekday, Msg::ContactsByWeekday, true),
         (Key::Urgency, Msg::IncidentsByUrgency, false),
         (Key::Hendelsestype, Msg::IncidentsByType, false),
     ];
@@ -249,6 +251,67 @@ pub fn document(
         blocks.push(Block::Heading(t(heading)));
         blocks.push(Block::Table(breakdown(lang, key, &of, contacts)));
     }
+
+    // Contacts by the hour of day their incident began (when the centres are busiest).
+    blocks.push(Block::Heading(t(Msg::ContactsByHour)));
+    let by_hour = figures(state, r, months, vec![Key::Hour])?;
+    let hours = breakdown(lang, Key::Hour, &by_hour, true);
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    let bars = Figures(&by_hour)
+        .of(Indicator::Volume)
+        .filter_map(|f| {
+            let h = code_of(f, "hour")?;
+            Some((format!("{h:0>2}"), volume(f)?.contacts.value().map(|n| *n as f64)))
+        })
+        .collect();
+    blocks.push(Block::Chart(Chart {
+        title: t(Msg::ContactsByHour),
+        unit: t(Msg::ContactsLower),
+        bars,
+    }));
+    blocks.push(Block::Table(hours));
+
+    // Incident and delivery places, and the transports between institutions.
+    blocks.push(Block::Heading(t(Msg::Places)));
+    let places = figures(state, r, months, vec![Key::Hentested, Key::Leveringssted])?;
+    let places = Figures(&places);
+    for (key, id) in [(Key::Hentested, "hentested"), (Key::Leveringssted, "leveringssted")] {
+        let of = figures(state, r, months, vec![key])?;
+        let mut table = breakdown(lang, key, &of, false);
+        table.id = id.into();
+        table.header[0] =
+            t(if key == Key::Hentested { Msg::IncidentPlace } else { Msg::DeliveryPlace });
+        blocks.push(Block::Table(table));
+    }
+    const INSTITUTIONS: [&str; 4] = ["SH", "SHJ", "LEG", "INST"];
+    let transfers = places
+        .of(Indicator::Volume)
+        .filter_map(|f| {
+            let (from, to) = (text(f, "hentested")?, text(f, "leveringssted")?);
+            if !INSTITUTIONS.contains(&from) || !INSTITUTIONS.contains(&to) {
+                return None;
+            }
+            let v = volume(f)?;
+            let name = |k: &str, c: &str| in_language(lang, &crate::api::category_label(k, c));
+            Some(vec![
+                name("hentested", from),
+                name("leveringssted", to),
+                count(v.incidents).text().into(),
+                count(v.missions).text().into(),
+            ])
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        id: "transfers".into(),
+        header: vec![
+            t(Msg::TransferFrom),
+            t(Msg::TransferTo),
+            t(Msg::Incidents),
+            t(Msg::AmbulanceMissions),
+        ],
+        rows: transfers,
+    }));
+    blocks.push(Block::Note(t(Msg::DefPlaces)));
 
     // Actions and resource coordination: missions by road and air, per centre.
     blocks.push(Block::Heading(t(Msg::Resources)));
@@ -478,6 +541,15 @@ pub fn document(
     })
 }
 
+/// A group value as text (`OSL`, `2024`, `7`); `None` for an unknown one.
+fn code_of(f: &PublicFigure, key: &str) -> Option<String> {
+    match f.group.get(key)? {
+        GroupValue::Text(s) => Some(s.clone()),
+        GroupValue::Number(n) => Some(n.to_string()),
+        GroupValue::Null => None,
+    }
+}
+
 fn centre_name(code: &str) -> String {
     match akutt_model::centre::centre(code) {
         Some(c) => format!("{code} {}", c.name),
@@ -538,8 +610,12 @@ fn breakdown(lang: Lang, key: Key, of: &[PublicFigure], contacts: bool) -> Table
         .filter_map(|f| {
             let v = volume(f)?;
             let n = if contacts { v.contacts } else { v.incidents };
-            let code = text(f, key.name()).unwrap_or("ukjent").to_string();
-            let label = crate::api::category_label(key.name(), &code);
+            let code = code_of(f, key.name()).unwrap_or_else(|| "ukjent".to_string());
+            let label = match (key, code.as_str()) {
+                // An incident whose missions delivered nowhere (or that had none).
+                (Key::Leveringssted, "ukjent") => "Ingen levering / No delivery".to_string(),
+                _ => crate::api::category_label(key.name(), &code),
+            };
             let label = if label == code { String::new() } else { in_language(lang, &label) };
             Some((code, label, count(n).text().to_string(), n.value().copied()))
         })

@@ -81,8 +81,26 @@ fn key_columns(key: &str, lang: Lang) -> (String, Option<String>) {
         "area" => (t("Område", "Area"), Some(t("Område, navn", "Area, name"))),
         "month" => (t("Måned", "Month"), None),
         "year" => (t("År", "Year"), None),
-        "hendelsestype" => (t("Hendelsestype", "Incident type"), None),
-        "sambandsvei" => (t("Sambandsvei", "Contact channel"), None),
+        "hendelsestype" => (
+            t("Hendelsestype", "Incident type"),
+            Some(t("Hendelsestype, navn", "Incident type, name")),
+        ),
+        "sambandsvei" => (
+            t("Sambandsvei", "Contact channel"),
+            Some(t("Sambandsvei, navn", "Contact channel, name")),
+        ),
+        "innringer" => {
+            (t("Innringer", "Caller type"), Some(t("Innringer, navn", "Caller type, name")))
+        }
+        "hour" => (t("Time på døgnet", "Hour of day"), None),
+        "weekday" => (t("Ukedag", "Weekday"), Some(t("Ukedag, navn", "Weekday, name"))),
+        "hentested" => {
+            (t("Hentested", "Incident place"), Some(t("Hentested, navn", "Incident place, name")))
+        }
+        "leveringssted" => (
+            t("Leveringssted", "Delivery place"),
+            Some(t("Leveringssted, navn", "Delivery place, name")),
+        ),
         other => (other.to_string(), None),
     }
 }

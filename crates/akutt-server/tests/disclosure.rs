@@ -415,6 +415,19 @@ async fn a_release_lists_the_public_figures_its_resubmission_changed() {
         c["indicator"] == "volume" && c["group"]["month"] == "2024-03" && c["field"] == "incidents"
     });
     assert!(incidents.is_some(), "{changes:?}");
+    // The revision note of release 2's reports lists them, the first 50 in its table.
+    let res = app(w.state.clone())
+        .oneshot(HttpRequest::get("/rapporter/2/2023").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(html.contains(&format!("{} publiserte tall er endret", changes.len())), "{html}");
+    let listed = common::table_rows(&html, "revisions");
+    assert_eq!(listed.len(), changes.len().min(50) + 1, "{listed:?}");
+    assert_eq!(listed[1][0], changes[0]["indicator"].as_str().unwrap());
+    assert_eq!(listed[1][3], changes[0]["old"].to_string());
     // A release never changes.
     let c = rusqlite::Connection::open(w.state.data.catalog_path()).unwrap();
     let e = c.execute("UPDATE releases SET through = '2030-01' WHERE id = 1", []).unwrap_err();

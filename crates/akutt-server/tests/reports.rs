@@ -85,6 +85,12 @@ async fn the_annual_report_has_every_section_with_the_public_figures_in_html_and
         "key-figures",
         "centres",
         "sambandsvei",
+        "innringer",
+        "weekday",
+        "hour",
+        "hentested",
+        "leveringssted",
+        "transfers",
         "urgency",
         "hendelsestype",
         "resources",
@@ -127,6 +133,29 @@ async fn the_annual_report_has_every_section_with_the_public_figures_in_html_and
         assert_eq!(r[2], c["road_missions"].as_u64().unwrap().to_string(), "{code}");
         assert_eq!(r[3], c["air_missions"].as_u64().unwrap().to_string(), "{code}");
     }
+    // Contacts by hour of day and the transports between institutions are the API's.
+    let hours = common::table_rows(&html, "hour");
+    for f in api("from=2024-01&to=2024-12&indicator=volume&by=hour").await {
+        let h = f["group"]["hour"].to_string();
+        assert_eq!(row(&hours, &h)[2], f["contacts"].as_u64().unwrap().to_string(), "hour {h}");
+    }
+    let transfers = common::table_rows(&html, "transfers");
+    let places = api("from=2024-01&to=2024-12&indicator=volume&by=hentested,leveringssted").await;
+    let institution =
+        |v: &Value| v.as_str().is_some_and(|c| ["SH", "SHJ", "LEG", "INST"].contains(&c));
+    let between: Vec<&Value> = places
+        .iter()
+        .filter(|f| {
+            institution(&f["group"]["hentested"]) && institution(&f["group"]["leveringssted"])
+        })
+        .collect();
+    assert!(!between.is_empty(), "the synthetic world has transfers");
+    assert_eq!(transfers.len(), between.len() + 1, "{transfers:?}");
+    for (r, f) in transfers[1..].iter().zip(&between) {
+        // A withheld count (`:`) is withheld in the report too.
+        let want = f["incidents"].as_u64().map_or(":".to_string(), |n| n.to_string());
+        assert_eq!(r[2], want, "{r:?}");
+    }
     // Data quality: both centres delivered all twelve months; shares, not counts.
     let quality = common::table_rows(&html, "quality");
     assert_eq!(quality.len(), 3, "{quality:?}");
@@ -150,6 +179,9 @@ async fn the_annual_report_has_every_section_with_the_public_figures_in_html_and
         "Nøkkeltall",
         "Sentralene",
         "Henvendelser etter sambandsvei",
+        "Henvendelser etter innringer",
+        "Henvendelser etter time på døgnet",
+        "Hendelsessteder og leveringssteder",
         "Hendelser etter hastegrad",
         "Hendelser etter hendelsestype",
         "Oppdrag og ressurskoordinering",

@@ -86,7 +86,8 @@ enum Command {
         json: bool,
     },
     /// National indicators (DOMAIN.md §8) for a period, optionally by centre, month, year,
-    /// kommune, urgency, hendelsestype, sambandsvei or area.
+    /// kommune, urgency, hendelsestype, sambandsvei, area, caller type, hour, weekday,
+    /// incident place or delivery place.
     Indicators {
         /// First month, YYYY-MM.
         #[arg(long)]
@@ -98,7 +99,8 @@ enum Command {
         #[arg(long)]
         centre: Option<String>,
         /// Group by these keys (comma-separated): centre, month, year, kommune, urgency,
-        /// hendelsestype, sambandsvei, area.
+        /// hendelsestype, sambandsvei, area, innringer, hour, weekday, hentested,
+        /// leveringssted.
         #[arg(long, value_delimiter = ',')]
         by: Vec<String>,
         /// Compute from the data as it was at this data version.
