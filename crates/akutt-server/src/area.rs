@@ -420,6 +420,99 @@ pub async fn completeness_page(
     .unwrap_or_else(|e| AppError::internal(e).into_response())
 }
 
+#[derive(Deserialize, Default)]
+pub struct ReceivedParams {
+    from: Option<String>,
+    to: Option<String>,
+    centre: Option<String>,
+}
+
+/// `GET /mottatt`: everything received, exact, by month, each month marked released,
+/// received again since its release, or unreleased (DOMAIN.md §12). A centre user sees its own
+/// centre; staff see the nation or, with `centre=`, one centre.
+pub async fn received_page(
+    State(state): State<Arc<AppState>>,
+    req: crate::RequestInfo,
+    headers: HeaderMap,
+    crate::error::extract::Query(p): crate::error::extract::Query<ReceivedParams>,
+) -> Response {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        restricted(&st, &headers, &req, |user| {
+            use crate::received::{months, rows, Standing};
+            let centre = match (&user.role, p.centre.as_deref().filter(|c| !c.is_empty())) {
+                (Role::Centre(own), Some(asked)) if !own.eq_ignore_ascii_case(asked) => {
+                    return Err(AppError::new(Code::OtherCentre, format!("centre {asked}")));
+                }
+                (Role::Centre(own), _) => Some(own.clone()),
+                (_, Some(asked)) => Some(asked.trim().to_uppercase()),
+                (_, None) => None,
+            };
+            let months = months(&st, p.from.as_deref(), p.to.as_deref())?;
+            let (version, rows) = rows(&st, months, centre.as_deref())?;
+            #[allow(clippy::cast_precision_loss)] // seconds: far below 2^52
+            let minutes = |s: Option<i64>| s.map_or("..".to_string(), |s| format!("{:.1} min", s as f64 / 60.0));
+            let share = |s: Option<f64>| s.map_or("..".to_string(), |s| format!("{:.1} %", s * 100.0));
+            let who = centre.clone().unwrap_or_else(|| "Norge / Norway".to_string());
+            let from = months.from().to_string();
+            let to = months.to().to_string();
+            let body = html! {
+                p {
+                    "Eksakte tall for alt som er mottatt (dataversjon " (version) "), ikke publiserte tall: "
+                    "ingen støy, ingen skjuling. Ikke til offentliggjøring. / "
+                    "Exact figures of everything received (data version " (version) "), not published "
+                    "figures: no noise, nothing withheld. Not for publication."
+                }
+                form method="get" action="/mottatt" {
+                    label { "Fra / from " input name="from" value=(from) pattern="[0-9]{4}-[0-9]{2}" size="7"; }
+                    " "
+                    label { "til / to " input name="to" value=(to) pattern="[0-9]{4}-[0-9]{2}" size="7"; }
+                    @if !matches!(user.role, Role::Centre(_)) {
+                        " "
+                        label { "Sentral / centre " input name="centre" value=(centre.clone().unwrap_or_default()) size="4"; }
+                    }
+                    " "
+                    button type="submit" { "Vis / show" }
+                }
+                h2 { (who) }
+                table id="received" {
+                    tr {
+                        th { "Måned / month" }
+                        th { "Hendelser / incidents" }
+                        th { "Henvendelser / contacts" }
+                        th { "Oppdrag / missions" }
+                        th { "Responstid rød, median / red response, median" }
+                        th { "Innen 12 min / within 12 min" }
+                        th { "Innen 25 min / within 25 min" }
+                        th { "Status" }
+                    }
+                    @for r in &rows {
+                        @let (class, status) = match r.standing {
+                            Standing::Released { release, final_: true } => ("released", format!("publisert i publisering {release}, endelig / released in release {release}, final")),
+                            Standing::Released { release, final_: false } => ("released", format!("publisert i publisering {release}, foreløpig / released in release {release}, provisional")),
+                            Standing::ResubmittedSince { release } => ("changed", format!("sendt inn på nytt etter publisering {release} / resubmitted since release {release}")),
+                            Standing::Unreleased => ("unreleased", "ikke publisert / unreleased".to_string()),
+                        };
+                        tr class=(class) data-month=(r.month.to_string()) {
+                            td { (r.month.to_string()) }
+                            td { (r.incidents) }
+                            td { (r.contacts) }
+                            td { (r.missions) }
+                            td { (minutes(r.response_median_s)) }
+                            td { (share(r.within_urban)) }
+                            td { (share(r.within_rural)) }
+                            td { (status) }
+                        }
+                    }
+                }
+            };
+            Ok(page(&st, "Mottatte tall / received figures", Some(user), body).into_response())
+        })
+    })
+    .await
+    .unwrap_or_else(|e| AppError::internal(e).into_response())
+}
+
 /// A data-quality report as HTML (the stored JSON report, DOMAIN.md §6).
 fn report_html(report: &Value) -> Markup {
     let s = &report["submission"];

@@ -292,7 +292,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-wid
 nav a{margin-right:1rem} table{border-collapse:collapse;margin:1rem 0} td,th{border:1px solid #bbb;padding:.25rem .5rem;text-align:right}\
 th:first-child,td:first-child{text-align:left} .kpi{display:inline-block;border:1px solid #bbb;padding:.5rem 1rem;margin:.25rem;min-width:12rem}\
 .kpi b{font-size:1.6rem;display:block} .miss{color:#a00} .ok{color:#060} svg{max-width:100%}\
-.restricted td,.restricted th{text-align:left} td.received{background:#dfd} td.late{background:#ffd} td.missing{background:#fdd} td.rejected{background:#fcb} .who{float:right} .error{color:#a00} .warning{color:#850}\
+.restricted td,.restricted th{text-align:left} td.received{background:#dfd} td.late{background:#ffd} td.missing{background:#fdd} td.rejected{background:#fcb} tr.unreleased td{background:#fdd} tr.changed td{background:#ffd} .who{float:right} .error{color:#a00} .warning{color:#850}\
 @media print{nav,form{display:none} .banner{border:2px solid #000}}";
 
 /// Which area a page belongs to: the public dashboard (with its query string, kept across
@@ -339,6 +339,8 @@ pub fn layout(state: &AppState, lang: Lang, area: Area<'_>, title: &str, body: M
                             a href="/innsendinger" { (lang.t(Msg::Submissions)) }
                             " · "
                             a href="/fullstendighet" { "Fullstendighet" }
+                            " · "
+                            a href="/mottatt" { "Mottatte tall" }
                         }
                         @if let Some(u) = user {
                             form.who method="post" action="/logg-ut" {

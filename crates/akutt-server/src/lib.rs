@@ -13,6 +13,7 @@ pub mod error;
 pub mod html;
 pub mod map;
 pub mod pages;
+pub mod received;
 pub mod release;
 pub mod report;
 pub mod tables;
@@ -490,6 +491,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/innsendinger", get(area::submissions_page))
         .route("/innsendinger/{id}", get(area::report_page))
         .route("/fullstendighet", get(area::completeness_page))
+        .route("/mottatt", get(area::received_page))
         .route(
             "/last-opp",
             axum::routing::post(area::upload)
@@ -632,11 +634,28 @@ pub fn body_tag(body: &[u8]) -> String {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Whether a path is of the restricted area (micro-data: never cached anywhere).
+/// The public area's paths (and what lies under them): released figures, cacheable.
+const PUBLIC_PATHS: &[&str] = &[
+    "/sentral",
+    "/definisjoner",
+    "/kart",
+    "/rapporter",
+    "/sammenligning",
+    "/data",
+    "/api/benchmark",
+    "/api/indicators",
+    "/api/openapi.json",
+];
+
+/// Whether a path is of the restricted area (micro-data: never cached anywhere, its
+/// refusals audited). Fail closed: every path that is not one of the public area's is
+/// restricted, so a new restricted page cannot be cached by being forgotten here.
 pub fn is_restricted(path: &str) -> bool {
-    ["/logg-inn", "/logg-ut", "/innsendinger", "/last-opp", "/api/submissions", "/fullstendighet"]
-        .iter()
-        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+    let public = path == "/"
+        || PUBLIC_PATHS
+            .iter()
+            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')));
+    !public
 }
 
 /// Security headers on every answer; `Cache-Control: no-store` on the restricted area's.

@@ -815,9 +815,15 @@ async fn every_answer_carries_the_security_headers_and_restricted_ones_are_never
     for (uri, restricted) in [
         ("/", false),
         ("/api/indicators?from=2024-03&to=2024-03", false),
+        ("/rapporter", false),
+        ("/kart", false),
         ("/innsendinger", true),
         ("/api/submissions", true),
-        ("/no/such/page", false),
+        ("/fullstendighet", true),
+        ("/mottatt", true),
+        // Fail closed: what is not the public area's is never cached.
+        ("/no/such/page", true),
+        ("/datamaskin", true),
     ] {
         let (_, h, _) = send(w, Request::get(uri).body(Body::empty()).unwrap()).await;
         let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
@@ -1525,4 +1531,89 @@ async fn benchmark_is_public_and_withholds_small_counts() {
         .await
         .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_restricted_area_sees_everything_received_marked_against_the_release() {
+    let w = build_world();
+    let page = |token: Option<&str>, q: &str| {
+        let mut req = Request::get(format!("/mottatt?{q}"));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        send(&w, req.body(Body::empty()).unwrap())
+    };
+    let status_of = |html: &str, month: &str| -> String {
+        let rows = common::table_rows(html, "received");
+        rows.iter().find(|r| r[0] == month).map(|r| r[7].clone()).unwrap_or_default()
+    };
+    let (s, h, html) = page(Some(&w.admin_token), "from=2024-03&to=2024-05").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(
+        status_of(&html, "2024-03").starts_with("publisert i publisering 1, endelig"),
+        "{html}"
+    );
+    assert!(status_of(&html, "2024-04").starts_with("publisert i publisering 1, foreløpig"));
+    assert!(status_of(&html, "2024-05").starts_with("ikke publisert"));
+    // The figures are exact: the engine's without disclosure control.
+    let months =
+        akutt_model::MonthRange::new("2024-03".parse().unwrap(), "2024-05".parse().unwrap())
+            .unwrap();
+    let (_, exact) = akutt_server::received::rows(&w.state, months, None).unwrap();
+    let rows = common::table_rows(&html, "received");
+    assert_eq!(rows[1][1], exact[0].incidents.to_string());
+    assert!(exact[0].incidents > 100 && exact[2].incidents == 0, "{exact:?}");
+
+    // KKN sends April again (the same records in other bytes) and May: April is received
+    // again since release 1, May is unreleased; the public still sees release 1 only.
+    let extracts = w._dir.path().join("world/extracts");
+    let april = std::fs::read(extracts.join("KKN-2024-04.csv")).unwrap();
+    let again = extracts.join("KKN-2024-04-again.csv");
+    let crlf: Vec<u8> =
+        april.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect();
+    std::fs::write(&again, crlf).unwrap();
+    assert!(akutt_ingest::ingest(&w.state.data, b"test key", &again, |_, _| {}).unwrap().accepted);
+    let may = w._dir.path().join("may");
+    let cfg = akutt_synth::Config {
+        out: may.clone(),
+        months: akutt_model::MonthRange::single("2024-05".parse().unwrap()),
+        centres: Some(vec!["KKN".into()]),
+        scale: 0.02,
+        seed: 5,
+        error_rate: 0.0,
+    };
+    akutt_synth::generate(&cfg, &|_| {}).unwrap();
+    let f = may.join("extracts/KKN-2024-05.csv");
+    assert!(akutt_ingest::ingest(&w.state.data, b"test key", &f, |_, _| {}).unwrap().accepted);
+    w.state.forget_release();
+    let (_, _, html) = page(Some(&w.admin_token), "from=2024-03&to=2024-05").await;
+    assert!(
+        status_of(&html, "2024-03").starts_with("publisert i publisering 1, endelig"),
+        "{html}"
+    );
+    assert!(
+        status_of(&html, "2024-04").starts_with("sendt inn på nytt etter publisering 1"),
+        "{html}"
+    );
+    assert!(status_of(&html, "2024-05").starts_with("ikke publisert"));
+    let rows = common::table_rows(&html, "received");
+    assert_ne!(rows[3][1], "0", "May is received: {rows:?}");
+    // OSL's April was not sent again: for OSL it is as released.
+    let (_, _, osl) = page(Some(&w.admin_token), "from=2024-04&to=2024-04&centre=osl").await;
+    assert!(osl.contains("<h2>OSL</h2>"), "{osl}");
+    assert!(status_of(&osl, "2024-04").starts_with("publisert i publisering 1"), "{osl}");
+
+    // A centre sees its own centre only, and may not ask for another.
+    let (s, _, own) = page(Some(&w.kkn_token), "from=2024-04&to=2024-05").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(own.contains("<h2>KKN</h2>") && !own.contains("name=\"centre\""), "{own}");
+    let (s, _, other) = page(Some(&w.kkn_token), "centre=OSL").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{other}");
+    assert!(other.contains("other_centre"), "{other}");
+    // No sign-in, no figures; every request is audited.
+    let (s, _, _) = page(None, "").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let audit = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
+    assert!(audit.iter().filter(|e| e.path.starts_with("/mottatt")).count() >= 6, "{audit:?}");
 }
