@@ -115,6 +115,24 @@ await step('map', async () => {
   assert.ok(in2020.some((k) => k.startsWith('30')), `coloured: ${in2020.join(',')}`);
 });
 
+await step('reports-published-as-html-and-pdf', async () => {
+  // The demo's release: its annual report as a page, and the same report as a PDF.
+  await page.goto(`${base}/rapporter`);
+  assert.match(await page.textContent('body'), /Publisering 1/);
+  await Promise.all([page.waitForURL(/\/rapporter\/1\/2025$/), page.click('a[href="/rapporter/1/2025"]')]);
+  assert.match(await page.textContent('h1'), /Årsrapport 2025/);
+  for (const id of ['key-figures', 'centres', 'innringer', 'hour', 'transfers', 'quality', 'growth']) {
+    assert.ok(await page.locator(`table#${id} tr`).count() > 1, `table ${id}`);
+  }
+  await page.screenshot({ path: `${artifacts}/07-annual-report.png`, fullPage: true });
+  const pdf = await fetch(`${base}/rapporter/1/2025.pdf`);
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.match(pdf.headers.get('content-disposition'), /akutt-aarsrapport-2025-publisering-1\.pdf/);
+  const bytes = Buffer.from(await pdf.arrayBuffer());
+  assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+});
+
 await step('login-as-centre', async () => {
   await page.goto(`${base}/innsendinger`);
   assert.match(page.url(), /logg-inn/);
@@ -131,6 +149,15 @@ await step('upload-and-read-report', async () => {
   assert.match(await page.textContent('#status'), /accepted/);
   assert.ok(Number(await page.textContent('#count-incidents')) > 0);
   await page.screenshot({ path: `${artifacts}/05-report.png`, fullPage: true });
+});
+
+await step('received-marks-the-resubmitted-month', async () => {
+  // OSL's December came again after release 1; November stands as released.
+  await page.goto(`${base}/mottatt?from=2025-11&to=2025-12`);
+  assert.match(await page.textContent('h2'), /OSL/);
+  assert.equal(await page.getAttribute('tr[data-month="2025-12"]', 'class'), 'changed');
+  assert.equal(await page.getAttribute('tr[data-month="2025-11"]', 'class'), 'released');
+  await page.screenshot({ path: `${artifacts}/08-received.png`, fullPage: true });
 });
 
 await step('refused-another-centres-report', async () => {
