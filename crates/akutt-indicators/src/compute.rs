@@ -173,6 +173,8 @@ pub struct Row {
     pub hentested: Option<Sted>,
     /// Where its transport ended (`facts::first_delivery`).
     pub leveringssted: Option<Sted>,
+    /// The index-criterion chapter, 1–39 (`facts::criterion_chapter`); 0 for none.
+    pub kriteriekapittel: u8,
     /// `Hentested tettbygd`: urban (`J`) or rural (`N`).
     pub urban: Option<bool>,
     pub prebooked: bool,
@@ -394,6 +396,7 @@ impl Dataset {
             hour_of_week: Row::hour_of_week(f.hour, f.weekday),
             hentested: inc.pickup_place,
             leveringssted: f.delivery_place,
+            kriteriekapittel: f.criterion_chapter.unwrap_or(0),
             urban: inc.urban,
             prebooked: inc.is_prebooked(),
             contacts,
@@ -434,10 +437,12 @@ pub enum Key {
     Hentested,
     /// Where its transport ended (`Type leveringssted` of the first-alerted mission with one).
     Leveringssted,
+    /// The chapter of the index criterion (`01`–`39`; 34 Trafikkulykke).
+    Kriteriekapittel,
 }
 
 impl Key {
-    pub const ALL: [Key; 13] = [
+    pub const ALL: [Key; 14] = [
         Key::Centre,
         Key::Month,
         Key::Year,
@@ -451,6 +456,7 @@ impl Key {
         Key::Weekday,
         Key::Hentested,
         Key::Leveringssted,
+        Key::Kriteriekapittel,
     ];
 
     pub fn name(self) -> &'static str {
@@ -468,6 +474,7 @@ impl Key {
             Key::Weekday => "weekday",
             Key::Hentested => "hentested",
             Key::Leveringssted => "leveringssted",
+            Key::Kriteriekapittel => "kriteriekapittel",
         }
     }
 
@@ -490,6 +497,7 @@ impl Key {
             Key::Weekday => r.weekday().map_or(99, u32::from),
             Key::Hentested => r.hentested.map_or(99, |t| t as u32),
             Key::Leveringssted => r.leveringssted.map_or(99, |t| t as u32),
+            Key::Kriteriekapittel => u32::from(r.kriteriekapittel),
         }
     }
 
@@ -531,6 +539,10 @@ impl Key {
             Key::Hentested | Key::Leveringssted => Sted::ALL
                 .get(code as usize)
                 .map_or(GroupValue::Null, |u| GroupValue::Text(u.code().into())),
+            Key::Kriteriekapittel if (1..=39).contains(&code) => {
+                GroupValue::Text(format!("{code:02}"))
+            }
+            Key::Kriteriekapittel => GroupValue::Null,
         }
     }
 }
@@ -552,7 +564,8 @@ pub struct Query {
     pub centre: Option<String>,
     pub by: Vec<Key>,
     /// Further filters, each a key and the value it must have (`("urgency", "R")`,
-    /// `("area", "rural")`, `("kommune", "0301")`, …); several are all required.
+    /// `("area", "rural")`, `("kommune", "0301")`, …): every key must hold, and several
+    /// values of one key are alternatives (`kommune` 3101 or 3103: an area).
     pub filters: Vec<(Key, String)>,
     /// The municipality structure of every grouping, filter and rate by municipality
     /// (`None`: the newest; DOMAIN.md §8 "Geography through time").
@@ -611,6 +624,7 @@ impl Key {
             Key::Hentested | Key::Leveringssted => {
                 Sted::ALL.iter().position(|h| h.code() == v.to_uppercase()).map(index)
             }
+            Key::Kriteriekapittel => v.parse().ok().filter(|c| (1..=39).contains(c)),
         }
     }
 }
@@ -1066,15 +1080,23 @@ impl Partial {
             return; // no row here is of that centre
         }
         let centre = centre.flatten();
-        let filters: Vec<(Key, Option<u32>)> =
-            q.filters.iter().map(|(k, v)| (*k, k.filter_code(v, &data.dict, places))).collect();
-        if filters.iter().any(|(_, c)| c.is_none()) {
+        // Each key's values: one of them must hold (several values of one key are
+        // alternatives, `kommune:3101,kommune:3103`); every key must (`urgency:R,area:rural`).
+        let mut filters: Vec<(Key, Vec<u32>)> = Vec::new();
+        for (k, v) in &q.filters {
+            let code = k.filter_code(v, &data.dict, places);
+            match filters.iter_mut().find(|(key, _)| key == k) {
+                Some((_, codes)) => codes.extend(code),
+                None => filters.push((*k, code.into_iter().collect())),
+            }
+        }
+        if filters.iter().any(|(_, c)| c.is_empty()) {
             return; // no row here can match
         }
         let selected = |r: &Row, months: MonthRange| {
             r.month.is_some_and(|m| months.contains(m))
                 && centre.is_none_or(|c| r.centre == c)
-                && filters.iter().all(|(k, c)| Some(k.code(r, places)) == *c)
+                && filters.iter().all(|(k, c)| c.contains(&k.code(r, places)))
         };
         let w = self.want;
         let needs_all_rows = w.volume || w.reaction || w.missions;

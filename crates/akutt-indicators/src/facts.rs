@@ -3,7 +3,7 @@
 //! at ingest and stored with the incident, so every later figure uses the same definitions.
 
 use akutt_model::time::{oslo_hour_weekday, oslo_month};
-use akutt_model::{Hendelsestype, Incident, Month, Sambandsvei, Sted, Tiltak};
+use akutt_model::{Hastegrad, Hendelsestype, Incident, Month, Sambandsvei, Sted, Tiltak};
 
 /// What the indicators need of one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -31,6 +31,8 @@ pub struct Facts {
     pub weekday: Option<u8>,
     /// Where the incident's transport ended (§12's delivery places): see [`first_delivery`].
     pub delivery_place: Option<Sted>,
+    /// The chapter (1–39) of the incident's index criterion: see [`criterion_chapter`].
+    pub criterion_chapter: Option<u8>,
 }
 
 /// The facts of one incident.
@@ -67,6 +69,9 @@ pub fn facts(inc: &Incident) -> Facts {
         hour: t0.and_then(oslo_hour_weekday).map(|(h, _)| h),
         weekday: t0.and_then(oslo_hour_weekday).map(|(_, w)| w),
         delivery_place: first_delivery(missions.iter().map(|a| (a.alerted_at, a.delivery_place))),
+        criterion_chapter: criterion_chapter(
+            inc.patients.iter().map(|p| (p.urgency, p.criterion.as_deref())),
+        ),
     }
 }
 
@@ -82,6 +87,24 @@ pub fn first_delivery(
         .filter_map(|(i, (alerted, place))| place.map(|p| ((alerted.is_none(), alerted, i), p)))
         .min_by_key(|(order, _)| *order)
         .map(|(_, p)| p)
+}
+
+/// The index-criterion chapter of an incident (§13's traffic accidents are chapter 34): that
+/// of its most urgent patient with a well-formed criterion, the first in file order among
+/// equals. `patients` are (urgency, criterion) in file order.
+pub fn criterion_chapter<'a>(
+    patients: impl IntoIterator<Item = (Option<Hastegrad>, Option<&'a str>)>,
+) -> Option<u8> {
+    patients
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (u, c))| {
+            let chapter = akutt_model::codes::criterion_chapter(c?)?;
+            // Red before yellow before green before none.
+            Some(((u.map_or(3, |u| u as u8), i), chapter))
+        })
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, chapter)| chapter)
 }
 
 /// A count of an incident's actions (saturating: an incident has a handful).

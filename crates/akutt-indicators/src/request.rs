@@ -5,7 +5,8 @@
 //! Syntax, the same on both surfaces (docs/INDICATORS.md):
 //! - `from`, `to`: months `YYYY-MM`, inclusive, `from` ≤ `to`;
 //! - `by`: grouping keys, comma-separated (repeating the flag or parameter adds more);
-//! - `where`: filters `key:value`, comma-separated; several must all hold (`=` is read as
+//! - `where`: filters `key:value`, comma-separated; every key must hold, several values of one
+//!   key are alternatives (`=` is read as
 //!   `:`, the CLI's earlier form);
 //! - `indicator`: indicator ids, comma-separated; none means all;
 //! - `as_of`: a data version ≥ 1;

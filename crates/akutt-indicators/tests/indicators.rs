@@ -548,3 +548,50 @@ fn caller_hour_weekday_and_places_group_as_the_report_needs() {
         {"id":"volume","group":{"hentested":"HJEM"},"contacts":1,"incidents":1,"missions":2,"road_missions":2,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
     "#]].assert_eq(&lines(figures.iter().filter(|f| f.id == Indicator::Volume)));
 }
+
+/// The index criterion's chapter is the most urgent patient's (traffic accidents are
+/// chapter 34, DOMAIN.md §13), and several values of one filter key are alternatives.
+#[test]
+fn criterion_chapters_group_and_filters_on_one_key_are_alternatives() {
+    let patient = |u: Hastegrad, c: Option<&str>| Patient {
+        number: Some(1),
+        urgency: Some(u),
+        criterion: c.map(Into::into),
+        ..Patient::default()
+    };
+    // A green patient of chapter 01 and a red one of chapter 34: the red one's counts.
+    let a = with(incident("H1", T, Hastegrad::Rod), |i| {
+        i.patients = vec![
+            patient(Hastegrad::Gronn, Some("H.01.02")),
+            patient(Hastegrad::Rod, Some("A.34.01")),
+        ];
+    });
+    // The red patient has no criterion: the yellow one's chapter 10 counts.
+    let b = with(incident("H2", T + 60, Hastegrad::Rod), |i| {
+        i.patients = vec![patient(Hastegrad::Rod, None), patient(Hastegrad::Gul, Some("H.10.03"))];
+    });
+    let c = incident("H3", T + 120, Hastegrad::Gronn);
+    let incidents = [a, b, c];
+    let volumes = |q: &Query| {
+        let figures = compute(&dataset(&incidents), q, None);
+        lines(figures.iter().filter(|f| f.id == Indicator::Volume))
+    };
+    expect![[r#"
+        {"id":"volume","group":{"kriteriekapittel":"10"},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"kriteriekapittel":"34"},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+        {"id":"volume","group":{"kriteriekapittel":null},"contacts":1,"incidents":1,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]].assert_eq(&volumes(&month_query(&[Key::Kriteriekapittel])));
+    // Chapter 34 or 10: two incidents; 34 and urgency green: none.
+    let either = Query {
+        filters: vec![(Key::Kriteriekapittel, "34".into()), (Key::Kriteriekapittel, "10".into())],
+        ..month_query(&[])
+    };
+    expect![[r#"
+        {"id":"volume","group":{},"contacts":2,"incidents":2,"missions":0,"road_missions":0,"air_missions":0,"per_1000":null,"change_vs_last_year":null}
+    "#]].assert_eq(&volumes(&either));
+    let both = Query {
+        filters: vec![(Key::Kriteriekapittel, "34".into()), (Key::Urgency, "N".into())],
+        ..month_query(&[])
+    };
+    expect![[r#""#]].assert_eq(&volumes(&both));
+}

@@ -180,6 +180,14 @@ impl Tiltak {
 
 /// Validates an index criterion `U.KK.NN` (DOMAIN.md §4): `U` in A/H/V, chapter 01–39,
 /// criterion two digits.
+/// The chapter (1–39) of a well-formed index criterion `U.KK.NN` (`A.34.01` → 34).
+pub fn criterion_chapter(value: &str) -> Option<u8> {
+    if !is_valid_criterion(value) {
+        return None;
+    }
+    value.get(2..4)?.parse().ok()
+}
+
 pub fn is_valid_criterion(value: &str) -> bool {
     let b = value.as_bytes();
     if b.len() != 7 || b[1] != b'.' || b[4] != b'.' {

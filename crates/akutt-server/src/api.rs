@@ -318,7 +318,7 @@ pub async fn openapi() -> Json<Value> {
                     { "name": "from", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } },
                     { "name": "to", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" } },
                     p("centre", "centre code, e.g. OSL"),
-                    p("by", "comma-separated: centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area, innringer, hour, weekday, hentested, leveringssted"),
+                    p("by", "comma-separated: centre, month, year, kommune, urgency, hendelsestype, sambandsvei, area, innringer, hour, weekday, hentested, leveringssted, kriteriekapittel"),
                     p("where", "comma-separated key:value filters, e.g. urgency:R,area:rural"),
                     { "name": "as_of", "in": "query", "required": false, "schema": { "type": "integer" }, "description": "recompute at this data version" },
                     p("indicator", "comma-separated ids: volume, response_time, response_within_target, amk_reaction_time, alert_to_arrival, mission_time"),
@@ -424,6 +424,7 @@ fn dimension_label(key: &str) -> (&'static str, Option<&'static str>) {
         "weekday" => ("Ukedag / Weekday", None),
         "hentested" => ("Hentested / Incident place", None),
         "leveringssted" => ("Leveringssted / Delivery place", None),
+        "kriteriekapittel" => ("Kriteriekapittel / Index criterion chapter", None),
         _ => ("Gruppe / Group", None),
     }
 }
@@ -466,6 +467,7 @@ pub(crate) fn category_label(key: &str, code: &str) -> String {
         ("hentested" | "leveringssted", "OFF") => "Offentlig sted / Public place",
         ("hentested" | "leveringssted", "ANN") => "Annet sted / Other place",
         ("leveringssted", "RETUR") => "Retur uten pasient / Return without patient",
+        ("kriteriekapittel", "34") => "Trafikkulykke / Traffic accident",
         ("weekday", "1") => "Mandag / Monday",
         ("weekday", "2") => "Tirsdag / Tuesday",
         ("weekday", "3") => "Onsdag / Wednesday",

@@ -93,6 +93,7 @@ fn key_columns(key: &str, lang: Lang) -> (String, Option<String>) {
             (t("Innringer", "Caller type"), Some(t("Innringer, navn", "Caller type, name")))
         }
         "hour" => (t("Time på døgnet", "Hour of day"), None),
+        "kriteriekapittel" => (t("Kriteriekapittel", "Index criterion chapter"), None),
         "weekday" => (t("Ukedag", "Weekday"), Some(t("Ukedag, navn", "Weekday, name"))),
         "hentested" => {
             (t("Hentested", "Incident place"), Some(t("Hentested, navn", "Incident place, name")))

@@ -13,14 +13,15 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::Array;
 
-use crate::facts::{column, opt_s, read, ACTION_FIELDS, INCIDENT_FIELDS};
+use crate::facts::{column, opt_s, read, ACTION_FIELDS, INCIDENT_FIELDS, PATIENT_FIELDS};
 use crate::{io_err, Result, StoreError};
 
 /// The file's name in a submission's store directory.
 pub const FILE_NAME: &str = "facts.bin";
-// Version 4: caller type, incident and delivery place, t0's hour and weekday (the report's
-// and the analyses' groupings). A file of an older version is rebuilt from the Parquet.
-const MAGIC: &[u8; 8] = b"AKFACT\x00\x04";
+// Version 5: caller type, incident and delivery place, t0's hour and weekday, the index
+// criterion's chapter (the reports' and the analyses' groupings). A file of an older version
+// is rebuilt from the Parquet.
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x05";
 /// A missing string (index into the dictionary).
 pub const NONE: u16 = u16::MAX;
 /// No hour or weekday (an incident without `t0`).
@@ -52,6 +53,9 @@ pub struct SubmissionFacts {
     /// `t0`'s Oslo hour 0–23 and ISO weekday 1–7; [`NO_HOUR`] when there is no `t0`.
     pub hour: Vec<u8>,
     pub weekday: Vec<u8>,
+    /// The index criterion's chapter 1–39 (`akutt_indicators::facts::criterion_chapter`),
+    /// 0 for none.
+    pub criterion_chapter: Vec<u8>,
     /// 0 none, 1 false, 2 true.
     pub urban: Vec<u8>,
     pub prebooked: Vec<u8>,
@@ -202,6 +206,27 @@ impl SubmissionFacts {
                 }
             }
         }
+        // Each incident's patients as (urgency, criterion), in file order.
+        let mut patients: Vec<Vec<(Option<akutt_model::Hastegrad>, Option<String>)>> =
+            vec![Vec::new(); f.centre.len()];
+        for batch in read(&dir.join("patients.parquet"), PATIENT_FIELDS)? {
+            let id = column(&batch, "incident_id")?.as_string::<i32>();
+            let urgency = column(&batch, "urgency")?.as_string::<i32>();
+            let criterion = column(&batch, "criterion")?.as_string::<i32>();
+            for i in 0..batch.num_rows() {
+                if let Some(&row) = index.get(id.value(i)) {
+                    let u = opt_s(urgency, i).and_then(akutt_model::Hastegrad::parse);
+                    patients[row as usize].push((u, opt_s(criterion, i).map(str::to_string)));
+                }
+            }
+        }
+        f.criterion_chapter = patients
+            .iter()
+            .map(|p| {
+                let of = p.iter().map(|(u, c)| (*u, c.as_deref()));
+                akutt_indicators::facts::criterion_chapter(of).unwrap_or(0)
+            })
+            .collect();
         for missions in deliveries {
             let place = akutt_indicators::facts::first_delivery(missions);
             let d = intern(&mut f, place.map(|p| p.code()));
@@ -243,6 +268,7 @@ impl SubmissionFacts {
         body.extend_from_slice(&self.prebooked);
         body.extend_from_slice(&self.hour);
         body.extend_from_slice(&self.weekday);
+        body.extend_from_slice(&self.criterion_chapter);
         for col in [
             &self.contacts,
             &self.missions,
@@ -316,7 +342,7 @@ impl SubmissionFacts {
         let most = n_strings
             .checked_mul(2 + usize::from(u16::MAX))?
             .checked_add(packed(n)?.checked_mul(17)?)?
-            .checked_add(n.checked_mul(4)?)?
+            .checked_add(n.checked_mul(5)?)?
             .checked_add(packed(m)?.checked_mul(2)?)?;
         let body = h.take(body_len)?;
         let unpack = |block: &[u8], most: usize, out: &mut Vec<u8>| -> Option<()> {
@@ -357,6 +383,8 @@ impl SubmissionFacts {
         f.hour.extend_from_slice(r.take(n)?);
         f.weekday.clear();
         f.weekday.extend_from_slice(r.take(n)?);
+        f.criterion_chapter.clear();
+        f.criterion_chapter.extend_from_slice(r.take(n)?);
         r.packed(n, None, &mut f.contacts)?;
         r.packed(n, None, &mut f.missions)?;
         r.packed(n, None, &mut f.road_missions)?;
@@ -713,6 +741,7 @@ mod tests {
             delivery_place: vec![6, NONE, 6],
             hour: vec![0, NO_HOUR, 23],
             weekday: vec![1, NO_HOUR, 7],
+            criterion_chapter: vec![34, 0, 1],
             urban: vec![0, 1, 2],
             prebooked: vec![0, 1, 0],
             contacts: vec![1, 2, 3],
@@ -770,6 +799,7 @@ mod tests {
             delivery_place: vec![NONE],
             hour: vec![12],
             weekday: vec![NO_HOUR],
+            criterion_chapter: vec![0],
             urban: vec![1],
             prebooked: vec![0],
             contacts: vec![0],

@@ -41,6 +41,7 @@ pub(crate) const INCIDENT_FIELDS: &[&str] = &[
     "response_s",
     "alert_to_arrival_s",
 ];
+pub(crate) const PATIENT_FIELDS: &[&str] = &["incident_id", "urgency", "criterion"];
 pub(crate) const ACTION_FIELDS: &[&str] =
     &["incident_id", "is_mission", "mission_time_s", "alerted_at", "delivery_place"];
 
@@ -314,6 +315,7 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
             ),
             hentested: pick(&f.pickup_place).and_then(|c| places[c]),
             leveringssted: pick(&f.delivery_place).and_then(|c| places[c]),
+            kriteriekapittel: f.criterion_chapter[i],
             urban: match f.urban[i] {
                 0 => None,
                 v => Some(v == 2),

@@ -100,7 +100,7 @@ enum Command {
         centre: Option<String>,
         /// Group by these keys (comma-separated): centre, month, year, kommune, urgency,
         /// hendelsestype, sambandsvei, area, innringer, hour, weekday, hentested,
-        /// leveringssted.
+        /// leveringssted, kriteriekapittel.
         #[arg(long, value_delimiter = ',')]
         by: Vec<String>,
         /// Compute from the data as it was at this data version.

@@ -146,6 +146,8 @@ struct Inc {
     pickup: Option<String>,
     hour: u32,
     weekday: u32,
+    /// (urgency rank, chapter) of the most urgent patient with a criterion.
+    criterion: Option<(u8, String)>,
 }
 
 /// The second implementation: §7–§8 straight from the stored base columns, over the
@@ -215,6 +217,25 @@ fn load(data: &Path, as_of: Option<i64>) -> HashMap<(String, String), Inc> {
                 );
             }
         }
+        for b in batches(&dir.join("patients.parquet")) {
+            for i in 0..b.num_rows() {
+                let key = (dir.display().to_string(), s(&b, "incident_id", i).unwrap().to_string());
+                let inc = incidents.get_mut(&key).unwrap();
+                let rank = match s(&b, "urgency", i) {
+                    Some("R") => 0,
+                    Some("G") => 1,
+                    Some("N") => 2,
+                    _ => 3,
+                };
+                if let Some(c) = s(&b, "criterion", i) {
+                    // Stored only when well-formed (`U.KK.NN`); the first among equals stays.
+                    let chapter = c[2..4].to_string();
+                    if inc.criterion.as_ref().is_none_or(|(r, _)| rank < *r) {
+                        inc.criterion = Some((rank, chapter));
+                    }
+                }
+            }
+        }
         for b in batches(&dir.join("actions.parquet")) {
             for i in 0..b.num_rows() {
                 let inc = incidents
@@ -261,9 +282,10 @@ fn counted(
         .filter(|i| !(i.channel.as_deref() == Some("LV") && i.ambulance_actions == 0))
 }
 
-/// The report's groupings counted independently: incidents per centre by the first
-/// contact's caller type, by `t0`'s Oslo hour and weekday, and by incident place × the
-/// delivery place of the first-alerted mission that has one.
+/// The report's and the analyses' groupings counted independently: incidents per centre by
+/// the first contact's caller type, by `t0`'s Oslo hour and weekday, by incident place × the
+/// delivery place of the first-alerted mission that has one, and by the index criterion's
+/// chapter of the most urgent patient that has one.
 fn groups(
     incidents: &HashMap<(String, String), Inc>,
     from: Month,
@@ -283,6 +305,11 @@ fn groups(
             format!("{} hour {}", i.centre, i.hour),
             format!("{} weekday {}", i.centre, i.weekday),
             format!("{} places {} {}", i.centre, text(&i.pickup), text(&delivered)),
+            format!(
+                "{} kriteriekapittel {}",
+                i.centre,
+                text(&i.criterion.as_ref().map(|c| c.1.clone()))
+            ),
         ] {
             *out.entry(key).or_insert(0) += 1;
         }
@@ -439,7 +466,7 @@ fn indicators_agree_with_an_independent_implementation_and_as_of_reproduces() {
     // The report's groupings (caller type, hour, weekday, incident × delivery place) agree.
     let want = groups(&load(&e.data(), None), m("2024-01"), m("2024-12"));
     let mut got = BTreeMap::new();
-    for by in ["innringer", "hour", "weekday", "hentested,leveringssted"] {
+    for by in ["innringer", "hour", "weekday", "hentested,leveringssted", "kriteriekapittel"] {
         let by_centre = format!("centre,{by}");
         let args = ["indicators", "--from", "2024-01", "--to", "2024-12", "--by", &by_centre];
         let answer = e.json(&[&args[..], &["--indicator", "volume", "--json"]].concat());
