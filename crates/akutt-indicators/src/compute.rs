@@ -1006,7 +1006,7 @@ pub fn finish_streams(streams: Vec<Stream<'_>>, population: Option<&Population>)
 /// What one pass over some rows accumulated for a query: mergeable with another pass's
 /// over other rows (see [`Stream`]). Centres are the ids of the pass's own dictionary
 /// until merged; places are the structure's and the same in every pass.
-struct Partial {
+pub(crate) struct Partial {
     q: Query,
     by: Vec<Key>,
     want: Wanted,
@@ -1033,7 +1033,7 @@ struct Wanted {
 }
 
 impl Partial {
-    fn new(q: &Query, only: &[Indicator], with_population: bool) -> Partial {
+    pub(crate) fn new(q: &Query, only: &[Indicator], with_population: bool) -> Partial {
         let want = |id: Indicator| only.contains(&id);
         Partial {
             q: q.clone(),
@@ -1055,8 +1055,13 @@ impl Partial {
         }
     }
 
+    /// The response-time samples of every group, pooled (`analysis::response_sample`).
+    pub(crate) fn response_samples(&self) -> Vec<i64> {
+        self.slots.accs.iter().flat_map(|a| a.response.values.iter().copied()).collect()
+    }
+
     /// Accumulates the rows of `data` (its places translated by `places`).
-    fn add(&mut self, data: &Dataset, places: &Places<'_>) {
+    pub(crate) fn add(&mut self, data: &Dataset, places: &Places<'_>) {
         // The catchments and split notes count every row of the months, whatever the
         // filters (a centre's catchment does not depend on what else is asked).
         if self.want.volume && self.with_population {

@@ -1,10 +1,12 @@
 //! The national indicators of DOMAIN.md §7–§8 as pure code: per-incident [`facts`],
 //! exact nearest-rank [`percentile`]s, [`compute`] over any filter and grouping, and
-//! [`disclosure::publish`], the one way a figure becomes public (DOMAIN.md §9).
+//! [`disclosure::publish`], the one way a figure becomes public (DOMAIN.md §9), and the
+//! programme's [`analysis`] (§13) on top of them.
 //!
 //! Invariant: no I/O. The store turns its columns into [`compute::Row`]s; tests build them
 //! from incidents with [`compute::Dataset::push_incident`], through the same [`facts`].
 
+pub mod analysis;
 pub mod compute;
 pub mod disclosure;
 pub mod facts;

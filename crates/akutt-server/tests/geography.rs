@@ -41,6 +41,7 @@ fn world() -> &'static World {
             scale: 0.01,
             seed: 16,
             error_rate: 0.0,
+            response_step: None,
         };
         let summary = akutt_synth::generate(&cfg, &|_| {}).unwrap();
         let data = DataDir::open(dir.path().join("data")).unwrap();

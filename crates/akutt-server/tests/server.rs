@@ -1582,6 +1582,7 @@ async fn the_restricted_area_sees_everything_received_marked_against_the_release
         scale: 0.02,
         seed: 5,
         error_rate: 0.0,
+        response_step: None,
     };
     akutt_synth::generate(&cfg, &|_| {}).unwrap();
     let f = may.join("extracts/KKN-2024-05.csv");

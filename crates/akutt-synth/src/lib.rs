@@ -55,6 +55,43 @@ pub struct Config {
     pub seed: u64,
     /// Share of incidents that get one injected fault (0 for clean data).
     pub error_rate: f64,
+    /// A known change for the analyses to find (DOMAIN.md §13 before/after): from a date
+    /// on, one centre's red response times are scaled by a factor (ground truth in
+    /// `ground-truth/response-step.json`). `None`: the calibrated world only.
+    pub response_step: Option<ResponseStep>,
+}
+
+/// A step change in one centre's red response times (see [`Config::response_step`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseStep {
+    pub centre: String,
+    /// The first day with the new response times.
+    pub from: NaiveDate,
+    /// The factor on every red response time (1.25: a quarter longer).
+    pub factor: f64,
+}
+
+impl ResponseStep {
+    /// `CENTRE:YYYY-MM-DD:FACTOR` (`OSL:2024-07-01:1.25`).
+    pub fn parse(s: &str) -> Result<ResponseStep, SynthError> {
+        let bad = || {
+            SynthError::Config(format!(
+                "--response-step {s}: CENTRE:YYYY-MM-DD:FACTOR, e.g. OSL:2024-07-01:1.25"
+            ))
+        };
+        let mut parts = s.split(':');
+        let (Some(c), Some(d), Some(f), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let from = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?;
+        let factor: f64 = f.parse().map_err(|_| bad())?;
+        if !(0.2..=5.0).contains(&factor) {
+            return Err(bad());
+        }
+        Ok(ResponseStep { centre: c.trim().to_uppercase(), from, factor })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +269,11 @@ pub fn incidents_of_day(
         world,
         centre,
         year,
-        trend: (1.0 + RESPONSE_TREND_PER_YEAR).powi(year - REFERENCE_YEAR),
+        trend: (1.0 + RESPONSE_TREND_PER_YEAR).powi(year - REFERENCE_YEAR)
+            * match world.response_step {
+                Some((c, from, factor)) if c == centre && date >= from => factor,
+                _ => 1.0,
+            },
         centre_code: &world.centres[centre].code,
         places: &places,
     };
@@ -257,7 +298,25 @@ pub fn generate(
             cfg.error_rate
         )));
     }
-    let world = World::new();
+    let mut world = World::new();
+    if let Some(step) = &cfg.response_step {
+        let c = world.centre_index(&step.centre).ok_or_else(|| {
+            SynthError::UnknownCentre(
+                step.centre.clone(),
+                world.centres.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","),
+            )
+        })?;
+        world.response_step = Some((c, step.from, step.factor));
+        let dir = cfg.out.join("ground-truth");
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join("response-step.json");
+        let truth = format!(
+            "{{\"centre\": \"{}\", \"from\": \"{}\", \"factor\": {}, \"applies_to\": \"red response times (t0 to first road arrival) of the centre's incidents from that day\"}}\n",
+            step.centre, step.from, step.factor
+        );
+        std::fs::write(&path, truth).map_err(io(&path))?;
+    }
+    let world = world;
     let chosen: Vec<usize> = match &cfg.centres {
         None => (0..world.centres.len()).collect(),
         Some(codes) => codes

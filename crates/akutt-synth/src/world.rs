@@ -109,6 +109,9 @@ impl Place {
 /// The synthetic world, fixed (not seeded): the seed varies the incidents, not the map.
 #[derive(Debug, Clone)]
 pub struct World {
+    /// A known change to find (`Config::response_step`): from a date on, the red response
+    /// times of a centre's incidents are scaled (the centre index, the date, the factor).
+    pub response_step: Option<(usize, NaiveDate, f64)>,
     pub centres: Vec<Centre>,
     pub places: Vec<Place>,
     /// Per centre: indices into `places` (before [`World::area_change`]; on a date, see
@@ -274,6 +277,7 @@ impl World {
 
         let area_change = AreaChange::of(&centres, &places, &places_of_centre);
         World {
+            response_step: None,
             centres,
             places,
             places_of_centre,

@@ -30,6 +30,7 @@ fn config(
         scale,
         seed,
         error_rate,
+        response_step: None,
     }
 }
 
@@ -316,5 +317,29 @@ fn an_area_moves_to_a_neighbour_on_its_date() {
     // Every municipality of the world is served by exactly one centre on any date.
     for m in &s20.municipalities {
         assert_eq!(areas.centres_of(&m.number, day("2025-06-01"), r).len(), 1, "{}", m.number);
+    }
+}
+
+/// A response step scales one centre's red response times from its date and nothing else:
+/// the same world without it is the same before the date and for the other centres.
+#[test]
+fn a_response_step_changes_one_centre_from_its_date_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    let stepped = dir.path().join("stepped");
+    let mut with = config(&stepped, &["OSL", "KKN"], "2024-06", "2024-07", 0.02, 4, 0.0);
+    with.response_step = Some(akutt_synth::ResponseStep::parse("osl:2024-07-01:1.5").unwrap());
+    generate(&config(&plain, &["OSL", "KKN"], "2024-06", "2024-07", 0.02, 4, 0.0), &|_| {})
+        .unwrap();
+    generate(&with, &|_| {}).unwrap();
+    let read = |d: &Path, f: &str| std::fs::read(d.join("extracts").join(f)).unwrap();
+    for same in ["OSL-2024-06.csv", "KKN-2024-06.csv", "KKN-2024-07.csv"] {
+        assert_eq!(read(&plain, same), read(&stepped, same), "{same}");
+    }
+    assert_ne!(read(&plain, "OSL-2024-07.csv"), read(&stepped, "OSL-2024-07.csv"));
+    let truth = std::fs::read_to_string(stepped.join("ground-truth/response-step.json")).unwrap();
+    assert!(truth.contains("\"centre\": \"OSL\"") && truth.contains("2024-07-01"), "{truth}");
+    for bad in ["OSL:2024-07-01", "OSL:2024-13-01:1.2", "OSL:2024-07-01:9", "OSL:x:1.2"] {
+        assert!(akutt_synth::ResponseStep::parse(bad).is_err(), "{bad}");
     }
 }

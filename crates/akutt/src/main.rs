@@ -1,6 +1,8 @@
 //! `akutt`: the command line of the registry. A thin layer: parse arguments, call the
 //! library crates, print results. No domain logic lives here.
 
+mod analyse;
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -162,6 +164,12 @@ enum Command {
         #[command(subcommand)]
         command: MunicipalitiesCommand,
     },
+    /// The national programme's analyses (DOMAIN.md §13): growth by year, resources,
+    /// before and after a change. Exact figures, for the registry's staff and analysts.
+    Analyse {
+        #[command(subcommand)]
+        command: analyse::AnalyseCommand,
+    },
     /// The centres' areas: which centre served which municipality, with validity dates
     /// (DOMAIN.md §8), for analyses of the same area before and after a change.
     Centres {
@@ -265,6 +273,11 @@ enum Command {
         /// Share of incidents given one injected fault (listed in ground-truth.csv).
         #[arg(long, default_value_t = 0.0)]
         error_rate: f64,
+        /// A known step for the analyses to find: `CENTRE:YYYY-MM-DD:FACTOR` scales that
+        /// centre's red response times from that day (ground truth in
+        /// `ground-truth/response-step.json`).
+        #[arg(long)]
+        response_step: Option<String>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -568,6 +581,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             demo(&dir, &addr, scale, no_serve)
         }
         Command::Release { command } => release(&cli.data, cli.key_file, command),
+        Command::Analyse { command } => {
+            let json = match &command {
+                analyse::AnalyseCommand::Growth { json, .. }
+                | analyse::AnalyseCommand::Resources { json, .. }
+                | analyse::AnalyseCommand::BeforeAfter { json, .. } => *json,
+            };
+            let v = analyse::run(&cli.data, command)?;
+            if json {
+                outln!("{v}");
+            } else {
+                out!("{}", analyse::text(&v));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completeness { from, to, centre, deadline_day, json } => {
             completeness(&cli.data, cli.key_file, from, to, centre, deadline_day, json)
         }
@@ -744,8 +771,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             outln!("Folketall lastet: {n} rader, dataversjon {dv} / population loaded: {n} rows, data version {dv}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { out, from, to, centres, scale, seed, error_rate, json } => {
-            synth(out, &from, &to, &centres, scale, seed, error_rate, json)
+        Command::Synth { out, from, to, centres, scale, seed, error_rate, response_step, json } => {
+            let step =
+                response_step.as_deref().map(akutt_synth::ResponseStep::parse).transpose()?;
+            synth(out, &from, &to, &centres, scale, seed, error_rate, step, json)
         }
         Command::Ingest { files, json } => {
             let data = DataDir::open(&cli.data)?;
@@ -1132,6 +1161,7 @@ fn synth(
     scale: f64,
     seed: u64,
     error_rate: f64,
+    response_step: Option<akutt_synth::ResponseStep>,
     json: bool,
 ) -> Result<ExitCode> {
     let centres = if centres.trim().eq_ignore_ascii_case("all") {
@@ -1149,6 +1179,7 @@ fn synth(
         scale,
         seed,
         error_rate,
+        response_step,
     };
     if !json {
         eprintln!("{}", akutt_synth::BANNER);
@@ -1315,6 +1346,7 @@ fn demo(dir: &Path, addr: &str, scale: f64, no_serve: bool) -> Result<ExitCode> 
             scale,
             seed: 2025,
             error_rate: 0.002,
+            response_step: None,
         };
         eprintln!("Demo: lager en syntetisk verden 2024–2025 / generating a synthetic world 2024–2025 (scale {scale}) …");
         let summary = akutt_synth::generate(&cfg, &|_| {})?;

@@ -694,3 +694,144 @@ fn the_completeness_calendar_from_the_command_line() {
     assert_eq!(v["rows"][0]["months"][0]["deadline"], "2024-04-20");
     assert_eq!(e.run(&["completeness", "--centre", "XYZ"]).status.code(), Some(1));
 }
+
+/// DOMAIN.md §13 before/after on a synthetic world with a known step: OSL's red response
+/// times a quarter longer from 1 July 2024. The bootstrap interval holds the step and not
+/// zero, the windows' figures are `akutt indicators`' for the same selection, and the same
+/// seed gives the same answer; growth equals `akutt indicators --by year`.
+#[test]
+fn before_after_finds_a_known_step_and_growth_equals_the_indicators() {
+    let e = Env::new();
+    let world = e.dir.path().join("world");
+    let w = world.to_string_lossy().into_owned();
+    let o = e.run(&[
+        "synth",
+        "--out",
+        &w,
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-12",
+        "--centres",
+        "OSL",
+        "--scale",
+        "0.05",
+        "--seed",
+        "3",
+        "--response-step",
+        "OSL:2024-07-01:1.25",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let truth = std::fs::read_to_string(world.join("ground-truth/response-step.json")).unwrap();
+    assert!(truth.contains("\"factor\": 1.25"), "{truth}");
+    assert!(e
+        .run(&["mappings", "load", &format!("{w}/mappings/mapping-OSL.csv"), "--centre", "OSL"])
+        .status
+        .success());
+    assert!(e.run(&["ingest", &format!("{w}/extracts")]).status.success());
+    assert!(e.run(&["centres", "load-areas", &format!("{w}/centre-areas.csv")]).status.success());
+    let args = [
+        "analyse",
+        "before-after",
+        "--date",
+        "2024-07-01",
+        "--centre",
+        "OSL",
+        "--months",
+        "6",
+        "--seed",
+        "11",
+        "--json",
+    ];
+    let o = e.run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    let before = v["before"]["median_s"].as_f64().unwrap();
+    let step = 0.25 * before;
+    let ci = &v["difference"]["ci95"];
+    let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    assert!(lo > 0.0 && lo <= step && step <= hi, "step {step} s, ci95 [{lo}, {hi}]: {v}");
+    assert_eq!(json(&e.run(&args)), v, "the same seed, the same answer");
+    // The windows are the indicators' for the same municipalities and months.
+    let kommuner: Vec<String> = v["selection"]["kommuner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| format!("kommune:{}", k.as_str().unwrap()))
+        .collect();
+    let filter = kommuner.join(",");
+    let i = json(&e.run(&[
+        "indicators",
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-06",
+        "--where",
+        &filter,
+        "--indicator",
+        "response_time",
+        "--json",
+    ]));
+    let f = &i["indicators"][0];
+    assert_eq!(
+        (&f["n"], &f["median_s"], &f["p90_s"]),
+        (&v["before"]["n"], &v["before"]["median_s"], &v["before"]["p90_s"])
+    );
+    // Growth by year equals the indicators by year (here one year, then none).
+    let g = json(&e.run(&[
+        "analyse",
+        "growth",
+        "--from-year",
+        "2023",
+        "--to-year",
+        "2024",
+        "--count",
+        "missions",
+        "--json",
+    ]));
+    let by_year = json(&e.run(&[
+        "indicators",
+        "--from",
+        "2023-01",
+        "--to",
+        "2024-12",
+        "--by",
+        "year",
+        "--indicator",
+        "volume",
+        "--json",
+    ]));
+    assert_eq!(g["series"][1]["count"], by_year["indicators"][0]["missions"], "{g}");
+    assert_eq!(
+        (g["series"][0]["count"].as_u64(), &g["series"][1]["growth_pct"]),
+        (Some(0), &Value::Null)
+    );
+    // Resources from the programme's example, and refusals with a clear message.
+    let r = json(&e.run(&[
+        "analyse",
+        "resources",
+        "--missions",
+        "191156",
+        "--minutes",
+        "60",
+        "--share",
+        "0.75",
+        "--json",
+    ]));
+    assert_eq!((r["hours"].as_f64(), r["positions"].as_u64()), (Some(143_367.0), Some(82)));
+    let o = e.run(&[
+        "analyse",
+        "before-after",
+        "--date",
+        "2024-07-15",
+        "--centre",
+        "OSL",
+        "--months",
+        "6",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the first of a month"));
+    let o =
+        e.run(&["analyse", "resources", "--missions", "10", "--minutes", "60", "--share", "75"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a share between 0 and 1"));
+}

@@ -33,6 +33,7 @@ pub fn synth_and_ingest(
         scale,
         seed,
         error_rate: 0.0,
+        response_step: None,
     };
     akutt_synth::generate(&cfg, &|_| {}).unwrap();
     let data = DataDir::open(dir.join("data")).unwrap();
