@@ -81,6 +81,8 @@ messages! {
     TrueCount = "Sant antall", "True count";
     MapMedian = "Responstid rød, median (minutter)", "Response time red, median (minutes)";
     MapPer1000 = "Ambulanseoppdrag per 1000 innbyggere", "Ambulance missions per 1000 inhabitants";
+    MapTraffic = "Trafikkulykker per 1000 innbyggere (indekskriterium kapittel 34)", "Traffic accidents per 1000 inhabitants (index criterion chapter 34)";
+    TrafficAccidents = "trafikkulykker", "traffic accidents";
     MapShare = "Andel røde hendelser innen 12/25 min (%)", "Share of red incidents within 12/25 min (%)";
     NoBoundaries = "Ingen kartgrenser for kommunestrukturen", "No boundaries for the municipality structure";
     ResponseTime = "responstid", "response time";
@@ -452,6 +454,7 @@ pub struct VolumeView<'a> {
     pub road_missions: &'a Public<u64>,
     pub air_missions: &'a Public<u64>,
     pub per_1000_missions: Option<&'a Public<f64>>,
+    pub per_1000_incidents: Option<&'a Public<f64>>,
 }
 
 pub fn volume(f: &PublicFigure) -> Option<VolumeView<'_>> {
@@ -471,6 +474,7 @@ pub fn volume(f: &PublicFigure) -> Option<VolumeView<'_>> {
             road_missions,
             air_missions,
             per_1000_missions: per_1000.as_ref().map(|r| &r.missions),
+            per_1000_incidents: per_1000.as_ref().map(|r| &r.incidents),
         }),
         _ => None,
     }

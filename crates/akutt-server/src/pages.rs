@@ -413,7 +413,8 @@ pub struct MapParams {
     pub from: Option<String>,
     pub to: Option<String>,
     pub lang: Option<String>,
-    /// `median` (response time, red), `share` (within target) or `per1000` (missions).
+    /// `median` (response time, red), `share` (within target), `per1000` (missions) or
+    /// `traffic` (traffic accidents per 1000 inhabitants).
     pub measure: Option<String>,
     /// The municipality structure (its year; default the newest).
     pub structure: Option<String>,
@@ -435,13 +436,20 @@ pub async fn map(
     let measure = match mp.measure.as_deref() {
         Some("share") => "share",
         Some("per1000") => "per1000",
+        Some("traffic") => "traffic",
         _ => "median",
     };
+    // Traffic accidents (DOMAIN.md §13): incidents of index-criterion chapter 34 per 1000
+    // inhabitants, the same published volumes with a filter.
+    let traffic = measure == "traffic";
     let params = IndicatorParams {
         from: Some(from.clone()),
         to: Some(to.clone()),
         by: Some("kommune".into()),
-        indicator: Some("volume,response_time,response_within_target".into()),
+        filter: traffic.then(|| "kriteriekapittel:34".to_string()),
+        indicator: Some(
+            if traffic { "volume" } else { "volume,response_time,response_within_target" }.into(),
+        ),
         structure: mp.structure.clone().filter(|s| !s.trim().is_empty()),
         ..IndicatorParams::default()
     };
@@ -475,6 +483,9 @@ pub async fn map(
             "per1000" => {
                 volume(f).and_then(|v| v.per_1000_missions.and_then(|p| p.value().copied()))
             }
+            "traffic" => {
+                volume(f).and_then(|v| v.per_1000_incidents.and_then(|p| p.value().copied()))
+            }
             _ => {
                 let n: Option<u64> = targets.iter().map(|(n, ..)| n.value().copied()).sum();
                 let w: Option<u64> = targets.iter().map(|(_, w, _)| w.value().copied()).sum();
@@ -492,6 +503,9 @@ pub async fn map(
                 "per1000" => volume(f)
                     .and_then(|v| v.per_1000_missions)
                     .is_some_and(|p| withheld(p.status())),
+                "traffic" => volume(f)
+                    .and_then(|v| v.per_1000_incidents)
+                    .is_some_and(|p| withheld(p.status())),
                 _ => targets.iter().any(|(n, w, _)| withheld(n.status()) || withheld(w.status())),
             };
             if held {
@@ -503,6 +517,7 @@ pub async fn map(
     let (title, unit) = match measure {
         "median" => (lang.t(Msg::MapMedian), "min"),
         "per1000" => (lang.t(Msg::MapPer1000), ""),
+        "traffic" => (lang.t(Msg::MapTraffic), ""),
         _ => (lang.t(Msg::MapShare), "%"),
     };
     let shapes = {
@@ -530,6 +545,8 @@ pub async fn map(
             a href=(link("share", structure)) { (lang.t(Msg::ShareWithinTarget)) }
             " · "
             a href=(link("per1000", structure)) { (lang.t(Msg::MissionsPer1000)) }
+            " · "
+            a href=(link("traffic", structure)) id="measure-traffic" { (lang.t(Msg::TrafficAccidents)) }
             ". " (lang.t(Msg::DataVersion)) " " (version) "."
         }
         p id="structure" {

@@ -185,11 +185,7 @@ pub fn document(
             .and_then(times)
             .map_or(Shown::NO_DATA, |(m, p)| minutes(if p90 { p } else { m }))
     };
-    let share = |f: Figures<'_>, area: &str| {
-        f.find(Indicator::ResponseWithinTarget, &[("area", area)])
-            .and_then(target)
-            .map_or(Shown::NO_DATA, |(_, _, s)| percent(s))
-    };
+    let share = |f: Figures<'_>, area: &str| within(f, &[("area", area)]);
     for (label, p90) in [(Msg::ResponseRedMedian, false), (Msg::ResponseRedP90, true)] {
         let (a, b) = (
             time(now, Indicator::ResponseTime, &[], p90),
@@ -354,12 +350,7 @@ pub fn document(
     let mut time_rows = Vec::new();
     for f in centres.of(Indicator::Volume) {
         let c = text(f, "centre").unwrap_or("");
-        let within = |area: &str| {
-            centres
-                .find(Indicator::ResponseWithinTarget, &[("centre", c), ("area", area)])
-                .and_then(target)
-                .map_or(Shown::NO_DATA, |(_, _, s)| percent(s))
-        };
+        let within = |area: &str| within(centres, &[("centre", c), ("area", area)]);
         time_rows.push(vec![
             centre_name(c),
             time(centres, Indicator::ResponseTime, &[("centre", c)], false).text().into(),
@@ -550,6 +541,13 @@ fn code_of(f: &PublicFigure, key: &str) -> Option<String> {
     }
 }
 
+/// The share within 12/25 minutes of the group, as shown.
+fn within(f: Figures<'_>, group: &[(&str, &str)]) -> Shown {
+    f.find(Indicator::ResponseWithinTarget, group)
+        .and_then(target)
+        .map_or(Shown::NO_DATA, |(_, _, s)| percent(s))
+}
+
 fn centre_name(code: &str) -> String {
     match akutt_model::centre::centre(code) {
         Some(c) => format!("{code} {}", c.name),
@@ -564,12 +562,7 @@ fn centres_table(lang: Lang, centres: Figures<'_>) -> Table {
         .of(Indicator::Volume)
         .map(|f| {
             let c = text(f, "centre").unwrap_or("");
-            let within = |area: &str| {
-                centres
-                    .find(Indicator::ResponseWithinTarget, &[("centre", c), ("area", area)])
-                    .and_then(target)
-                    .map_or(Shown::NO_DATA, |(_, _, s)| percent(s))
-            };
+            let within = |area: &str| within(centres, &[("centre", c), ("area", area)]);
             let v = volume(f);
             vec![
                 centre_name(c),

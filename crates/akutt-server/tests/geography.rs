@@ -15,6 +15,8 @@ use akutt_store::DataDir;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+
+mod common;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -361,4 +363,50 @@ async fn a_loaded_structure_is_drawn_from_its_loaded_boundaries() {
     // The 2024 structure is still drawn from the shipped boundaries.
     let in_2024 = page(&state, "/kart?from=2024-01&to=2024-12&structure=2024").await;
     assert!(in_2024.contains("data-kommune=\"3201\""));
+}
+
+/// Traffic accidents (DOMAIN.md §13): the map of index-criterion chapter 34 per 1000
+/// inhabitants shows the API's published rate for the same filter, municipality by
+/// municipality, and withholds what the API withholds.
+#[tokio::test]
+async fn the_traffic_accident_map_is_the_apis_rate_of_chapter_34() {
+    let v: Value = serde_json::from_str(
+        &get("/api/indicators?from=2025-01&to=2025-12&by=kommune&where=kriteriekapittel:34&indicator=volume").await,
+    )
+    .unwrap();
+    let html = get("/kart?from=2025-01&to=2025-12&measure=traffic").await;
+    assert!(html.contains("Trafikkulykker per 1000 innbyggere"), "{html}");
+    let rows = common::table_rows(&html, "map-table");
+    let mut shown = 0;
+    for f in v["indicators"].as_array().unwrap() {
+        let k = f["group"]["kommune"].as_str().unwrap();
+        let Some(row) = rows.iter().find(|r| r[0].starts_with(&format!("{k} "))) else { continue };
+        match f["per_1000"]["incidents"].as_f64() {
+            Some(rate) => {
+                assert!(row[1].starts_with(&format!("{rate:.1}")), "{k}: {rate} vs {row:?}");
+                shown += 1;
+            }
+            None => assert!(row[1] == ":" || row[1] == "..", "{k}: {row:?}"),
+        }
+    }
+    assert!(shown > 10, "{shown} municipalities with a published rate");
+    // Chapter 34 is a subset of all incidents: no rate above the all-incident rate.
+    let all: Value = serde_json::from_str(
+        &get("/api/indicators?from=2025-01&to=2025-12&by=kommune&indicator=volume").await,
+    )
+    .unwrap();
+    let rate_of = |v: &Value, k: &str| {
+        v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["group"]["kommune"] == k)
+            .and_then(|f| f["per_1000"]["incidents"].as_f64())
+    };
+    for f in v["indicators"].as_array().unwrap() {
+        let k = f["group"]["kommune"].as_str().unwrap();
+        if let (Some(a), Some(b)) = (rate_of(&v, k), rate_of(&all, k)) {
+            assert!(a <= b, "{k}: {a} > {b}");
+        }
+    }
 }
