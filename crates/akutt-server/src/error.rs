@@ -83,6 +83,9 @@ error_codes! {
     /// A report period that is not `YYYY-T1`–`YYYY-T3` or `YYYY`.
     InvalidPeriod = "invalid_period", BAD_REQUEST,
         "ugyldig rapportperiode", "invalid report period";
+    /// An analysis asked with a parameter it cannot take (years, share, date, selection).
+    InvalidAnalysis = "invalid_analysis", BAD_REQUEST,
+        "ugyldig analyse", "invalid analysis";
     /// A release that cannot be made (months, an older data version).
     InvalidRelease = "invalid_release", BAD_REQUEST,
         "ugyldig publisering", "invalid release";

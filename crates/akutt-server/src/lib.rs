@@ -4,6 +4,7 @@
 //!
 //! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
 
+pub mod analyses;
 pub mod api;
 pub mod area;
 pub mod auth;

@@ -587,7 +587,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 | analyse::AnalyseCommand::Resources { json, .. }
                 | analyse::AnalyseCommand::BeforeAfter { json, .. } => *json,
             };
-            let v = analyse::run(&cli.data, command)?;
+            let state = registry_state(&cli.data, cli.key_file.clone(), false)?;
+            let v = analyse::run(&state, command)?;
             if json {
                 outln!("{v}");
             } else {
