@@ -139,7 +139,12 @@ pub fn user_of(state: &AppState, headers: &HeaderMap) -> Option<User> {
 }
 
 /// A page of the restricted area, in the one shell (bilingual: its users are staff).
-fn page(state: &AppState, title: &str, user: Option<&User>, body: Markup) -> Html<String> {
+pub(crate) fn page(
+    state: &AppState,
+    title: &str,
+    user: Option<&User>,
+    body: Markup,
+) -> Html<String> {
     Html(layout(state, Lang { en: false }, Area::Restricted { user }, title, body).into_string())
 }
 
@@ -244,7 +249,7 @@ pub async fn logout(
 }
 
 /// Runs a restricted page: no session → the login page; otherwise audited like the API.
-fn restricted(
+pub(crate) fn restricted(
     state: &AppState,
     headers: &HeaderMap,
     req: &crate::RequestInfo,

@@ -343,6 +343,8 @@ pub fn layout(state: &AppState, lang: Lang, area: Area<'_>, title: &str, body: M
                             a href="/fullstendighet" { "Fullstendighet" }
                             " · "
                             a href="/mottatt" { "Mottatte tall" }
+                            " · "
+                            a href="/analyse" { "Analyser" }
                         }
                         @if let Some(u) = user {
                             form.who method="post" action="/logg-ut" {

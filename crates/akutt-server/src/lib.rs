@@ -5,6 +5,7 @@
 //! `app(state)` builds the whole `Router`, so tests run it with `oneshot` and no socket.
 
 pub mod analyses;
+pub mod analysis_page;
 pub mod api;
 pub mod area;
 pub mod auth;
@@ -493,6 +494,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/innsendinger/{id}", get(area::report_page))
         .route("/fullstendighet", get(area::completeness_page))
         .route("/mottatt", get(area::received_page))
+        .route("/analyse", get(analysis_page::page))
         .route(
             "/last-opp",
             axum::routing::post(area::upload)

@@ -1618,3 +1618,69 @@ async fn the_restricted_area_sees_everything_received_marked_against_the_release
     let audit = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap().audit_log().unwrap();
     assert!(audit.iter().filter(|e| e.path.starts_with("/mottatt")).count() >= 6, "{audit:?}");
 }
+
+#[tokio::test]
+async fn the_analysis_page_answers_its_forms_with_exact_figures_at_a_shareable_url() {
+    let w = world();
+    let page = |token: &str, q: &str| {
+        let req = Request::get(format!("/analyse?{q}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        send(w, req)
+    };
+    // The forms alone.
+    let (s, h, html) = page(&w.admin_token, "").await;
+    assert_eq!(
+        (s, &h["cache-control"]),
+        (StatusCode::OK, &"no-store".parse::<axum::http::HeaderValue>().unwrap())
+    );
+    for form in ["form-growth", "form-resources", "form-before-after"] {
+        assert!(html.contains(&format!("id=\"{form}\"")), "{form}");
+    }
+    // Growth: the exact count of each year (2023 had nothing), as the received view has it.
+    let (s, _, html) =
+        page(&w.admin_token, "analysis=growth&from_year=2023&to_year=2024&count=incidents").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let months =
+        akutt_model::MonthRange::new("2024-03".parse().unwrap(), "2024-04".parse().unwrap())
+            .unwrap();
+    let (_, received) = akutt_server::received::rows(&w.state, months, None).unwrap();
+    let exact: u64 = received.iter().map(|r| r.incidents).sum();
+    let rows = common::table_rows(&html, "growth");
+    assert_eq!(rows[1], ["2023", "0", ".."]);
+    assert_eq!(rows[2][..2], ["2024".to_string(), exact.to_string()]);
+    assert!(html.contains("<svg"), "the series as a chart");
+    // A centre sees its own centre's count only.
+    let (_, _, own) = page(&w.kkn_token, "analysis=growth&from_year=2024&to_year=2024").await;
+    let kkn: u64 = common::table_rows(&own, "growth")[1][1].parse().unwrap();
+    assert!(kkn > 0 && kkn < exact, "KKN {kkn} of {exact}");
+    assert!(!own.contains("name=\"centre\""), "no centre to choose");
+    // Resources: the programme's example.
+    let (_, _, html) =
+        page(&w.admin_token, "analysis=resources&missions=191156&minutes=60&share=0.75").await;
+    assert!(
+        html.contains("id=\"resources-hours\">143367.0<")
+            && html.contains("id=\"resources-positions\">82<"),
+        "{html}"
+    );
+    // Before and after for Oslo's number: both windows have red incidents.
+    let (s, _, html) =
+        page(&w.admin_token, "analysis=before-after&date=2024-04-01&kommune=0301&months=1").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let t = common::table_rows(&html, "before-after");
+    assert_eq!(t.len(), 4, "{t:?}");
+    assert!(t[1][2].parse::<u64>().unwrap() > 0 && t[2][2].parse::<u64>().unwrap() > 0, "{t:?}");
+    // Mistakes answer the error table's code; no session, no page.
+    for q in [
+        "analysis=colour",
+        "analysis=growth&from_year=2025&to_year=2024",
+        "analysis=resources&missions=1&share=7",
+    ] {
+        let (s, _, html) = page(&w.admin_token, q).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert!(html.contains("id=\"invalid_analysis\""), "{q}: {html}");
+    }
+    let (s, _, _) = send(w, Request::get("/analyse").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+}
