@@ -236,12 +236,41 @@ impl RowKeys {
     }
 }
 
-/// One mission's time: the row of its incident, `Ledig − Varslet` and its record key.
+/// One mission: the row of its incident, `Ledig − Varslet`, its record key, whether it flew,
+/// the key it counts with among the road (or air) missions, and its own delivery place
+/// (DOMAIN.md §13: volumes of missions group by the mission's own delivery place).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MissionTime {
     pub row: u32,
     pub time_s: Seconds,
     pub key: RecordKey,
+    /// The key of the j-th road (or air) mission of its incident, `Part::RoadMission` (or
+    /// `Part::AirMission`) j: the same key the incident's road (air) count sums.
+    pub kind_key: RecordKey,
+    /// `Type leveringssted`: an index of `Sted::ALL`, [`MissionTime::NO_PLACE`] for none.
+    pub place: u8,
+    pub air: bool,
+}
+
+impl MissionTime {
+    pub const NO_PLACE: u8 = u8::MAX;
+
+    /// The place's index (as `Key::Leveringssted` codes it).
+    pub fn place_of(place: Option<Sted>) -> u8 {
+        place
+            .and_then(|p| Sted::ALL.iter().position(|s| *s == p))
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(MissionTime::NO_PLACE)
+    }
+
+    /// The grouping code of its delivery place (that of `Key::Leveringssted`).
+    fn place_code(&self) -> u32 {
+        if self.place == MissionTime::NO_PLACE {
+            99
+        } else {
+            u32::from(self.place)
+        }
+    }
 }
 
 impl Row {
@@ -410,9 +439,25 @@ impl Dataset {
             keys,
         };
         let index = self.push_row(row);
-        self.mission_times.extend(f.mission_times_s.into_iter().zip(0u32..).map(|(t, i)| {
-            MissionTime { row: index, time_s: t.into(), key: k.part(Part::Mission, i) }
-        }));
+        let (mut road, mut air) = (0u32, 0u32);
+        for ((t, i), m) in f.mission_times_s.into_iter().zip(0u32..).zip(inc.missions()) {
+            let flies = m.tiltak == Some(akutt_model::Tiltak::AmbulanseLuft);
+            let kind_key = if flies {
+                air += 1;
+                k.part(Part::AirMission, air - 1)
+            } else {
+                road += 1;
+                k.part(Part::RoadMission, road - 1)
+            };
+            self.mission_times.push(MissionTime {
+                row: index,
+                time_s: t.into(),
+                key: k.part(Part::Mission, i),
+                kind_key,
+                place: MissionTime::place_of(m.delivery_place),
+                air: flies,
+            });
+        }
     }
 }
 
@@ -785,6 +830,23 @@ struct Counts {
 }
 
 impl Counts {
+    /// The incident and its contacts, not its missions (counted one by one where they
+    /// group by their own delivery place).
+    fn add_incident(&mut self, r: &Row) {
+        self.contacts.add_many(u64::from(r.contacts), r.keys.contacts);
+        self.incidents.add(r.keys.incident);
+    }
+
+    /// One mission, by road or by air.
+    fn add_mission(&mut self, m: &MissionTime) {
+        self.missions.add(m.key);
+        if m.air {
+            self.air.add(m.kind_key);
+        } else {
+            self.road.add(m.kind_key);
+        }
+    }
+
     fn add(&mut self, r: &Row) {
         self.contacts.add_many(u64::from(r.contacts), r.keys.contacts);
         self.incidents.add(r.keys.incident);
@@ -1103,6 +1165,33 @@ impl Partial {
                 && centre.is_none_or(|c| r.centre == c)
                 && filters.iter().all(|(k, c)| c.contains(&k.code(r, places)))
         };
+        // Missions group and filter by their own delivery place (DOMAIN.md §13); an
+        // incident's contacts and itself by its first-alerted mission's place.
+        let delivery_at = self.by.iter().position(|k| *k == Key::Leveringssted);
+        let delivery_filter: Option<Vec<u32>> =
+            filters.iter().find(|(k, _)| *k == Key::Leveringssted).map(|(_, c)| c.clone());
+        let per_mission = delivery_at.is_some() || delivery_filter.is_some();
+        let mission_selected = |r: &Row, m: &MissionTime, months: MonthRange| {
+            r.reported()
+                && r.month.is_some_and(|x| months.contains(x))
+                && centre.is_none_or(|c| r.centre == c)
+                && filters
+                    .iter()
+                    .filter(|(k, _)| *k != Key::Leveringssted)
+                    .all(|(k, c)| c.contains(&k.code(r, places)))
+                && delivery_filter.as_ref().is_none_or(|c| c.contains(&m.place_code()))
+        };
+        let mission_key = |r: &Row, m: &MissionTime, shift: bool| {
+            let mut shifted = *r;
+            if shift {
+                shifted.month = r.month.and_then(|x| x.plus_years(1));
+            }
+            let mut k = key_of(by, &shifted, 0, places);
+            if let Some(at) = delivery_at {
+                k[at] = m.place_code();
+            }
+            k
+        };
         let w = self.want;
         let needs_all_rows = w.volume || w.reaction || w.missions;
         let slots = &mut self.slots;
@@ -1138,7 +1227,11 @@ impl Partial {
             }
             let acc = &mut slots.accs[slot];
             if w.volume {
-                acc.volume.add(r);
+                if per_mission {
+                    acc.volume.add_incident(r);
+                } else {
+                    acc.volume.add(r);
+                }
             }
             let key = r.keys.incident;
             if in_response {
@@ -1162,7 +1255,24 @@ impl Partial {
                 acc.reaction[r.urgency.map_or(3, |u| u as usize)].add(r.reaction_s.get(), key);
             }
         }
-        if w.missions {
+        if per_mission && (w.volume || w.missions) {
+            for m in &data.mission_times {
+                let Some(r) = data.rows.get(m.row as usize) else { continue };
+                if !mission_selected(r, m, q.months) {
+                    continue;
+                }
+                let slot = slots.get(mission_key(r, m, false));
+                let acc = &mut slots.accs[slot];
+                if w.volume {
+                    acc.volume.add_mission(m);
+                }
+                if let (true, Some(t)) = (w.missions, m.time_s.get().filter(|t| *t >= 0)) {
+                    acc.missions.push(t);
+                    acc.mission_keys.add(m.key);
+                }
+            }
+        }
+        if w.missions && !per_mission {
             for m in &data.mission_times {
                 let slot = row_slot.get(m.row as usize).copied().unwrap_or(u32::MAX);
                 if let (true, Some(t)) = (slot != u32::MAX, m.time_s.get().filter(|t| *t >= 0)) {
@@ -1191,20 +1301,36 @@ impl Partial {
                 let mut shifted = *r;
                 shifted.month = r.month.and_then(|m| m.plus_years(1));
                 let k = key_of(by, &shifted, 0, places);
+                let add = |counts: &mut Counts| {
+                    if per_mission {
+                        counts.add_incident(r);
+                    } else {
+                        counts.add(r);
+                    }
+                };
                 match &mut run {
-                    Some((rk, counts)) if same_key(rk, &k) => counts.add(r),
+                    Some((rk, counts)) if same_key(rk, &k) => add(counts),
                     _ => {
                         if let Some((rk, counts)) = run.take() {
                             self.last_year.entry(rk).or_default().merge(&counts);
                         }
                         let mut counts = Counts::default();
-                        counts.add(r);
+                        add(&mut counts);
                         run = Some((k, counts));
                     }
                 }
             }
             if let Some((rk, counts)) = run {
                 self.last_year.entry(rk).or_default().merge(&counts);
+            }
+            if per_mission {
+                for m in &data.mission_times {
+                    let Some(r) = data.rows.get(m.row as usize) else { continue };
+                    if mission_selected(r, m, before) {
+                        self.any_last_year = true;
+                        self.last_year.entry(mission_key(r, m, true)).or_default().add_mission(m);
+                    }
+                }
             }
         }
     }

@@ -18,10 +18,10 @@ use crate::{io_err, Result, StoreError};
 
 /// The file's name in a submission's store directory.
 pub const FILE_NAME: &str = "facts.bin";
-// Version 5: caller type, incident and delivery place, t0's hour and weekday, the index
-// criterion's chapter (the reports' and the analyses' groupings). A file of an older version
-// is rebuilt from the Parquet.
-const MAGIC: &[u8; 8] = b"AKFACT\x00\x05";
+// Version 6: caller type, incident and delivery place, t0's hour and weekday, the index
+// criterion's chapter, each mission's own delivery place and whether it flew (the reports'
+// and the analyses' groupings). A file of an older version is rebuilt from the Parquet.
+const MAGIC: &[u8; 8] = b"AKFACT\x00\x06";
 /// A missing string (index into the dictionary).
 pub const NONE: u16 = u16::MAX;
 /// No hour or weekday (an incident without `t0`).
@@ -70,6 +70,10 @@ pub struct SubmissionFacts {
     /// The row of each mission, in the order of the extract, and its `Ledig − Varslet`.
     pub mission_row: Vec<u32>,
     pub mission_time_s: Vec<i64>,
+    /// Each mission's own `Type leveringssted` (an index into the strings) and 1 when it
+    /// flew (`AMB_LUFT`), 0 by road.
+    pub mission_place: Vec<u16>,
+    pub mission_air: Vec<u8>,
     /// Incident ids (read only when record keys are wanted; empty otherwise).
     pub ids: Vec<String>,
 }
@@ -189,6 +193,7 @@ impl SubmissionFacts {
             let time = column(&batch, "mission_time_s")?.as_primitive::<Int64Type>();
             let alerted = column(&batch, "alerted_at")?.as_primitive::<TimestampMillisecondType>();
             let place = column(&batch, "delivery_place")?.as_string::<i32>();
+            let tiltak = column(&batch, "tiltak")?.as_string::<i32>();
             for i in 0..batch.num_rows() {
                 if is_mission.is_null(i) || !is_mission.value(i) {
                     continue;
@@ -197,6 +202,9 @@ impl SubmissionFacts {
                     let at = (!alerted.is_null(i)).then(|| alerted.value(i).div_euclid(1000));
                     let sted = opt_s(place, i).and_then(akutt_model::Sted::parse);
                     deliveries[row as usize].push((at, sted));
+                    let own = intern(&mut f, sted.map(|p| p.code()));
+                    f.mission_place.push(own);
+                    f.mission_air.push(u8::from(opt_s(tiltak, i) == Some("AMB_LUFT")));
                     f.mission_row.push(row);
                     f.mission_time_s.push(if time.is_null(i) {
                         NO_TIME
@@ -283,6 +291,8 @@ impl SubmissionFacts {
         }
         put_packed(&mut body, self.mission_row.iter().map(|&v| i64::from(v)), None);
         put_packed(&mut body, self.mission_time_s.iter().copied(), Some(NO_TIME));
+        put_packed(&mut body, self.mission_place.iter().map(|&v| i64::from(v)), none);
+        body.extend_from_slice(&self.mission_air);
         let mut ids = Vec::new();
         for id in &self.ids {
             let b = id.as_bytes();
@@ -343,7 +353,8 @@ impl SubmissionFacts {
             .checked_mul(2 + usize::from(u16::MAX))?
             .checked_add(packed(n)?.checked_mul(17)?)?
             .checked_add(n.checked_mul(5)?)?
-            .checked_add(packed(m)?.checked_mul(2)?)?;
+            .checked_add(packed(m)?.checked_mul(3)?)?
+            .checked_add(m)?;
         let body = h.take(body_len)?;
         let unpack = |block: &[u8], most: usize, out: &mut Vec<u8>| -> Option<()> {
             let len = snap::raw::decompress_len(block).ok()?;
@@ -395,6 +406,9 @@ impl SubmissionFacts {
         r.packed(n, Some(NO_TIME), &mut f.alert_to_arrival_s)?;
         r.packed(m, None, &mut f.mission_row)?;
         r.packed(m, Some(NO_TIME), &mut f.mission_time_s)?;
+        r.packed(m, none, &mut f.mission_place)?;
+        f.mission_air.clear();
+        f.mission_air.extend_from_slice(r.take(m)?);
         if r.at != body.len() {
             return None;
         }
@@ -412,6 +426,7 @@ impl SubmissionFacts {
             &f.caller,
             &f.pickup_place,
             &f.delivery_place,
+            &f.mission_place,
         ];
         if !columns.iter().all(|c| in_dict(c)) || !f.centre.iter().all(|&c| c != NONE) {
             return None;
@@ -754,6 +769,8 @@ mod tests {
             alert_to_arrival_s: vec![NO_TIME, NO_TIME, 900],
             mission_row: vec![0, 0, 2],
             mission_time_s: vec![3600, NO_TIME, 1800],
+            mission_place: vec![6, NONE, 5],
+            mission_air: vec![0, 0, 1],
             ids: vec!["a".into(), "bb".into(), "ccc".into()],
         }
     }
@@ -812,6 +829,8 @@ mod tests {
             alert_to_arrival_s: vec![NO_TIME],
             mission_row: vec![],
             mission_time_s: vec![],
+            mission_place: vec![],
+            mission_air: vec![],
             ids: vec!["z".into()],
         };
         let (mut room, mut scratch) = (SubmissionFacts::default(), Vec::new());

@@ -43,7 +43,7 @@ pub(crate) const INCIDENT_FIELDS: &[&str] = &[
 ];
 pub(crate) const PATIENT_FIELDS: &[&str] = &["incident_id", "urgency", "criterion"];
 pub(crate) const ACTION_FIELDS: &[&str] =
-    &["incident_id", "is_mission", "mission_time_s", "alerted_at", "delivery_place"];
+    &["incident_id", "is_mission", "mission_time_s", "alerted_at", "delivery_place", "tiltak"];
 
 pub(crate) fn opt_s(a: &arrow_array::StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
@@ -334,13 +334,40 @@ fn append(out: &mut Dataset, f: &compact::SubmissionFacts, keyer: Option<&Record
         let at = out.push_row(row);
         first.push((at, incident_keys));
     }
-    let mut seen = vec![0u32; f.rows()];
-    for (&row, &t) in f.mission_row.iter().zip(&f.mission_time_s) {
+    // Per incident: missions, road missions and air missions seen so far (the k-th of each
+    // is keyed as the k-th part, as `push_incident` does).
+    let mut seen = vec![(0u32, 0u32, 0u32); f.rows()];
+    for (j, (&row, &t)) in f.mission_row.iter().zip(&f.mission_time_s).enumerate() {
         let r = row as usize;
         let (at, keys) = &first[r];
-        let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, seen[r]));
-        seen[r] += 1;
-        out.mission_times.push(MissionTime { row: *at, time_s: time(t).into(), key });
+        let (n, road, air) = &mut seen[r];
+        let flies = f.mission_air.get(j).is_some_and(|a| *a != 0);
+        let key = keys.map_or_else(Default::default, |k| k.part(Part::Mission, *n));
+        let kind_key = keys.map_or_else(Default::default, |k| {
+            if flies {
+                k.part(Part::AirMission, *air)
+            } else {
+                k.part(Part::RoadMission, *road)
+            }
+        });
+        *n += 1;
+        if flies {
+            *air += 1;
+        } else {
+            *road += 1;
+        }
+        let place = f
+            .mission_place
+            .get(j)
+            .and_then(|&p| (p != compact::NONE).then(|| places[usize::from(p)]).flatten());
+        out.mission_times.push(MissionTime {
+            row: *at,
+            time_s: time(t).into(),
+            key,
+            kind_key,
+            place: MissionTime::place_of(place),
+            air: flies,
+        });
     }
 }
 
