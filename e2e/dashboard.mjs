@@ -160,6 +160,19 @@ await step('received-marks-the-resubmitted-month', async () => {
   await page.screenshot({ path: `${artifacts}/08-received.png`, fullPage: true });
 });
 
+await step('analyse-growth-of-the-own-centre', async () => {
+  // The analyses page as the OSL user: the growth form's answer at a shareable URL.
+  await page.goto(`${base}/analyse`);
+  await page.fill('#form-growth input[name=from_year]', '2024');
+  await page.fill('#form-growth input[name=to_year]', '2025');
+  await Promise.all([page.waitForURL(/analysis=growth/), page.click('#form-growth button[type=submit]')]);
+  const rows = await page.locator('table#growth tr').count();
+  assert.equal(rows, 3, `${rows} rows`);
+  assert.match(await page.textContent('body'), /Sentral \/ centre\s*OSL/);
+  assert.ok(await page.isVisible('#result svg'));
+  await page.screenshot({ path: `${artifacts}/09-analyse.png`, fullPage: true });
+});
+
 await step('refused-another-centres-report', async () => {
   const res = await fetch(`${base}/api/submissions`, { headers: { authorization: `Bearer ${tokens['demo-admin']}` } });
   const other = (await res.json()).submissions.find((s) => s.centre === 'KKN');
