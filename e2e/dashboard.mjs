@@ -2,7 +2,7 @@
 // Usage: node e2e/dashboard.mjs BASE_URL TOKENS_FILE UPLOAD_FILE ARTIFACT_DIR
 // Run by crates/akutt/tests/e2e.rs against `akutt demo`; screenshots go to ARTIFACT_DIR.
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 // The JSON-stat JavaScript Toolkit (by the format's author): reads the downloads as their users' tools do.
 import JSONstat from 'jsonstat-toolkit';
@@ -180,6 +180,26 @@ await step('refused-another-centres-report', async () => {
   assert.equal(response.status(), 403);
   assert.ok(await page.isVisible('#other_centre'));
   await page.screenshot({ path: `${artifacts}/06-refused.png`, fullPage: true });
+});
+
+await step('no-critical-accessibility-violations', async () => {
+  // axe-core (Deque's engine, as browsers' audit tools use) on the public and restricted
+  // pages, signed in by bearer token; the pages' CSP forbids scripts, so this context
+  // bypasses it for the audit only. Critical violations fail; serious ones are listed.
+  const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+  const audit = await browser.newContext({ bypassCSP: true, extraHTTPHeaders: { authorization: `Bearer ${tokens['demo-osl']}` } });
+  const tab = await audit.newPage();
+  const serious = [];
+  for (const path of ['/', '/kart', '/definisjoner', '/rapporter', '/rapporter/1/2025', '/innsendinger', '/mottatt', '/analyse?analysis=growth&from_year=2024&to_year=2025']) {
+    await tab.goto(`${base}${path}`);
+    await tab.evaluate(axeSource);
+    const result = await tab.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+    const critical = result.violations.filter((v) => v.impact === 'critical');
+    assert.equal(critical.length, 0, `${path}: ${critical.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}`);
+    for (const v of result.violations.filter((v) => v.impact === 'serious')) serious.push(`${path} ${v.id} (${v.nodes.length})`);
+  }
+  writeFileSync(`${artifacts}/axe-serious.txt`, serious.join('\n') + '\n');
+  await audit.close();
 });
 
 await browser.close();

@@ -148,7 +148,7 @@ fn result(
                 h2 { "Før og etter / before and after " (show(&v["date"])) }
                 p { "Kommuner / municipalities: " (v["selection"]["kommuner"].as_array().map_or(0, Vec::len)) " (" (show(&v["selection"]["centre"])) ")" }
                 table id="before-after" {
-                    tr { th {} th { "Periode / period" } th { "n" } th { "Median (s)" } th { "p90 (s)" } th { "Innen frist / within target" } }
+                    tr { th { "Vindu / window" } th { "Periode / period" } th { "n" } th { "Median (s)" } th { "p90 (s)" } th { "Innen frist / within target" } }
                     @for (label, w) in [("Før / before", &v["before"]), ("Etter / after", &v["after"])] {
                         tr {
                             td { (label) }

@@ -315,6 +315,7 @@ pub async fn submissions_page(
             h2 { (both(Msg::SubmitExtract)) }
             form method="post" action="/last-opp" enctype="multipart/form-data" {
                 (csrf_field(user))
+                label for="file" { (both(Msg::ExtractFile)) " " }
                 input type="file" name="file" id="file" accept=".csv,text/csv" required;
                 " "
                 button type="submit" id="upload" { (Msg::Submit.nb()) }

@@ -192,7 +192,7 @@ pub async fn page(
             button type="submit" { (lang.t(Msg::Show)) }
         }
         table id="benchmark" {
-            tr { th {} th { (lang.t(Msg::Norway)) } th { "NEMSIS (USA)" } }
+            tr { th { (lang.t(Msg::Measure)) } th { (lang.t(Msg::Norway)) } th { "NEMSIS (USA)" } }
             @for (label, a, b) in &rows { tr { td { (label) } td { (a) } td { (b) } } }
         }
         p { (noise) " " a href="/api/benchmark" { "JSON" } }

@@ -171,6 +171,9 @@ messages! {
     DefPlaces = "Hentested er der hendelsen skjedde eller pasienten ble hentet. Leveringssted er der transporten endte (det første varslede oppdraget som har et leveringssted). Transporter mellom institusjoner: hentet på og levert til sykehus, sykehjem, lege/legevakt eller annen institusjon. Time og ukedag er for første henvendelse, norsk tid.",
         "The incident place is where the incident happened or the patient was picked up. The delivery place is where the transport ended (the first-alerted mission that has a delivery place). Transports between institutions: picked up at and delivered to a hospital, nursing home, doctor or out-of-hours clinic, or other institution. Hour and weekday are of the first contact, Norwegian time.";
     Contacts = "Henvendelser", "Contacts";
+    Measure = "Mål", "Measure";
+    Name = "Navn", "Name";
+    ExtractFile = "Uttrekksfil (CSV)", "Extract file (CSV)";
     RoadMissions = "Bilambulanseoppdrag", "Road ambulance missions";
     AirMissions = "Luftambulanseoppdrag", "Air ambulance missions";
     RoadAmbulance = "Bilambulanse", "Road ambulance";
@@ -355,8 +358,10 @@ pub fn layout(state: &AppState, lang: Lang, area: Area<'_>, title: &str, body: M
                         }
                     }
                 }
-                h1 { (title) }
-                (body)
+                main {
+                    h1 { (title) }
+                    (body)
+                }
             }
         }
     }
@@ -548,7 +553,7 @@ pub fn centres_table(lang: Lang, centres: Figures<'_>, link: Option<&str>) -> Ma
 pub fn table(id: &str, headers: &[&str], rows: Markup) -> Markup {
     html! {
         table id=(id) {
-            tr { @for h in headers { th { (h) } } }
+            tr { @for h in headers { th scope="col" { (h) } } }
             (rows)
         }
     }

@@ -217,7 +217,7 @@ pub fn document(
     blocks.push(Block::Table(Table {
         id: "key-figures".into(),
         header: vec![
-            String::new(),
+            t(Msg::Measure),
             period.name(lang),
             period.a_year_before().name(lang),
             t(Msg::Change),
@@ -629,7 +629,7 @@ fn breakdown(lang: Lang, key: Key, of: &[PublicFigure], contacts: bool) -> Table
         id: key.name().into(),
         header: vec![
             lang.t(Msg::Category).into(),
-            String::new(),
+            lang.t(Msg::Name).into(),
             lang.t(Msg::Count).into(),
             lang.t(Msg::Share).into(),
         ],
