@@ -294,7 +294,7 @@ pub fn release_text(lang: Lang, r: &akutt_store::releases::Release) -> String {
 /// One style sheet for both areas.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem;color:#1b1b1b}\
 .banner{background:#ffe08a;padding:.5rem 1rem;font-weight:bold;border:1px solid #c90}\
-nav a{margin-right:1rem} table{border-collapse:collapse;margin:1rem 0} td,th{border:1px solid #bbb;padding:.25rem .5rem;text-align:right}\
+nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:baseline} main{display:block;overflow-x:auto;clear:both} input,select{max-width:100%} p,li,dd{overflow-wrap:anywhere} svg{height:auto} table{border-collapse:collapse;margin:1rem 0} td,th{border:1px solid #bbb;padding:.25rem .5rem;text-align:right}\
 th:first-child,td:first-child{text-align:left} .kpi{display:inline-block;border:1px solid #bbb;padding:.5rem 1rem;margin:.25rem;min-width:12rem}\
 .kpi b{font-size:1.6rem;display:block} .miss{color:#a00} .ok{color:#060} svg{max-width:100%}\
 .restricted td,.restricted th{text-align:left} td.received{background:#dfd} td.late{background:#ffd} td.missing{background:#fdd} td.rejected{background:#fcb} tr.unreleased td{background:#fdd} tr.changed td{background:#ffd} .who{float:right} .error{color:#a00} .warning{color:#850}\
@@ -358,7 +358,8 @@ pub fn layout(state: &AppState, lang: Lang, area: Area<'_>, title: &str, body: M
                         }
                     }
                 }
-                main {
+                // Focusable: a wide table scrolls inside it, and a keyboard must reach the scroll.
+                main tabindex="0" {
                     h1 { (title) }
                     (body)
                 }

@@ -744,6 +744,7 @@ fn render_html(d: &Document) -> Markup {
                 // On every printed page (a fixed element repeats on each page in print).
                 div.stamp { (d.stamp) }
                 @if let Some(b) = &d.banner { p.banner { (b) } }
+                main tabindex="0" {
                 h1 { (d.title) br; small { (d.subtitle) } }
                 @for block in &d.blocks {
                     @match block {
@@ -759,6 +760,7 @@ fn render_html(d: &Document) -> Markup {
                         },
                     }
                 }
+                }
             }
         }
     }
@@ -766,7 +768,7 @@ fn render_html(d: &Document) -> Markup {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 1rem 3rem;color:#1b1b1b}\
 table{border-collapse:collapse;margin:1rem 0} td,th{border:1px solid #bbb;padding:.25rem .5rem;text-align:right}\
-th:first-child,td:first-child{text-align:left} svg{max-width:100%}\
+th:first-child,td:first-child{text-align:left} svg{max-width:100%;height:auto} main{display:block;overflow-x:auto} p,dd{overflow-wrap:anywhere}\
 .banner{background:#ffe08a;padding:.5rem 1rem;font-weight:bold;border:1px solid #c90} .def{font-size:.9rem;color:#333}\
 .stamp{position:fixed;bottom:0;left:0;right:0;font-size:.75rem;color:#555;text-align:center;background:#fff;padding:.25rem}\
 @media print{body{max-width:none}}";
