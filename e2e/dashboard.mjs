@@ -40,6 +40,18 @@ await step('filter-changes-figures', async () => {
   await page.screenshot({ path: `${artifacts}/02-filtered.png`, fullPage: true });
 });
 
+await step('printing-keeps-the-period', async () => {
+  // The period form is hidden in print; the printed page still says which months it shows,
+  // which release and data version, and where the definitions are.
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(!(await page.isVisible('form button[type=submit]')), 'no form on paper');
+  assert.match(await page.textContent('#printed-period'), /2025-06 – 2025-06/);
+  assert.ok(await page.isVisible('#printed-period'));
+  assert.ok(await page.isVisible('#release'));
+  await page.emulateMedia({ media: 'screen' });
+  assert.ok(!(await page.isVisible('#printed-period')), 'not on screen');
+});
+
 await step('download-csv', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
   // The file name says what it holds; the file opens in Norwegian Excel (BOM, ';').

@@ -298,7 +298,7 @@ nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:baseline} main{displ
 th:first-child,td:first-child{text-align:left} .kpi{display:inline-block;border:1px solid #bbb;padding:.5rem 1rem;margin:.25rem;min-width:12rem}\
 .kpi b{font-size:1.6rem;display:block} .miss{color:#a00} .ok{color:#060} svg{max-width:100%}\
 .restricted td,.restricted th{text-align:left} td.received{background:#dfd} td.late{background:#ffd} td.missing{background:#fdd} td.rejected{background:#fcb} tr.unreleased td{background:#fdd} tr.changed td{background:#ffd} .who{float:right} .error{color:#a00} .warning{color:#850}\
-@media print{nav,form{display:none} .banner{border:2px solid #000}}";
+.print-only{display:none} @media print{nav,form{display:none} .print-only{display:block} .banner{border:2px solid #000} main{overflow:visible}}";
 
 /// Which area a page belongs to: the public dashboard (with its query string, kept across
 /// the navigation and the language switch) or the restricted area (with its user).
@@ -535,7 +535,10 @@ pub fn centres_table(lang: Lang, centres: Figures<'_>, link: Option<&str>) -> Ma
                 tr {
                     td {
                         @match link {
-                            Some(query) => a href={ "/sentral/" (c) "?" (query) } { (c) },
+                            Some(query) => {
+                                a href={ "/sentral/" (c) "?" (query) } { (c) }
+                                " " (akutt_model::centre::centre(c).map_or("", |x| x.name.as_str()))
+                            }
                             None => { (c) " " (akutt_model::centre::centre(c).map_or("", |x| x.name.as_str())) }
                         }
                     }
@@ -563,6 +566,11 @@ pub fn table(id: &str, headers: &[&str], rows: Markup) -> Markup {
 /// The period form (`from`, `to`, and the language kept).
 pub fn period_form(lang: Lang, from: &str, to: &str, action: &str) -> Markup {
     html! {
+        // Printed instead of the form (which print hides): the period stays on paper.
+        p.print-only id="printed-period" {
+            (lang.t(Msg::Period)) ": " (from) " – " (to) ". "
+            (lang.t(Msg::Definitions)) ": /definisjoner" (if lang.en { "?lang=en" } else { "" })
+        }
         form method="get" action=(action) {
             label { (lang.t(Msg::From)) " " input name="from" value=(from) pattern="[0-9]{4}-[0-9]{2}" size="7"; }
             " "
