@@ -503,6 +503,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/submissions", get(auth::submissions))
         .route("/api/submissions/{id}/report", get(auth::report))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), pages::html_errors))
         .layer(axum::middleware::from_fn(public_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         // Outermost: compresses what the client accepts (gzip, brotli), except the

@@ -596,3 +596,63 @@ pub async fn map(
     let query = format!("from={from}&to={to}{en}");
     Ok(public_page(&state, lang, lang.t(Msg::Map), &query, body))
 }
+
+/// A browser asking for a page gets an error as a page: the error table's message in the
+/// page's language (and the other one), the stable code as the element's id, the request's
+/// reference; API and data clients keep the JSON answer of the one error table.
+pub async fn html_errors(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let lang = Lang::of(
+        req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))),
+    );
+    let page_path = !path.starts_with("/api/") && !path.starts_with("/data/");
+    let res = next.run(req).await;
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(wants_html
+        && page_path
+        && json
+        && (res.status().is_client_error() || res.status().is_server_error()))
+    {
+        return res;
+    }
+    let status = res.status();
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return status.into_response();
+    };
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let e = &v["error"];
+    let text = |k: &str| e[k].as_str().unwrap_or("").to_string();
+    let (first, second) = if lang.en {
+        (text("message_en"), text("message_nb"))
+    } else {
+        (text("message_nb"), text("message_en"))
+    };
+    let title = if lang.en { "Something went wrong" } else { "Noe gikk galt" };
+    let body = html! {
+        p.error id=(text("code")) { (first) }
+        p { (second) }
+        @if !text("detail").is_empty() { p { code { (text("detail")) } } }
+        p { (if lang.en { "Reference " } else { "Referanse " }) code { (text("request_id")) } }
+        p { a href="/" { (lang.t(Msg::Overview)) } }
+    };
+    let html = public_page(&state, lang, title, if lang.en { "lang=en" } else { "" }, body);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
+    (parts, html.0).into_response()
+}

@@ -1684,3 +1684,31 @@ async fn the_analysis_page_answers_its_forms_with_exact_figures_at_a_shareable_u
     let (s, _, _) = send(w, Request::get("/analyse").body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_browser_gets_an_error_as_a_page_in_its_language_and_the_api_keeps_json() {
+    let w = world();
+    let browse = |uri: &str| {
+        let req = Request::get(uri)
+            .header("accept", "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap();
+        send(w, req)
+    };
+    let (s, h, html) = browse("/?from=2025-13&to=2025-12").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"), "{h:?}");
+    assert!(html.contains("id=\"invalid_month\"") && html.contains("Noe gikk galt"), "{html}");
+    assert!(html.contains("SYNTETISKE DATA"), "the page shell, with its banner");
+    let (_, _, en) = browse("/kart?from=2025-13&lang=en").await;
+    assert!(en.contains("Something went wrong") && en.contains("id=\"invalid_month\""), "{en}");
+    // The API, the open data and clients that do not ask for HTML keep the JSON table.
+    let (s, h, body) = browse("/api/indicators?from=2025-13&to=2025-12").await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "application/json")
+    );
+    assert!(body.contains("\"code\":\"invalid_month\""), "{body}");
+    let (_, h, _) = send(w, Request::get("/?from=2025-13").body(Body::empty()).unwrap()).await;
+    assert_eq!(h["content-type"], "application/json");
+}
