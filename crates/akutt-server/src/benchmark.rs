@@ -117,6 +117,9 @@ fn rate(p: &Public<f64>) -> Shown {
     Shown::of(p, |x| format!("{x:.1}"))
 }
 
+/// Below this many incidents a median or p90 is marked as uncertain.
+const SMALL_SAMPLE: u64 = 30;
+
 /// `GET /sammenligning`: the benchmark page.
 pub async fn page(
     State(state): State<Arc<AppState>>,
@@ -138,6 +141,7 @@ pub async fn page(
     let (no, us) = (&v.benchmark.norway, &v.benchmark.nemsis);
     // (label, Norway, NEMSIS)
     let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut small = false;
     let mut row = |label: String, a: String, b: String| rows.push((label, a, b));
     let c = |p: &Public<u64>| count(p).text().to_string();
     row(lang.t(Msg::RecordsRead).into(), c(&no.records), c(&us.records));
@@ -151,16 +155,23 @@ pub async fn page(
         (&no.notified_to_scene, &us.notified_to_scene, Msg::NotifiedToScene),
     ] {
         let t = lang.t(m);
-        row(
-            format!("{t} – median (m:ss)"),
-            mmss(&a.median_s).text().into(),
-            mmss(&b.median_s).text().into(),
+        // Percentiles of a small sample are shown, marked: they move a lot with one incident.
+        let mut mark = |n: &Public<u64>, v: String| {
+            if n.value().is_some_and(|n| *n < SMALL_SAMPLE) {
+                small = true;
+                format!("{v} †")
+            } else {
+                v
+            }
+        };
+        let (am, bm) = (
+            mark(&a.n, mmss(&a.median_s).text().into()),
+            mark(&b.n, mmss(&b.median_s).text().into()),
         );
-        row(
-            format!("{t} – 90-persentil / p90 (m:ss)"),
-            mmss(&a.p90_s).text().into(),
-            mmss(&b.p90_s).text().into(),
-        );
+        row(format!("{t} – median (m:ss)"), am, bm);
+        let (ap, bp) =
+            (mark(&a.n, mmss(&a.p90_s).text().into()), mark(&b.n, mmss(&b.p90_s).text().into()));
+        row(format!("{t} – {} (m:ss)", lang.t(Msg::P90)), ap, bp);
         row(
             format!("{t} – n / n_missing"),
             format!("{} / {}", c(&a.n), c(&a.n_missing)),
@@ -195,17 +206,54 @@ pub async fn page(
             tr { th { (lang.t(Msg::Measure)) } th { (lang.t(Msg::Norway)) } th { "NEMSIS (USA)" } }
             @for (label, a, b) in &rows { tr { td { (label) } td { (a) } td { (b) } } }
         }
+        @if small { p.def id="small-sample" { (lang.fill(Msg::SmallSample, &[("n", SMALL_SAMPLE.to_string())])) } }
         p { (noise) " " a href="/api/benchmark" { "JSON" } }
         h2 { (lang.t(Msg::Definitions)) }
         dl {
             @for d in &v.benchmark.definitions {
                 dt { code { (d.id) } }
-                dd { b { (lang.t(Msg::NorwayColon)) } " " (d.norway) br; b { "NEMSIS:" } " " (d.nemsis) }
+                dd { b { (lang.t(Msg::NorwayColon)) } " " (one_language(lang, d.norway)) br; b { "NEMSIS:" } " " (one_language(lang, d.nemsis)) }
             }
         }
         h2 { (lang.t(Msg::Caveats)) }
-        ul { @for c in &v.benchmark.caveats { li { (c) } } }
+        ul { @for c in &v.benchmark.caveats { li { (one_language(lang, c)) } } }
     };
     let query = if lang.en { "lang=en" } else { "" };
     Ok(public_page(&state, lang, lang.t(Msg::BenchmarkTitle), query, body))
+}
+
+/// The page's language of a `bokmål / English` text, without the references to the
+/// developers' domain contract (`(DOMAIN.md §8 response_time)`), which the public cannot read.
+fn one_language(lang: Lang, text: &str) -> String {
+    let part = match text.split_once(" / ") {
+        Some((nb, en)) => {
+            if lang.en {
+                en
+            } else {
+                nb
+            }
+        }
+        None => text,
+    };
+    let mut out = part.to_string();
+    while let Some(at) = out.find(" (DOMAIN.md") {
+        match out[at..].find(')') {
+            Some(end) => out.replace_range(at..at + end + 1, ""),
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_definition_in_the_pages_language_without_internal_references() {
+        let t = "Første Fremme − t0 (DOMAIN.md §8 response_time). / First Fremme − t0.";
+        assert_eq!(one_language(Lang { en: false }, t), "Første Fremme − t0.");
+        assert_eq!(one_language(Lang { en: true }, t), "First Fremme − t0.");
+        assert_eq!(one_language(Lang { en: true }, "Brann/Politi"), "Brann/Politi");
+    }
 }

@@ -106,7 +106,7 @@ messages! {
     Stemi = "STEMI (mulig hjerteinfarkt)", "STEMI";
     Stroke = "Hjerneslag", "Stroke";
     CardiacArrest = "Hjertestans", "Cardiac arrest";
-    IncidentsPer1000 = "hendelser (per 1000)", "incidents (per 1000)";
+    IncidentsPer1000 = "hendelser (per 1000 hendelser)", "incidents (per 1000 incidents)";
     BenchmarkNoise = "Antallene har et lite, fast støyledd (cellenøkkelmetoden, høyst ±3); antall under {threshold} etter støy er skjult (:), .. betyr ingen data. Dataversjon {version}.",
         "Counts carry a small fixed noise (cell-key method, at most ±3); counts under {threshold} after noise are withheld (:), .. means no data. Data version {version}.";
     Caveats = "Forbehold om sammenlignbarhet", "Caveats on comparability";
@@ -172,6 +172,7 @@ messages! {
         "The incident place is where the incident happened or the patient was picked up. The delivery place is where the transport ended (the first-alerted mission that has a delivery place). Transports between institutions: picked up at and delivered to a hospital, nursing home, doctor or out-of-hours clinic, or other institution. Hour and weekday are of the first contact, Norwegian time.";
     Contacts = "Henvendelser", "Contacts";
     Measure = "Mål", "Measure";
+    SmallSample = "† Færre enn {n} hendelser: medianen og 90-persentilen er usikre.", "† Fewer than {n} incidents: the median and 90th percentile are uncertain.";
     Name = "Navn", "Name";
     ExtractFile = "Uttrekksfil (CSV)", "Extract file (CSV)";
     RoadMissions = "Bilambulanseoppdrag", "Road ambulance missions";

@@ -1494,6 +1494,13 @@ async fn benchmark_is_public_and_withholds_small_counts() {
     assert!(us["records"].as_u64().unwrap().abs_diff(20) <= 3, "{}", us["records"]);
     assert!(us["emergency_incidents"].as_u64().unwrap().abs_diff(14) <= 3);
     assert!(us["call_to_scene"]["median_s"].as_i64().is_some(), "n = 14 is published");
+    // … and marked as a small sample on the page, in English, without internal references.
+    assert!(
+        html.contains("id=\"small-sample\"") && html.contains("Fewer than 30 incidents"),
+        "{html}"
+    );
+    assert!(html.contains(" †</td>"), "{html}");
+    assert!(!html.contains("DOMAIN.md") && !html.contains("Klokkestart"), "{html}");
     for c in us["conditions"].as_array().unwrap() {
         assert_eq!(c["incidents"], Value::Null, "one case each: withheld");
         assert_eq!(c["per_1000"], Value::Null, "and its rate with it");
