@@ -161,6 +161,12 @@ await step('upload-and-read-report', async () => {
   assert.match(await page.textContent('#status'), /accepted/);
   assert.ok(Number(await page.textContent('#count-incidents')) > 0);
   await page.screenshot({ path: `${artifacts}/05-report.png`, fullPage: true });
+  // The findings as a spreadsheet file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#findings-csv')]);
+  assert.match(download.suggestedFilename(), /^akutt-funn-innsending-\d+\.csv$/);
+  const path = `${artifacts}/funn.csv`;
+  await download.saveAs(path);
+  assert.match(readFileSync(path, 'utf8'), /^\uFEFFRegel;Alvorlighet;Regelen;Linje;/);
 });
 
 await step('received-marks-the-resubmitted-month', async () => {

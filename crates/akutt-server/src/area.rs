@@ -545,8 +545,16 @@ fn report_html(report: &Value) -> Markup {
         h2 { (both(Msg::FindingsPerRule)) }
         table id="rules" {
             @for (code, n) in report["findings_per_rule"].as_object().into_iter().flatten() {
-                tr { td { (code) } td { (n.to_string()) } }
+                @let rule = akutt_model::RuleCode::parse(code);
+                tr {
+                    td { (code) }
+                    td { (rule.map_or("", |r| r.title_nb())) " / " (rule.map_or("", |r| r.title_en())) }
+                    td { (n.to_string()) }
+                }
             }
+        }
+        @if let Some(id) = s["id"].as_i64() {
+            p { a id="findings-csv" href={ "/innsendinger/" (id) "/funn.csv" } { "Funn som CSV / findings as CSV" } }
         }
         h2 { (both(Msg::Findings)) }
         table id="findings" {
@@ -567,6 +575,87 @@ fn report_html(report: &Value) -> Markup {
             }
         }
     }
+}
+
+/// `GET /innsendinger/{id}/funn.csv`: a submission's findings as CSV for Norwegian Excel
+/// (UTF-8 with BOM, `;`), each with its rule's description, so a centre can sort and fix
+/// them in a spreadsheet; another centre's is refused (403). A value from the file that a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`) is written with a leading `'`.
+pub async fn findings_csv(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    req: crate::RequestInfo,
+    headers: HeaderMap,
+) -> Response {
+    restricted(&state, &headers, &req, |user| {
+        let catalog = state.catalog()?;
+        let sub = catalog
+            .submission(id)?
+            .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
+        if !user.role.may_see(sub.centre.as_deref()) {
+            return Err(AppError::new(
+                Code::OtherCentre,
+                format!("innsending {id} / submission {id}"),
+            ));
+        }
+        let report: Value =
+            catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
+        let csv = findings_to_csv(&report);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"akutt-funn-innsending-{id}.csv\""),
+                ),
+            ],
+            csv,
+        )
+            .into_response())
+    })
+}
+
+/// The findings of a stored report as CSV (see [`findings_csv`]).
+pub fn findings_to_csv(report: &Value) -> String {
+    let cell = |s: &str| {
+        let masked = akutt_model::fnr::mask_fnr(s).into_owned();
+        let defused = if masked.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{masked}")
+        } else {
+            masked
+        };
+        if defused.contains([';', '"', '\n', '\r']) {
+            format!("\"{}\"", defused.replace('"', "\"\""))
+        } else {
+            defused
+        }
+    };
+    let mut out = String::from('\u{feff}');
+    out.push_str("Regel;Alvorlighet;Regelen;Linje;Hendelse;Kolonne;Verdi;Melding;Message\r\n");
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let code = text(&f["code"]);
+        let rule =
+            akutt_model::RuleCode::parse(&code).map_or(String::new(), |r| r.title_nb().to_string());
+        let fields = [
+            code,
+            text(&f["severity"]),
+            rule,
+            text(&f["line"]),
+            text(&f["incident"]),
+            text(&f["column"]),
+            text(&f["value"]),
+            text(&f["message"]),
+            text(&f["message_en"]),
+        ];
+        out.push_str(&fields.iter().map(|x| cell(x)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// `GET /innsendinger/{id}`: one report; another centre's is refused (403).

@@ -492,6 +492,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/logg-ut", axum::routing::post(area::logout))
         .route("/innsendinger", get(area::submissions_page))
         .route("/innsendinger/{id}", get(area::report_page))
+        .route("/innsendinger/{id}/funn.csv", get(area::findings_csv))
         .route("/fullstendighet", get(area::completeness_page))
         .route("/mottatt", get(area::received_page))
         .route("/analyse", get(analysis_page::page))

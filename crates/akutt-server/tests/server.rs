@@ -1719,3 +1719,42 @@ async fn a_browser_gets_an_error_as_a_page_in_its_language_and_the_api_keeps_jso
     let (_, h, _) = send(w, Request::get("/?from=2025-13").body(Body::empty()).unwrap()).await;
     assert_eq!(h["content-type"], "application/json");
 }
+
+#[tokio::test]
+async fn findings_download_as_csv_for_the_own_centre_with_formulas_defused() {
+    let w = world();
+    let catalog = Catalog::open_read_only(&w.state.data.catalog_path()).unwrap();
+    let subs = catalog.submissions().unwrap();
+    let kkn = subs.iter().find(|s| s.centre.as_deref() == Some("KKN")).unwrap().id;
+    let osl = subs.iter().find(|s| s.centre.as_deref() == Some("OSL")).unwrap().id;
+    let get = |token: &str, id: i64| {
+        let req = Request::get(format!("/innsendinger/{id}/funn.csv"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        send(w, req)
+    };
+    let (s, h, csv) = get(&w.kkn_token, kkn).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(csv.starts_with("\u{feff}Regel;Alvorlighet;Regelen;Linje;"), "{csv}");
+    let (s, _, _) = get(&w.kkn_token, osl).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another centre's findings");
+    // A value from a file is never a formula in a spreadsheet, and never a fødselsnummer.
+    let report = serde_json::json!({"findings": [
+        {"code": "E102", "severity": "error", "line": 7, "incident": "H1", "column": "Kommune",
+         "value": "=HYPERLINK(\"http://x\")", "message": "kan ikke tolkes", "message_en": "cannot be parsed"},
+        {"code": "W207", "severity": "warning", "line": 8, "incident": "H2", "column": "Merknad",
+         "value": "pasient 01017010170; ring", "message": "m", "message_en": "m"}
+    ]});
+    let csv = akutt_server::area::findings_to_csv(&report);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[1].starts_with(
+            "E102;error;verdien kan ikke tolkes;7;H1;Kommune;\"'=HYPERLINK(\"\"http://x\"\")\";"
+        ),
+        "{csv}"
+    );
+    assert!(!csv.contains("01017010170") && csv.contains("***********"), "{csv}");
+}
