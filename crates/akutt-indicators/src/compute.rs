@@ -1171,22 +1171,23 @@ impl Partial {
         let delivery_filter: Option<Vec<u32>> =
             filters.iter().find(|(k, _)| *k == Key::Leveringssted).map(|(_, c)| c.clone());
         let per_mission = delivery_at.is_some() || delivery_filter.is_some();
+        let row_filters: Vec<(Key, Vec<u32>)> =
+            filters.iter().filter(|(k, _)| *k != Key::Leveringssted).cloned().collect();
         let mission_selected = |r: &Row, m: &MissionTime, months: MonthRange| {
             r.reported()
                 && r.month.is_some_and(|x| months.contains(x))
                 && centre.is_none_or(|c| r.centre == c)
-                && filters
-                    .iter()
-                    .filter(|(k, _)| *k != Key::Leveringssted)
-                    .all(|(k, c)| c.contains(&k.code(r, places)))
+                && row_filters.iter().all(|(k, c)| c.contains(&k.code(r, places)))
                 && delivery_filter.as_ref().is_none_or(|c| c.contains(&m.place_code()))
         };
         let mission_key = |r: &Row, m: &MissionTime, shift: bool| {
-            let mut shifted = *r;
-            if shift {
+            let mut k = if shift {
+                let mut shifted = *r;
                 shifted.month = r.month.and_then(|x| x.plus_years(1));
-            }
-            let mut k = key_of(by, &shifted, 0, places);
+                key_of(by, &shifted, 0, places)
+            } else {
+                key_of(by, r, 0, places)
+            };
             if let Some(at) = delivery_at {
                 k[at] = m.place_code();
             }

@@ -5,7 +5,7 @@
 //! indicators, at the newest data version; a centre user's analyses are of its own centre.
 
 use akutt_indicators::analysis;
-use akutt_indicators::{Computed, GroupValue, Indicator, Query, RawRequest, Request, Values};
+use akutt_indicators::{Computed, GroupValue, Indicator, RawRequest, Request, Values};
 use akutt_model::{Month, MonthRange};
 use serde_json::{json, Value};
 
@@ -217,12 +217,12 @@ pub fn before_after(
     let before = window(first_after.plus(-n), first_after.plus(-1))?;
     let after = window(Some(first_after), first_after.plus(n - 1))?;
     let catalog = state.catalog()?;
+    let latest = catalog.latest_data_version()?;
     let register = catalog.register()?;
     let structure = register.newest().ok_or_else(|| bad("no municipality structure"))?;
     let kommuner = match selection {
         Selection::Centre(c) => {
-            let version = catalog.latest_data_version()?;
-            let areas = catalog.centre_areas_at(version)?.ok_or_else(|| {
+            let areas = catalog.centre_areas_at(latest)?.ok_or_else(|| {
                 bad("a centre's area needs the centres' areas: akutt centres load-areas FILE")
             })?;
             let served = areas.served_by(c, day, &register, structure);
@@ -240,7 +240,6 @@ pub fn before_after(
     }
     let filters: Vec<String> = kommuner.iter().map(|k| format!("kommune:{k}")).collect();
     let ids = ["response_time", "response_within_target"];
-    let latest = catalog.latest_data_version()?;
     let mut windows = Vec::new();
     let mut samples = Vec::new();
     for w in [before, after] {
@@ -248,8 +247,7 @@ pub fn before_after(
             request(&w.from().to_string(), &w.to().to_string(), &[], &filters, &ids, centre_only)?;
         let (_, computed) = crate::api::compute_at(state, &r.query, &r.indicators, Some(latest))?;
         let loaded = state.loaded_months(Some(latest), w)?;
-        let q = Query { ..r.query.clone() };
-        let sample = analysis::response_sample(&loaded.dataset, &q)
+        let sample = analysis::response_sample(&loaded.dataset, &r.query)
             .map_err(|e| AppError::new(Code::UnknownStructure, e.to_string()))?;
         windows.push(summary(w, &computed));
         samples.push(sample);

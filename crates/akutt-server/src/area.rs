@@ -577,6 +577,19 @@ fn report_html(report: &Value) -> Markup {
     }
 }
 
+/// The stored data-quality report of submission `id`, if `user` may see it (its own
+/// centre's, or any for staff): 404 `submission_not_found`, 403 `other_centre`.
+fn stored_report(state: &AppState, user: &User, id: i64) -> Result<Value, AppError> {
+    let catalog = state.catalog()?;
+    let sub = catalog
+        .submission(id)?
+        .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
+    if !user.role.may_see(sub.centre.as_deref()) {
+        return Err(AppError::new(Code::OtherCentre, format!("innsending {id} / submission {id}")));
+    }
+    Ok(catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null))
+}
+
 /// `GET /innsendinger/{id}/funn.csv`: a submission's findings as CSV for Norwegian Excel
 /// (UTF-8 with BOM, `;`), each with its rule's description, so a centre can sort and fix
 /// them in a spreadsheet; another centre's is refused (403). A value from the file that a
@@ -588,18 +601,7 @@ pub async fn findings_csv(
     headers: HeaderMap,
 ) -> Response {
     restricted(&state, &headers, &req, |user| {
-        let catalog = state.catalog()?;
-        let sub = catalog
-            .submission(id)?
-            .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
-        if !user.role.may_see(sub.centre.as_deref()) {
-            return Err(AppError::new(
-                Code::OtherCentre,
-                format!("innsending {id} / submission {id}"),
-            ));
-        }
-        let report: Value =
-            catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
+        let report = stored_report(&state, user, id)?;
         let csv = findings_to_csv(&report);
         Ok((
             [
@@ -666,18 +668,7 @@ pub async fn report_page(
     headers: HeaderMap,
 ) -> Response {
     restricted(&state, &headers, &req, |user| {
-        let catalog = state.catalog()?;
-        let sub = catalog
-            .submission(id)?
-            .ok_or_else(|| AppError::new(Code::SubmissionNotFound, format!("{id}")))?;
-        if !user.role.may_see(sub.centre.as_deref()) {
-            return Err(AppError::new(
-                Code::OtherCentre,
-                format!("innsending {id} / submission {id}"),
-            ));
-        }
-        let report: Value =
-            catalog.report(id)?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or(Value::Null);
+        let report = stored_report(&state, user, id)?;
         Ok(page(
             &state,
             &format!("{} {id}", Msg::QualityReport.nb()),

@@ -42,7 +42,7 @@ pub fn months(
     to: Option<&str>,
 ) -> Result<MonthRange, AppError> {
     let to = match to {
-        Some(_) => to.map(str::to_string),
+        Some(t) => Some(t.to_string()),
         None => {
             let catalog = state.catalog()?;
             let v = catalog.latest_data_version()?;
