@@ -12,15 +12,18 @@ pub enum CodeList {
     Hendelsestype,
     Sted,
     Tiltak,
+    /// The switchboard line of a 113 call-log queue (DOMAIN.md §11).
+    Linje,
 }
 
 impl CodeList {
-    pub const ALL: [CodeList; 5] = [
+    pub const ALL: [CodeList; 6] = [
         CodeList::Innringer,
         CodeList::Sambandsvei,
         CodeList::Hendelsestype,
         CodeList::Sted,
         CodeList::Tiltak,
+        CodeList::Linje,
     ];
 
     /// The name used in mapping-table files (`kodeverk` column).
@@ -31,6 +34,7 @@ impl CodeList {
             CodeList::Hendelsestype => "hendelsestype",
             CodeList::Sted => "sted",
             CodeList::Tiltak => "tiltak",
+            CodeList::Linje => "linje",
         }
     }
 
@@ -46,6 +50,7 @@ impl CodeList {
             CodeList::Hendelsestype => Hendelsestype::parse(code).is_some(),
             CodeList::Sted => Sted::parse(code).is_some(),
             CodeList::Tiltak => Tiltak::parse(code).is_some(),
+            CodeList::Linje => Linje::parse(code).is_some(),
         }
     }
 }
@@ -150,6 +155,17 @@ code_list!(
         Offentlig = "OFF", "Offentlig sted";
         Annet = "ANN", "Annet sted";
         Retur = "RETUR", "Retur uten pasient";
+    }
+);
+
+code_list!(
+    /// The line a 113 call-log queue belongs to (kodeverk `linje`, DOMAIN.md §11): only
+    /// `113` counts in the answer-time indicator.
+    Linje {
+        Nodlinje113 = "113", "Medisinsk nødtelefon 113";
+        Legevakt = "LV", "Legevakt 116117";
+        Ambulansebestilling = "AMB", "Ambulansebestilling";
+        Annen = "ANN", "Annen linje";
     }
 );
 

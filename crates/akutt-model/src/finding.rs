@@ -86,6 +86,11 @@ rule_codes! {
     W209 = "W209", Warning, "lokal tid som ikke finnes (sommertid), flyttet én time frem", "non-existent local time (spring-forward gap), shifted forward one hour";
     W210 = "W210", Warning, "mangler 'Hentested tettbygd' på rød hendelse (utelatt fra 12/25-minuttersandelen)", "missing 'Hentested tettbygd' on a red incident (excluded from the 12/25-minute share)";
     W211 = "W211", Warning, "utgått kommunenummer med én etterfølger på hendelsens dato (lagret som etterfølgeren)", "expired municipality number with exactly one successor on the incident's date (stored as the successor)";
+    // The 113 call log, import format `anrop` v1 (DOMAIN.md §11): its own block.
+    E121 = "E121", Error, "BESVART uten 'Besvart dato/tid', eller 'Besvart dato/tid' på et anrop som ikke er besvart", "BESVART without 'Besvart dato/tid', or 'Besvart dato/tid' on a call that is not BESVART";
+    E122 = "E122", Error, "tidspunkter i feil rekkefølge (besvart før mottatt, eller avsluttet før et av dem)", "times out of order (answered before received, or ended before either)";
+    E123 = "E123", Error, "OVERFLYTTET uten kjent sentralkode i 'Overflyttet til' (eller med egen sentral)", "OVERFLYTTET without a known centre code in 'Overflyttet til' (or naming its own centre)";
+    W221 = "W221", Warning, "usannsynlig: ventet mer enn 15 minutter før svar, eller anrop lenger enn 4 timer", "implausible: waited more than 15 minutes before answer, or a call longer than 4 hours";
     // NEMSIS v3.5 EMSDataSet files (issue 6; docs/NEMSIS.md): the same severities, their own block.
     F101 = "F101", File, "filen er ikke velformet XML, eller bruker en DTD (DOCTYPE avvises)", "not well-formed XML, or uses a DTD (DOCTYPE is refused)";
     F102 = "F102", File, "ikke et NEMSIS v3.5 EMSDataSet (rotelement eller navnerom)", "not a NEMSIS v3.5 EMSDataSet (root element or namespace)";
@@ -192,7 +197,7 @@ mod tests {
             assert_eq!(code.severity(), expected, "{code}");
             assert_eq!(RuleCode::parse(code.code()), Some(*code));
         }
-        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 11 + 4 + 1 + 2);
+        assert_eq!(RuleCode::ALL.len(), 4 + 8 + 11 + 4 + 1 + 2 + 4);
     }
 
     #[test]

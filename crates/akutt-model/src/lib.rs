@@ -3,6 +3,7 @@
 //!
 //! Invariant: this crate does no I/O. It knows nothing of CSV, Parquet, SQL or HTTP.
 
+pub mod call;
 pub mod centre;
 pub mod centre_area;
 pub mod codes;
@@ -13,8 +14,11 @@ pub mod municipality;
 pub mod record;
 pub mod time;
 
+pub use call::{CallRecord, Outcome};
 pub use centre::Centre;
-pub use codes::{CodeList, Hastegrad, Hendelsestype, Innringer, Kjonn, Sambandsvei, Sted, Tiltak};
+pub use codes::{
+    CodeList, Hastegrad, Hendelsestype, Innringer, Kjonn, Linje, Sambandsvei, Sted, Tiltak,
+};
 pub use finding::{Finding, RuleCode, Severity};
 pub use month::{Month, MonthError, MonthRange, ReversedRange};
 pub use record::{Action, Contact, Incident, Patient, UNKNOWN_AMBULANCE};

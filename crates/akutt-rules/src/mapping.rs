@@ -49,7 +49,7 @@ impl fmt::Display for MappingError {
 /// The mapping table of one centre.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingTable {
-    by_list: [HashMap<String, Vec<MappingEntry>>; 5],
+    by_list: [HashMap<String, Vec<MappingEntry>>; CodeList::ALL.len()],
 }
 
 fn slot(list: CodeList) -> usize {
@@ -113,7 +113,7 @@ impl MappingTable {
             let Some(list) = CodeList::parse(get(Some(c_list))) else {
                 errors.push(MappingError {
                     line,
-                    message: format!("unknown kodeverk «{}» (innringer, sambandsvei, hendelsestype, sted, tiltak)", get(Some(c_list))),
+                    message: format!("unknown kodeverk «{}» (innringer, sambandsvei, hendelsestype, sted, tiltak, linje)", get(Some(c_list))),
                 });
                 continue;
             };

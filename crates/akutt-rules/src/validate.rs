@@ -55,8 +55,8 @@ pub fn missing_incident_id(line: u64) -> Finding {
 /// Mapping coverage: per code list, codes looked up and codes mapped.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MappingStats {
-    pub looked_up: [u64; 5],
-    pub mapped: [u64; 5],
+    pub looked_up: [u64; CodeList::ALL.len()],
+    pub mapped: [u64; CodeList::ALL.len()],
 }
 
 impl MappingStats {
@@ -283,6 +283,7 @@ fn national_static(list: CodeList) -> impl Fn(&str) -> Option<&'static str> {
         CodeList::Hendelsestype => Hendelsestype::parse(code).map(Hendelsestype::code),
         CodeList::Sted => Sted::parse(code).map(Sted::code),
         CodeList::Tiltak => Tiltak::parse(code).map(Tiltak::code),
+        CodeList::Linje => akutt_model::Linje::parse(code).map(akutt_model::Linje::code),
     }
 }
 
