@@ -3,7 +3,7 @@
 //! code for `SYK` (many-to-one); and one centre that renumbers its incident types on
 //! 1 January 2025 (validity dates).
 
-use akutt_model::{CodeList, Hendelsestype, Innringer, Sambandsvei, Sted, Tiltak};
+use akutt_model::{CodeList, Hendelsestype, Innringer, Linje, Sambandsvei, Sted, Tiltak};
 use chrono::NaiveDate;
 
 /// One row of a mapping table.
@@ -69,6 +69,10 @@ fn words(list: CodeList, national: &str) -> &'static str {
         (CodeList::Tiltak, "LV") => "Legevakt varslet",
         (CodeList::Tiltak, "AMB_UTGAR") => "Utgår",
         (CodeList::Tiltak, _) => "Annet tiltak",
+        (CodeList::Linje, "113") => "Nødlinje",
+        (CodeList::Linje, "LV") => "Legevaktlinje",
+        (CodeList::Linje, "AMB") => "Bestillingslinje",
+        (CodeList::Linje, _) => "Annen linje",
     }
 }
 
@@ -79,6 +83,7 @@ fn nationals(list: CodeList) -> Vec<&'static str> {
         CodeList::Hendelsestype => Hendelsestype::ALL.iter().map(|c| c.code()).collect(),
         CodeList::Sted => Sted::ALL.iter().map(|c| c.code()).collect(),
         CodeList::Tiltak => Tiltak::ALL.iter().map(|c| c.code()).collect(),
+        CodeList::Linje => Linje::ALL.iter().map(|c| c.code()).collect(),
     }
 }
 
