@@ -3,6 +3,7 @@
 //! centre gets a data-quality report (§6, last paragraph).
 
 mod archive;
+mod calls;
 pub mod fuzzing;
 mod municipalities;
 mod nemsis;
@@ -10,6 +11,7 @@ mod pipeline;
 mod population;
 mod report;
 
+pub use calls::call_log_centre;
 pub use municipalities::{
     check_boundaries, check_municipality_file, load_boundaries, load_centre_areas,
     load_municipality_file, Boundaries,

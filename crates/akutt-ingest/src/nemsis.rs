@@ -138,6 +138,7 @@ pub fn ingest_nemsis(data: &DataDir, path: &Path) -> Result<IngestOutcome, Inges
             patients: records.iter().filter(|r| r.unit_disposition.as_deref() == Some("4227001")).count() as u64,
             actions: 0,
             missions: records.len() as u64,
+            ..Counts::default()
         },
         findings: Vec::new(),
         findings_not_listed: 0,

@@ -51,11 +51,20 @@ pub enum FileKind {
     Extract,
     /// A NEMSIS v3.5 EMSDataSet (XML: the first byte that is not white space is `<`).
     Nemsis,
+    /// A 113 switchboard call log, import format `anrop` v1 (§11: the header names
+    /// `Anrops-ID`).
+    CallLog,
 }
 
 impl FileKind {
     pub fn of(path: &Path) -> Result<FileKind, IngestError> {
-        Ok(if crate::nemsis::looks_like_xml(path)? { FileKind::Nemsis } else { FileKind::Extract })
+        Ok(if crate::nemsis::looks_like_xml(path)? {
+            FileKind::Nemsis
+        } else if crate::calls::looks_like_call_log(path)? {
+            FileKind::CallLog
+        } else {
+            FileKind::Extract
+        })
     }
 }
 
@@ -74,8 +83,10 @@ pub fn ingest(
     path: &Path,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<IngestOutcome, IngestError> {
-    if FileKind::of(path)? == FileKind::Nemsis {
-        return crate::nemsis::ingest_nemsis(data, path);
+    match FileKind::of(path)? {
+        FileKind::Nemsis => return crate::nemsis::ingest_nemsis(data, path),
+        FileKind::CallLog => return crate::calls::ingest_calls(data, path),
+        FileKind::Extract => {}
     }
     let _lock = data.lock()?;
     let mut catalog = Catalog::open(&data.catalog_path())?;
@@ -114,9 +125,12 @@ pub fn ingest(
     if !head.is_rejected() {
         let digest = file_digest(path)?;
         let period = (new.period_from.as_deref(), new.period_to.as_deref());
-        if let Some((submission, version)) =
-            catalog.current_with_digest(centre.as_deref(), period, &digest)?
-        {
+        if let Some((submission, version)) = catalog.current_with_digest(
+            akutt_store::KIND_AMK,
+            centre.as_deref(),
+            period,
+            &digest,
+        )? {
             return Err(IngestError::Identical {
                 path: path.display().to_string(),
                 submission,

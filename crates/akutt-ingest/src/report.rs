@@ -43,6 +43,14 @@ pub struct Counts {
     pub patients: u64,
     pub actions: u64,
     pub missions: u64,
+    /// Call logs only (DOMAIN.md §11): calls seen (distinct `Anrops-ID`s), accepted and
+    /// rejected; absent from the reports of extracts and NEMSIS files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_accepted: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_rejected: Option<u64>,
 }
 
 impl std::ops::AddAssign<&Counts> for Counts {
@@ -56,6 +64,13 @@ impl std::ops::AddAssign<&Counts> for Counts {
         self.patients += c.patients;
         self.actions += c.actions;
         self.missions += c.missions;
+        let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.calls = add(self.calls, c.calls);
+        self.calls_accepted = add(self.calls_accepted, c.calls_accepted);
+        self.calls_rejected = add(self.calls_rejected, c.calls_rejected);
     }
 }
 
@@ -151,13 +166,21 @@ impl Report {
         let c = &self.counts;
         let _ = writeln!(s, "\nAntall / counts");
         let _ = writeln!(s, "  rader / rows                  {:>10}", c.rows);
-        let _ = writeln!(s, "  hendelser / incidents         {:>10}", c.incidents);
-        let _ = writeln!(s, "    godkjent / accepted         {:>10}", c.incidents_accepted);
-        let _ = writeln!(s, "    avvist / rejected           {:>10}", c.incidents_rejected);
-        let _ = writeln!(s, "  henvendelser / contacts       {:>10}", c.contacts);
-        let _ = writeln!(s, "  pasienter / patients          {:>10}", c.patients);
-        let _ = writeln!(s, "  tiltak / actions              {:>10}", c.actions);
-        let _ = writeln!(s, "  oppdrag / missions            {:>10}", c.missions);
+        if let (Some(n), Some(a), Some(r)) = (c.calls, c.calls_accepted, c.calls_rejected) {
+            let _ = writeln!(s, "  anrop / calls                 {n:>10}");
+            let _ = writeln!(s, "    godkjent / accepted         {a:>10}");
+            let _ = writeln!(s, "    avvist / rejected           {r:>10}");
+        }
+        // A call log has calls only; its incident counts would be zeros.
+        if c.calls.is_none() {
+            let _ = writeln!(s, "  hendelser / incidents         {:>10}", c.incidents);
+            let _ = writeln!(s, "    godkjent / accepted         {:>10}", c.incidents_accepted);
+            let _ = writeln!(s, "    avvist / rejected           {:>10}", c.incidents_rejected);
+            let _ = writeln!(s, "  henvendelser / contacts       {:>10}", c.contacts);
+            let _ = writeln!(s, "  pasienter / patients          {:>10}", c.patients);
+            let _ = writeln!(s, "  tiltak / actions              {:>10}", c.actions);
+            let _ = writeln!(s, "  oppdrag / missions            {:>10}", c.missions);
+        }
         if let Some(r) = &self.time_range {
             let _ = writeln!(
                 s,

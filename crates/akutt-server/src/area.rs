@@ -844,10 +844,14 @@ pub async fn upload(
                 (Role::Centre(_), akutt_ingest::FileKind::Nemsis) => {
                     return Err(AppError::new(Code::RoleForbidden, "NEMSIS-filer sendes inn av en administrator / NEMSIS files are submitted by an admin"));
                 }
-                (Role::Centre(c), akutt_ingest::FileKind::Extract) => {
+                (Role::Centre(c), kind @ (akutt_ingest::FileKind::Extract | akutt_ingest::FileKind::CallLog)) => {
                     let file = std::fs::File::open(&path).map_err(AppError::internal)?;
-                    let head = akutt_extract::scan_head(std::io::BufReader::new(file));
-                    let centre = head.submission.centre();
+                    let centre = if kind == akutt_ingest::FileKind::CallLog {
+                        akutt_ingest::call_log_centre(&path).map_err(AppError::internal)?
+                    } else {
+                        akutt_extract::scan_head(std::io::BufReader::new(file)).submission.centre().map(str::to_string)
+                    };
+                    let centre = centre.as_deref();
                     if centre != Some(c.as_str()) {
                         let of = centre.unwrap_or("?");
                         return Err(AppError::new(Code::OtherCentre, format!(

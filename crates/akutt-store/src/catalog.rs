@@ -244,14 +244,17 @@ pub struct Submission {
     pub rows: Option<i64>,
     pub incidents_accepted: Option<i64>,
     pub incidents_rejected: Option<i64>,
-    /// `amk` (import format v1, superseded per centre and period) or `nemsis` (NEMSIS v3.5
-    /// EMSDataSet: records replace earlier ones by agency + UUID, files never supersede).
+    /// `amk` (import format v1, superseded per centre and period), `anrop` (a 113 call log,
+    /// likewise) or `nemsis` (NEMSIS v3.5 EMSDataSet: records replace earlier ones by
+    /// agency + UUID, files never supersede).
     pub kind: String,
 }
 
 /// The kinds of submission.
 pub const KIND_AMK: &str = "amk";
 pub const KIND_NEMSIS: &str = "nemsis";
+/// A 113 switchboard call log (DOMAIN.md §11): superseded per centre and period, as `amk`.
+pub const KIND_ANROP: &str = "anrop";
 
 impl Submission {
     /// Current at the latest data version.
@@ -532,9 +535,9 @@ impl Catalog {
                 })?;
             tx.execute("INSERT INTO data_versions (version, created_at, submission_id) VALUES (?1, ?2, ?3)", params![dv, now(), id])?;
             tx.execute(
-                "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL AND kind = 'amk'
-                 AND centre IS ?2 AND period_from IS ?3 AND period_to IS ?4 AND id != ?5
-                 AND (SELECT kind FROM submissions WHERE id = ?5) = 'amk'",
+                "UPDATE submissions SET superseded_at = ?1 WHERE status = 'accepted' AND superseded_at IS NULL
+                 AND kind = (SELECT kind FROM submissions WHERE id = ?5) AND kind IN ('amk', 'anrop')
+                 AND centre IS ?2 AND period_from IS ?3 AND period_to IS ?4 AND id != ?5",
                 params![dv, centre, from, to, id],
             )?;
             data_version = Some(dv);
@@ -1011,6 +1014,21 @@ impl Catalog {
         let mut st = self.conn.prepare(&format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = 'accepted' AND data_version <= ?1
              AND (superseded_at IS NULL OR superseded_at > ?1) AND kind = 'amk' ORDER BY id"
+        ))?;
+        let rows = st.query_map([v], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// 113 call logs visible at a data version (default: the latest): the current version of
+    /// each centre and period at that data version.
+    pub fn calls_visible_at(&self, data_version: Option<i64>) -> Result<Vec<Submission>> {
+        let v = match data_version {
+            Some(v) => v,
+            None => self.latest_data_version()?,
+        };
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = 'accepted' AND data_version <= ?1
+             AND (superseded_at IS NULL OR superseded_at > ?1) AND kind = 'anrop' ORDER BY id"
         ))?;
         let rows = st.query_map([v], submission_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -8,6 +8,7 @@
 //!   catalog. A crash at any moment leaves the old or the new version visible, never a mix.
 //! - Nothing here ever receives a clear fødselsnummer: patients arrive pseudonymised.
 
+pub mod calls;
 pub mod catalog;
 pub mod compact;
 pub mod facts;
@@ -20,10 +21,10 @@ pub mod tables;
 
 pub use catalog::{
     AuditEntry, Catalog, DataVersion, MappingVersion, MunicipalityFile, NewAudit, Submission,
-    SubmissionStatus, UserRow, KIND_AMK, KIND_NEMSIS,
+    SubmissionStatus, UserRow, KIND_AMK, KIND_ANROP, KIND_NEMSIS,
 };
 pub use layout::DataDir;
-pub use tables::{NemsisWriter, TableSet, NEMSIS_TABLE, TABLES};
+pub use tables::{CallWriter, NemsisWriter, TableSet, CALL_TABLE, NEMSIS_TABLE, TABLES};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

@@ -124,10 +124,11 @@ impl Catalog {
             .optional()?)
     }
 
-    /// The current accepted submission of a centre and period with this SHA-256, if any: a
+    /// The current accepted submission of a kind, centre and period with this SHA-256, if any: a
     /// file identical to it is refused instead of becoming a new version (DOMAIN.md §12).
     pub fn current_with_digest(
         &self,
+        kind: &str,
         centre: Option<&str>,
         period: (Option<&str>, Option<&str>),
         sha256: &str,
@@ -136,8 +137,8 @@ impl Catalog {
             .conn
             .query_row(
                 "SELECT id, version FROM submissions WHERE status = 'accepted' AND superseded_at IS NULL
-                 AND kind = 'amk' AND centre IS ?1 AND period_from IS ?2 AND period_to IS ?3 AND sha256 = ?4",
-                params![centre, period.0, period.1, sha256],
+                 AND kind = ?5 AND centre IS ?1 AND period_from IS ?2 AND period_to IS ?3 AND sha256 = ?4",
+                params![centre, period.0, period.1, sha256, kind],
                 |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
             )
             .optional()?)

@@ -172,9 +172,29 @@ const NEMSIS_COLUMNS: &[(&str, Kind)] = &[
 /// The NEMSIS table's name (a separate file per NEMSIS submission).
 pub const NEMSIS_TABLE: &str = "nemsis_records";
 
+/// `calls`: one row per accepted 113 call (DOMAIN.md §11), times as UTC instants.
+const CALL_COLUMNS: &[(&str, Kind)] = &[
+    ("submission_id", Kind::I64),
+    ("centre", Kind::Str),
+    ("call_id", Kind::Str),
+    ("source_line", Kind::I64),
+    ("queue", Kind::Str),
+    ("linje", Kind::Str),
+    ("received_at", Kind::Ts),
+    ("answered_at", Kind::Ts),
+    ("ended_at", Kind::Ts),
+    ("outcome", Kind::Str),
+    ("moved_to", Kind::Str),
+    ("contact_id", Kind::Str),
+];
+
+/// The call table's name (a file per call-log submission).
+pub const CALL_TABLE: &str = "calls";
+
 fn columns_of(table: &str) -> Option<&'static [(&'static str, Kind)]> {
     Some(match table {
         NEMSIS_TABLE => NEMSIS_COLUMNS,
+        CALL_TABLE => CALL_COLUMNS,
         "incidents" => INCIDENT_COLUMNS,
         "contacts" => CONTACT_COLUMNS,
         "patients" => PATIENT_COLUMNS,
@@ -202,7 +222,20 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, &'static str)>> {
 }
 
 fn schema_of(cols: &[(&str, Kind)]) -> SchemaRef {
-    let nullable = |n: &str| !matches!(n, "submission_id" | "centre" | "incident_id" | "uuid");
+    let nullable = |n: &str| {
+        !matches!(
+            n,
+            "submission_id"
+                | "centre"
+                | "incident_id"
+                | "uuid"
+                | "call_id"
+                | "linje"
+                | "received_at"
+                | "ended_at"
+                | "outcome"
+        )
+    };
     Arc::new(Schema::new(
         cols.iter().map(|(n, k)| Field::new(*n, data_type(*k), nullable(n))).collect::<Vec<_>>(),
     ))
@@ -294,6 +327,7 @@ fn is_near_unique(name: &str, kind: Kind) -> bool {
                 | "pseudonym"
                 | "source_line"
                 | "uuid"
+                | "call_id"
                 | "pcr_number"
                 | "incident_number"
                 | "response_number"
@@ -464,6 +498,45 @@ impl NemsisWriter {
         }
         w.str(r.arrest.as_deref());
         w.str(r.arrest_etiology.as_deref());
+        w.end_row()
+    }
+
+    /// Closes and syncs the file; returns the rows written.
+    pub fn finish(self) -> Result<u64> {
+        self.table.close()
+    }
+}
+
+/// Writes the accepted calls of one call log to `dir/calls.parquet`.
+pub struct CallWriter {
+    submission_id: i64,
+    centre: String,
+    table: TableWriter,
+}
+
+impl CallWriter {
+    pub fn create(dir: &Path, submission_id: i64, centre: &str) -> Result<CallWriter> {
+        Ok(CallWriter {
+            submission_id,
+            centre: centre.to_string(),
+            table: TableWriter::create(dir.join(format!("{CALL_TABLE}.parquet")), CALL_COLUMNS)?,
+        })
+    }
+
+    pub fn push(&mut self, c: &akutt_model::CallRecord) -> Result<()> {
+        let w = &mut self.table;
+        w.i64(Some(self.submission_id));
+        w.str(Some(&self.centre));
+        w.str(Some(&c.id));
+        w.i64(Some(c.line as i64));
+        w.str(Some(&c.queue));
+        w.str(Some(c.linje.code()));
+        w.ts(Some(c.received));
+        w.ts(c.answered);
+        w.ts(Some(c.ended));
+        w.str(Some(c.outcome.code()));
+        w.str(c.moved_to.as_deref());
+        w.str(c.contact.as_deref());
         w.end_row()
     }
 
@@ -650,7 +723,7 @@ mod tests {
     #[test]
     fn data_md_documents_every_column() {
         let doc = include_str!("../../../docs/DATA.md");
-        for table in TABLES.into_iter().chain([NEMSIS_TABLE]) {
+        for table in TABLES.into_iter().chain([NEMSIS_TABLE, CALL_TABLE]) {
             let section = doc
                 .split(&format!("### `{table}`"))
                 .nth(1)
