@@ -725,6 +725,22 @@ pub enum Values {
         #[serde(skip)]
         mean_s: Option<f64>,
     },
+    /// `answer_time` (DOMAIN.md §11).
+    Answer {
+        n: Count,
+        median_s: Option<i64>,
+        p90_s: Option<i64>,
+        mean_s: Option<f64>,
+        within_10s: Count,
+        share_within_10s: Option<f64>,
+        abandoned: Count,
+        short_abandoned: Count,
+        overflowed: Count,
+        offered: Count,
+        /// The share's denominator: answered + abandoned (their own cell for publishing).
+        #[serde(skip)]
+        denominator: Count,
+    },
 }
 
 /// The denominators of a volume figure's rates and changes.

@@ -62,6 +62,18 @@ pub enum PublicValues {
         p90_s: Public<i64>,
         unit_hours: Public<f64>,
     },
+    Answer {
+        n: Public<u64>,
+        median_s: Public<i64>,
+        p90_s: Public<i64>,
+        mean_s: Public<f64>,
+        within_10s: Public<u64>,
+        share_within_10s: Public<f64>,
+        abandoned: Public<u64>,
+        short_abandoned: Public<u64>,
+        overflowed: Public<u64>,
+        offered: Public<u64>,
+    },
 }
 
 impl PublicValues {
@@ -115,6 +127,29 @@ impl PublicValues {
                 ("median_s", median_s.status()),
                 ("p90_s", p90_s.status()),
                 ("unit_hours", unit_hours.status()),
+            ],
+            PublicValues::Answer {
+                n,
+                median_s,
+                p90_s,
+                mean_s,
+                within_10s,
+                share_within_10s,
+                abandoned,
+                short_abandoned,
+                overflowed,
+                offered,
+            } => vec![
+                ("n", n.status()),
+                ("median_s", median_s.status()),
+                ("p90_s", p90_s.status()),
+                ("mean_s", mean_s.status()),
+                ("within_10s", within_10s.status()),
+                ("share_within_10s", share_within_10s.status()),
+                ("abandoned", abandoned.status()),
+                ("short_abandoned", short_abandoned.status()),
+                ("overflowed", overflowed.status()),
+                ("offered", offered.status()),
             ],
         }
     }
@@ -186,6 +221,36 @@ pub fn publish_figure(f: &Figure, d: &Disclosure) -> PublicFigure {
                 median_s: d.statistic(n, *median_s),
                 p90_s: d.statistic(n, *p90_s),
                 unit_hours: d.total(n, *mean_s).map(|s| round(s / 3600.0, 2)),
+            }
+        }
+        Values::Answer {
+            n,
+            median_s,
+            p90_s,
+            mean_s,
+            within_10s,
+            abandoned,
+            short_abandoned,
+            overflowed,
+            offered,
+            denominator,
+            ..
+        } => {
+            let n = d.count(*n);
+            let within_10s = d.at_most(d.count(*within_10s), n);
+            // The share from published counts: within and its own denominator cell.
+            let share_within_10s = r4(d.share(within_10s, d.count(*denominator)));
+            PublicValues::Answer {
+                n,
+                median_s: d.statistic(n, *median_s),
+                p90_s: d.statistic(n, *p90_s),
+                mean_s: d.statistic(n, *mean_s),
+                within_10s,
+                share_within_10s,
+                abandoned: d.count(*abandoned),
+                short_abandoned: d.count(*short_abandoned),
+                overflowed: d.count(*overflowed),
+                offered: d.count(*offered),
             }
         }
     };

@@ -20,6 +20,9 @@ pub enum Indicator {
     AlertToArrival,
     /// Free − alerted per mission, and unit-hours.
     MissionTime,
+    /// 113 answer times from the switchboard call logs (DOMAIN.md §11). Not among
+    /// [`Indicator::ALL`] (the incident indicators a question gets by default): asked by name.
+    AnswerTime,
 }
 
 impl Indicator {
@@ -42,17 +45,31 @@ impl Indicator {
             Indicator::AmkReactionTime => "amk_reaction_time",
             Indicator::AlertToArrival => "alert_to_arrival",
             Indicator::MissionTime => "mission_time",
+            Indicator::AnswerTime => "answer_time",
         }
     }
 
     /// The indicator of an id (exact, surrounding white space allowed).
     pub fn parse(s: &str) -> Option<Indicator> {
-        Indicator::ALL.into_iter().find(|i| i.name() == s.trim())
+        Indicator::ALL.into_iter().chain(Indicator::CALLS).find(|i| i.name() == s.trim())
+    }
+
+    /// The indicators of the 113 call logs (§11), computed from calls, not incidents.
+    pub const CALLS: [Indicator; 1] = [Indicator::AnswerTime];
+
+    /// Computed from the call logs.
+    pub fn is_call(self) -> bool {
+        Indicator::CALLS.contains(&self)
     }
 
     /// The ids of all indicators, comma-separated (for messages).
     pub fn names() -> String {
-        Indicator::ALL.map(Indicator::name).join(", ")
+        Indicator::ALL
+            .into_iter()
+            .chain(Indicator::CALLS)
+            .map(Indicator::name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

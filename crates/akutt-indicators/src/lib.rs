@@ -7,6 +7,7 @@
 //! from incidents with [`compute::Dataset::push_incident`], through the same [`facts`].
 
 pub mod analysis;
+pub mod calls;
 pub mod compute;
 pub mod disclosure;
 pub mod facts;

@@ -95,3 +95,24 @@ pub fn load_calls(
     }
     Ok((out, version))
 }
+
+/// The calls visible at `as_of` as the facts of `answer_time` (DOMAIN.md §11); with a keyer,
+/// each carries its record key (centre and `Anrops-ID`) for disclosure control.
+pub fn load_call_facts(
+    data: &DataDir,
+    catalog: &Catalog,
+    as_of: Option<i64>,
+    keyer: Option<&akutt_disclosure::RecordKeyer>,
+) -> Result<(Vec<akutt_indicators::calls::CallFact>, i64)> {
+    let (calls, version) = load_calls(data, catalog, as_of)?;
+    let facts = calls
+        .iter()
+        .filter_map(|s| {
+            let key = keyer.map_or(akutt_disclosure::RecordKey::default(), |k| {
+                k.unit(akutt_disclosure::Unit::Call, &[&s.centre, &s.call.id])
+            });
+            akutt_indicators::calls::CallFact::of(&s.centre, &s.call, key)
+        })
+        .collect();
+    Ok((facts, version))
+}

@@ -1269,23 +1269,43 @@ fn indicators(
     // Only the submissions of the months the answer reads, accumulated as they are read.
     let months = request.query.months_read(&request.indicators);
     let version = as_of.unwrap_or(latest);
-    let needed = akutt_store::facts::needed_submissions(&data, &catalog, version, Some(months))?;
-    let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
-        by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
-    });
     let query = &request.query;
-    let computed = akutt_store::facts::stream_answer(
-        &catalog,
-        version,
-        None,
-        &needed,
-        query,
-        population.as_ref(),
-        &request.indicators,
-    )?
-    .map_err(|e| anyhow::anyhow!("--structure: {e}"))?;
-    let (figures, structure) = (&computed.figures, computed.structure);
-    let notes: Vec<String> = computed.splits.iter().map(ToString::to_string).collect();
+    // The 113 answer times come from the call logs (DOMAIN.md §11), the rest from incidents.
+    let (call_ids, incident_ids): (Vec<_>, Vec<_>) =
+        request.indicators.iter().partition(|i| i.is_call());
+    let mut figures = Vec::new();
+    let (mut structure, mut notes) = (None, Vec::new());
+    if !incident_ids.is_empty() {
+        let needed =
+            akutt_store::facts::needed_submissions(&data, &catalog, version, Some(months))?;
+        let population = catalog.population_at(version)?.map(|rows| akutt_indicators::Population {
+            by_kommune_year: rows.into_iter().map(|(k, y, n)| ((k, y), n)).collect(),
+        });
+        let computed = akutt_store::facts::stream_answer(
+            &catalog,
+            version,
+            None,
+            &needed,
+            query,
+            population.as_ref(),
+            &incident_ids,
+        )?
+        .map_err(|e| anyhow::anyhow!("--structure: {e}"))?;
+        structure = Some(computed.structure);
+        notes = computed.splits.iter().map(ToString::to_string).collect();
+        figures = computed.figures;
+    }
+    if !call_ids.is_empty() {
+        akutt_indicators::calls::check_query(query).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (facts, _) = akutt_store::calls::load_call_facts(&data, &catalog, Some(version), None)?;
+        figures.extend(
+            akutt_indicators::calls::answer_time(&facts, query)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    let figures = &figures;
+    // No incident indicator, no municipality structure: `null` in JSON, `-` in text.
+    let structure_text = structure.map_or_else(|| "-".to_string(), |s| s.to_string());
     let (from, to) = (query.months.from(), query.months.to());
     if json {
         outln!(
@@ -1293,7 +1313,7 @@ fn indicators(
             serde_json::json!({ "data_version": version, "from": from.to_string(), "to": to.to_string(), "structure": structure, "notes": notes, "indicators": figures })
         );
     } else {
-        outln!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}, kommunestruktur / municipality structure {structure}");
+        outln!("Indikatorer / indicators {from} – {to}, dataversjon / data version {version}, kommunestruktur / municipality structure {structure_text}");
         for n in &notes {
             outln!("Merk / note: {n}");
         }

@@ -157,6 +157,102 @@ fn ingest_json_contract_and_exit_codes() {
 }
 
 #[test]
+fn a_call_log_is_ingested_and_its_answer_times_computed() {
+    // The example 113 log of OSL, March 2024 (DOMAIN.md §11): eleven calls, one rejected
+    // (E121: BESVART without an answer time). Line 113's accepted calls: waits 4, 10, 25, 2
+    // and 10 s (the last across the spring-forward night: 01:59:55 → 03:00:05), a short
+    // abandon (3 s), a long one (40 s), one overflowed to VVI; one LV and one AMB call.
+    let e = Env::new();
+    let m = e.run(&["mappings", "load", &repo_file("examples/mapping-OSL.csv"), "--centre", "OSL"]);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let log = repo_file("examples/anrop-OSL-2024-03.csv");
+    let o = e.run(&["ingest", &log, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["counts"]["rows"], 11);
+    assert_eq!(v["counts"]["calls"], 11);
+    assert_eq!(v["counts"]["calls_accepted"], 10);
+    assert_eq!(v["counts"]["calls_rejected"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["code"].as_str(), f["incident"].as_str(), f["line"].as_u64()),
+        (Some("E121"), Some("A10"), Some(11))
+    );
+    let answer = json(&e.run(&[
+        "indicators",
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--indicator",
+        "answer_time",
+        "--by",
+        "centre",
+        "--json",
+    ]));
+    let figures = answer["indicators"].as_array().unwrap();
+    assert_eq!(figures.len(), 1);
+    let a = &figures[0];
+    assert_eq!(a["id"], "answer_time");
+    assert_eq!(a["group"]["centre"], "OSL");
+    let got: Vec<_> = [
+        "n",
+        "median_s",
+        "p90_s",
+        "within_10s",
+        "abandoned",
+        "short_abandoned",
+        "overflowed",
+        "offered",
+    ]
+    .iter()
+    .map(|k| a[*k].as_i64().unwrap())
+    .collect();
+    assert_eq!(got, [5, 10, 25, 4, 1, 1, 1, 8]);
+    assert_eq!(a["mean_s"].as_f64(), Some(10.2));
+    assert_eq!(a["share_within_10s"].as_f64(), Some(0.6667), "4 / (5 + 1)");
+    // Groupings the call log does not have are refused, naming the indicator.
+    let o = e.run(&[
+        "indicators",
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--indicator",
+        "answer_time",
+        "--by",
+        "urgency",
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("answer_time"));
+    // The same log again is refused; a corrected one supersedes it.
+    assert_eq!(e.run(&["ingest", &log]).status.code(), Some(2));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let fixed = text.replace(
+        ";08.03.2024 09:00:00;;08.03.2024 09:03:00;BESVART",
+        ";08.03.2024 09:00:00;08.03.2024 09:00:30;08.03.2024 09:03:00;BESVART",
+    );
+    let fixed = e.write("anrop-OSL-2024-03-v2.csv", &fixed);
+    let o = e.run(&["ingest", fixed.to_str().unwrap(), "--json"]);
+    assert_eq!(json(&o)["counts"]["calls_rejected"], 0);
+    let answer = json(&e.run(&[
+        "indicators",
+        "--from",
+        "2024-03",
+        "--to",
+        "2024-03",
+        "--indicator",
+        "answer_time",
+        "--json",
+    ]));
+    let a = &answer["indicators"][0];
+    assert_eq!(
+        (a["n"].as_i64(), a["offered"].as_i64(), a["p90_s"].as_i64()),
+        (Some(6), Some(9), Some(30))
+    );
+}
+
+#[test]
 fn an_error_names_each_cause_once() {
     let e = Env::new();
     let missing = e.dir.path().join("no-such-extract.csv");
