@@ -281,8 +281,8 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
+    fn below(&mut self, n: u32) -> u32 {
+        u32::try_from(self.next() % u64::from(n)).unwrap()
     }
 }
 
@@ -296,11 +296,11 @@ fn a_synthetic_year_agrees_with_a_naive_computation() {
     let mut all = Vec::new();
     for i in 0..40_000 {
         let centre = centres[rng.below(3) as usize];
-        let t = start + rng.below(366 * 86_400);
+        let t = start + i64::from(rng.below(366 * 86_400));
         let outcome =
             [Outcome::Answered, Outcome::Answered, Outcome::Abandoned, Outcome::Overflowed]
                 [rng.below(4) as usize];
-        let wait = rng.below(61);
+        let wait = i64::from(rng.below(61));
         let c = CallRecord {
             line: i + 2,
             id: format!("C{i}"),
@@ -308,12 +308,12 @@ fn a_synthetic_year_agrees_with_a_naive_computation() {
             linje: lines[rng.below(4) as usize],
             received: t,
             answered: (outcome == Outcome::Answered).then_some(t + wait),
-            ended: t + wait + rng.below(30),
+            ended: t + wait + i64::from(rng.below(30)),
             outcome,
             moved_to: (outcome == Outcome::Overflowed).then(|| "INN".to_string()),
             contact: None,
         };
-        all.extend(facts(centre, &[c.clone()]).into_iter().map(|f| (f, c.clone())));
+        all.extend(facts(centre, std::slice::from_ref(&c)).into_iter().map(|f| (f, c.clone())));
     }
     let only_facts: Vec<CallFact> = all.iter().map(|(f, _)| f.clone()).collect();
     let q = query("2024-01", "2024-12", &[Key::Centre, Key::Month]);
@@ -341,7 +341,8 @@ fn a_synthetic_year_agrees_with_a_naive_computation() {
             .collect();
         waits.sort_unstable();
         let n = waits.len();
-        let rank = |p: f64| waits[((p * n as f64).ceil() as usize).max(1) - 1];
+        // Nearest rank ⌈p·n⌉ in whole numbers: ⌈n/2⌉ and ⌈9n/10⌉.
+        let (median, p90) = (waits[n.div_ceil(2) - 1], waits[(9 * n).div_ceil(10) - 1]);
         let within = waits.iter().filter(|w| **w <= 10).count();
         let abandoned = mine
             .iter()
@@ -365,16 +366,16 @@ fn a_synthetic_year_agrees_with_a_naive_computation() {
         else {
             panic!("not an answer figure")
         };
-        assert_eq!(got_n.n as usize, n, "{centre} {month}");
-        assert_eq!(*median_s, Some(rank(0.5)), "{centre} {month}");
-        assert_eq!(*p90_s, Some(rank(0.9)), "{centre} {month}");
+        assert_eq!(got_n.n, n as u64, "{centre} {month}");
+        assert_eq!(*median_s, Some(median), "{centre} {month}");
+        assert_eq!(*p90_s, Some(p90), "{centre} {month}");
         let mean = waits.iter().sum::<i64>() as f64 / n as f64;
         assert!((mean_s.unwrap() - mean).abs() < 0.051, "{centre} {month}");
-        assert_eq!(within_10s.n as usize, within);
-        assert_eq!(got_abandoned.n as usize, abandoned);
-        assert_eq!(short_abandoned.n as usize, short);
-        assert_eq!(got_overflowed.n as usize, overflowed);
-        assert_eq!(offered.n as usize, mine.len());
+        assert_eq!(within_10s.n, within as u64);
+        assert_eq!(got_abandoned.n, abandoned as u64);
+        assert_eq!(short_abandoned.n, short as u64);
+        assert_eq!(got_overflowed.n, overflowed as u64);
+        assert_eq!(offered.n, mine.len() as u64);
         let share = within as f64 / (n + abandoned) as f64;
         assert!((share_within_10s.unwrap() - share).abs() < 0.00005, "{centre} {month}");
         // And the local clock agrees with the hour a fact was grouped by.
