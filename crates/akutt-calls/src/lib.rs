@@ -4,6 +4,7 @@
 //! (F001–F004) rejects the file. Pure: reads what it is given, stores nothing.
 
 mod columns;
+pub mod fuzzing;
 mod reader;
 
 pub use columns::CallColumn;

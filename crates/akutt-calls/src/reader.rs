@@ -71,17 +71,52 @@ impl CallLog {
     }
 }
 
-/// Hashes what passes through it.
+/// Hashes what passes through it, and counts its lines: the csv crate's own line numbers
+/// are one short after a CR LF line end and after a blank line (rust-csv issues #395 and
+/// #208), and switchboards on Windows write CR LF.
 struct Hashing<R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
+    /// Offsets of the line feeds read but not yet passed by a record.
+    newlines: std::collections::VecDeque<u64>,
+    /// Line feeds passed so far.
+    lines_passed: u64,
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+            newlines: std::collections::VecDeque::new(),
+            lines_passed: 0,
+        }
+    }
+
+    /// The 1-based line of a record read up to byte `end` (the reader's position after it:
+    /// past the first byte of its terminator) with `inner` line feeds in its quoted fields.
+    /// Line feeds before its terminator are the lines before it and inside it. Records come
+    /// in order of their bytes.
+    fn line_of(&mut self, end: u64, inner: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&nl| nl + 1 < end) {
+            self.newlines.pop_front();
+            self.lines_passed += 1;
+        }
+        (self.lines_passed + 1).saturating_sub(inner).max(1)
+    }
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                self.newlines.push_back(self.bytes + i as u64);
+            }
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -110,12 +145,14 @@ pub fn read<R: Read>(input: R, mapping_of: impl FnOnce(Option<&str>) -> MappingT
         .delimiter(b';')
         .has_headers(false)
         .flexible(true)
-        .from_reader(Hashing { inner: input, hasher: Sha256::new(), bytes: 0 });
+        .from_reader(Hashing::new(input));
     let mut record = ByteRecord::new();
     let raws = read_rows(&mut rdr, &mut record, &mut log);
     // The rest of the input, for the checksum, when reading stopped early.
     while let Ok(true) = rdr.read_byte_record(&mut record) {}
-    let hashing = rdr.into_inner();
+    let mut hashing = rdr.into_inner();
+    // And what a read error left unread (an error of the input itself stays an error).
+    let _ = std::io::copy(&mut hashing, &mut std::io::sink());
     log.sha256 = hashing.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     log.bytes = hashing.bytes;
     let Some(raws) = raws else { return log };
@@ -204,12 +241,13 @@ fn same_content(a: &RawCall, b: &RawCall) -> bool {
 
 /// The header and the data rows; `None` when a file-level finding stops the read.
 fn read_rows<R: Read>(
-    rdr: &mut csv::Reader<R>,
+    rdr: &mut csv::Reader<Hashing<R>>,
     record: &mut ByteRecord,
     log: &mut CallLog,
 ) -> Option<Vec<RawCall>> {
-    let read_error = |e: &csv::Error| {
-        let line = e.position().map_or(1, |p| p.line());
+    let read_error = |rdr: &mut csv::Reader<Hashing<R>>, e: &csv::Error| {
+        let end = rdr.position().byte();
+        let line = e.position().map_or(1, |_| rdr.get_mut().line_of(end, 0));
         Finding::new(RuleCode::F003, format!("lesefeil: {e}"), format!("read error: {e}"))
             .at_line(line)
     };
@@ -221,7 +259,7 @@ fn read_rows<R: Read>(
             return None;
         }
         Err(e) => {
-            log.findings.push(read_error(&e));
+            log.findings.push(read_error(rdr, &e));
             return None;
         }
     }
@@ -305,14 +343,16 @@ fn read_rows<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                log.findings.push(read_error(&e));
+                log.findings.push(read_error(rdr, &e));
                 break;
             }
         }
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let inner: usize = record.iter().map(|f| f.iter().filter(|b| **b == b'\n').count()).sum();
+        let end = rdr.position().byte();
+        let line = rdr.get_mut().line_of(end, inner as u64);
         let mut values: [Option<String>; CallColumn::ALL.len()] = Default::default();
         for c in CallColumn::ALL {
             let Some(bytes) = position[c as usize].and_then(|p| record.get(p)) else { continue };

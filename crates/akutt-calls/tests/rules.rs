@@ -363,3 +363,69 @@ fn a_fodselsnummer_in_any_column_is_masked() {
         assert!(!format!("{f:?}").contains(&fnr), "{f:?}");
     }
 }
+
+#[test]
+fn fuzz_corpus_replays() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/calls");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap();
+        akutt_calls::fuzzing::run(&bytes);
+        // Every prefix, too: a truncated upload must never panic.
+        for cut in (0..bytes.len()).step_by(41) {
+            akutt_calls::fuzzing::run(&bytes[..cut]);
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "the seed corpus is in fuzz/corpus/calls ({n} files)");
+}
+
+#[test]
+fn the_rules_corpus_file_trips_every_rule_and_masks_the_fødselsnummer() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/calls/rules.csv"),
+    )
+    .unwrap();
+    let out = render(&bytes, "");
+    for code in ["E102", "E104", "E105", "E107", "E121", "E122", "E123", "W221"] {
+        assert!(out.contains(code), "{code} missing:\n{out}");
+    }
+    assert!(!out.contains("15076500565") && !out.contains("01019012345"), "{out}");
+}
+
+#[test]
+fn lines_are_counted_right_with_cr_lf_and_blank_lines() {
+    // Windows line ends and a blank line: the finding of the call on physical line 5 says 5
+    // (the csv crate alone would say 3: rust-csv #395 and #208).
+    let text = log(&[
+        "A1;113;05.03.2024 10:00:00;05.03.2024 10:00:04;05.03.2024 10:02:00;BESVART;;",
+        "",
+        "A2;113;05.03.2024 10:00:00;;05.03.2024 10:02:00;BESVART;;",
+    ])
+    .replace("01.03.2024;31.03.2024;OSL;\n", "\n")
+    .replace('\n', "\r\n");
+    check(
+        &text,
+        expect![[r#"
+            encoding=UTF-8 centre=OSL rows=2 calls=2 accepted=1 rejected=1
+            E121 line 4 [Besvart dato/tid] id=A2: BESVART without 'Besvart dato/tid', or 'Besvart dato/tid' on a call that is not BESVART: «Utfall» is BESVART but «Besvart dato/tid» is empty
+            call A1 line 2 113 BESVART wait=4 duration=120
+        "#]],
+    );
+}
+
+#[test]
+fn a_quoted_line_break_keeps_the_next_lines_right() {
+    // Line 2's call spans lines 2–3 (a quoted line feed); the next call starts on line 4.
+    check(
+        &log(&[
+            "A1;113;05.03.2024 10:00:00;05.03.2024 10:00:04;05.03.2024 10:02:00;BESVART;;\"K\n1\"",
+            "A2;113;05.03.2024 10:00:00;;05.03.2024 10:02:00;BESVART;;",
+        ]),
+        expect![[r#"
+            encoding=UTF-8 centre=OSL rows=2 calls=2 accepted=1 rejected=1
+            E121 line 4 [Besvart dato/tid] id=A2: BESVART without 'Besvart dato/tid', or 'Besvart dato/tid' on a call that is not BESVART: «Utfall» is BESVART but «Besvart dato/tid» is empty
+            call A1 line 2 113 BESVART wait=4 duration=120
+        "#]],
+    );
+}
